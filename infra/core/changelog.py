@@ -1,0 +1,116 @@
+"""Writing the change log: one function for single saves (signals) and bulk writes (import)."""
+
+import datetime
+import decimal
+import uuid
+from collections.abc import Iterable, Sequence
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+from .choices import ChangeAction
+from .context import current_context
+from .models import ChangeLoggedModel, ObjectChange
+
+
+def _json_value(value: object) -> object:
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, (datetime.datetime, datetime.date, datetime.time)):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, (list, tuple)):
+        return [_json_value(v) for v in value]
+    return str(value)
+
+
+def _logged_fields(model: type[ChangeLoggedModel]) -> list[models.Field]:
+    return [f for f in model._meta.concrete_fields if f.name not in model.changelog_exclude]
+
+
+def serialize(instance: ChangeLoggedModel) -> dict[str, object]:
+    """The instance's logged field values, JSON-ready, keyed by field name (FKs by id)."""
+    data = {f.attname: _json_value(f.value_from_object(instance)) for f in _logged_fields(type(instance))}
+    for m2m in type(instance)._meta.many_to_many:
+        if instance.pk is not None:
+            data[m2m.name] = sorted(getattr(instance, m2m.name).values_list("pk", flat=True))
+    return data
+
+
+def loaded_snapshot(instance: ChangeLoggedModel) -> dict[str, object] | None:
+    """The values the instance had in the database before this save, or None if new."""
+    if instance._state.adding or instance.pk is None:
+        return None
+    loaded = getattr(instance, "_loaded_values", None)
+    fields = _logged_fields(type(instance))
+    if loaded is None or any(f.attname not in loaded or loaded[f.attname] is models.DEFERRED for f in fields):
+        row = type(instance)._base_manager.filter(pk=instance.pk).values(*[f.attname for f in fields]).first()
+        if row is None:
+            return None
+        loaded = row
+    data = {f.attname: _json_value(loaded[f.attname]) for f in fields}
+    for m2m in type(instance)._meta.many_to_many:
+        data[m2m.name] = sorted(getattr(instance, m2m.name).values_list("pk", flat=True))
+    return data
+
+
+def build_change(
+    instance: ChangeLoggedModel,
+    action: str,
+    before: dict | None,
+    after: dict | None,
+    content_type: ContentType | None = None,
+) -> ObjectChange:
+    ctx = current_context()
+    user = ctx.user if getattr(ctx.user, "pk", None) else None
+    ct = content_type or ContentType.objects.get_for_model(instance)
+    change = ObjectChange(
+        user=user,
+        user_name=getattr(user, "username", "") or "",
+        request_id=ctx.request_id,
+        source=ctx.source,
+        action=action,
+        content_type=ct,
+        object_id=instance.pk,
+        object_repr=str(instance)[:200],
+        before=before,
+        after=after,
+    )
+    parent_field = type(instance).changelog_parent
+    if parent_field:
+        parent_id = getattr(instance, f"{parent_field}_id", None)
+        if parent_id is not None:
+            parent_model = type(instance)._meta.get_field(parent_field).related_model
+            change.related_content_type = ContentType.objects.get_for_model(parent_model)
+            change.related_object_id = parent_id
+    return change
+
+
+def record(instance: ChangeLoggedModel, action: str, before: dict | None, after: dict | None) -> ObjectChange | None:
+    """Record one change; an update that changed nothing is not recorded."""
+    if action == ChangeAction.UPDATE and before == after:
+        return None
+    change = build_change(instance, action, before, after)
+    change.save()
+    return change
+
+
+def record_bulk(
+    changes: Iterable[tuple[ChangeLoggedModel, str, dict | None, dict | None]],
+    batch_size: int = 2000,
+) -> Sequence[ObjectChange]:
+    """Record many changes in one INSERT per batch: used by imports and other bulk writers."""
+    rows = [
+        build_change(instance, action, before, after)
+        for instance, action, before, after in changes
+        if not (action == ChangeAction.UPDATE and before == after)
+    ]
+    return ObjectChange.objects.bulk_create(rows, batch_size=batch_size)
+
+
+def remember_saved_state(instance: ChangeLoggedModel) -> None:
+    """After a save, the instance's current values become its "before" for the next save."""
+    instance._loaded_values = {f.attname: f.value_from_object(instance) for f in type(instance)._meta.concrete_fields}

@@ -1,0 +1,36 @@
+"""Who is changing things, and through which door, for the change log.
+
+A context variable carries the acting user, a request id and the entry point (web, api, import,
+command) so that every change is recorded the same way whatever code path saved it.
+"""
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class ChangeContext:
+    user: object | None = None
+    request_id: uuid.UUID = field(default_factory=uuid.uuid4)
+    source: str = "other"
+
+
+_current: ContextVar[ChangeContext | None] = ContextVar("simpul_change_context", default=None)
+
+
+def current_context() -> ChangeContext:
+    """The active context, or a fresh anonymous one (for example code run from a shell)."""
+    return _current.get() or ChangeContext()
+
+
+@contextmanager
+def change_context(*, user: object | None = None, source: str, request_id: uuid.UUID | None = None) -> Iterator[ChangeContext]:
+    ctx = ChangeContext(user=user, source=source, request_id=request_id or uuid.uuid4())
+    token = _current.set(ctx)
+    try:
+        yield ctx
+    finally:
+        _current.reset(token)

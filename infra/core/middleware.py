@@ -1,0 +1,22 @@
+"""Request middleware: gives each request an id and a change context."""
+
+import uuid
+
+from django.http import HttpRequest, HttpResponse
+
+from .choices import ChangeSource
+from .context import change_context
+
+
+class ChangeContextMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.id = uuid.uuid4()
+        source = ChangeSource.API if request.path.startswith("/api/") else ChangeSource.WEB
+        user = request.user if getattr(request, "user", None) and request.user.is_authenticated else None
+        with change_context(user=user, source=source, request_id=request.id):
+            response = self.get_response(request)
+        response["X-Request-ID"] = str(request.id)
+        return response

@@ -1,0 +1,39 @@
+"""Users, each with one role; an OPD operator also belongs to one organization."""
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from ..choices import Role
+
+
+class User(AbstractUser):
+    """A person who signs in. The role decides what they may do (see core.permissions)."""
+
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.AUDITOR)
+    organization = models.ForeignKey(
+        "inventory.Organization",
+        verbose_name=_("organization"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+        help_text=_("Required for OPD operators: the organization whose records they edit."),
+    )
+
+    class Meta(AbstractUser.Meta):
+        swappable = "AUTH_USER_MODEL"
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(role=Role.OPD_OPERATOR) | models.Q(organization__isnull=False),
+                name="user_operator_has_organization",
+                violation_error_message=_("An OPD operator must belong to an organization."),
+            )
+        ]
+
+    def save(self, *args, **kwargs):
+        # Superusers are administrators, and only administrators reach Django's admin.
+        if self.is_superuser:
+            self.role = Role.ADMINISTRATOR
+        self.is_staff = self.role == Role.ADMINISTRATOR
+        super().save(*args, **kwargs)

@@ -1,0 +1,25 @@
+from .applications import Application
+from .devices import Device, Interface, IPAddress
+from .fiber import FiberCore, FiberLink
+from .migration import Migration, MigrationBlocker, MigrationTransition, MigrationWave
+from .organizations import Contact, Organization
+from .regions import Region
+from .sites import Rack, Site
+
+__all__ = [
+    "Application",
+    "Contact",
+    "Device",
+    "FiberCore",
+    "FiberLink",
+    "IPAddress",
+    "Interface",
+    "Migration",
+    "MigrationBlocker",
+    "MigrationTransition",
+    "MigrationWave",
+    "Organization",
+    "Rack",
+    "Region",
+    "Site",
+]

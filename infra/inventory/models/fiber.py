@@ -1,0 +1,224 @@
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models, transaction
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from infra.core.models import ChangeLoggedModel
+
+from ..choices import (
+    CORE_COUNTS,
+    CableType,
+    CoreColor,
+    CoreState,
+    Deployment,
+    FiberLinkStatus,
+    TerminationKind,
+    Wavelength,
+)
+
+# Loss budget figures used in practice (DOMAIN.md).
+ATTENUATION_DB_PER_KM = {Wavelength.NM_1310: Decimal("0.35"), Wavelength.NM_1550: Decimal("0.25")}
+SPLICE_LOSS_DB = Decimal("0.2")
+CONNECTOR_LOSS_DB = Decimal("0.5")
+FIBERS_PER_TUBE = 12
+TIA_598 = list(CoreColor.values)
+
+
+def core_colors(number: int) -> tuple[int, str, str]:
+    """(tube number, tube colour, core colour) of core ``number`` under TIA-598, 12 cores a tube."""
+    tube, position = divmod(number - 1, FIBERS_PER_TUBE)
+    return tube + 1, TIA_598[tube % len(TIA_598)], TIA_598[position]
+
+
+class FiberLink(ChangeLoggedModel):
+    """A fiber cable between two sites: the intra-government network the data center depends on."""
+
+    code = models.CharField(
+        _("code"), max_length=50, help_text=_("The link's identifier in drawings and contracts, e.g. FO-BL-001.")
+    )
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    site_a = models.ForeignKey(
+        "inventory.Site", verbose_name=_("site A"), on_delete=models.PROTECT, related_name="fiber_links_a"
+    )
+    site_b = models.ForeignKey(
+        "inventory.Site", verbose_name=_("site B"), on_delete=models.PROTECT, related_name="fiber_links_b"
+    )
+    termination_a = models.CharField(
+        _("termination A"), max_length=20, choices=TerminationKind.choices, default=TerminationKind.OTB
+    )
+    termination_a_label = models.CharField(_("termination A label"), max_length=100, blank=True)
+    termination_b = models.CharField(
+        _("termination B"), max_length=20, choices=TerminationKind.choices, default=TerminationKind.OTB
+    )
+    termination_b_label = models.CharField(_("termination B label"), max_length=100, blank=True)
+    cable_type = models.CharField(_("cable type"), max_length=10, choices=CableType.choices, default=CableType.G652D)
+    core_count = models.PositiveSmallIntegerField(
+        _("core count"), choices=[(n, str(n)) for n in CORE_COUNTS], default=24
+    )
+    deployment = models.CharField(_("deployment"), max_length=20, choices=Deployment.choices)
+    length_km = models.DecimalField(
+        _("route length (km)"), max_digits=8, decimal_places=3, validators=[MinValueValidator(Decimal("0"))]
+    )
+    splice_count = models.PositiveSmallIntegerField(_("splices"), default=0)
+    connector_count = models.PositiveSmallIntegerField(_("connectors"), default=2)
+    status = models.CharField(_("status"), max_length=20, choices=FiberLinkStatus.choices, default=FiberLinkStatus.PLANNED)
+    installed_date = models.DateField(_("installed on"), null=True, blank=True)
+    contractor = models.CharField(_("contractor"), max_length=150, blank=True)
+    procurement_package = models.CharField(
+        _("procurement package"), max_length=200, blank=True, help_text=_("The contract or tender package (paket pengadaan).")
+    )
+    measured_loss_db = models.DecimalField(
+        _("measured loss (dB)"), max_digits=6, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    measured_wavelength = models.PositiveSmallIntegerField(
+        _("measured at"), choices=Wavelength.choices, default=Wavelength.NM_1310
+    )
+    measured_on = models.DateField(_("measured on"), null=True, blank=True)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("fiber link")
+        verbose_name_plural = _("fiber links")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["code"],
+                name="fiberlink_unique_code",
+                violation_error_message=_("A fiber link with this code already exists."),
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(site_a=models.F("site_b")),
+                name="fiberlink_two_sites",
+                violation_error_message=_("A fiber link must join two different sites."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(core_count__in=CORE_COUNTS),
+                name="fiberlink_standard_core_count",
+                violation_error_message=_("The core count must be a standard cable size."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(length_km__gte=0),
+                name="fiberlink_length_not_negative",
+                violation_error_message=_("The route length cannot be negative."),
+            ),
+        ]
+        indexes = [models.Index(fields=["status"])]
+
+    def __str__(self) -> str:
+        return self.code
+
+    # --- loss budget -------------------------------------------------------------------------
+    def loss_budget_db(self, wavelength: int | None = None) -> Decimal:
+        """Expected end-to-end loss: fiber attenuation x length + splices + connectors."""
+        per_km = ATTENUATION_DB_PER_KM[wavelength or self.measured_wavelength]
+        budget = (
+            per_km * (self.length_km or Decimal("0"))
+            + SPLICE_LOSS_DB * self.splice_count
+            + CONNECTOR_LOSS_DB * self.connector_count
+        )
+        return budget.quantize(Decimal("0.01"))
+
+    @property
+    def loss_margin_db(self) -> Decimal | None:
+        """Budget minus measured loss: negative means the link loses more than it should."""
+        if self.measured_loss_db is None:
+            return None
+        return self.loss_budget_db() - self.measured_loss_db
+
+    @property
+    def loss_within_budget(self) -> bool | None:
+        margin = self.loss_margin_db
+        return None if margin is None else margin >= 0
+
+    # --- validation and cores ----------------------------------------------------------------
+    def clean(self) -> None:
+        if self.site_a_id and self.site_b_id and self.site_a_id == self.site_b_id:
+            raise ValidationError({"site_b": _("A fiber link must join two different sites.")})
+        if self.pk and self.core_count:
+            busy = list(
+                self.cores.filter(number__gt=self.core_count)
+                .exclude(state=CoreState.SPARE)
+                .values_list("number", flat=True)
+            )
+            if busy:
+                raise ValidationError(
+                    {
+                        "core_count": ngettext(
+                            "Core %(cores)s is not spare, so the core count cannot drop below it.",
+                            "Cores %(cores)s are not spare, so the core count cannot drop below them.",
+                            len(busy),
+                        )
+                        % {"cores": ", ".join(map(str, busy))}
+                    }
+                )
+
+    def save(self, *args, **kwargs):
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            sync_cores([self])
+
+
+class FiberCore(ChangeLoggedModel):
+    """One fiber of a cable, with its TIA-598 colour and what it carries."""
+
+    link = models.ForeignKey(FiberLink, verbose_name=_("fiber link"), on_delete=models.CASCADE, related_name="cores")
+    number = models.PositiveSmallIntegerField(_("core"))
+    tube = models.PositiveSmallIntegerField(_("tube"))
+    tube_color = models.CharField(_("tube colour"), max_length=10, choices=CoreColor.choices)
+    color = models.CharField(_("colour"), max_length=10, choices=CoreColor.choices)
+    state = models.CharField(_("state"), max_length=10, choices=CoreState.choices, default=CoreState.SPARE)
+    carries = models.CharField(
+        _("carries"), max_length=200, blank=True, help_text=_("The circuit or service on this core.")
+    )
+
+    changelog_parent = "link"
+
+    class Meta:
+        ordering = ["link", "number"]
+        verbose_name = _("fiber core")
+        verbose_name_plural = _("fiber cores")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["link", "number"],
+                name="fibercore_unique_number_in_link",
+                violation_error_message=_("This link already has a core with this number."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(number__gte=1),
+                name="fibercore_number_positive",
+                violation_error_message=_("Core numbers start at 1."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.link_id}:{self.number}"
+
+
+def sync_cores(links: list[FiberLink]) -> None:
+    """Give each link exactly ``core_count`` cores: add the missing ones, drop spare extras."""
+    from infra.core import changelog
+    from infra.core.choices import ChangeAction
+
+    by_link: dict[int, set[int]] = {link.pk: set() for link in links}
+    extras: list[FiberCore] = []
+    counts = {link.pk: link.core_count for link in links}
+    for core in FiberCore.objects.filter(link_id__in=by_link.keys()):
+        by_link[core.link_id].add(core.number)
+        if core.number > counts[core.link_id]:
+            extras.append(core)
+    new_cores = []
+    for link in links:
+        for number in range(1, link.core_count + 1):
+            if number not in by_link[link.pk]:
+                tube, tube_color, color = core_colors(number)
+                new_cores.append(FiberCore(link=link, number=number, tube=tube, tube_color=tube_color, color=color))
+    if extras:
+        # QuerySet.delete sends the delete signals, so these are logged like any delete.
+        FiberCore.objects.filter(pk__in=[c.pk for c in extras]).delete()
+    if new_cores:
+        FiberCore.objects.bulk_create(new_cores, batch_size=2000)
+        changelog.record_bulk((c, ChangeAction.CREATE, None, changelog.serialize(c)) for c in new_cores)

@@ -1,0 +1,130 @@
+"""Moving a server between migration states, with its gates and its record."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ..choices import (
+    MIGRATION_GATED_STATE,
+    MIGRATION_ROLLBACKS,
+    MIGRATION_TRANSITIONS,
+    FiberLinkStatus,
+    MigrationState,
+)
+from ..models import FiberLink, Migration, MigrationTransition
+
+# Which milestone date a move into a state stamps (when it is still empty).
+_ACTUAL_DATE_FOR_STATE = {
+    MigrationState.MIGRATING: "actual_start",
+    MigrationState.CUT_OVER: "actual_cutover",
+    MigrationState.ACCEPTED: "actual_acceptance",
+    MigrationState.SOURCE_DECOMMISSIONED: "actual_decommission",
+}
+
+
+@dataclass(frozen=True)
+class Gate:
+    code: str
+    label: str
+    met: bool
+
+
+def allowed_states(state: str) -> tuple[str, ...]:
+    return MIGRATION_TRANSITIONS.get(state, ())
+
+
+def gates(migration: Migration) -> list[Gate]:
+    """The conditions a server must meet before it starts migrating."""
+    site_id = migration.device.site_id
+    link_active = FiberLink.objects.filter(status=FiberLinkStatus.ACTIVE).filter(
+        site_a_id=site_id
+    ).exists() or FiberLink.objects.filter(status=FiberLinkStatus.ACTIVE, site_b_id=site_id).exists()
+    return [
+        Gate("fiber_link", _("The site's fiber link is active"), link_active),
+        Gate(
+            "capacity",
+            _("A target rack or host is assigned"),
+            bool(migration.target_rack_id or migration.target_host_id),
+        ),
+        Gate("backup", _("A backup is verified"), migration.backup_verified_on is not None),
+        Gate("sign_off", _("The owner signed off"), migration.owner_signed_off_on is not None),
+    ]
+
+
+def transition(
+    migration: Migration,
+    to_state: str,
+    *,
+    user=None,
+    reason: str = "",
+    override_reason: str = "",
+    at: datetime.datetime | None = None,
+) -> MigrationTransition:
+    """Move ``migration`` to ``to_state`` if the move is allowed, and record it.
+
+    A move into ``migrating`` past an unmet gate needs ``override_reason``; retaining a server needs
+    a justification (``reason`` or the migration's own).
+    """
+    from_state = migration.state
+    allowed = allowed_states(from_state)
+    if to_state not in allowed:
+        names = ", ".join(str(MigrationState(s).label) for s in allowed) or _("none (this is a final state)")
+        raise ValidationError(
+            _("A migration cannot move from %(from)s to %(to)s. Allowed next states: %(allowed)s.")
+            % {"from": MigrationState(from_state).label, "to": _state_label(to_state), "allowed": names},
+            code="illegal_transition",
+        )
+    if to_state == MIGRATION_GATED_STATE:
+        unmet = [g.label for g in gates(migration) if not g.met]
+        if unmet and not override_reason.strip():
+            raise ValidationError(
+                _("Gates not met: %(gates)s. Give an override reason to move anyway.") % {"gates": "; ".join(unmet)},
+                code="gate_not_met",
+            )
+    else:
+        override_reason = ""
+    if to_state == MigrationState.RETAINED and not (reason.strip() or migration.retain_justification.strip()):
+        raise ValidationError(_("Retaining a server at the OPD needs a justification."), code="retain_justification")
+
+    at = at or timezone.now()
+    with transaction.atomic():
+        migration.state = to_state
+        migration.state_changed_at = at
+        date_field = _ACTUAL_DATE_FOR_STATE.get(to_state)
+        if date_field and getattr(migration, date_field) is None:
+            setattr(migration, date_field, timezone.localtime(at).date())
+        if to_state == MigrationState.RETAINED and not migration.retain_justification:
+            migration.retain_justification = reason
+        migration.save()
+        return MigrationTransition.objects.create(
+            migration=migration,
+            from_state=from_state,
+            to_state=to_state,
+            at=at,
+            user=user if getattr(user, "pk", None) else None,
+            reason=reason,
+            override_reason=override_reason,
+            is_rollback=(from_state, to_state) in MIGRATION_ROLLBACKS,
+        )
+
+
+def _state_label(state: str) -> str:
+    try:
+        return str(MigrationState(state).label)
+    except ValueError:
+        return state
+
+
+def start_tracking(device, *, at: datetime.datetime | None = None, **fields) -> Migration:
+    """Create a server's migration record in the first state, with its first transition recorded."""
+    at = at or timezone.now()
+    with transaction.atomic():
+        migration = Migration.objects.create(device=device, state_changed_at=at, **fields)
+        MigrationTransition.objects.create(
+            migration=migration, from_state="", to_state=MigrationState.INVENTORIED, at=at, reason=_("Inventoried")
+        )
+    return migration

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ProbesConfig(AppConfig):
+    """Reachability checks (ICMP, SNMP). Its models arrive with the probes issue."""
+
+    name = "infra.probes"
+    label = "probes"
+    verbose_name = _("Probes")

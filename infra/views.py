@@ -1,0 +1,31 @@
+"""The home page: the figures a manager and an engineer open the day with."""
+
+from django.views.generic import TemplateView
+
+from infra.core.models import ObjectChange
+from infra.inventory.choices import MIGRATION_DONE_STATES, FiberLinkStatus, MigrationState
+from infra.inventory.selectors import headline_figures, migration_progress
+
+
+class HomeView(TemplateView):
+    template_name = "home.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        progress = migration_progress()
+        headline = headline_figures()
+        overall = progress.overall
+        context.update(
+            headline=headline,
+            progress=progress,
+            states=[
+                (state, overall.by_state[state], state in MIGRATION_DONE_STATES)
+                for state in MigrationState
+            ],
+            fiber_rows=[
+                (value, label, headline.fiber_links_by_status[value], headline.fiber_km_by_status[value])
+                for value, label in FiberLinkStatus.choices
+            ],
+            recent_changes=ObjectChange.objects.select_related("content_type")[:10],
+        )
+        return context
