@@ -1,0 +1,135 @@
+"""factory_boy factories for the inventory: small, valid objects with unique names."""
+
+import datetime
+from decimal import Decimal
+
+import factory
+
+from infra.core.choices import Role
+from infra.core.models import User
+from infra.inventory import choices, models
+
+
+class RegionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Region
+
+    name = factory.Sequence(lambda n: f"Kota {n}")
+    kind = choices.RegionKind.CITY
+    code = factory.Sequence(lambda n: f"99.{n:02d}")
+
+
+class OrganizationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Organization
+
+    name = factory.Sequence(lambda n: f"Dinas Uji {n}")
+    short_name = factory.Sequence(lambda n: f"DU{n}")
+    kind = choices.OrganizationKind.AGENCY
+
+
+class SiteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Site
+
+    name = factory.Sequence(lambda n: f"Kantor {n}")
+    kind = choices.SiteKind.OPD_OFFICE
+    organization = factory.SubFactory(OrganizationFactory)
+    latitude = Decimal("-5.420000")
+    longitude = Decimal("105.260000")
+
+
+class RackFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Rack
+
+    site = factory.SubFactory(SiteFactory, kind=choices.SiteKind.DATA_CENTER)
+    name = factory.Sequence(lambda n: f"R{n:02d}")
+
+
+class DeviceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Device
+
+    name = factory.Sequence(lambda n: f"srv-{n:04d}")
+    organization = factory.SubFactory(OrganizationFactory)
+    site = factory.SubFactory(SiteFactory, organization=factory.SelfAttribute("..organization"))
+    kind = choices.DeviceKind.SERVER
+
+
+class InterfaceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Interface
+
+    device = factory.SubFactory(DeviceFactory)
+    name = factory.Sequence(lambda n: f"eth{n}")
+
+
+class IPAddressFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.IPAddress
+
+    address = factory.Sequence(lambda n: f"127.10.{n // 250}.{n % 250 + 1}")
+    prefix_length = 24
+    interface = factory.SubFactory(InterfaceFactory)
+
+
+class ApplicationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Application
+
+    name = factory.Sequence(lambda n: f"Aplikasi {n}")
+    organization = factory.SubFactory(OrganizationFactory)
+
+
+class FiberLinkFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.FiberLink
+
+    code = factory.Sequence(lambda n: f"FO-T-{n:03d}")
+    site_a = factory.SubFactory(SiteFactory)
+    site_b = factory.SubFactory(SiteFactory)
+    core_count = 12
+    deployment = choices.Deployment.DUCT
+    length_km = Decimal("2.500")
+    status = choices.FiberLinkStatus.ACTIVE
+
+
+class MigrationWaveFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.MigrationWave
+
+    name = factory.Sequence(lambda n: f"Gelombang {n}")
+    start_date = datetime.date(2026, 1, 1)
+    end_date = datetime.date(2026, 3, 31)
+
+
+class MigrationFactory(factory.django.DjangoModelFactory):
+    """A migration created the way the service creates it: with its first transition."""
+
+    class Meta:
+        model = models.Migration
+
+    device = factory.SubFactory(DeviceFactory)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from infra.inventory.services.migration import start_tracking
+
+        device = kwargs.pop("device")
+        return start_tracking(device, **kwargs)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    role = Role.ENGINEER
+    password = factory.PostGenerationMethodCall("set_password", "rahasia-uji-123")
+
+    @factory.post_generation
+    def _save(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
