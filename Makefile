@@ -1,0 +1,79 @@
+# Simpul: the two commands of the quick start, and the tools around them.
+#   make run    - set up .venv, migrate, load the demo city, serve http://127.0.0.1:8000
+#   make test   - install what the tests need and run them all (SQLite, then PostgreSQL)
+#   make bench  - run the benchmarks under bench/ and print their figures
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+HOST ?= 127.0.0.1
+PORT ?= 8000
+WORKERS ?= 3
+PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/simpul
+
+.PHONY: run serve test test-sqlite test-postgres lint format bench messages screenshots clean
+
+$(VENV)/bin/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Simpul needs Python 3.11 or newer; found " + sys.version.split()[0])'
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+
+$(VENV)/.run-deps: requirements.txt | $(VENV)/bin/python
+	$(PIP) install -q -r requirements.txt
+	@touch $@
+
+$(VENV)/.test-deps: requirements.txt requirements-test.txt | $(VENV)/bin/python
+	$(PIP) install -q -r requirements-test.txt
+	@touch $@ $(VENV)/.run-deps
+
+run: $(VENV)/.run-deps
+	$(PY) manage.py migrate --noinput -v0
+	$(PY) manage.py collectstatic --noinput -v0
+	$(PY) manage.py load_demo
+	@$(MAKE) --no-print-directory serve
+
+# The web UI and API under gunicorn, with the task consumer (probe scheduler) beside it.
+serve:
+	@echo "Simpul is at http://$(HOST):$(PORT)/  (demo logins: see README.md; Ctrl-C stops)"
+	@$(PY) manage.py run_huey --quiet & consumer=$$!; \
+	trap 'kill $$consumer 2>/dev/null' EXIT INT TERM; \
+	$(VENV)/bin/gunicorn infra.wsgi -b $(HOST):$(PORT) -w $(WORKERS) --access-logfile - --log-level warning
+
+test: $(VENV)/.test-deps lint test-sqlite test-postgres
+
+lint: $(VENV)/.test-deps
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test-sqlite: $(VENV)/.test-deps
+	@echo "== Test suite on SQLite"
+	$(PY) manage.py makemigrations --check --dry-run -v0
+	$(VENV)/bin/pytest -q
+
+# On CI (CI=true) the PostgreSQL pass is mandatory; elsewhere it runs when a server answers.
+test-postgres: $(VENV)/.test-deps
+	@echo "== Test suite on PostgreSQL ($(PG_TEST_URL))"
+	@if $(PY) scripts/pg_ready.py "$(PG_TEST_URL)"; then \
+		DATABASE_URL="$(PG_TEST_URL)" $(VENV)/bin/pytest -q; \
+	elif [ "$$CI" = "true" ]; then \
+		echo "PostgreSQL does not answer at $(PG_TEST_URL), and on CI the PostgreSQL pass is mandatory."; exit 1; \
+	else \
+		echo "PostgreSQL does not answer at $(PG_TEST_URL): PostgreSQL pass NOT run."; \
+	fi
+
+format: $(VENV)/.test-deps
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+bench: $(VENV)/.test-deps
+	$(PY) bench/import_devices.py
+
+# Needs gettext (installed when missing): refreshes locale/id from the code, then compiles it.
+messages: $(VENV)/.test-deps
+	@command -v msgfmt >/dev/null || (apt-get update -q && apt-get install -y -q gettext)
+	$(PY) manage.py makemessages -l id --no-obsolete --ignore=.venv --ignore=var --ignore=bench --ignore=tests
+	$(PY) manage.py compilemessages -l id --ignore=.venv
+
+clean:
+	rm -rf var/ .pytest_cache .ruff_cache
