@@ -54,6 +54,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django_filters",
+    "django_tables2",
+    "django_htmx",
     "huey.contrib.djhuey",
     "infra.core",
     "infra.inventory",
@@ -70,6 +73,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "infra.core.middleware.ChangeContextMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -120,6 +124,7 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+FORMS_URLFIELD_ASSUME_HTTPS = True
 
 # --- Users ----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "core.User"
@@ -173,6 +178,10 @@ else:
         "huey_class": "huey.SqliteHuey",
         "filename": str(VAR_DIR / "huey.sqlite3"),
     }
+
+DJANGO_TABLES2_TEMPLATE = "generic/table.html"
+# Page sizes a list offers; the first is the default.
+PAGE_SIZES = (50, 25, 100, 200, 500)
 
 LOGGING = {
     "version": 1,

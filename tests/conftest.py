@@ -7,6 +7,15 @@ from .factories import OrganizationFactory, UserFactory
 PASSWORD = "rahasia-uji-123"
 
 
+@pytest.fixture(autouse=True)
+def _plain_static_files(settings):
+    """Tests render pages without running collectstatic first: no manifest to look names up in."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
 @pytest.fixture
 def organization(db):
     return OrganizationFactory()

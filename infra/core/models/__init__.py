@@ -1,5 +1,6 @@
 from .base import ChangeLoggedModel
 from .changes import ObjectChange
+from .preferences import UserPreference
 from .users import User
 
-__all__ = ["ChangeLoggedModel", "ObjectChange", "User"]
+__all__ = ["ChangeLoggedModel", "ObjectChange", "User", "UserPreference"]

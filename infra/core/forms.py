@@ -1,0 +1,82 @@
+"""Form bases: Bootstrap styling, the version stamp for safe concurrent edits, bulk edit forms."""
+
+from django import forms
+from django.forms.models import fields_for_model
+from django.utils.translation import gettext_lazy as _
+
+from .choices import Role
+from .permissions import role_of
+
+
+def style(form: forms.BaseForm) -> None:
+    for field in form.fields.values():
+        widget = field.widget
+        if isinstance(widget, (forms.CheckboxSelectMultiple, forms.RadioSelect)):
+            continue
+        if isinstance(widget, (forms.CheckboxInput,)):
+            widget.attrs.setdefault("class", "form-check-input")
+        elif isinstance(widget, (forms.Select, forms.SelectMultiple)):
+            widget.attrs.setdefault("class", "form-select")
+        elif not isinstance(widget, forms.HiddenInput):
+            widget.attrs.setdefault("class", "form-control")
+        if isinstance(field, forms.DateField):
+            widget.input_type = "date"
+            widget.format = "%Y-%m-%d"
+
+
+class BaseModelForm(forms.ModelForm):
+    """A model form that knows its user and carries the version (last update) it was opened at."""
+
+    _version = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        if self.instance.pk and getattr(self.instance, "last_updated", None):
+            self.fields["_version"].initial = self.instance.last_updated.isoformat()
+        if "organization" in self.fields and role_of(user) == Role.OPD_OPERATOR:
+            field = self.fields["organization"]
+            field.queryset = field.queryset.filter(pk=user.organization_id)
+            field.initial = user.organization_id
+        style(self)
+
+
+class BulkEditForm(forms.Form):
+    """Fields left empty stay as they are; fields ticked in "clear" are emptied."""
+
+    model = None
+    fields_to_edit: tuple[str, ...] = ()
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        for name, field in fields_for_model(self.model, fields=self.fields_to_edit).items():
+            field.required = False
+            if isinstance(field, forms.TypedChoiceField) or isinstance(field, forms.ChoiceField):
+                field.choices = [("", "—"), *[c for c in field.choices if c[0] != ""]]
+            if isinstance(field, forms.BooleanField):
+                field = forms.NullBooleanField(label=field.label, required=False)
+            self.fields[name] = field
+        nullable = [
+            (n, self.model._meta.get_field(n).verbose_name)
+            for n in self.fields_to_edit
+            if self.model._meta.get_field(n).null or self.model._meta.get_field(n).blank
+        ]
+        if nullable:
+            self.fields["_clear"] = forms.MultipleChoiceField(
+                label=_("Clear these fields"), choices=nullable, required=False, widget=forms.CheckboxSelectMultiple
+            )
+        if "organization" in self.fields and role_of(user) == Role.OPD_OPERATOR:
+            self.fields["organization"].queryset = self.fields["organization"].queryset.filter(pk=user.organization_id)
+        style(self)
+
+    def changed_values(self) -> dict:
+        values = {}
+        for name in self.fields_to_edit:
+            value = self.cleaned_data.get(name)
+            if value not in (None, "", []) and name in self.data:
+                values[name] = value
+        for name in self.cleaned_data.get("_clear", []):
+            field = self.model._meta.get_field(name)
+            values[name] = None if field.null else ""
+        return values

@@ -1,0 +1,48 @@
+"""Template helpers shared by every page."""
+
+from django import template
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
+
+register = template.Library()
+
+# Bootstrap colour per status/state value, so the same word looks the same everywhere.
+STATUS_COLORS = {
+    "active": "success", "production": "success", "integrated": "success", "in_use": "primary",
+    "planned": "info", "development": "info", "scheduled": "info", "reserved": "warning",
+    "under_construction": "warning", "offline": "warning", "at_risk": "warning", "testing": "warning",
+    "migrating": "primary", "cut_over": "primary", "accepted": "success", "source_decommissioned": "success",
+    "faulty": "danger", "broken": "danger", "blocked": "danger", "not_ready": "danger",
+    "decommissioned": "secondary", "retired": "secondary", "retained": "secondary", "spare": "light",
+    "on_track": "success", "inventoried": "light", "assessed": "info", "done": "success",
+    "in_progress": "primary", "critical": "danger", "high": "warning",
+}
+
+
+@register.filter
+def class_name(obj) -> str:
+    return type(obj).__name__
+
+
+@register.simple_tag
+def status_badge(value: str, label: str = "") -> str:
+    color = STATUS_COLORS.get(str(value), "secondary")
+    text_class = " text-dark" if color in ("light", "warning", "info") else ""
+    return format_html('<span class="badge text-bg-{}{}" data-status="{}">{}</span>', color, text_class, value, label or value)
+
+
+@register.simple_tag
+def object_url(obj, action: str = "") -> str:
+    meta = obj._meta
+    name = f"{meta.app_label}:{meta.model_name}{'_' + action if action else ''}"
+    try:
+        return reverse(name, args=[obj.pk])
+    except NoReverseMatch:
+        return ""
+
+
+@register.filter
+def field_value(obj, name: str):
+    """The display value of a model field (choice label, related object) for detail pages."""
+    display = getattr(obj, f"get_{name}_display", None)
+    return display() if display else getattr(obj, name)

@@ -1,0 +1,189 @@
+"""Forms of the inventory: one edit form and one bulk-edit form per model."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from infra.core.forms import BaseModelForm, BulkEditForm
+
+from . import choices, models
+
+
+class RegionForm(BaseModelForm):
+    class Meta:
+        model = models.Region
+        fields = ("name", "kind", "code", "parent")
+
+
+class OrganizationForm(BaseModelForm):
+    class Meta:
+        model = models.Organization
+        fields = ("name", "short_name", "kind", "parent", "region", "description")
+
+
+class ContactForm(BaseModelForm):
+    class Meta:
+        model = models.Contact
+        fields = ("organization", "name", "title", "phone", "email", "is_primary")
+
+
+class SiteForm(BaseModelForm):
+    class Meta:
+        model = models.Site
+        fields = ("name", "kind", "status", "region", "organization", "address", "latitude", "longitude",
+                  "description")
+
+
+class RackForm(BaseModelForm):
+    class Meta:
+        model = models.Rack
+        fields = ("site", "name", "room", "u_height", "description")
+
+
+class DeviceForm(BaseModelForm):
+    class Meta:
+        model = models.Device
+        fields = ("name", "organization", "site", "rack", "position", "kind", "status", "host", "vendor", "model",
+                  "serial", "asset_number", "os", "purchase_year", "warranty_end", "primary_ip", "description")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Keep the pickers short: a VM's host is a physical server; the primary address is one of
+        # this device's own.
+        self.fields["host"].queryset = models.Device.objects.filter(kind=choices.DeviceKind.SERVER).only("name")
+        self.fields["rack"].queryset = models.Rack.objects.select_related("site")
+        self.fields["rack"].label_from_instance = lambda rack: f"{rack.site.name} / {rack.name}"
+        if self.instance.pk:
+            self.fields["primary_ip"].queryset = models.IPAddress.objects.filter(interface__device=self.instance)
+        else:
+            self.fields.pop("primary_ip")
+
+
+class InterfaceForm(BaseModelForm):
+    class Meta:
+        model = models.Interface
+        fields = ("device", "name", "kind", "speed_mbps", "if_index", "mac_address", "enabled", "description")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["device"].widget = forms.NumberInput(attrs={"class": "form-control"})
+        self.fields["device"].help_text = _("The device's number (open the device and add the interface from there).")
+
+
+class IPAddressForm(BaseModelForm):
+    class Meta:
+        model = models.IPAddress
+        fields = ("address", "prefix_length", "interface", "status", "dns_name", "probe", "description")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["interface"].queryset = models.Interface.objects.select_related("device")
+        self.fields["interface"].label_from_instance = lambda i: f"{i.device.name} {i.name}"
+        if self.initial.get("device"):
+            self.fields["interface"].queryset = self.fields["interface"].queryset.filter(
+                device_id=self.initial["device"]
+            )
+
+
+class ApplicationForm(BaseModelForm):
+    class Meta:
+        model = models.Application
+        fields = ("name", "short_name", "organization", "url", "status", "criticality", "integration_status",
+                  "target_year", "devices", "description")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["devices"].queryset = models.Device.objects.filter(kind__in=choices.SERVER_KINDS).only("name")
+
+
+class FiberLinkForm(BaseModelForm):
+    class Meta:
+        model = models.FiberLink
+        fields = ("code", "name", "site_a", "termination_a", "termination_a_label", "site_b", "termination_b",
+                  "termination_b_label", "cable_type", "core_count", "deployment", "length_km", "splice_count",
+                  "connector_count", "status", "installed_date", "contractor", "procurement_package",
+                  "measured_loss_db", "measured_wavelength", "measured_on", "description")
+
+
+class FiberCoreForm(BaseModelForm):
+    class Meta:
+        model = models.FiberCore
+        fields = ("state", "carries")
+
+
+class MigrationWaveForm(BaseModelForm):
+    class Meta:
+        model = models.MigrationWave
+        fields = ("name", "start_date", "end_date", "status", "description")
+
+
+class MigrationForm(BaseModelForm):
+    class Meta:
+        model = models.Migration
+        fields = ("device", "readiness", "disposition", "wave", "target_rack", "target_host", "target_address",
+                  "target_vlan", "backup_verified_on", "owner_signed_off_on", "retain_justification",
+                  "planned_start", "planned_cutover", "planned_acceptance", "planned_decommission", "notes")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        servers = models.Device.objects.filter(kind__in=choices.SERVER_KINDS)
+        if self.instance.pk:
+            self.fields["device"].disabled = True
+            self.fields["device"].queryset = servers.filter(pk=self.instance.device_id)
+        else:
+            self.fields["device"].queryset = servers.filter(migration__isnull=True).only("name")
+        self.fields["target_host"].queryset = models.Device.objects.filter(
+            kind=choices.DeviceKind.SERVER, site__kind=choices.SiteKind.DATA_CENTER
+        ).only("name")
+        self.fields["target_rack"].queryset = models.Rack.objects.filter(
+            site__kind=choices.SiteKind.DATA_CENTER
+        ).select_related("site")
+
+    def save(self, commit: bool = True):
+        if self.instance.pk is None:
+            from .services.migration import start_tracking
+
+            data = {k: v for k, v in self.cleaned_data.items() if k not in ("device", "_version")}
+            self.instance = start_tracking(self.cleaned_data["device"], **data)
+            return self.instance
+        return super().save(commit)
+
+
+class MigrationBlockerForm(BaseModelForm):
+    class Meta:
+        model = models.MigrationBlocker
+        fields = ("migration", "category", "description", "owner", "opened_on", "due_on", "resolved_on")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["migration"].queryset = models.Migration.objects.select_related("device")
+
+
+# --- Bulk edit ---------------------------------------------------------------------------------
+def bulk_form(model, fields: tuple[str, ...]) -> type[BulkEditForm]:
+    return type(f"{model.__name__}BulkEditForm", (BulkEditForm,), {"model": model, "fields_to_edit": fields})
+
+
+RegionBulkEditForm = bulk_form(models.Region, ("kind", "parent"))
+OrganizationBulkEditForm = bulk_form(models.Organization, ("kind", "parent", "region"))
+ContactBulkEditForm = bulk_form(models.Contact, ("organization", "title", "is_primary"))
+SiteBulkEditForm = bulk_form(models.Site, ("kind", "status", "region", "organization"))
+RackBulkEditForm = bulk_form(models.Rack, ("room", "u_height"))
+DeviceBulkEditForm = bulk_form(
+    models.Device, ("organization", "site", "kind", "status", "vendor", "model", "os", "purchase_year", "warranty_end")
+)
+InterfaceBulkEditForm = bulk_form(models.Interface, ("kind", "speed_mbps", "enabled"))
+IPAddressBulkEditForm = bulk_form(models.IPAddress, ("status", "probe", "dns_name"))
+ApplicationBulkEditForm = bulk_form(
+    models.Application, ("organization", "status", "criticality", "integration_status", "target_year")
+)
+FiberLinkBulkEditForm = bulk_form(
+    models.FiberLink, ("status", "cable_type", "deployment", "contractor", "procurement_package", "installed_date")
+)
+FiberCoreBulkEditForm = bulk_form(models.FiberCore, ("state", "carries"))
+MigrationWaveBulkEditForm = bulk_form(models.MigrationWave, ("status", "start_date", "end_date"))
+MigrationBulkEditForm = bulk_form(
+    models.Migration,
+    ("readiness", "disposition", "wave", "target_rack", "backup_verified_on", "owner_signed_off_on",
+     "planned_start", "planned_cutover"),
+)
+MigrationBlockerBulkEditForm = bulk_form(models.MigrationBlocker, ("owner", "due_on", "resolved_on"))

@@ -1,0 +1,229 @@
+"""Tables of the inventory lists: columns users can show, hide, order and export."""
+
+import django_tables2 as tables
+from django.core.exceptions import ObjectDoesNotExist
+from django.utils.translation import gettext_lazy as _
+
+from infra.core.tables import BaseTable
+from infra.core.templatetags.simpul import status_badge
+
+from . import models
+
+
+class ChoiceBadgeColumn(tables.Column):
+    """A choice shown as a coloured badge with its label; exported as the label."""
+
+    def _label(self, record, value) -> str:
+        *path, name = str(self.accessor).split("__")
+        owner = record
+        try:
+            for part in path:
+                owner = getattr(owner, part)
+        except ObjectDoesNotExist:
+            return ""
+        return str(getattr(owner, f"get_{name}_display")()) if owner is not None else ""
+
+    def render(self, value, record):
+        return status_badge(value, self._label(record, value))
+
+    def value(self, value, record):
+        return self._label(record, value)
+
+
+def _badge(field: str, verbose_name=None, accessor: str | None = None) -> ChoiceBadgeColumn:
+    return ChoiceBadgeColumn(accessor=accessor or field, verbose_name=verbose_name)
+
+
+class RegionTable(BaseTable):
+    name = tables.Column(linkify=True)
+    kind = tables.Column()
+    code = tables.Column()
+    parent = tables.Column(linkify=True)
+
+    class Meta(BaseTable.Meta):
+        model = models.Region
+        fields = ("pk", "name", "kind", "code", "parent", "created", "last_updated")
+        default_columns = ("name", "kind", "code", "parent")
+
+
+class OrganizationTable(BaseTable):
+    name = tables.Column(linkify=True)
+    short_name = tables.Column(linkify=True)
+    region = tables.Column(linkify=True)
+    parent = tables.Column(linkify=True)
+    device_count = tables.Column(verbose_name=_("Devices"))
+    site_count = tables.Column(verbose_name=_("Sites"))
+
+    class Meta(BaseTable.Meta):
+        model = models.Organization
+        fields = ("pk", "short_name", "name", "kind", "region", "parent", "site_count", "device_count",
+                  "description", "created", "last_updated")
+        default_columns = ("short_name", "name", "kind", "region", "site_count", "device_count")
+
+
+class ContactTable(BaseTable):
+    name = tables.Column(linkify=True)
+    organization = tables.Column(linkify=True)
+
+    class Meta(BaseTable.Meta):
+        model = models.Contact
+        fields = ("pk", "name", "organization", "title", "phone", "email", "is_primary", "created", "last_updated")
+        default_columns = ("name", "organization", "title", "phone", "email", "is_primary")
+
+
+class SiteTable(BaseTable):
+    name = tables.Column(linkify=True)
+    status = _badge("status")
+    region = tables.Column(linkify=True)
+    organization = tables.Column(linkify=True)
+    device_count = tables.Column(verbose_name=_("Devices"))
+
+    class Meta(BaseTable.Meta):
+        model = models.Site
+        fields = ("pk", "name", "kind", "status", "region", "organization", "address", "latitude", "longitude",
+                  "device_count", "description", "created", "last_updated")
+        default_columns = ("name", "kind", "status", "region", "organization", "device_count")
+
+
+class RackTable(BaseTable):
+    name = tables.Column(linkify=True)
+    site = tables.Column(linkify=True)
+    device_count = tables.Column(verbose_name=_("Devices"))
+
+    class Meta(BaseTable.Meta):
+        model = models.Rack
+        fields = ("pk", "name", "site", "room", "u_height", "device_count", "created", "last_updated")
+        default_columns = ("name", "site", "room", "u_height", "device_count")
+
+
+class DeviceTable(BaseTable):
+    name = tables.Column(linkify=True)
+    organization = tables.Column(linkify=True)
+    site = tables.Column(linkify=True)
+    rack = tables.Column(linkify=True)
+    status = _badge("status")
+    primary_ip = tables.Column(verbose_name=_("Primary address"), linkify=True)
+    migration_state = _badge("migration_state", _("Migration"), accessor="migration__state")
+
+    class Meta(BaseTable.Meta):
+        model = models.Device
+        fields = ("pk", "name", "organization", "site", "rack", "position", "kind", "status", "vendor", "model",
+                  "serial", "asset_number", "os", "purchase_year", "warranty_end", "primary_ip",
+                  "migration_state", "created", "last_updated")
+        default_columns = ("name", "organization", "site", "kind", "status", "vendor", "model", "primary_ip",
+                           "migration_state")
+
+
+class InterfaceTable(BaseTable):
+    name = tables.Column(linkify=True)
+    device = tables.Column(linkify=True)
+
+    class Meta(BaseTable.Meta):
+        model = models.Interface
+        fields = ("pk", "device", "name", "kind", "speed_mbps", "if_index", "mac_address", "enabled",
+                  "description", "created", "last_updated")
+        default_columns = ("device", "name", "kind", "speed_mbps", "if_index", "enabled")
+
+
+class IPAddressTable(BaseTable):
+    address = tables.Column(linkify=True)
+    interface = tables.Column(linkify=True)
+    device = tables.Column(accessor="interface__device", linkify=True, verbose_name=_("Device"))
+    status = _badge("status")
+
+    class Meta(BaseTable.Meta):
+        model = models.IPAddress
+        fields = ("pk", "address", "prefix_length", "device", "interface", "status", "dns_name", "probe",
+                  "description", "created", "last_updated")
+        default_columns = ("address", "prefix_length", "device", "interface", "status", "dns_name", "probe")
+
+
+class ApplicationTable(BaseTable):
+    name = tables.Column(linkify=True)
+    organization = tables.Column(linkify=True)
+    status = _badge("status")
+    integration_status = _badge("integration_status", _("SPBE integration"))
+    url = tables.URLColumn()
+
+    class Meta(BaseTable.Meta):
+        model = models.Application
+        fields = ("pk", "name", "short_name", "organization", "status", "criticality", "integration_status",
+                  "target_year", "url", "created", "last_updated")
+        default_columns = ("name", "short_name", "organization", "status", "criticality", "integration_status",
+                           "target_year")
+
+
+class FiberLinkTable(BaseTable):
+    code = tables.Column(linkify=True)
+    site_a = tables.Column(linkify=True)
+    site_b = tables.Column(linkify=True)
+    status = _badge("status")
+    cores_in_use = tables.Column(verbose_name=_("Cores in use"))
+    loss_budget = tables.Column(verbose_name=_("Loss budget (dB)"), empty_values=(), orderable=False,
+                                accessor="pk")
+
+    class Meta(BaseTable.Meta):
+        model = models.FiberLink
+        fields = ("pk", "code", "name", "site_a", "site_b", "cable_type", "core_count", "cores_in_use",
+                  "deployment", "length_km", "status", "installed_date", "contractor", "procurement_package",
+                  "measured_loss_db", "loss_budget", "created", "last_updated")
+        default_columns = ("code", "site_a", "site_b", "cable_type", "core_count", "cores_in_use", "deployment",
+                           "length_km", "status")
+
+    def render_loss_budget(self, record):
+        return record.loss_budget_db()
+
+    def value_loss_budget(self, record):
+        return record.loss_budget_db()
+
+
+class FiberCoreTable(BaseTable):
+    link = tables.Column(linkify=True)
+    number = tables.Column(linkify=True)
+    state = _badge("state")
+
+    class Meta(BaseTable.Meta):
+        model = models.FiberCore
+        fields = ("pk", "link", "number", "tube", "tube_color", "color", "state", "carries", "last_updated")
+        default_columns = ("link", "number", "tube_color", "color", "state", "carries")
+
+
+class MigrationWaveTable(BaseTable):
+    name = tables.Column(linkify=True)
+    status = _badge("status")
+    migration_count = tables.Column(verbose_name=_("Servers"))
+
+    class Meta(BaseTable.Meta):
+        model = models.MigrationWave
+        fields = ("pk", "name", "start_date", "end_date", "status", "migration_count", "description",
+                  "created", "last_updated")
+        default_columns = ("name", "start_date", "end_date", "status", "migration_count")
+
+
+class MigrationTable(BaseTable):
+    device = tables.Column(linkify=lambda record: record.get_absolute_url(), verbose_name=_("Server"))
+    organization = tables.Column(accessor="device__organization", linkify=True, verbose_name=_("Organization"))
+    site = tables.Column(accessor="device__site", linkify=True, verbose_name=_("Site"))
+    state = _badge("state")
+    wave = tables.Column(linkify=True)
+    target_rack = tables.Column(linkify=True)
+    open_blockers = tables.Column(verbose_name=_("Open blockers"))
+
+    class Meta(BaseTable.Meta):
+        model = models.Migration
+        fields = ("pk", "device", "organization", "site", "state", "state_changed_at", "readiness", "disposition",
+                  "wave", "target_rack", "target_host", "target_address", "planned_start", "planned_cutover",
+                  "actual_cutover", "open_blockers", "last_updated")
+        default_columns = ("device", "organization", "site", "state", "state_changed_at", "readiness", "wave",
+                           "planned_cutover", "open_blockers")
+
+
+class MigrationBlockerTable(BaseTable):
+    category = tables.Column(linkify=True)
+    migration = tables.Column(linkify=True, verbose_name=_("Server"))
+
+    class Meta(BaseTable.Meta):
+        model = models.MigrationBlocker
+        fields = ("pk", "category", "migration", "description", "owner", "opened_on", "due_on", "resolved_on",
+                  "last_updated")
+        default_columns = ("category", "migration", "owner", "opened_on", "due_on", "resolved_on")

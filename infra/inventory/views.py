@@ -1,0 +1,214 @@
+"""The inventory's pages. Generic views do the work; this module names the parts and the extra
+context of each detail page (always a fixed number of queries)."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Prefetch, Q
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from django.views import View
+
+from infra.core.models import ObjectChange
+from infra.core.permissions import CHANGE, can
+from infra.core.views import ModelPages, ObjectDetailView, safe_return_url
+
+from . import choices, filtersets, forms, models, tables
+from .selectors import migration_progress
+from .services.migration import allowed_states, gates, transition
+
+
+class SiteDetailView(ObjectDetailView):
+    def get_extra_context(self, request, obj):
+        devices = obj.devices.select_related("organization", "rack", "primary_ip", "migration").order_by("name")
+        links = models.FiberLink.objects.filter(Q(site_a=obj) | Q(site_b=obj)).select_related("site_a", "site_b")
+        org_ids = list(obj.devices.values_list("organization_id", flat=True).distinct())
+        progress = migration_progress(organization_ids=org_ids) if org_ids else None
+        return {
+            "devices": devices[:200],
+            "device_total": obj.devices.count(),
+            "devices_url": f"{reverse('inventory:device_list')}?site={obj.pk}",
+            "racks": obj.racks.annotate(device_count=Count("devices")),
+            "links": links,
+            "site_progress": _site_progress(obj),
+            "progress": progress,
+        }
+
+
+def _site_progress(site) -> list[tuple[str, str, int]]:
+    counts = dict(
+        models.Migration.objects.filter(device__site=site).values_list("state").annotate(n=Count("pk"))
+    )
+    return [(s.value, s.label, counts.get(s.value, 0)) for s in choices.MigrationState if counts.get(s.value)]
+
+
+class OrganizationDetailView(ObjectDetailView):
+    def get_extra_context(self, request, obj):
+        return {
+            "contacts": obj.contacts.all(),
+            "sites": obj.sites.select_related("region").annotate(device_count=Count("devices")),
+            "devices": obj.devices.select_related("site", "primary_ip", "migration").order_by("name")[:200],
+            "device_total": obj.devices.count(),
+            "devices_url": f"{reverse('inventory:device_list')}?organization={obj.pk}",
+            "applications": obj.applications.all(),
+            "progress": migration_progress(organization_ids=[obj.pk]),
+        }
+
+
+class DeviceDetailView(ObjectDetailView):
+    def get_extra_context(self, request, obj):
+        migration = models.Migration.objects.filter(device=obj).select_related("wave", "target_rack", "target_host").first()
+        return {
+            "interfaces": obj.interfaces.prefetch_related("ip_addresses"),
+            "applications": obj.applications.select_related("organization"),
+            "guests": obj.guests.all() if obj.kind == choices.DeviceKind.SERVER else [],
+            "migration": migration,
+            "transitions": migration.transitions.select_related("user") if migration else [],
+            "blockers": migration.blockers.all() if migration else [],
+            "recent_changes": ObjectChange.objects.for_object(obj).select_related("content_type")[:5],
+        }
+
+
+class FiberLinkDetailView(ObjectDetailView):
+    def get_extra_context(self, request, obj):
+        cores = list(obj.cores.all())
+        return {
+            "cores": cores,
+            "cores_by_state": {s.label: sum(1 for c in cores if c.state == s.value) for s in choices.CoreState},
+            "budget_1310": obj.loss_budget_db(choices.Wavelength.NM_1310),
+            "budget_1550": obj.loss_budget_db(choices.Wavelength.NM_1550),
+        }
+
+
+class MigrationDetailView(ObjectDetailView):
+    def get_extra_context(self, request, obj):
+        return {
+            "transitions": obj.transitions.select_related("user"),
+            "blockers": obj.blockers.all(),
+            "next_states": [choices.MigrationState(s) for s in allowed_states(obj.state)],
+            "gates": gates(obj),
+        }
+
+
+class MigrationWaveDetailView(ObjectDetailView):
+    def get_extra_context(self, request, obj):
+        return {
+            "migrations": obj.migrations.select_related("device", "device__organization").order_by("device__name"),
+            "progress": migration_progress(wave_id=obj.pk),
+        }
+
+
+class MigrationTransitionView(View):
+    """Moves a migration to another state (POST from its page or the board)."""
+
+    def post(self, request, pk: int):
+        migration = get_object_or_404(models.Migration.objects.select_related("device"), pk=pk)
+        if not can(request.user, CHANGE, migration):
+            raise PermissionDenied
+        try:
+            transition(
+                migration,
+                request.POST.get("to_state", ""),
+                user=request.user,
+                reason=request.POST.get("reason", "").strip(),
+                override_reason=request.POST.get("override_reason", "").strip(),
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(
+                request,
+                _("%(server)s moved to %(state)s.") % {"server": migration.device, "state": migration.get_state_display()},
+            )
+        return HttpResponseRedirect(safe_return_url(request, migration.get_absolute_url()))
+
+
+PAGES = [
+    ModelPages(
+        "regions", models.Region.objects.select_related("parent"), filtersets.RegionFilterSet, tables.RegionTable,
+        forms.RegionForm, forms.RegionBulkEditForm,
+    ),
+    ModelPages(
+        "organizations",
+        models.Organization.objects.select_related("region", "parent").annotate(
+            device_count=Count("devices", distinct=True), site_count=Count("sites", distinct=True)
+        ),
+        filtersets.OrganizationFilterSet, tables.OrganizationTable, forms.OrganizationForm,
+        forms.OrganizationBulkEditForm, detail=OrganizationDetailView,
+        detail_queryset=models.Organization.objects.select_related("region", "parent"),
+    ),
+    ModelPages(
+        "contacts", models.Contact.objects.select_related("organization"), filtersets.ContactFilterSet,
+        tables.ContactTable, forms.ContactForm, forms.ContactBulkEditForm,
+    ),
+    ModelPages(
+        "sites",
+        models.Site.objects.select_related("region", "organization").annotate(device_count=Count("devices")),
+        filtersets.SiteFilterSet, tables.SiteTable, forms.SiteForm, forms.SiteBulkEditForm, detail=SiteDetailView,
+        detail_queryset=models.Site.objects.select_related("region", "organization"),
+    ),
+    ModelPages(
+        "racks", models.Rack.objects.select_related("site").annotate(device_count=Count("devices")),
+        filtersets.RackFilterSet, tables.RackTable, forms.RackForm, forms.RackBulkEditForm,
+        detail_queryset=models.Rack.objects.select_related("site"),
+    ),
+    ModelPages(
+        "devices",
+        models.Device.objects.select_related("organization", "site", "rack", "primary_ip", "migration"),
+        filtersets.DeviceFilterSet, tables.DeviceTable, forms.DeviceForm, forms.DeviceBulkEditForm,
+        detail=DeviceDetailView,
+        detail_queryset=models.Device.objects.select_related("organization", "site", "rack", "primary_ip", "host"),
+    ),
+    ModelPages(
+        "interfaces", models.Interface.objects.select_related("device"), filtersets.InterfaceFilterSet,
+        tables.InterfaceTable, forms.InterfaceForm, forms.InterfaceBulkEditForm,
+    ),
+    ModelPages(
+        "ip-addresses", models.IPAddress.objects.select_related("interface", "interface__device"),
+        filtersets.IPAddressFilterSet, tables.IPAddressTable, forms.IPAddressForm, forms.IPAddressBulkEditForm,
+    ),
+    ModelPages(
+        "applications", models.Application.objects.select_related("organization"),
+        filtersets.ApplicationFilterSet, tables.ApplicationTable, forms.ApplicationForm,
+        forms.ApplicationBulkEditForm,
+        detail_queryset=models.Application.objects.select_related("organization").prefetch_related(
+            Prefetch("devices", queryset=models.Device.objects.select_related("site"))
+        ),
+    ),
+    ModelPages(
+        "fiber-links",
+        models.FiberLink.objects.select_related("site_a", "site_b").annotate(
+            cores_in_use=Count("cores", filter=Q(cores__state=choices.CoreState.IN_USE))
+        ),
+        filtersets.FiberLinkFilterSet, tables.FiberLinkTable, forms.FiberLinkForm, forms.FiberLinkBulkEditForm,
+        detail=FiberLinkDetailView, detail_queryset=models.FiberLink.objects.select_related("site_a", "site_b"),
+    ),
+    ModelPages(
+        "fiber-cores", models.FiberCore.objects.select_related("link"), filtersets.FiberCoreFilterSet,
+        tables.FiberCoreTable, forms.FiberCoreForm, forms.FiberCoreBulkEditForm,
+    ),
+    ModelPages(
+        "migration-waves", models.MigrationWave.objects.annotate(migration_count=Count("migrations")),
+        filtersets.MigrationWaveFilterSet, tables.MigrationWaveTable, forms.MigrationWaveForm,
+        forms.MigrationWaveBulkEditForm, detail=MigrationWaveDetailView,
+        detail_queryset=models.MigrationWave.objects.all(),
+    ),
+    ModelPages(
+        "migrations",
+        models.Migration.objects.select_related(
+            "device", "device__organization", "device__site", "wave", "target_rack", "target_host"
+        ).annotate(open_blockers=Count("blockers", filter=Q(blockers__resolved_on__isnull=True))),
+        filtersets.MigrationFilterSet, tables.MigrationTable, forms.MigrationForm, forms.MigrationBulkEditForm,
+        detail=MigrationDetailView,
+        detail_queryset=models.Migration.objects.select_related(
+            "device", "device__organization", "device__site", "wave", "target_rack", "target_host"
+        ),
+        extra=[path("migrations/<int:pk>/transition/", MigrationTransitionView.as_view(), name="migration_transition")],
+    ),
+    ModelPages(
+        "migration-blockers", models.MigrationBlocker.objects.select_related("migration", "migration__device"),
+        filtersets.MigrationBlockerFilterSet, tables.MigrationBlockerTable, forms.MigrationBlockerForm,
+        forms.MigrationBlockerBulkEditForm,
+    ),
+]

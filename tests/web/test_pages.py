@@ -1,0 +1,57 @@
+"""Every page of every model answers, for a user who may see it."""
+
+import pytest
+from django.urls import reverse
+
+from infra.inventory import models
+from infra.inventory.views import PAGES
+
+from ..factories import (
+    ApplicationFactory,
+    DeviceFactory,
+    FiberLinkFactory,
+    IPAddressFactory,
+    MigrationFactory,
+    MigrationWaveFactory,
+    RackFactory,
+    RegionFactory,
+)
+
+
+@pytest.fixture
+def city(db):
+    device = DeviceFactory()
+    ip = IPAddressFactory(interface__device=device)
+    device.primary_ip = ip
+    device.save()
+    app = ApplicationFactory(organization=device.organization)
+    app.devices.add(device)
+    link = FiberLinkFactory(site_a=device.site)
+    wave = MigrationWaveFactory()
+    migration = MigrationFactory(device=device, wave=wave)
+    models.MigrationBlocker.objects.create(migration=migration, category="backup")
+    RackFactory()
+    RegionFactory()
+    models.Contact.objects.create(organization=device.organization, name="Budi")
+    return {"device": device, "link": link}
+
+
+@pytest.mark.parametrize("pages", PAGES, ids=lambda p: p.slug)
+def test_every_page_of_every_model_renders(client, admin_user, city, pages):
+    client.force_login(admin_user)
+    model = pages.queryset.model
+    name = model._meta.model_name
+    obj = model.objects.first()
+    assert obj is not None, f"fixture has no {name}"
+    for url in (
+        reverse(f"inventory:{name}_list"),
+        reverse(f"inventory:{name}_list") + "?q=a&export=csv",
+        reverse(f"inventory:{name}_list") + "?export=xlsx",
+        reverse(f"inventory:{name}_add"),
+        reverse(f"inventory:{name}", args=[obj.pk]),
+        reverse(f"inventory:{name}_edit", args=[obj.pk]),
+        reverse(f"inventory:{name}_delete", args=[obj.pk]),
+        reverse(f"inventory:{name}_history", args=[obj.pk]),
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
