@@ -87,7 +87,7 @@ class ObjectListView(ModelViewMixin, View):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         self.check(request, VIEW)
-        filterset = self.filterset_class(request.GET or None, queryset=self.queryset.all(), request=request)
+        filterset = self.filterset_class(request.GET, queryset=self.queryset.all(), request=request)
         queryset = filterset.qs if filterset.is_valid() else self.queryset.none()
         table = self.table_class(queryset, user=request.user, selectable=self.bulk_edit or self.bulk_delete)
 

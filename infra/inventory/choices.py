@@ -256,3 +256,11 @@ MIGRATION_MOVED_STATES = (_S.CUT_OVER, _S.ACCEPTED, _S.SOURCE_DECOMMISSIONED)
 MIGRATION_DONE_STATES = (*MIGRATION_MOVED_STATES, _S.RETIRED, _S.RETAINED)
 # A move into this state must pass the gates (fiber, capacity, backup, sign-off).
 MIGRATION_GATED_STATE = _S.MIGRATING
+
+
+class Health(models.TextChoices):
+    """A migration's health: derived from blockers and dates, never typed in."""
+
+    ON_TRACK = "on_track", _("On track")
+    AT_RISK = "at_risk", _("At risk")
+    BLOCKED = "blocked", _("Blocked")

@@ -267,3 +267,11 @@ class MigrationTransitionFilterSet(BaseFilterSet):
     class Meta:
         model = models.MigrationTransition
         fields = lookups_for(models.MigrationTransition, ["at", "user", "is_rollback"])
+
+
+class YearTargetFilterSet(BaseFilterSet):
+    search_fields = ("note",)
+
+    class Meta:
+        model = models.YearTarget
+        fields = lookups_for(models.YearTarget, ["year", "servers_moved"])

@@ -187,3 +187,9 @@ MigrationBulkEditForm = bulk_form(
      "planned_start", "planned_cutover"),
 )
 MigrationBlockerBulkEditForm = bulk_form(models.MigrationBlocker, ("owner", "due_on", "resolved_on"))
+
+
+class YearTargetForm(BaseModelForm):
+    class Meta:
+        model = models.YearTarget
+        fields = ("year", "servers_moved", "note")

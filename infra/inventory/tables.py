@@ -227,3 +227,12 @@ class MigrationBlockerTable(BaseTable):
         fields = ("pk", "category", "migration", "description", "owner", "opened_on", "due_on", "resolved_on",
                   "last_updated")
         default_columns = ("category", "migration", "owner", "opened_on", "due_on", "resolved_on")
+
+
+class YearTargetTable(BaseTable):
+    year = tables.Column(linkify=True)
+
+    class Meta(BaseTable.Meta):
+        model = models.YearTarget
+        fields = ("pk", "year", "servers_moved", "note", "last_updated")
+        default_columns = ("year", "servers_moved", "note")

@@ -5,17 +5,19 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Prefetch, Q
 from django.http import HttpResponseRedirect
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, render
+from django.utils.formats import date_format
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views import View
 
 from infra.core.models import ObjectChange
-from infra.core.permissions import CHANGE, can
+from infra.core.charts import Series, line_chart
+from infra.core.permissions import CHANGE, VIEW, can
 from infra.core.views import ModelPages, ObjectDetailView, safe_return_url
 
 from . import choices, filtersets, forms, models, tables
-from .selectors import migration_progress
+from .selectors import migration_progress, progress_over_time
 from .services.migration import allowed_states, gates, transition
 
 
@@ -124,6 +126,79 @@ class MigrationTransitionView(View):
         return HttpResponseRedirect(safe_return_url(request, migration.get_absolute_url()))
 
 
+BOARD_CARDS_PER_STATE = 60
+
+
+class MigrationBoardView(View):
+    """Servers as cards in one column per state; each card offers only the moves allowed from there."""
+
+    template_name = "inventory/migration_board.html"
+
+    def get(self, request):
+        if not can(request.user, VIEW, models.Migration):
+            raise PermissionDenied
+        filterset = filtersets.MigrationFilterSet(request.GET, queryset=models.Migration.objects.all())
+        base = filterset.qs if filterset.is_valid() else models.Migration.objects.none()
+        counts = dict(base.order_by().values_list("state").annotate(n=Count("pk")))
+        open_blockers = Count("blockers", filter=Q(blockers__resolved_on__isnull=True))
+        columns = []
+        for state in choices.MigrationState:
+            cards = []
+            if counts.get(state.value):
+                # One query per state: a fixed number, whatever the number of servers.
+                cards = list(
+                    base.filter(state=state.value)
+                    .select_related("device", "device__organization", "wave")
+                    .annotate(open_blockers=open_blockers)
+                    .order_by("state_changed_at")[:BOARD_CARDS_PER_STATE]
+                )
+            for card in cards:
+                card.editable = can(request.user, CHANGE, card)
+            columns.append({
+                "state": state,
+                "count": counts.get(state.value, 0),
+                "cards": cards,
+                "next_states": [choices.MigrationState(s) for s in allowed_states(state.value)],
+            })
+        return render(request, self.template_name, {
+            "columns": columns,
+            "filter_form": filterset.panel_form,
+            "total": sum(counts.values()),
+            "list_url": reverse("inventory:migration_list"),
+            "query": request.GET.urlencode(),
+        })
+
+
+class MigrationProgressView(View):
+    """Progress per OPD and per wave, and servers moved over time against the yearly targets."""
+
+    template_name = "inventory/migration_progress.html"
+
+    def get(self, request):
+        if not can(request.user, VIEW, models.Migration):
+            raise PermissionDenied
+        organization_ids = [int(v) for v in request.GET.getlist("organization") if v.isdigit()] or None
+        wave_id = request.GET.get("wave")
+        wave_id = int(wave_id) if wave_id and wave_id.isdigit() else None
+        progress = migration_progress(organization_ids=organization_ids, wave_id=wave_id)
+        points = progress_over_time(organization_ids=organization_ids, wave_id=wave_id)
+        series = [Series(_("Servers cut over"), [p.moved for p in points], "#1f5fbf")]
+        if any(p.target is not None for p in points):
+            series.append(Series(_("Yearly target"), [p.target for p in points], "#d62828", dashed=True))
+        chart = line_chart([date_format(p.month, "M Y") for p in points], series,
+                           title=_("Servers moved into the data center"))
+        return render(request, self.template_name, {
+            "progress": progress,
+            "chart": chart,
+            "targets": models.YearTarget.objects.all(),
+            "organizations": models.Organization.objects.order_by("short_name").only("short_name"),
+            "waves": models.MigrationWave.objects.all(),
+            "selected_organizations": organization_ids or [],
+            "selected_wave": wave_id,
+            "states": list(choices.MigrationState),
+        })
+
+
 PAGES = [
     ModelPages(
         "regions", models.Region.objects.select_related("parent"), filtersets.RegionFilterSet, tables.RegionTable,
@@ -204,7 +279,11 @@ PAGES = [
         detail_queryset=models.Migration.objects.select_related(
             "device", "device__organization", "device__site", "wave", "target_rack", "target_host"
         ),
-        extra=[path("migrations/<int:pk>/transition/", MigrationTransitionView.as_view(), name="migration_transition")],
+        extra=[
+            path("migrations/<int:pk>/transition/", MigrationTransitionView.as_view(), name="migration_transition"),
+            path("migrations/board/", MigrationBoardView.as_view(), name="migration_board"),
+            path("migrations/progress/", MigrationProgressView.as_view(), name="migration_progress"),
+        ],
     ),
     ModelPages(
         "migration-blockers", models.MigrationBlocker.objects.select_related("migration", "migration__device"),
@@ -212,3 +291,9 @@ PAGES = [
         forms.MigrationBlockerBulkEditForm,
     ),
 ]
+PAGES.append(
+    ModelPages(
+        "yearly-targets", models.YearTarget.objects.all(), filtersets.YearTargetFilterSet, tables.YearTargetTable,
+        forms.YearTargetForm,
+    )
+)

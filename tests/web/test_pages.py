@@ -33,6 +33,7 @@ def city(db):
     RackFactory()
     RegionFactory()
     models.Contact.objects.create(organization=device.organization, name="Budi")
+    models.YearTarget.objects.create(year=2026, servers_moved=100)
     return {"device": device, "link": link}
 
 
@@ -55,3 +56,13 @@ def test_every_page_of_every_model_renders(client, admin_user, city, pages):
     ):
         response = client.get(url)
         assert response.status_code == 200, url
+
+
+def test_board_and_progress_pages(client, admin_user, city):
+    client.force_login(admin_user)
+    board = client.get(reverse("inventory:migration_board"))
+    assert board.status_code == 200
+    assert 'data-count="inventoried">1<' in board.content.decode()
+    progress = client.get(reverse("inventory:migration_progress"))
+    assert progress.status_code == 200
+    assert "<svg" in progress.content.decode()

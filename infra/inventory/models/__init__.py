@@ -5,6 +5,7 @@ from .migration import Migration, MigrationBlocker, MigrationTransition, Migrati
 from .organizations import Contact, Organization
 from .regions import Region
 from .sites import Rack, Site
+from .targets import YearTarget
 
 __all__ = [
     "Application",
@@ -22,4 +23,5 @@ __all__ = [
     "Rack",
     "Region",
     "Site",
+    "YearTarget",
 ]
