@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from .choices import ChangeAction
@@ -27,13 +28,26 @@ def _json_value(value: object) -> object:
     return str(value)
 
 
+def _field_json(field: models.Field, value: object) -> object:
+    """The value as the database holds it, JSON-ready: "2.5" and Decimal("2.500") in a 3-place field are
+    the same value, so re-saving what was loaded records no change."""
+    if value is not None:
+        try:
+            value = field.to_python(value)
+            if isinstance(value, decimal.Decimal) and getattr(field, "decimal_places", None) is not None:
+                value = value.quantize(decimal.Decimal(1).scaleb(-field.decimal_places))
+        except (ValidationError, decimal.InvalidOperation):
+            pass  # logged as given; the save itself reports the bad value
+    return _json_value(value)
+
+
 def _logged_fields(model: type[ChangeLoggedModel]) -> list[models.Field]:
     return [f for f in model._meta.concrete_fields if f.name not in model.changelog_exclude]
 
 
 def serialize(instance: ChangeLoggedModel) -> dict[str, object]:
     """The instance's logged field values, JSON-ready, keyed by field name (FKs by id)."""
-    data = {f.attname: _json_value(f.value_from_object(instance)) for f in _logged_fields(type(instance))}
+    data = {f.attname: _field_json(f, f.value_from_object(instance)) for f in _logged_fields(type(instance))}
     for m2m in type(instance)._meta.many_to_many:
         if instance.pk is not None:
             data[m2m.name] = sorted(getattr(instance, m2m.name).values_list("pk", flat=True))
@@ -51,7 +65,7 @@ def loaded_snapshot(instance: ChangeLoggedModel) -> dict[str, object] | None:
         if row is None:
             return None
         loaded = row
-    data = {f.attname: _json_value(loaded[f.attname]) for f in fields}
+    data = {f.attname: _field_json(f, loaded[f.attname]) for f in fields}
     for m2m in type(instance)._meta.many_to_many:
         data[m2m.name] = sorted(getattr(instance, m2m.name).values_list("pk", flat=True))
     return data
@@ -111,6 +125,20 @@ def record_bulk(
     return ObjectChange.objects.bulk_create(rows, batch_size=batch_size)
 
 
-def remember_saved_state(instance: ChangeLoggedModel) -> None:
-    """After a save, the instance's current values become its "before" for the next save."""
-    instance._loaded_values = {f.attname: f.value_from_object(instance) for f in type(instance)._meta.concrete_fields}
+def saved_fields(instance: ChangeLoggedModel, update_fields: Iterable[str] | None) -> set[str] | None:
+    """The attnames a ``save(update_fields=...)`` wrote, or None when it wrote every field."""
+    if update_fields is None:
+        return None
+    names = set(update_fields)
+    return {f.attname for f in type(instance)._meta.concrete_fields if f.name in names or f.attname in names}
+
+
+def remember_saved_state(instance: ChangeLoggedModel, fields: set[str] | None = None) -> None:
+    """After a save, the values it wrote (``fields``, or all) become the instance's "before" for the next."""
+    loaded = getattr(instance, "_loaded_values", None) if fields is not None else None
+    if loaded is None:
+        fields = None
+        loaded = instance._loaded_values = {}
+    for f in type(instance)._meta.concrete_fields:
+        if fields is None or f.attname in fields:
+            loaded[f.attname] = f.value_from_object(instance)

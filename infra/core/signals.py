@@ -24,13 +24,18 @@ def _snapshot_before_save(sender, instance, raw=False, **kwargs):
 
 
 @receiver(post_save)
-def _log_save(sender, instance, created, raw=False, **kwargs):
+def _log_save(sender, instance, created, raw=False, update_fields=None, **kwargs):
     if raw or not _is_logged(sender):
         return
     before = None if created else getattr(instance, "_changelog_before", None)
     action = ChangeAction.CREATE if created or before is None else ChangeAction.UPDATE
-    changelog.record(instance, action, before, changelog.serialize(instance))
-    changelog.remember_saved_state(instance)
+    after = changelog.serialize(instance)
+    written = changelog.saved_fields(instance, update_fields)
+    if before is not None and written is not None:
+        # save(update_fields=...) wrote only those fields: the others still hold their old values.
+        after = {k: v if k in written or k not in before else before[k] for k, v in after.items()}
+    changelog.record(instance, action, before, after)
+    changelog.remember_saved_state(instance, written)
 
 
 @receiver(pre_delete)
@@ -47,10 +52,30 @@ def _log_delete(sender, instance, **kwargs):
 
 @receiver(m2m_changed)
 def _log_m2m(sender, instance, action, reverse, model, pk_set, **kwargs):
-    if reverse or not isinstance(instance, ChangeLoggedModel):
+    if reverse:
+        _log_m2m_reverse(sender, instance, action, model, pk_set)
+        return
+    if not isinstance(instance, ChangeLoggedModel):
         return
     if action in ("pre_add", "pre_remove", "pre_clear"):
         instance._changelog_m2m_before = changelog.serialize(instance)
     elif action in ("post_add", "post_remove", "post_clear"):
         before = getattr(instance, "_changelog_m2m_before", None)
         changelog.record(instance, ChangeAction.UPDATE, before, changelog.serialize(instance))
+
+
+def _log_m2m_reverse(sender, instance, action, model, pk_set) -> None:
+    """``device.applications.add(app)`` changes the applications' field: log it on each of them."""
+    if not _is_logged(model):
+        return
+    if action in ("pre_add", "pre_remove", "pre_clear"):
+        if pk_set is None:  # clear(): every object that points at this one
+            field = next(f for f in model._meta.many_to_many if f.remote_field.through is sender)
+            targets = model._base_manager.filter(**{field.name: instance})
+        else:
+            targets = model._base_manager.filter(pk__in=pk_set)
+        instance._changelog_m2m_reverse = [(t, changelog.serialize(t)) for t in targets]
+    elif action in ("post_add", "post_remove", "post_clear"):
+        for target, before in getattr(instance, "_changelog_m2m_reverse", ()):
+            changelog.record(target, ChangeAction.UPDATE, before, changelog.serialize(target))
+        instance._changelog_m2m_reverse = ()

@@ -162,7 +162,8 @@ def migration_progress(
     for org_id, wave_ids in org_next_waves.items():
         upcoming = sorted(
             (waves[w] for w in wave_ids),
-            key=lambda w: (w.end_date is None or w.end_date < today, w.start_date or datetime.date.max),
+            # Waves still running or to come first (one without an end date has not ended), earliest first.
+            key=lambda w: (w.end_date is not None and w.end_date < today, w.start_date or datetime.date.max),
         )
         per_org[org_id].next_wave = upcoming[0].name if upcoming else ""
 

@@ -24,8 +24,7 @@ class ObjectChangeQuerySet(models.QuerySet):
         """The object's own changes and those of its children (an object's history tab)."""
         ct = ContentType.objects.get_for_model(obj)
         return self.filter(
-            models.Q(content_type=ct, object_id=obj.pk)
-            | models.Q(related_content_type=ct, related_object_id=obj.pk)
+            models.Q(content_type=ct, object_id=obj.pk) | models.Q(related_content_type=ct, related_object_id=obj.pk)
         )
 
 
@@ -66,16 +65,15 @@ class ObjectChange(models.Model):
         verbose_name_plural = _("change log")
         indexes = [
             models.Index(fields=["content_type", "object_id", "time"], name="objectchange_object"),
-            models.Index(
-                fields=["related_content_type", "related_object_id"], name="objectchange_related"
-            ),
+            models.Index(fields=["related_content_type", "related_object_id"], name="objectchange_related"),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.object_repr}"
 
     def save(self, *args, **kwargs):
-        if not self._state.adding:
+        # A record with a primary key already exists (or would overwrite one): only new ones are saved.
+        if not self._state.adding or self.pk is not None:
             raise ImmutableChangeError(_("Change records cannot be edited."))
         super().save(*args, **kwargs)
 

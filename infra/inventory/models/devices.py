@@ -20,9 +20,7 @@ class Device(ChangeLoggedModel):
         on_delete=models.PROTECT,
         related_name="devices",
     )
-    site = models.ForeignKey(
-        "inventory.Site", verbose_name=_("site"), on_delete=models.PROTECT, related_name="devices"
-    )
+    site = models.ForeignKey("inventory.Site", verbose_name=_("site"), on_delete=models.PROTECT, related_name="devices")
     rack = models.ForeignKey(
         "inventory.Rack",
         verbose_name=_("rack"),
@@ -68,6 +66,8 @@ class Device(ChangeLoggedModel):
         related_name="primary_for",
     )
     description = models.TextField(_("description"), blank=True)
+
+    constraint_fields = {"device_position_needs_rack": "position"}
 
     class Meta:
         ordering = ["name", "id"]
@@ -216,7 +216,10 @@ class IPAddress(ChangeLoggedModel):
             return  # the field's own validator reports it
         if self.prefix_length is not None and self.prefix_length > ip.max_prefixlen:
             raise ValidationError(
-                {"prefix_length": _("An IPv%(v)s prefix is at most /%(max)s.") % {"v": ip.version, "max": ip.max_prefixlen}}
+                {
+                    "prefix_length": _("An IPv%(v)s prefix is at most /%(max)s.")
+                    % {"v": ip.version, "max": ip.max_prefixlen}
+                }
             )
 
     @staticmethod

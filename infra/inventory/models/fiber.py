@@ -64,14 +64,23 @@ class FiberLink(ChangeLoggedModel):
     )
     splice_count = models.PositiveSmallIntegerField(_("splices"), default=0)
     connector_count = models.PositiveSmallIntegerField(_("connectors"), default=2)
-    status = models.CharField(_("status"), max_length=20, choices=FiberLinkStatus.choices, default=FiberLinkStatus.PLANNED)
+    status = models.CharField(
+        _("status"), max_length=20, choices=FiberLinkStatus.choices, default=FiberLinkStatus.PLANNED
+    )
     installed_date = models.DateField(_("installed on"), null=True, blank=True)
     contractor = models.CharField(_("contractor"), max_length=150, blank=True)
     procurement_package = models.CharField(
-        _("procurement package"), max_length=200, blank=True, help_text=_("The contract or tender package (paket pengadaan).")
+        _("procurement package"),
+        max_length=200,
+        blank=True,
+        help_text=_("The contract or tender package (paket pengadaan)."),
     )
     measured_loss_db = models.DecimalField(
-        _("measured loss (dB)"), max_digits=6, decimal_places=2, null=True, blank=True,
+        _("measured loss (dB)"),
+        max_digits=6,
+        decimal_places=2,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(Decimal("0"))],
     )
     measured_wavelength = models.PositiveSmallIntegerField(
@@ -79,6 +88,8 @@ class FiberLink(ChangeLoggedModel):
     )
     measured_on = models.DateField(_("measured on"), null=True, blank=True)
     description = models.TextField(_("description"), blank=True)
+
+    constraint_fields = {"fiberlink_two_sites": "site_b"}
 
     class Meta:
         ordering = ["code"]
@@ -145,16 +156,7 @@ class FiberLink(ChangeLoggedModel):
                 .values_list("number", flat=True)
             )
             if busy:
-                raise ValidationError(
-                    {
-                        "core_count": ngettext(
-                            "Core %(cores)s is not spare, so the core count cannot drop below it.",
-                            "Cores %(cores)s are not spare, so the core count cannot drop below them.",
-                            len(busy),
-                        )
-                        % {"cores": ", ".join(map(str, busy))}
-                    }
-                )
+                raise busy_cores_error(busy)
 
     def save(self, *args, **kwargs):
         with transaction.atomic():
@@ -198,18 +200,43 @@ class FiberCore(ChangeLoggedModel):
         return f"{self.link_id}:{self.number}"
 
 
+def busy_cores_error(numbers: list[int]) -> ValidationError:
+    """The core count cannot drop below a core that is in use, reserved or broken."""
+    numbers = sorted(numbers)
+    return ValidationError(
+        {
+            "core_count": ngettext(
+                "Core %(cores)s is not spare, so the core count cannot drop below it.",
+                "Cores %(cores)s are not spare, so the core count cannot drop below them.",
+                len(numbers),
+            )
+            % {"cores": ", ".join(map(str, numbers))}
+        }
+    )
+
+
 def sync_cores(links: list[FiberLink]) -> None:
-    """Give each link exactly ``core_count`` cores: add the missing ones, drop spare extras."""
+    """Give each link exactly ``core_count`` cores: add the missing ones, drop spare extras.
+
+    A core above the new count that is not spare is refused here too, not only in ``clean()``:
+    a save that skips validation must not throw away what a core carries.
+    """
     from infra.core import changelog
     from infra.core.choices import ChangeAction
 
     by_link: dict[int, set[int]] = {link.pk: set() for link in links}
     extras: list[FiberCore] = []
+    busy: list[int] = []
     counts = {link.pk: link.core_count for link in links}
     for core in FiberCore.objects.filter(link_id__in=by_link.keys()):
         by_link[core.link_id].add(core.number)
         if core.number > counts[core.link_id]:
-            extras.append(core)
+            if core.state == CoreState.SPARE:
+                extras.append(core)
+            else:
+                busy.append(core.number)
+    if busy:
+        raise busy_cores_error(busy)
     new_cores = []
     for link in links:
         for number in range(1, link.core_count + 1):

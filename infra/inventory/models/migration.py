@@ -25,6 +25,8 @@ class MigrationWave(ChangeLoggedModel):
     end_date = models.DateField(_("ends"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=20, choices=WaveStatus.choices, default=WaveStatus.PLANNED)
 
+    constraint_fields = {"migrationwave_end_after_start": "end_date"}
+
     class Meta:
         ordering = ["start_date", "name"]
         verbose_name = _("migration wave")
@@ -66,7 +68,12 @@ class Migration(ChangeLoggedModel):
         _("disposition"), max_length=20, choices=Disposition.choices, default=Disposition.UNDECIDED
     )
     wave = models.ForeignKey(
-        MigrationWave, verbose_name=_("wave"), on_delete=models.PROTECT, null=True, blank=True, related_name="migrations"
+        MigrationWave,
+        verbose_name=_("wave"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="migrations",
     )
     target_rack = models.ForeignKey(
         "inventory.Rack",
@@ -154,7 +161,12 @@ class MigrationTransition(models.Model):
     to_state = models.CharField(_("to"), max_length=30, choices=MigrationState.choices)
     at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     reason = models.TextField(_("reason"), blank=True)
     override_reason = models.TextField(
@@ -186,6 +198,7 @@ class MigrationBlocker(ChangeLoggedModel):
     resolved_on = models.DateField(_("resolved on"), null=True, blank=True)
 
     changelog_parent = "migration"
+    constraint_fields = {"migrationblocker_resolved_after_opened": "resolved_on"}
 
     class Meta:
         ordering = ["resolved_on", "due_on", "opened_on"]

@@ -54,10 +54,11 @@ class Organization(ChangeLoggedModel):
         return self.short_name or self.name
 
     def clean(self) -> None:
-        ancestor = self.parent
-        while ancestor is not None:
+        ancestor, seen = self.parent, set()
+        while ancestor is not None and ancestor.pk not in seen:  # seen: stop on a loop saved unvalidated
             if self.pk and ancestor.pk == self.pk:
                 raise ValidationError({"parent": _("An organization cannot be its own parent.")})
+            seen.add(ancestor.pk)
             ancestor = ancestor.parent
 
 

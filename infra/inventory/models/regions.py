@@ -51,15 +51,19 @@ class Region(ChangeLoggedModel):
         return self.name
 
     def clean(self) -> None:
+        # The cycle first: placing a region inside itself is the more telling message.
+        ancestor, seen = self.parent, set()
+        while ancestor is not None and ancestor.pk not in seen:  # seen: stop on a loop saved unvalidated
+            if self.pk and ancestor.pk == self.pk:
+                raise ValidationError({"parent": _("A region cannot be inside itself.")})
+            seen.add(ancestor.pk)
+            ancestor = ancestor.parent
         parent_kind = self.parent.kind if self.parent_id else None
         allowed = REGION_PARENT_KINDS.get(self.kind, set())
         if self.kind and parent_kind not in allowed:
             raise ValidationError(
-                {"parent": _("A %(kind)s cannot be placed under %(parent)s.")
-                 % {"kind": self.get_kind_display(), "parent": self.parent or _("nothing")}}
+                {
+                    "parent": _("A %(kind)s cannot be placed under %(parent)s.")
+                    % {"kind": self.get_kind_display(), "parent": self.parent or _("nothing")}
+                }
             )
-        ancestor = self.parent
-        while ancestor is not None:
-            if self.pk and ancestor.pk == self.pk:
-                raise ValidationError({"parent": _("A region cannot be inside itself.")})
-            ancestor = ancestor.parent

@@ -50,6 +50,8 @@ class Site(ChangeLoggedModel):
     )
     description = models.TextField(_("description"), blank=True)
 
+    constraint_fields = {"site_coordinates_pair": "latitude"}
+
     class Meta:
         ordering = ["name"]
         verbose_name = _("site")
@@ -66,8 +68,7 @@ class Site(ChangeLoggedModel):
                 violation_error_message=_("Latitude must be between -90 and 90."),
             ),
             models.CheckConstraint(
-                condition=models.Q(longitude__isnull=True)
-                | models.Q(longitude__gte=-180, longitude__lte=180),
+                condition=models.Q(longitude__isnull=True) | models.Q(longitude__gte=-180, longitude__lte=180),
                 name="site_longitude_range",
                 violation_error_message=_("Longitude must be between -180 and 180."),
             ),

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from ..choices import (
@@ -40,9 +40,10 @@ def allowed_states(state: str) -> tuple[str, ...]:
 def gates(migration: Migration) -> list[Gate]:
     """The conditions a server must meet before it starts migrating."""
     site_id = migration.device.site_id
-    link_active = FiberLink.objects.filter(status=FiberLinkStatus.ACTIVE).filter(
-        site_a_id=site_id
-    ).exists() or FiberLink.objects.filter(status=FiberLinkStatus.ACTIVE, site_b_id=site_id).exists()
+    link_active = (
+        FiberLink.objects.filter(status=FiberLinkStatus.ACTIVE).filter(site_a_id=site_id).exists()
+        or FiberLink.objects.filter(status=FiberLinkStatus.ACTIVE, site_b_id=site_id).exists()
+    )
     return [
         Gate("fiber_link", _("The site's fiber link is active"), link_active),
         Gate(
@@ -78,7 +79,8 @@ def transition(
             % {"from": MigrationState(from_state).label, "to": _state_label(to_state), "allowed": names},
             code="illegal_transition",
         )
-    if to_state == MIGRATION_GATED_STATE:
+    # The gates guard the start of a move; going back to migrating after a failed test passed them already.
+    if to_state == MIGRATION_GATED_STATE and (from_state, to_state) not in MIGRATION_ROLLBACKS:
         unmet = [g.label for g in gates(migration) if not g.met]
         if unmet and not override_reason.strip():
             raise ValidationError(
@@ -91,7 +93,22 @@ def transition(
         raise ValidationError(_("Retaining a server at the OPD needs a justification."), code="retain_justification")
 
     at = at or timezone.now()
+    if migration.state_changed_at and at < migration.state_changed_at:
+        # The history is read in time order: a move dated before the current state began would rewrite it.
+        raise ValidationError(
+            _("This move cannot be dated before %(since)s, when the current state began.")
+            % {"since": formats.localize(timezone.localtime(migration.state_changed_at))},
+            code="before_current_state",
+        )
     with transaction.atomic():
+        # Someone else may have moved this server since it was loaded: the move is checked against that.
+        current = Migration.objects.select_for_update().values_list("state", flat=True).get(pk=migration.pk)
+        if current != from_state:
+            raise ValidationError(
+                _("This migration was moved to %(state)s meanwhile. Reload it and try again.")
+                % {"state": _state_label(current)},
+                code="stale_state",
+            )
         migration.state = to_state
         migration.state_changed_at = at
         date_field = _ACTUAL_DATE_FOR_STATE.get(to_state)
