@@ -179,6 +179,9 @@ else:
         "filename": str(VAR_DIR / "huey.sqlite3"),
     }
 
+# Bootstrap's alert colours for Django's message levels.
+MESSAGE_TAGS = {40: "danger"}
+
 DJANGO_TABLES2_TEMPLATE = "generic/table.html"
 # Page sizes a list offers; the first is the default.
 PAGE_SIZES = (50, 25, 100, 200, 500)

@@ -274,7 +274,11 @@ class ObjectEditView(ModelViewMixin, View):
             **self.base_context(request),
             "object": obj,
             "form": form,
-            "return_url": safe_return_url(request, obj.get_absolute_url() if obj.pk else reverse(view_name(self.model, "list"))),
+            # Given back only when the page was opened with one; else a save shows the saved object.
+            "return_url": safe_return_url(request, ""),
+            "cancel_url": safe_return_url(
+                request, obj.get_absolute_url() if obj.pk else reverse(view_name(self.model, "list"))
+            ),
         }
         return render(request, self.template_name, context, status=status)
 

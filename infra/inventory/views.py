@@ -6,13 +6,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Prefetch, Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
-from django.utils.formats import date_format
 from django.urls import path, reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views import View
 
-from infra.core.models import ObjectChange
 from infra.core.charts import Series, line_chart
+from infra.core.models import ObjectChange
 from infra.core.permissions import CHANGE, VIEW, can
 from infra.core.views import ModelPages, ObjectDetailView, safe_return_url
 
