@@ -16,6 +16,7 @@ from .choices import (
     MIGRATION_DONE_STATES,
     MIGRATION_MOVED_STATES,
     FiberLinkStatus,
+    Health,
     MigrationState,
 )
 from .models import (
@@ -29,7 +30,7 @@ from .models import (
     Site,
 )
 
-ON_TRACK, AT_RISK, BLOCKED = "on_track", "at_risk", "blocked"
+ON_TRACK, AT_RISK, BLOCKED = Health.ON_TRACK.value, Health.AT_RISK.value, Health.BLOCKED.value
 HEALTH_ORDER = {ON_TRACK: 0, AT_RISK: 1, BLOCKED: 2}
 
 # The planned date that applies while a server is in a state (passed = at risk).
@@ -75,6 +76,16 @@ class ProgressRow:
     def overall_health(self) -> str:
         worst = [h for h in self.health if self.health[h]]
         return max(worst, key=HEALTH_ORDER.get) if worst else ON_TRACK
+
+    @property
+    def health_counts(self) -> list[tuple[str, str, int]]:
+        """(health, label, servers) worst first; templates cannot iterate a Counter (``.items`` is a key)."""
+        rows = sorted(((h, n) for h, n in self.health.items() if n), key=lambda hn: -HEALTH_ORDER[hn[0]])
+        return [(h, Health(h).label, n) for h, n in rows]
+
+    @property
+    def overall_health_label(self) -> str:
+        return Health(self.overall_health).label
 
     @property
     def top_blocker(self) -> str:
@@ -239,3 +250,54 @@ def headline_figures() -> Headline:
         fiber_km_by_status={s: v[0] for s, v in fiber.items()},
         fiber_links_by_status={s: v[1] for s, v in fiber.items()},
     )
+
+
+@dataclass
+class MonthPoint:
+    month: datetime.date
+    moved: int  # servers cut over by the end of this month (cumulative)
+    target: float | None  # the yearly target, prorated to this month
+
+
+def progress_over_time(
+    *, organization_ids: list[int] | None = None, wave_id: int | None = None, months: int = 24
+) -> list[MonthPoint]:
+    """Servers cut over, cumulative per month, against the yearly targets prorated by month.
+
+    A server counts from its first cut-over; one rolled back and cut over again is not counted twice.
+    """
+    from .models import YearTarget
+
+    now = timezone.localtime()
+    first_month = _add_months(now.date().replace(day=1), -(months - 1))
+    transitions = MigrationTransition.objects.filter(to_state=MigrationState.CUT_OVER)
+    if organization_ids is not None:
+        transitions = transitions.filter(migration__device__organization_id__in=organization_ids)
+    if wave_id is not None:
+        transitions = transitions.filter(migration__wave_id=wave_id)
+    first: dict[int, datetime.date] = {}
+    for migration_id, at in transitions.values_list("migration_id", "at"):
+        day = timezone.localtime(at).date()
+        if migration_id not in first or day < first[migration_id]:
+            first[migration_id] = day
+    targets = dict(YearTarget.objects.values_list("year", "servers_moved")) if organization_ids is None and wave_id is None else {}
+    points = []
+    for i in range(months):
+        month = _add_months(first_month, i)
+        month_end = _add_months(month, 1) - datetime.timedelta(days=1)
+        moved = sum(1 for day in first.values() if day <= month_end)
+        points.append(MonthPoint(month, moved, _prorated_target(targets, month)))
+    return points
+
+
+def _add_months(day: datetime.date, n: int) -> datetime.date:
+    index = day.year * 12 + day.month - 1 + n
+    return datetime.date(index // 12, index % 12 + 1, 1)
+
+
+def _prorated_target(targets: dict[int, int], month: datetime.date) -> float | None:
+    """The target line: from the previous year's target to this year's, a twelfth each month."""
+    if month.year not in targets:
+        return None
+    start = targets.get(month.year - 1, 0)
+    return start + (targets[month.year] - start) * month.month / 12

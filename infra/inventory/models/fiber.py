@@ -145,6 +145,12 @@ class FiberLink(ChangeLoggedModel):
         margin = self.loss_margin_db
         return None if margin is None else margin >= 0
 
+    @property
+    def loss_excess_db(self) -> Decimal | None:
+        """How much the measured loss exceeds the budget (None when within it or unmeasured)."""
+        margin = self.loss_margin_db
+        return -margin if margin is not None and margin < 0 else None
+
     # --- validation and cores ----------------------------------------------------------------
     def clean(self) -> None:
         if self.site_a_id and self.site_b_id and self.site_a_id == self.site_b_id:
