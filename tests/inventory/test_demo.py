@@ -1,0 +1,398 @@
+"""The demo city (``manage.py load_demo``) checked against what it promises.
+
+Loading takes seconds, so the module loads it once (twice, in fact: the first load is compared with
+the second to show the city is deterministic, then rolled back) and every test reads that city
+inside its own savepoint.
+"""
+
+import datetime
+import io
+import ipaddress
+import itertools
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth import authenticate
+from django.contrib.contenttypes.models import ContentType
+from django.core.management import call_command
+from django.db import transaction
+
+from infra.core.choices import ChangeAction, Role
+from infra.core.models import ObjectChange, User
+from infra.inventory import demo
+from infra.inventory.choices import (
+    MIGRATION_ROLLBACKS,
+    MIGRATION_TRANSITIONS,
+    CoreState,
+    DeviceKind,
+    DeviceStatus,
+    FiberLinkStatus,
+    MigrationState,
+    OrganizationKind,
+    RegionKind,
+    SiteKind,
+)
+from infra.inventory.models import (
+    Application,
+    Contact,
+    Device,
+    FiberCore,
+    FiberLink,
+    Interface,
+    IPAddress,
+    Migration,
+    MigrationBlocker,
+    MigrationTransition,
+    MigrationWave,
+    Organization,
+    Rack,
+    Region,
+    Site,
+)
+
+LOGGED_MODELS = (
+    Region, Organization, Contact, Site, Rack, Device, Interface, IPAddress, FiberLink, FiberCore,
+    Application, MigrationWave, Migration, MigrationBlocker,
+)  # fmt: skip
+
+
+def _fingerprint() -> dict[str, set]:
+    """What a user would see of the city, by natural keys (ids may differ between databases)."""
+    return {
+        "devices": set(
+            Device.objects.values_list(
+                "name",
+                "organization__short_name",
+                "site__name",
+                "rack__name",
+                "position",
+                "kind",
+                "status",
+                "vendor",
+                "model",
+                "serial",
+                "asset_number",
+                "os",
+                "purchase_year",
+                "warranty_end",
+                "primary_ip__address",
+                "primary_ip__probe",
+                "host__name",
+            )
+        ),
+        "transitions": set(
+            MigrationTransition.objects.values_list(
+                "migration__device__name",
+                "from_state",
+                "to_state",
+                "at",
+                "user__username",
+                "reason",
+                "override_reason",
+                "is_rollback",
+            )
+        ),
+        "migrations": set(
+            Migration.objects.values_list(
+                "device__name",
+                "state",
+                "readiness",
+                "disposition",
+                "wave__name",
+                "target_rack__name",
+                "target_host__name",
+                "target_address",
+                "target_vlan",
+                "planned_start",
+                "actual_cutover",
+            )
+        ),
+        "links": set(
+            FiberLink.objects.values_list(
+                "code",
+                "site_a__name",
+                "site_b__name",
+                "status",
+                "length_km",
+                "splice_count",
+                "measured_loss_db",
+                "installed_date",
+                "contractor",
+                "procurement_package",
+            )
+        ),
+        "cores": set(
+            FiberCore.objects.exclude(state=CoreState.SPARE).values_list("link__code", "number", "state", "carries")
+        ),
+        "sites": set(Site.objects.values_list("name", "kind", "latitude", "longitude", "address")),
+        "contacts": set(Contact.objects.values_list("organization__short_name", "name", "title", "phone", "email")),
+        "blockers": set(
+            MigrationBlocker.objects.values_list("migration__device__name", "category", "opened_on", "resolved_on")
+        ),
+        "applications": set(Application.objects.values_list("name", "organization__short_name", "devices__name")),
+    }
+
+
+@pytest.fixture(scope="module")
+def demo_city(django_db_setup, django_db_blocker):
+    """Load the city twice from an empty database; keep the second load for the module's tests."""
+    with django_db_blocker.unblock():
+        with transaction.atomic():
+            demo.load_demo()
+            first = _fingerprint()
+            transaction.set_rollback(True)
+        with transaction.atomic():
+            result = demo.load_demo()
+            yield result, first
+            transaction.set_rollback(True)
+
+
+def test_loads_once_from_an_empty_database(demo_city, db):
+    result, _ = demo_city
+    assert result.loaded
+    assert demo.is_loaded()
+    assert result.counts["devices"] == Device.objects.count()
+
+
+def test_same_city_on_every_load(demo_city, db):
+    _, first = demo_city
+    second = _fingerprint()
+    for family, rows in first.items():
+        assert rows == second[family], family
+
+
+def test_regions_organizations_and_contacts(demo_city, db):
+    city = Region.objects.get(code="18.71", kind=RegionKind.CITY)
+    assert city.parent.code == "18" and city.parent.kind == RegionKind.PROVINCE
+    kecamatan = Region.objects.filter(parent=city, kind=RegionKind.DISTRICT)
+    assert kecamatan.count() == 20
+    assert sorted(kecamatan.values_list("code", flat=True)) == [f"18.71.{n:02d}" for n in range(1, 21)]
+    for kec in kecamatan:
+        assert 2 <= kec.children.filter(kind=RegionKind.URBAN_VILLAGE).count() <= 4, kec
+    city_opds = Organization.objects.exclude(kind__in=[OrganizationKind.DISTRICT, OrganizationKind.URBAN_VILLAGE])
+    assert city_opds.count() >= 30
+    assert {"Diskominfo", "Disdukcapil", "Dinkes", "BPKAD", "Bappeda", "RSUD", "Inspektorat"} <= set(
+        city_opds.values_list("short_name", flat=True)
+    )
+    assert Organization.objects.filter(kind=OrganizationKind.DISTRICT).count() == 20
+    for org in Organization.objects.prefetch_related("contacts"):
+        contacts = list(org.contacts.all())
+        assert sum(c.is_primary for c in contacts) == 1, org
+        for contact in contacts:
+            assert contact.email.endswith("@bandarlampungkota.go.id"), contact
+    mobiles = Contact.objects.filter(is_primary=True).values_list("phone", flat=True)
+    assert all(len(p) == 14 and p.startswith("08") and p[4] == p[9] == "-" for p in mobiles)
+
+
+def test_sites_racks_and_coordinates(demo_city, db):
+    sites = Site.objects.all()
+    assert sites.count() >= 40
+    for site in sites:
+        assert Decimal("-5.55") <= site.latitude <= Decimal("-5.33"), site
+        assert Decimal("105.18") <= site.longitude <= Decimal("105.35"), site
+    kinds = set(sites.values_list("kind", flat=True))
+    assert {SiteKind.DATA_CENTER, SiteKind.COMMAND_CENTER, SiteKind.MPP, SiteKind.VILLAGE_OFFICE, SiteKind.POP} <= kinds
+    assert sites.filter(kind=SiteKind.DISTRICT_OFFICE).count() == 20
+    dc = Site.objects.get(name=demo.DATA_CENTER_SITE, kind=SiteKind.DATA_CENTER)
+    assert sorted(dc.racks.values_list("name", flat=True)) == [f"R{n:02d}" for n in range(1, 13)]
+    assert Rack.objects.filter(site__kind=SiteKind.OPD_OFFICE).values("site").distinct().count() >= 5
+
+
+def test_devices_addresses_and_interfaces(demo_city, db):
+    devices = Device.objects.select_related("primary_ip__interface")
+    assert devices.count() >= 300
+    kinds = set(devices.values_list("kind", flat=True))
+    assert set(DeviceKind.values) - {DeviceKind.OTHER} <= kinds
+    assert devices.filter(kind=DeviceKind.VIRTUAL_MACHINE, host__site__kind=SiteKind.DATA_CENTER).count() >= 30
+    vendors = set(devices.values_list("vendor", flat=True))
+    assert {"Dell", "HPE", "Lenovo", "Cisco", "MikroTik", "Huawei", "ZTE", "Fortinet", "Ruijie", "APC"} <= vendors
+    for device in devices:
+        assert device.primary_ip is not None and device.primary_ip.interface.device_id == device.pk, device
+        if device.kind != DeviceKind.VIRTUAL_MACHINE:
+            assert device.serial and device.asset_number and device.purchase_year, device
+    assets = [a for a in devices.values_list("asset_number", flat=True) if a]
+    assert len(assets) == len(set(assets))
+    # Every active device is probed; nothing else is.
+    for device in devices:
+        assert device.primary_ip.probe == (device.status == DeviceStatus.ACTIVE), device
+    network = devices.filter(kind__in=[DeviceKind.SWITCH, DeviceKind.ROUTER, DeviceKind.FIREWALL, DeviceKind.OLT])
+    assert not Interface.objects.filter(device__in=network, if_index__isnull=True).exists()
+    assert Interface.objects.filter(device__in=network).count() > 5 * network.count()
+
+
+def test_every_probed_address_is_loopback(demo_city, db):
+    probed = IPAddress.objects.filter(probe=True)
+    assert probed.count() >= 300
+    for address in probed.values_list("address", flat=True):
+        assert ipaddress.ip_address(address) in ipaddress.ip_network("127.0.0.0/8"), address
+    targets = set(Migration.objects.exclude(target_address=None).values_list("target_address", flat=True))
+    assert targets and all(ipaddress.ip_address(a) in ipaddress.ip_network("10.71.0.0/16") for a in targets)
+    assert not IPAddress.objects.filter(address__in=targets, probe=True).exists()
+
+
+def test_fiber_links_and_cores(demo_city, db):
+    links = FiberLink.objects.all()
+    assert links.count() >= 60
+    statuses = {s: links.filter(status=s).count() for s in FiberLinkStatus.values}
+    assert statuses[FiberLinkStatus.ACTIVE] > links.count() / 2
+    assert statuses[FiberLinkStatus.PLANNED] and statuses[FiberLinkStatus.UNDER_CONSTRUCTION]
+    assert statuses[FiberLinkStatus.FAULTY] == 1
+    assert {12, 24, 48} <= set(links.values_list("core_count", flat=True))
+    assert len(set(links.values_list("deployment", flat=True))) >= 2
+    assert links.filter(cable_type="G.652D").count() > links.count() / 2
+    dc = Site.objects.get(name=demo.DATA_CENTER_SITE)
+    assert links.filter(site_a=dc).count() >= 30  # a star from the data center
+    for link in links:
+        assert Decimal("0.3") <= link.length_km <= Decimal("12"), link
+        assert link.cores.count() == link.core_count
+        assert link.procurement_package, link
+    over_budget = 0
+    for link in links.filter(status=FiberLinkStatus.ACTIVE):
+        assert link.installed_date and link.contractor and link.measured_loss_db is not None, link
+        in_use = link.cores.filter(state=CoreState.IN_USE)
+        assert in_use.exists() and not in_use.filter(carries="").exists(), link
+        over_budget += not link.loss_within_budget
+    assert 1 <= over_budget < links.count() / 4
+    carried = set(FiberCore.objects.values_list("carries", flat=True))
+    assert "JIP Disdukcapil (Tx)" in carried and "CCTV ATCS" in carried
+
+
+def test_applications(demo_city, db):
+    apps = Application.objects.prefetch_related("devices")
+    assert apps.count() >= 20
+    assert {"SIPD", "SIMPEG", "e-Office", "SIPKD", "Dukcapil Online", "112", "e-Kinerja", "SIMRS", "LAPOR"} <= set(
+        apps.values_list("short_name", flat=True)
+    )
+    local = [a for a in apps if a.url.endswith(".bandarlampungkota.go.id")]
+    assert len(local) >= 20
+    assert len(set(apps.values_list("criticality", flat=True))) >= 3
+    assert len(set(apps.values_list("integration_status", flat=True))) >= 4
+    assert sum(bool(a.devices.all()) for a in apps) >= 20
+    for app in apps:
+        for device in app.devices.all():
+            assert device.status != DeviceStatus.DECOMMISSIONED, (app, device)
+
+
+def test_migrations_in_every_state_with_two_years_of_history(demo_city, db):
+    states = set(Migration.objects.values_list("state", flat=True))
+    assert states == set(MigrationState.values)
+    assert Migration.objects.filter(device__kind=DeviceKind.SERVER).count() == Migration.objects.count()
+    transitions = MigrationTransition.objects.order_by("at")
+    first, last = transitions.first().at, transitions.last().at
+    assert last - first >= datetime.timedelta(days=730)
+    assert first.date() <= datetime.date(2024, 11, 30) and last <= demo.DEMO_NOW
+    assert transitions.filter(is_rollback=True).count() >= 5
+    assert transitions.exclude(override_reason="").count() >= 3
+    assert MigrationWave.objects.count() >= 5
+    # Each history is a legal walk that ends in the migration's state.
+    history: dict[int, list[MigrationTransition]] = {}
+    for t in transitions.order_by("migration_id", "at", "id"):
+        history.setdefault(t.migration_id, []).append(t)
+    for migration in Migration.objects.all():
+        steps = history[migration.pk]
+        assert steps[0].from_state == "" and steps[0].to_state == MigrationState.INVENTORIED
+        for before, after in itertools.pairwise(steps):
+            assert after.from_state == before.to_state and after.at > before.at
+            assert after.to_state in MIGRATION_TRANSITIONS[after.from_state]
+            assert after.is_rollback == ((after.from_state, after.to_state) in MIGRATION_ROLLBACKS)
+        assert steps[-1].to_state == migration.state
+    assert Migration.objects.filter(state=MigrationState.RETAINED).exclude(retain_justification="").count() == (
+        Migration.objects.filter(state=MigrationState.RETAINED).count()
+    )
+    scheduled = Migration.objects.filter(state=MigrationState.SCHEDULED)
+    assert not scheduled.filter(wave=None).exists()
+    assert not scheduled.filter(target_rack=None, target_host=None).exists()
+    blockers = MigrationBlocker.objects.all()
+    assert blockers.filter(resolved_on=None).exists() and blockers.exclude(resolved_on=None).exists()
+
+
+def test_users_of_every_role_sign_in_with_the_demo_password(demo_city, db):
+    users = {u.username: u for u in User.objects.all()}
+    assert set(users) == {u.username for u in demo.DEMO_USERS}
+    assert {u.role for u in users.values()} == set(Role.values)
+    assert users["opd.disdukcapil"].organization.short_name == "Disdukcapil"
+    assert users["opd.dinkes"].organization.short_name == "Dinkes"
+    assert users["admin"].is_superuser and users["admin"].is_staff
+    for username in users:
+        assert authenticate(username=username, password=demo.DEMO_PASSWORD) == users[username]
+
+
+def test_every_object_passes_model_validation(demo_city, db):
+    for model in LOGGED_MODELS:
+        objects = list(model.objects.all())
+        if model in (Interface, FiberCore):  # thousands alike, written in bulk: a sample of each
+            objects = objects[::15]
+        for obj in objects:
+            obj.full_clean()
+    for obj in MigrationTransition.objects.all()[::5]:
+        obj.full_clean()
+
+
+def test_every_object_is_in_the_change_log_once(demo_city, db):
+    for model in LOGGED_MODELS:
+        ct = ContentType.objects.get_for_model(model)
+        created = ObjectChange.objects.filter(content_type=ct, action=ChangeAction.CREATE)
+        assert created.count() == model.objects.count(), model
+        assert created.values("object_id").distinct().count() == model.objects.count(), model
+    assert set(ObjectChange.objects.values_list("source", flat=True)) == {"command"}
+    assert ObjectChange.objects.filter(user__username="teknisi").exists()
+
+
+def test_second_run_changes_nothing_and_resets_the_demo_users(demo_city, db, django_assert_max_num_queries):
+    counts = {model: model.objects.count() for model in (*LOGGED_MODELS, MigrationTransition, ObjectChange, User)}
+    with django_assert_max_num_queries(15):
+        result = demo.load_demo()
+    assert not result.loaded
+    assert {model: model.objects.count() for model in counts} == counts
+
+    admin = User.objects.get(username="admin")
+    admin.set_password("lain")
+    admin.role, admin.is_superuser, admin.is_active = Role.AUDITOR, False, False
+    admin.save()
+    operator = User.objects.get(username="opd.dinkes")
+    operator.organization = Organization.objects.get(short_name="Disdukcapil")
+    operator.save()
+    call_command("load_demo", stdout=io.StringIO())
+    admin.refresh_from_db()
+    operator.refresh_from_db()
+    assert admin.role == Role.ADMINISTRATOR and admin.is_superuser and admin.is_active
+    assert admin.check_password(demo.DEMO_PASSWORD)
+    assert operator.organization.short_name == "Dinkes"
+    assert ObjectChange.objects.count() == counts[ObjectChange]
+
+
+def test_the_command_prints_the_logins(demo_city, db, capsys):
+    call_command("load_demo")
+    out = capsys.readouterr().out
+    assert "already loaded" in out
+    assert demo.DEMO_PASSWORD in out and all(u.username in out for u in demo.DEMO_USERS)
+
+
+# --- the sample data sources (no database) -------------------------------------------------------------
+
+
+def test_embedded_tables_stand_in_for_missing_csvs(tmp_path, monkeypatch):
+    monkeypatch.setattr(demo, "SHARED_DATA_DIR", tmp_path)
+    assert demo.kecamatan_names() == list(demo.KECAMATAN)
+    assert demo.opd_rows() == list(demo.OPD_ROWS)
+
+
+def test_csv_order_does_not_change_the_city(tmp_path, monkeypatch):
+    monkeypatch.setattr(demo, "SHARED_DATA_DIR", tmp_path)
+    names = [*sorted(demo.KECAMATAN, reverse=True), "Kecamatan Baru"]
+    (tmp_path / "kecamatan-bandar-lampung.csv").write_text("name\n" + "\n".join(names) + "\n", encoding="utf-8")
+    rows = ["name,short_name,kind", *(f"{n},{s},{k}" for n, s, k in reversed(demo.OPD_ROWS)), "Badan Baru,BB,unknown"]
+    (tmp_path / "opd-kota.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    assert demo.kecamatan_names() == [*demo.KECAMATAN, "Kecamatan Baru"]
+    assert demo.opd_rows() == [*demo.OPD_ROWS, ("Badan Baru", "BB", OrganizationKind.OTHER)]
+
+
+def test_embedded_tables_match_the_shared_csvs():
+    """The copies in the module must not drift from ../shared/data when it is there."""
+    kecamatan = demo.shared_csv("kecamatan-bandar-lampung.csv")
+    opds = demo.shared_csv("opd-kota.csv")
+    if kecamatan is None or opds is None:  # a checkout without ../shared: the embedded tables are used
+        assert demo.kecamatan_names() == list(demo.KECAMATAN) and demo.opd_rows() == list(demo.OPD_ROWS)
+        return
+    assert {r["name"] for r in kecamatan} == set(demo.KECAMATAN)
+    assert [(r["name"], r["short_name"], r["kind"]) for r in opds] == list(demo.OPD_ROWS)
