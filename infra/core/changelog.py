@@ -3,11 +3,12 @@
 import datetime
 import decimal
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connections, models, router
+from django.utils import timezone
 
 from .choices import ChangeAction
 from .context import current_context
@@ -71,6 +72,17 @@ def loaded_snapshot(instance: ChangeLoggedModel) -> dict[str, object] | None:
     return data
 
 
+def _related(instance: ChangeLoggedModel) -> tuple[int | None, int | None]:
+    """(content type id, object id) of the parent whose history also shows this change."""
+    parent_field = type(instance).changelog_parent
+    if parent_field:
+        parent_id = getattr(instance, f"{parent_field}_id", None)
+        if parent_id is not None:
+            parent_model = type(instance)._meta.get_field(parent_field).related_model
+            return ContentType.objects.get_for_model(parent_model).pk, parent_id
+    return None, None
+
+
 def build_change(
     instance: ChangeLoggedModel,
     action: str,
@@ -81,7 +93,8 @@ def build_change(
     ctx = current_context()
     user = ctx.user if getattr(ctx.user, "pk", None) else None
     ct = content_type or ContentType.objects.get_for_model(instance)
-    change = ObjectChange(
+    related_ct, related_id = _related(instance)
+    return ObjectChange(
         user=user,
         user_name=getattr(user, "username", "") or "",
         request_id=ctx.request_id,
@@ -90,17 +103,11 @@ def build_change(
         content_type=ct,
         object_id=instance.pk,
         object_repr=str(instance)[:200],
+        related_content_type_id=related_ct,
+        related_object_id=related_id,
         before=before,
         after=after,
     )
-    parent_field = type(instance).changelog_parent
-    if parent_field:
-        parent_id = getattr(instance, f"{parent_field}_id", None)
-        if parent_id is not None:
-            parent_model = type(instance)._meta.get_field(parent_field).related_model
-            change.related_content_type = ContentType.objects.get_for_model(parent_model)
-            change.related_object_id = parent_id
-    return change
 
 
 def record(instance: ChangeLoggedModel, action: str, before: dict | None, after: dict | None) -> ObjectChange | None:
@@ -115,14 +122,56 @@ def record(instance: ChangeLoggedModel, action: str, before: dict | None, after:
 def record_bulk(
     changes: Iterable[tuple[ChangeLoggedModel, str, dict | None, dict | None]],
     batch_size: int = 2000,
-) -> Sequence[ObjectChange]:
-    """Record many changes in one INSERT per batch: used by imports and other bulk writers."""
-    rows = [
-        build_change(instance, action, before, after)
-        for instance, action, before, after in changes
-        if not (action == ChangeAction.UPDATE and before == after)
-    ]
-    return ObjectChange.objects.bulk_create(rows, batch_size=batch_size)
+) -> int:
+    """Record many changes at once (imports and other bulk writers); return how many were recorded.
+
+    What every record of the call shares (time, user, request, source) is prepared once and the rows
+    go in with executemany: bulk_create's per-value work made the change log most of the time of a
+    10,000-row import. Values pass through each field's get_db_prep_save, as bulk_create does.
+    """
+    ctx = current_context()
+    user = ctx.user if getattr(ctx.user, "pk", None) else None
+    connection = connections[router.db_for_write(ObjectChange)]
+    opts = ObjectChange._meta
+    shared = {
+        "time": timezone.now(),
+        "user": user.pk if user is not None else None,
+        "user_name": getattr(user, "username", "") or "",
+        "request_id": ctx.request_id,
+        "source": ctx.source,
+    }
+    shared_values = [opts.get_field(name).get_db_prep_save(value, connection) for name, value in shared.items()]
+    per_row = ["action", "content_type", "object_id", "object_repr", "related_content_type", "related_object_id"]
+    json_fields = [opts.get_field("before"), opts.get_field("after")]
+    columns = [opts.get_field(name).column for name in [*shared, *per_row]] + [f.column for f in json_fields]
+    content_types: dict[type, int] = {}
+    rows = []
+    for instance, action, before, after in changes:
+        if action == ChangeAction.UPDATE and before == after:
+            continue
+        model = type(instance)
+        if model not in content_types:
+            content_types[model] = ContentType.objects.get_for_model(model).pk
+        rows.append(
+            (
+                *shared_values,
+                str(action),
+                content_types[model],
+                instance.pk,
+                str(instance)[:200],
+                *_related(instance),
+                json_fields[0].get_db_prep_save(before, connection),
+                json_fields[1].get_db_prep_save(after, connection),
+            )
+        )
+    quote = connection.ops.quote_name
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(
+        quote(opts.db_table), ", ".join(quote(c) for c in columns), ", ".join(["%s"] * len(columns))
+    )
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), batch_size):
+            cursor.executemany(sql, rows[start : start + batch_size])
+    return len(rows)
 
 
 def saved_fields(instance: ChangeLoggedModel, update_fields: Iterable[str] | None) -> set[str] | None:
