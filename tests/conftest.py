@@ -16,6 +16,15 @@ def _plain_static_files(settings):
     }
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """The default hasher takes about half a second a password by design; tests create many users.
+
+    The usual hashers stay behind it, so hashes made elsewhere (the demo's users) still verify.
+    """
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *settings.PASSWORD_HASHERS]
+
+
 @pytest.fixture
 def organization(db):
     return OrganizationFactory()

@@ -127,13 +127,18 @@ def migration_progress(
         .order_by("-at", "-id")
         .values("to_state")[:1]
     )
-    migrations = Migration.objects.annotate(state_at=Subquery(state_at)).filter(state_at__isnull=False)
+    # The servers asked about; the related reads below take them as a subquery, not as a list of ids
+    # (a city-sized list of ids overflows SQLite's limit on query parameters). No ordering: the
+    # models' default orderings would join devices for nothing.
+    selected = Migration.objects.order_by()
     if organization_ids is not None:
-        migrations = migrations.filter(device__organization_id__in=organization_ids)
+        selected = selected.filter(device__organization_id__in=organization_ids)
     if wave_id is not None:
-        migrations = migrations.filter(wave_id=wave_id)
+        selected = selected.filter(wave_id=wave_id)
     rows = list(
-        migrations.values(
+        selected.annotate(state_at=Subquery(state_at))
+        .filter(state_at__isnull=False)
+        .values(
             "pk",
             "state_at",
             "wave_id",
@@ -141,12 +146,17 @@ def migration_progress(
             *sorted(set(_PLANNED_DATE_FOR_STATE.values())),
         )
     )
-    ids = [r["pk"] for r in rows]
 
     open_blockers: dict[int, list[str]] = defaultdict(list)
-    for migration_id, category in MigrationBlocker.objects.filter(
-        Q(resolved_on__isnull=True) | Q(resolved_on__gt=today), opened_on__lte=today, migration_id__in=ids
-    ).values_list("migration_id", "category"):
+    for migration_id, category in (
+        MigrationBlocker.objects.filter(
+            Q(resolved_on__isnull=True) | Q(resolved_on__gt=today),
+            opened_on__lte=today,
+            migration__in=selected.values("pk"),
+        )
+        .order_by()
+        .values_list("migration_id", "category")
+    ):
         open_blockers[migration_id].append(category)
 
     organizations = dict(Organization.objects.values_list("pk", "short_name"))
@@ -178,7 +188,7 @@ def migration_progress(
         )
         per_org[org_id].next_wave = upcoming[0].name if upcoming else ""
 
-    by_year = _cutovers_by_year(ids, as_of)
+    by_year = _cutovers_by_year(rows, selected, as_of)
     return Progress(
         as_of=as_of,
         overall=overall,
@@ -203,22 +213,30 @@ def _health(state: str, row: dict, blockers: list[str] | None, today: datetime.d
     return ON_TRACK
 
 
-def _cutovers_by_year(migration_ids: list[int], as_of: datetime.datetime) -> list[YearRow]:
-    """Planned cut-overs by planned year against actual first cut-overs by year."""
+def _cutovers_by_year(rows: list[dict], selected, as_of: datetime.datetime) -> list[YearRow]:
+    """Planned cut-overs by planned year against actual first cut-overs by year.
+
+    ``rows`` are the servers tracked at ``as_of`` (with their planned cut-over); a server tracked
+    later has no transition before ``as_of``, so ``selected`` may include it.
+    """
     years: dict[int, YearRow] = {}
     first_cutover: dict[int, datetime.datetime] = {}
-    for migration_id, at in MigrationTransition.objects.filter(
-        migration_id__in=migration_ids, to_state=MigrationState.CUT_OVER, at__lte=as_of
-    ).values_list("migration_id", "at"):
+    for migration_id, at in (
+        MigrationTransition.objects.filter(
+            migration__in=selected.values("pk"), to_state=MigrationState.CUT_OVER, at__lte=as_of
+        )
+        .order_by()
+        .values_list("migration_id", "at")
+    ):
         if migration_id not in first_cutover or at < first_cutover[migration_id]:
             first_cutover[migration_id] = at
     for at in first_cutover.values():
         year = timezone.localtime(at).year
         years.setdefault(year, YearRow(year)).actual_cutovers += 1
-    for planned in Migration.objects.filter(pk__in=migration_ids, planned_cutover__isnull=False).values_list(
-        "planned_cutover", flat=True
-    ):
-        years.setdefault(planned.year, YearRow(planned.year)).planned_cutovers += 1
+    for row in rows:
+        planned = row["planned_cutover"]
+        if planned is not None:
+            years.setdefault(planned.year, YearRow(planned.year)).planned_cutovers += 1
     return [years[y] for y in sorted(years)]
 
 

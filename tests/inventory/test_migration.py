@@ -567,3 +567,27 @@ def test_done_servers_do_not_set_the_next_wave(db):
     MigrationFactory(device=DeviceFactory(organization=org), wave=late)
     (row,) = migration_progress().by_organization
     assert row.next_wave == late.name
+
+
+def test_progress_costs_the_same_queries_for_3_and_30_servers(db):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def add(count):
+        org = OrganizationFactory()
+        wave = MigrationWaveFactory()
+        for i in range(count):
+            migration = MigrationFactory(device=DeviceFactory(organization=org), wave=wave if i % 2 else None)
+            if i % 3 == 0:
+                transition(migration, S.RETIRED)
+            if i % 4 == 0:
+                MigrationBlocker.objects.create(migration=migration, category=BlockerCategory.BUDGET)
+
+    add(3)
+    with CaptureQueriesContext(connection) as small:
+        assert migration_progress().overall.total == 3
+    add(27)
+    with CaptureQueriesContext(connection) as large:
+        progress = migration_progress()
+    assert progress.overall.total == 30
+    assert len(large) == len(small)
