@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "rest_framework",
+    "drf_spectacular",
     "django_filters",
     "django_tables2",
     "django_htmx",
@@ -71,7 +73,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "infra.core.middleware.LoginRequiredMiddleware",
     "infra.core.middleware.ChangeContextMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -185,6 +187,53 @@ MESSAGE_TAGS = {40: "danger"}
 DJANGO_TABLES2_TEMPLATE = "generic/table.html"
 # Page sizes a list offers; the first is the default.
 PAGE_SIZES = (50, 25, 100, 200, 500)
+
+# --- REST API ---------------------------------------------------------------------------------
+API_VERSION = "1.0"
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "infra.core.api.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["infra.core.api.permissions.RolePermission"],
+    "DEFAULT_PAGINATION_CLASS": "infra.core.api.pagination.LimitOffsetPagination",
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "infra.core.api.schema.AutoSchema",
+    "EXCEPTION_HANDLER": "infra.core.api.exceptions.exception_handler",
+    "PAGE_SIZE": 50,
+    "MAX_PAGE_SIZE": 1000,
+    "ORDERING_PARAM": "ordering",
+    "URL_FORMAT_OVERRIDE": None,
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Simpul API",
+    "DESCRIPTION": "Inventory, fiber and data-center migration records of a city government, with their "
+    "complete change history. Read-only tokens for auditors. See docs/api.md.",
+    "VERSION": API_VERSION,
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "CoreColorEnum": "infra.inventory.choices.CoreColor",
+        "TerminationKindEnum": "infra.inventory.choices.TerminationKind",
+        "MigrationStateEnum": "infra.inventory.choices.MigrationState",
+        "CoreStateEnum": "infra.inventory.choices.CoreState",
+        "SiteStatusEnum": "infra.inventory.choices.SiteStatus",
+        "DeviceStatusEnum": "infra.inventory.choices.DeviceStatus",
+        "FiberLinkStatusEnum": "infra.inventory.choices.FiberLinkStatus",
+        "ApplicationStatusEnum": "infra.inventory.choices.ApplicationStatus",
+        "IPAddressStatusEnum": "infra.inventory.choices.IPAddressStatus",
+        "WaveStatusEnum": "infra.inventory.choices.WaveStatus",
+    },
+}
 
 LOGGING = {
     "version": 1,

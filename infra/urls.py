@@ -4,9 +4,19 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from infra.core.api.urls import router as core_router
 from infra.core.views import TableConfigView
+from infra.inventory.api.urls import router as inventory_router
 
 from . import views
+
+class _Routers:
+    """Both apps' API routes under /api/, with one index page listing them."""
+
+
+api_patterns = [*inventory_router.urls, *core_router.urls]
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
@@ -16,5 +26,9 @@ urlpatterns = [
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("preferences/table/<str:table>/", TableConfigView.as_view(), name="table_config"),
     path("", include("infra.inventory.urls")),
+    path("api/", include((api_patterns, "api"))),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("admin/", admin.site.urls),
 ]

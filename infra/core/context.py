@@ -34,3 +34,10 @@ def change_context(*, user: object | None = None, source: str, request_id: uuid.
         yield ctx
     finally:
         _current.reset(token)
+
+
+def set_context_user(user: object) -> None:
+    """Name the acting user once it is known (the API authenticates inside the view, after the
+    middleware opened the request's context); the request id and source stay."""
+    ctx = current_context()
+    _current.set(ChangeContext(user=user, request_id=ctx.request_id, source=ctx.source))

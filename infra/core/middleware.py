@@ -2,6 +2,7 @@
 
 import uuid
 
+from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequiredMiddleware
 from django.http import HttpRequest, HttpResponse
 
 from .choices import ChangeSource
@@ -20,3 +21,12 @@ class ChangeContextMiddleware:
             response = self.get_response(request)
         response["X-Request-ID"] = str(request.id)
         return response
+
+
+class LoginRequiredMiddleware(DjangoLoginRequiredMiddleware):
+    """Login everywhere but the login page; the API answers for itself (tokens, 401/403 in JSON)."""
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if request.path_info.startswith("/api/"):
+            return None
+        return super().process_view(request, view_func, view_args, view_kwargs)

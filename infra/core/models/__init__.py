@@ -1,6 +1,7 @@
 from .base import ChangeLoggedModel
 from .changes import ObjectChange
 from .preferences import UserPreference
+from .tokens import Token
 from .users import User
 
-__all__ = ["ChangeLoggedModel", "ObjectChange", "User", "UserPreference"]
+__all__ = ["ChangeLoggedModel", "ObjectChange", "Token", "User", "UserPreference"]

@@ -134,6 +134,11 @@ class FiberLink(ChangeLoggedModel):
         return budget.quantize(Decimal("0.01"))
 
     @property
+    def loss_budget_db_value(self) -> Decimal:
+        """The budget at the measured wavelength (an attribute for serializers and tables)."""
+        return self.loss_budget_db()
+
+    @property
     def loss_margin_db(self) -> Decimal | None:
         """Budget minus measured loss: negative means the link loses more than it should."""
         if self.measured_loss_db is None:
@@ -168,6 +173,11 @@ class FiberLink(ChangeLoggedModel):
         with transaction.atomic():
             super().save(*args, **kwargs)
             sync_cores([self])
+
+    @classmethod
+    def after_bulk_create(cls, links: list["FiberLink"]) -> None:
+        """Bulk writers (API, import) give new links their cores as save() does."""
+        sync_cores(links)
 
 
 class FiberCore(ChangeLoggedModel):

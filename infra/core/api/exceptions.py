@@ -1,0 +1,33 @@
+"""Every API error is JSON: field messages for bad input, never a 500 for what the client sent."""
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
+from django.db.models import ProtectedError, RestrictedError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+def exception_handler(exc, context):
+    from .viewsets import BulkValidationError
+
+    if isinstance(exc, BulkValidationError):
+        return Response(exc.payload, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, DjangoValidationError):
+        detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        exc = exceptions.ValidationError(detail)
+    elif isinstance(exc, (ProtectedError, RestrictedError)):
+        related = sorted({str(o._meta.verbose_name) for o in list(exc.args[1])[:50]}) if len(exc.args) > 1 else []
+        return Response(
+            {"detail": _("This cannot be deleted while other records refer to it."), "referred_by": related},
+            status=status.HTTP_409_CONFLICT,
+        )
+    elif isinstance(exc, IntegrityError):
+        return Response({"detail": _("The database refused the change: %(error)s") % {"error": str(exc).splitlines()[0]}},
+                        status=status.HTTP_409_CONFLICT)
+    elif isinstance(exc, (Http404, PermissionDenied)):
+        pass  # DRF turns these into 404 and 403
+    return drf_exception_handler(exc, context)

@@ -1,0 +1,130 @@
+"""API serializers of the inventory: every field, related objects brief, computed figures read-only."""
+
+from rest_framework import serializers
+
+from infra.core.api.serializers import BaseModelSerializer
+
+from .. import models
+
+
+def _fields(model, *extra: str) -> tuple[str, ...]:
+    names = [f.name for f in model._meta.fields if f.name != "id"]
+    names += [f.name for f in model._meta.many_to_many]
+    return ("id", "url", "display", *names, *extra)
+
+
+class RegionSerializer(BaseModelSerializer):
+    class Meta:
+        model = models.Region
+        fields = _fields(models.Region)
+
+
+class OrganizationSerializer(BaseModelSerializer):
+    class Meta:
+        model = models.Organization
+        fields = _fields(models.Organization)
+
+
+class ContactSerializer(BaseModelSerializer):
+    class Meta:
+        model = models.Contact
+        fields = _fields(models.Contact)
+
+
+class SiteSerializer(BaseModelSerializer):
+    class Meta:
+        model = models.Site
+        fields = _fields(models.Site)
+
+
+class RackSerializer(BaseModelSerializer):
+    class Meta:
+        model = models.Rack
+        fields = _fields(models.Rack)
+
+
+class DeviceSerializer(BaseModelSerializer):
+    class Meta:
+        model = models.Device
+        fields = _fields(models.Device)
+
+
+class InterfaceSerializer(BaseModelSerializer):
+    class Meta:
+        model = models.Interface
+        fields = _fields(models.Interface)
+
+
+class IPAddressSerializer(BaseModelSerializer):
+    class Meta:
+        model = models.IPAddress
+        fields = _fields(models.IPAddress)
+
+
+class ApplicationSerializer(BaseModelSerializer):
+    class Meta:
+        model = models.Application
+        fields = _fields(models.Application)
+
+
+class FiberLinkSerializer(BaseModelSerializer):
+    loss_budget_db = serializers.DecimalField(max_digits=8, decimal_places=2, read_only=True,
+                                              source="loss_budget_db_value")
+    loss_margin_db = serializers.DecimalField(max_digits=8, decimal_places=2, read_only=True, allow_null=True)
+
+    class Meta:
+        model = models.FiberLink
+        fields = _fields(models.FiberLink, "loss_budget_db", "loss_margin_db")
+
+
+class FiberCoreSerializer(BaseModelSerializer):
+    class Meta:
+        model = models.FiberCore
+        fields = _fields(models.FiberCore)
+        read_only_fields = ("link", "number", "tube", "tube_color", "color")
+
+
+class MigrationWaveSerializer(BaseModelSerializer):
+    class Meta:
+        model = models.MigrationWave
+        fields = _fields(models.MigrationWave)
+
+
+class MigrationSerializer(BaseModelSerializer):
+    class Meta:
+        model = models.Migration
+        fields = _fields(models.Migration)
+        read_only_fields = ("state", "state_changed_at")
+
+    def create(self, validated_data):
+        from ..services.migration import start_tracking
+
+        data = dict(validated_data)
+        return start_tracking(data.pop("device"), **data)
+
+
+class MigrationTransitionSerializer(BaseModelSerializer):
+    user = serializers.CharField(source="user.username", read_only=True, allow_null=True)
+
+    class Meta:
+        model = models.MigrationTransition
+        fields = ("id", "url", "display", "migration", "from_state", "to_state", "at", "user", "reason",
+                  "override_reason", "is_rollback")
+
+
+class TransitionRequestSerializer(serializers.Serializer):
+    to_state = serializers.ChoiceField(choices=models.Migration._meta.get_field("state").choices)
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    override_reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class MigrationBlockerSerializer(BaseModelSerializer):
+    class Meta:
+        model = models.MigrationBlocker
+        fields = _fields(models.MigrationBlocker)
+
+
+class YearTargetSerializer(BaseModelSerializer):
+    class Meta:
+        model = models.YearTarget
+        fields = _fields(models.YearTarget)

@@ -1,0 +1,27 @@
+from infra.core.api.routers import BulkRouter
+
+from . import views
+
+router = BulkRouter(trailing_slash="/?")
+for prefix, viewset in [
+    ("regions", views.RegionViewSet),
+    ("organizations", views.OrganizationViewSet),
+    ("contacts", views.ContactViewSet),
+    ("sites", views.SiteViewSet),
+    ("racks", views.RackViewSet),
+    ("devices", views.DeviceViewSet),
+    ("interfaces", views.InterfaceViewSet),
+    ("ip-addresses", views.IPAddressViewSet),
+    ("applications", views.ApplicationViewSet),
+    ("fiber-links", views.FiberLinkViewSet),
+    ("fiber-cores", views.FiberCoreViewSet),
+    ("migration-waves", views.MigrationWaveViewSet),
+    ("migrations", views.MigrationViewSet),
+    ("migration-transitions", views.MigrationTransitionViewSet),
+    ("migration-blockers", views.MigrationBlockerViewSet),
+    ("yearly-targets", views.YearTargetViewSet),
+]:
+    model = viewset.queryset.model
+    router.register(prefix, viewset, basename=f"inventory-{model._meta.model_name}")
+
+urlpatterns = router.urls
