@@ -44,7 +44,8 @@ def etag_for(obj) -> str:
 
 
 class BaseViewSet(viewsets.ModelViewSet):
-    brief_prefetch: tuple[str, ...] = ()
+    # What str(obj) reads, for ?brief=1 lists (e.g. a migration's device).
+    brief_select_related: tuple[str, ...] = ()
     ordering = ("pk",)
 
     # --- plumbing ----------------------------------------------------------------------------
@@ -65,7 +66,7 @@ class BaseViewSet(viewsets.ModelViewSet):
         queryset = super().get_queryset()
         if self.brief and self.request.method == "GET":
             # A brief list renders only str(obj): keep what __str__ reads and nothing else.
-            queryset = queryset.model.objects.all()
+            queryset = queryset.model.objects.select_related(*self.brief_select_related)
         return queryset
 
     def finalize_response(self, request, response, *args, **kwargs):

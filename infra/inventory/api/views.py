@@ -71,6 +71,7 @@ class MigrationViewSet(InventoryViewSet):
     """Server migrations. The state changes only through ``POST .../transition/``."""
 
     queryset = models.Migration.objects.select_related("device", "wave", "target_rack", "target_host")
+    brief_select_related = ("device",)
     serializer_class = serializers.MigrationSerializer
     filterset_class = filtersets.MigrationFilterSet
 
