@@ -59,5 +59,7 @@ class BaseFilterSet(django_filters.FilterSet):
                 form.fields.pop(name)
         from .forms import style
 
+        order = ["q", *self.panel_fields]
+        form.fields = {name: form.fields[name] for name in sorted(form.fields, key=order.index)}
         style(form)
         return form

@@ -33,7 +33,8 @@ class BaseTable(tables.Table):
         super().__init__(*args, **kwargs)
         self.preference_key = f"table.{type(self).__name__}"
         chosen = UserPreference.get(user, self.preference_key).get("columns") if user is not None else None
-        self.apply_columns(chosen or list(self.default_columns) or self.available_columns)
+        defaults = getattr(self.Meta, "default_columns", None) or self.default_columns
+        self.apply_columns(chosen or list(defaults) or self.available_columns)
         if not selectable:
             self.columns.hide("pk")
 
