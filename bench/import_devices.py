@@ -1,0 +1,155 @@
+"""How fast does the device import run? 10,000 devices from CSV into a fresh database.
+
+Run: .venv/bin/python bench/import_devices.py [--rows N]
+
+It uses a throwaway SQLite database under a temporary directory (or DATABASE_URL when set, which
+must then point to an empty database), creates 30 OPDs and 40 sites, writes a CSV of devices with
+addresses in 127.0.0.0/8 (probing off), imports it, imports it again unchanged, then once more with
+a tenth of the rows edited. It prints the figures and a one-line JSON summary.
+"""
+
+import argparse
+import csv
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = Path(tempfile.mkdtemp(prefix="simpul-bench-"))
+os.environ["SIMPUL_VAR_DIR"] = str(WORK)
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "infra.settings")
+sys.path.insert(0, str(ROOT))
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+
+from infra.core.models import ObjectChange  # noqa: E402
+from infra.inventory import spreadsheets  # noqa: E402
+from infra.inventory.choices import DeviceKind, OrganizationKind, SiteKind  # noqa: E402
+from infra.inventory.models import Device, Interface, IPAddress, Organization, Site  # noqa: E402
+
+KINDS = [DeviceKind.SERVER, DeviceKind.VIRTUAL_MACHINE, DeviceKind.SWITCH, DeviceKind.ROUTER, DeviceKind.ACCESS_POINT]
+VENDORS = [("Dell", "PowerEdge R740"), ("HPE", "ProLiant DL380"), ("Lenovo", "ThinkSystem SR650"), ("Cisco", "C9200")]
+
+
+def setup_city(opds: int, sites: int) -> tuple[list[str], list[str]]:
+    short_names = []
+    for i in range(opds):
+        org = Organization.objects.create(
+            name=f"Dinas Uji Kinerja {i:02d}", short_name=f"DUK{i:02d}", kind=OrganizationKind.AGENCY
+        )
+        short_names.append(org.short_name)
+    site_names = []
+    for i in range(sites):
+        site = Site.objects.create(name=f"Kantor Uji {i:02d}", kind=SiteKind.OPD_OFFICE)
+        site_names.append(site.name)
+    return short_names, site_names
+
+
+def write_devices(path: Path, rows: int, opds: list[str], sites: list[str], edited_every: int = 0) -> None:
+    header = spreadsheets.get_sheet("devices").header()
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(header)
+        for i in range(rows):
+            vendor, model = VENDORS[i % len(VENDORS)]
+            edited = edited_every and i % edited_every == 0
+            values = {
+                "nama": f"perangkat-{i:05d}",
+                "opd": opds[i % len(opds)],
+                "lokasi": sites[i % len(sites)],
+                "jenis": KINDS[i % len(KINDS)],
+                "status": "offline" if edited else "aktif",
+                "merek": vendor,
+                "model": model,
+                "nomor_seri": f"SN{i:08d}",
+                "kode_barang_bmd": f"02.06.03.{i:06d}",
+                "sistem_operasi": "Ubuntu 22.04" if i % 3 else "Windows Server 2019",
+                "tahun_pengadaan": 2015 + i % 10,
+                "garansi_sampai": f"{1 + i % 28:02d}/{1 + i % 12:02d}/{2024 + i % 4}",
+                "rak": "",
+                "posisi_u": "",
+                "alamat_ip": f"127.{1 + i // 62_500}.{i // 250 % 250}.{i % 250 + 1}/24",
+                "pantau": "tidak",
+                "keterangan": "diubah" if edited else "",
+            }
+            writer.writerow([values[h] for h in header])
+
+
+def timed_import(path: Path) -> tuple[float, float, spreadsheets.ImportResult]:
+    """Wall-clock and CPU seconds of one import (CPU time shows the cost when the machine is busy)."""
+    start, cpu = time.perf_counter(), time.process_time()
+    result = spreadsheets.import_file("devices", path)
+    return time.perf_counter() - start, time.process_time() - cpu, result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=10_000)
+    parser.add_argument("--opds", type=int, default=30)
+    parser.add_argument("--sites", type=int, default=40)
+    args = parser.parse_args()
+
+    call_command("migrate", verbosity=0)
+    if Device.objects.exists():
+        sys.exit("The database already holds devices: point DATABASE_URL at an empty database.")
+    opds, sites = setup_city(args.opds, args.sites)
+    plain, edited = WORK / "devices.csv", WORK / "devices-edited.csv"
+    write_devices(plain, args.rows, opds, sites)
+    write_devices(edited, args.rows, opds, sites, edited_every=10)
+    changes_before = ObjectChange.objects.count()
+
+    first, first_cpu, result = timed_import(plain)
+    assert result.created == args.rows, result
+    assert Device.objects.count() == Interface.objects.count() == IPAddress.objects.count() == args.rows
+    assert Device.objects.filter(primary_ip__isnull=True).count() == 0
+    assert not IPAddress.objects.filter(probe=True).exists()
+    logged = ObjectChange.objects.count() - changes_before
+    assert logged == 3 * args.rows, logged
+
+    again, again_cpu, result = timed_import(plain)
+    assert result.unchanged == args.rows and ObjectChange.objects.count() - changes_before == logged, result
+    third, third_cpu, result = timed_import(edited)
+    edited_rows = result.updated
+    assert ObjectChange.objects.count() - changes_before == logged + edited_rows
+
+    summary = {
+        "benchmark": "import_devices",
+        "database": connection.vendor,
+        "rows": args.rows,
+        "opds": args.opds,
+        "sites": args.sites,
+        "import_seconds": round(first, 3),
+        "import_cpu_seconds": round(first_cpu, 3),
+        "import_rows_per_second": round(args.rows / first),
+        "reimport_unchanged_seconds": round(again, 3),
+        "reimport_unchanged_rows_per_second": round(args.rows / again),
+        "reimport_unchanged_cpu_seconds": round(again_cpu, 3),
+        "reimport_edited_rows": edited_rows,
+        "reimport_edited_seconds": round(third, 3),
+        "reimport_edited_rows_per_second": round(args.rows / third),
+        "reimport_edited_cpu_seconds": round(third_cpu, 3),
+        "change_records": logged,
+        "cpus": os.cpu_count(),
+        "load_average_1min": round(os.getloadavg()[0], 2),
+    }
+    print(f"Database: {connection.vendor}, {args.rows} devices over {args.opds} OPDs and {args.sites} sites")
+    print(f"Load average (1 min) while running: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
+    for label, wall, cpu, note in (
+        ("Import", first, first_cpu, f"{logged} changes logged"),
+        ("Re-import, same", again, again_cpu, "nothing logged"),
+        ("Re-import, edited", third, third_cpu, f"{edited_rows} rows updated"),
+    ):
+        print(f"{label + ':':19} {wall:7.2f} s {args.rows / wall:8.0f} rows/s   CPU {cpu:5.2f} s   ({note})")
+    print(json.dumps(summary))
+
+
+if __name__ == "__main__":
+    main()

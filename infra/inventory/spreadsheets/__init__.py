@@ -1,0 +1,82 @@
+"""Spreadsheet import and export of the inventory: OPDs, sites, devices, fiber links, migrations.
+
+One declaration per kind (``sheets.py``) gives the columns, the key that matches a row to a stored
+object, and how related objects are named; import, export and the templates all follow it. An
+import saves every row or, if any row has a problem, none (``ImportFailed`` lists them all).
+"""
+
+from pathlib import Path
+from typing import BinaryIO, TextIO
+
+from django.utils.translation import gettext as _
+
+from .engine import Column, ImportFailed, ImportResult, RowError, Sheet
+from .sheets import SHEETS
+from .tables import FORMATS, Table, TableError, read_table, write_csv, write_xlsx
+
+KINDS = tuple(SHEETS)
+
+
+def get_sheet(kind: str) -> type[Sheet]:
+    try:
+        return SHEETS[kind]
+    except KeyError:
+        raise ValueError(
+            _("Unknown kind %(kind)s: use one of %(kinds)s.") % {"kind": kind, "kinds": ", ".join(KINDS)}
+        ) from None
+
+
+def import_table(kind: str, table: Table, *, user: object | None = None, dry_run: bool = False) -> ImportResult:
+    """Import rows already read from a file; see ``import_file``."""
+    return get_sheet(kind)(user=user).import_table(table, dry_run=dry_run)
+
+
+def import_file(
+    kind: str,
+    source: str | Path | BinaryIO,
+    *,
+    format: str | None = None,
+    user: object | None = None,
+    dry_run: bool = False,
+) -> ImportResult:
+    """Import a CSV or XLSX file of ``kind``: all rows or none; changes are logged as an import by ``user``."""
+    try:
+        table = read_table(source, format)
+    except TableError as exc:
+        raise ImportFailed([RowError(None, "", str(exc))]) from exc
+    return import_table(kind, table, user=user, dry_run=dry_run)
+
+
+def export(kind: str, stream: TextIO | BinaryIO | str | Path, *, format: str = "csv") -> None:
+    """Write every stored object of ``kind`` with the columns an import reads."""
+    sheet = get_sheet(kind)()
+    if format == "xlsx":
+        write_xlsx(sheet.header(), sheet.export_rows(), stream, guide=sheet.guide())
+    else:
+        write_csv(sheet.header(), sheet.export_rows(), stream)
+
+
+def write_template(kind: str, stream: TextIO | BinaryIO | str | Path, *, format: str = "csv") -> None:
+    """An empty file with the header row; the XLSX one has a "Petunjuk" sheet describing each column."""
+    sheet = get_sheet(kind)
+    if format == "xlsx":
+        write_xlsx(sheet.header(), [], stream, guide=sheet.guide())
+    else:
+        write_csv(sheet.header(), [], stream)
+
+
+__all__ = [
+    "FORMATS",
+    "KINDS",
+    "SHEETS",
+    "Column",
+    "ImportFailed",
+    "ImportResult",
+    "RowError",
+    "Sheet",
+    "export",
+    "get_sheet",
+    "import_file",
+    "import_table",
+    "write_template",
+]
