@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import translation
 
 from infra.core.models import ObjectChange
 from infra.inventory.choices import (
@@ -52,10 +53,15 @@ pytestmark = pytest.mark.django_db
 
 
 def assert_invalid(obj, field: str, *fragments: str) -> None:
-    """full_clean() refuses ``obj`` with an error on ``field`` whose text holds each fragment."""
-    with pytest.raises(ValidationError) as info:
+    """full_clean() refuses ``obj`` with an error on ``field`` whose text holds each fragment.
+
+    The fragments are the messages' English source text, so the check runs in English whatever the
+    default language (Indonesian) and its translations say.
+    """
+    with translation.override("en"), pytest.raises(ValidationError) as info:
         obj.full_clean()
-    errors = info.value.message_dict
+    with translation.override("en"):
+        errors = info.value.message_dict
     assert field in errors, f"expected an error on {field!r}, got {errors}"
     text = " ".join(errors[field])
     for fragment in fragments:
