@@ -27,7 +27,9 @@ def current_context() -> ChangeContext:
 
 
 @contextmanager
-def change_context(*, user: object | None = None, source: str, request_id: uuid.UUID | None = None) -> Iterator[ChangeContext]:
+def change_context(
+    *, user: object | None = None, source: str, request_id: uuid.UUID | None = None
+) -> Iterator[ChangeContext]:
     ctx = ChangeContext(user=user, source=source, request_id=request_id or uuid.uuid4())
     token = _current.set(ctx)
     try:

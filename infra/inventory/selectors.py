@@ -254,9 +254,7 @@ def headline_figures() -> Headline:
     """The figures the home page opens with."""
     from .choices import SERVER_KINDS
 
-    device_counts = Device.objects.aggregate(
-        total=Count("pk"), servers=Count("pk", filter=Q(kind__in=SERVER_KINDS))
-    )
+    device_counts = Device.objects.aggregate(total=Count("pk"), servers=Count("pk", filter=Q(kind__in=SERVER_KINDS)))
     fiber = {s: (Decimal("0"), 0) for s in FiberLinkStatus.values}
     for row in FiberLink.objects.values("status").annotate(km=Sum("length_km"), n=Count("pk")):
         fiber[row["status"]] = (row["km"] or Decimal("0"), row["n"])
@@ -298,7 +296,11 @@ def progress_over_time(
         day = timezone.localtime(at).date()
         if migration_id not in first or day < first[migration_id]:
             first[migration_id] = day
-    targets = dict(YearTarget.objects.values_list("year", "servers_moved")) if organization_ids is None and wave_id is None else {}
+    targets = (
+        dict(YearTarget.objects.values_list("year", "servers_moved"))
+        if organization_ids is None and wave_id is None
+        else {}
+    )
     points = []
     for i in range(months):
         month = _add_months(first_month, i)

@@ -28,18 +28,18 @@ class ChangeLoggedModel(models.Model):
     class Meta:
         abstract = True
 
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        instance = super().from_db(db, field_names, values)
-        instance._loaded_values = dict(zip(field_names, values, strict=True))
-        return instance
-
     def get_absolute_url(self) -> str:
         meta = self._meta
         try:
             return reverse(f"{meta.app_label}:{meta.model_name}", args=[self.pk])
         except NoReverseMatch:
             return ""
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._loaded_values = dict(zip(field_names, values, strict=True))
+        return instance
 
     def refresh_from_db(self, using=None, fields=None, from_queryset=None) -> None:
         # The refreshed values are what the database holds now: the next save's "before".
