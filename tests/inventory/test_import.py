@@ -673,3 +673,15 @@ def test_stored_records_differing_only_in_case_are_not_guessed(db, tmp_path):
     assert import_errors("sites", path) == [
         "Row 2, column nama: Several stored records have this key, differing only in upper and lower case; rename one."
     ]
+
+
+def test_an_xlsx_file_is_recognised_by_its_content_and_a_broken_one_is_reported(city, tmp_path):
+    xlsx = write_xlsx(tmp_path / "lokasi.xlsx", ["nama", "jenis"], [["Gudang Arsip", "other"]])
+    misnamed = tmp_path / "lokasi.csv"
+    misnamed.write_bytes(xlsx.read_bytes())
+
+    assert spreadsheets.import_file("sites", misnamed).created == 1
+    broken = tmp_path / "rusak.xlsx"
+    broken.write_bytes(b"bukan spreadsheet")
+    with pytest.raises(spreadsheets.ImportFailed, match="The file cannot be read as XLSX"):
+        spreadsheets.import_file("sites", broken, format="xlsx")

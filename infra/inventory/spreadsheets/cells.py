@@ -238,6 +238,7 @@ class Choice(Converter):
         self.indonesian = dict(indonesian or {})
         self.integer = all(isinstance(value, int) for value, _label in self.choices)
         self._accepted: dict[str, object] | None = None
+        self._parsed: dict[str, object] = {}
 
     def accepted(self) -> dict[str, object]:
         """Every accepted spelling, normalized, with the value it stands for; codes win ties."""
@@ -254,6 +255,17 @@ class Choice(Converter):
         return self._accepted
 
     def parse(self, raw: object) -> object:
+        if raw.__class__ is str:
+            # Most cells of a column repeat a few values: remember what each text stood for.
+            cache = self._parsed
+            if raw not in cache:
+                if len(cache) > 1000:  # converters live as long as the process: keep it small
+                    cache.clear()
+                cache[raw] = self._parse(raw)
+            return cache[raw]
+        return self._parse(raw)
+
+    def _parse(self, raw: object) -> object:
         if self.integer and not isinstance(raw, str):
             raw = Integer().parse(raw)
         key = _choice_key(raw)

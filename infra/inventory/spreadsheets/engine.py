@@ -175,10 +175,12 @@ class Lookup:
         self.by_key: dict[str, list] = defaultdict(list)
         self.by_scope: dict[tuple, list] = defaultdict(list)
         self.by_pk: dict[object, models.Model] = {}
+        self._found: dict[tuple, object] = {}
         for obj in kind.queryset() if objects is None else objects:
             self.add(obj)
 
     def add(self, obj: models.Model) -> None:
+        self._found.clear()
         if obj.pk is not None:
             self.by_pk[obj.pk] = obj
         scope = self.kind.scope(obj) if self.kind.scope else None
@@ -188,6 +190,19 @@ class Lookup:
                 self.by_scope[(scope, key)].append(obj)
 
     def find(self, text: str, scope: object = _ANY) -> models.Model:
+        """The one object named ``text`` (within ``scope``); CellError when none or several are."""
+        memo = (text, scope)
+        if memo not in self._found:
+            try:
+                self._found[memo] = self._find(text, scope)
+            except CellError as exc:
+                self._found[memo] = exc
+        found = self._found[memo]
+        if isinstance(found, CellError):
+            raise found
+        return found
+
+    def _find(self, text: str, scope: object) -> models.Model:
         key = normalize_key(text)
         found = self.by_key.get(key, []) if scope is _ANY else self.by_scope.get((scope, key), [])
         if len(found) == 1:

@@ -38,14 +38,15 @@ def guess_format(name: str | Path) -> str:
 
 def read_table(source: str | Path | BinaryIO, format: str | None = None) -> Table:
     """Read the first sheet of an XLSX file, or a CSV file (comma, semicolon or tab separated)."""
+    if format not in (None, *FORMATS):
+        raise TableError(_("Unknown file format %(format)s: use csv or xlsx.") % {"format": format})
+    data = source.read() if hasattr(source, "read") else Path(source).read_bytes()
     if format is None:
-        format = guess_format(getattr(source, "name", source))
+        # An XLSX file is a zip archive, whatever its name says.
+        format = "xlsx" if data[:4] == b"PK\x03\x04" else guess_format(getattr(source, "name", source))
     if format == "xlsx":
-        return _read_xlsx(source)
-    if format == "csv":
-        data = source.read() if hasattr(source, "read") else Path(source).read_bytes()
-        return read_csv_text(_decode(data))
-    raise TableError(_("Unknown file format %(format)s: use csv or xlsx.") % {"format": format})
+        return _read_xlsx(io.BytesIO(data))
+    return read_csv_text(_decode(data))
 
 
 def _decode(data: bytes | str) -> str:
@@ -72,7 +73,7 @@ def read_csv_text(text: str) -> Table:
     return Table(header=[h.strip() for h in header], rows=rows)
 
 
-def _read_xlsx(source: str | Path | BinaryIO) -> Table:
+def _read_xlsx(source: BinaryIO) -> Table:
     from openpyxl import load_workbook
 
     try:
