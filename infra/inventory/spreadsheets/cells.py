@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 _HEADER_JUNK = re.compile(r"[\W_]+")
 _CHOICE_JUNK = re.compile(r"[\s_\-]+")
 _INTEGER = re.compile(r"^[+-]?\d+$")
+_MISSING = object()
 
 
 class CellError(Exception):
@@ -257,12 +258,12 @@ class Choice(Converter):
     def parse(self, raw: object) -> object:
         if raw.__class__ is str:
             # Most cells of a column repeat a few values: remember what each text stood for.
-            cache = self._parsed
-            if raw not in cache:
-                if len(cache) > 1000:  # converters live as long as the process: keep it small
-                    cache.clear()
-                cache[raw] = self._parse(raw)
-            return cache[raw]
+            value = self._parsed.get(raw, _MISSING)
+            if value is _MISSING:
+                if len(self._parsed) > 1000:  # converters live as long as the process: keep it small
+                    self._parsed = {}
+                value = self._parsed[raw] = self._parse(raw)
+            return value
         return self._parse(raw)
 
     def _parse(self, raw: object) -> object:

@@ -196,10 +196,10 @@ class Lookup:
             try:
                 self._found[memo] = self._find(text, scope)
             except CellError as exc:
-                self._found[memo] = exc
+                self._found[memo] = str(exc)
         found = self._found[memo]
-        if isinstance(found, CellError):
-            raise found
+        if isinstance(found, str):
+            raise CellError(found)
         return found
 
     def _find(self, text: str, scope: object) -> models.Model:
@@ -473,9 +473,6 @@ class Sheet:
             # Changed only through the sheet's own hook (a device's address): the log still needs "before".
             row.before = row.after = changelog.serialize(instance)
 
-    def value(self, row: Row, name: str, default: object = None) -> object:
-        return row.values.get(name, default)
-
     def resolve(self, row: Row, name: str, instance: models.Model | None) -> None:
         """Find the object a reference cell names, narrowed by its scope column if it has one."""
         bc = self.present_by_name[name]
@@ -489,13 +486,13 @@ class Sheet:
         scope: object = _ANY
         scope_name = bc.column.scope
         if scope_name:
-            if scope_name in row.bad:
-                return
             if scope_name in self.present_by_name:
                 self.resolve(row, scope_name, instance)
-                scope_obj = row.values.get(scope_name)
-            else:
-                scope_obj = self.column_object(instance, scope_name) if instance is not None else None
+            if scope_name in row.bad:
+                return  # the scope cell is wrong: that error is enough
+            scope_obj = row.values.get(scope_name)
+            if scope_name not in row.values and instance is not None:
+                scope_obj = self.column_object(instance, scope_name)  # not given: the stored one
             if scope_obj is not None:
                 scope = scope_obj.pk
         try:
