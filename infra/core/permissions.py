@@ -111,3 +111,9 @@ class RoleBackend(ModelBackend):
 
     def has_module_perms(self, user_obj, app_label: str) -> bool:
         return role_of(user_obj) is not None
+
+
+def can_import(user, model) -> bool:
+    """Spreadsheet imports write many records of any organization at once: engineers and
+    administrators only (an OPD operator edits their own records one by one)."""
+    return role_of(user) in (Role.ADMINISTRATOR, Role.ENGINEER) and can(user, ADD, model) and can(user, CHANGE, model)

@@ -1,10 +1,14 @@
 """The inventory's pages. Generic views do the work; this module names the parts and the extra
 context of each detail page (always a fixed number of queries)."""
 
+import io
+import uuid
+
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Prefetch, Q
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
 from django.utils.formats import date_format
@@ -13,10 +17,11 @@ from django.views import View
 
 from infra.core.charts import Series, line_chart
 from infra.core.models import ObjectChange
-from infra.core.permissions import CHANGE, VIEW, can
+from infra.core import exports
+from infra.core.permissions import CHANGE, VIEW, can, can_import
 from infra.core.views import ModelPages, ObjectDetailView, safe_return_url
 
-from . import choices, filtersets, forms, models, tables
+from . import choices, filtersets, forms, models, spreadsheets, tables
 from .selectors import migration_progress, progress_over_time
 from .services.migration import allowed_states, gates, transition
 
@@ -124,6 +129,115 @@ class MigrationTransitionView(View):
                 _("%(server)s moved to %(state)s.") % {"server": migration.device, "state": migration.get_state_display()},
             )
         return HttpResponseRedirect(safe_return_url(request, migration.get_absolute_url()))
+
+
+IMPORT_MAX_BYTES = 20 * 1024 * 1024
+IMPORT_PREVIEW_ROWS = 300
+
+
+class ImportView(View):
+    """Upload a CSV/XLSX file, see every row checked (bad ones marked, with why), then confirm.
+
+    Nothing is saved until the confirmation, and then all rows or none (the spreadsheet service).
+    """
+
+    template_name = "inventory/import.html"
+
+    def _kinds(self, request) -> list[tuple[str, str, bool]]:
+        return [
+            (kind, str(sheet.model._meta.verbose_name_plural), can_import(request.user, sheet.model))
+            for kind, sheet in spreadsheets.SHEETS.items()
+        ]
+
+    def get(self, request):
+        if not any(allowed for _k, _l, allowed in self._kinds(request)):
+            raise PermissionDenied
+        return render(request, self.template_name, {"kinds": self._kinds(request), "selected": request.GET.get("kind")})
+
+    def post(self, request):
+        if request.POST.get("confirm"):
+            return self._confirm(request)
+        kind = request.POST.get("kind", "")
+        sheet = spreadsheets.SHEETS.get(kind)
+        if sheet is None or not can_import(request.user, sheet.model):
+            raise PermissionDenied
+        upload = request.FILES.get("file")
+        context = {"kinds": self._kinds(request), "selected": kind}
+        if upload is None or upload.size == 0:
+            context["file_error"] = _("Choose a CSV or XLSX file.")
+            return render(request, self.template_name, context, status=400)
+        if upload.size > IMPORT_MAX_BYTES:
+            context["file_error"] = _("The file is larger than 20 MB.")
+            return render(request, self.template_name, context, status=400)
+        data = upload.read()
+        try:
+            table = spreadsheets.read_table(io.BytesIO(data), None)
+        except spreadsheets.TableError as exc:
+            context["file_error"] = str(exc)
+            return render(request, self.template_name, context, status=400)
+        errors, result = [], None
+        try:
+            result = spreadsheets.import_table(kind, table, user=request.user, dry_run=True)
+        except spreadsheets.ImportFailed as exc:
+            errors = exc.errors
+        token = ""
+        if not errors:
+            token = uuid.uuid4().hex
+            pending_dir = settings.VAR_DIR / "imports"
+            pending_dir.mkdir(exist_ok=True)
+            (pending_dir / token).write_bytes(data)
+            request.session["pending_import"] = {"token": token, "kind": kind, "name": upload.name}
+        bad_rows: dict[int, list] = {}
+        for error in errors:
+            bad_rows.setdefault(error.row, []).append(error)
+        rows = [
+            {"number": number, "cells": cells, "errors": bad_rows.get(number, [])}
+            for number, cells in table.rows[:IMPORT_PREVIEW_ROWS]
+        ]
+        context.update(
+            file_name=upload.name, header=table.header, rows=rows, row_count=len(table.rows),
+            errors=errors, bad_row_count=len([r for r in bad_rows if r is not None]),
+            file_errors=bad_rows.get(None, []), result=result, token=token,
+            preview_limit=IMPORT_PREVIEW_ROWS,
+        )
+        return render(request, self.template_name, context, status=400 if errors else 200)
+
+    def _confirm(self, request):
+        pending = request.session.get("pending_import") or {}
+        if not pending or pending.get("token") != request.POST.get("token"):
+            messages.error(request, _("This import is no longer pending: upload the file again."))
+            return HttpResponseRedirect(reverse("inventory:import"))
+        sheet = spreadsheets.SHEETS[pending["kind"]]
+        if not can_import(request.user, sheet.model):
+            raise PermissionDenied
+        path = settings.VAR_DIR / "imports" / pending["token"]
+        try:
+            table = spreadsheets.read_table(io.BytesIO(path.read_bytes()), None)
+            result = spreadsheets.import_table(pending["kind"], table, user=request.user)
+        except spreadsheets.ImportFailed as exc:
+            messages.error(request, str(exc))
+            return HttpResponseRedirect(reverse("inventory:import") + f"?kind={pending['kind']}")
+        finally:
+            path.unlink(missing_ok=True)
+            request.session.pop("pending_import", None)
+        messages.success(request, str(result))
+        meta = sheet.model._meta
+        return HttpResponseRedirect(reverse(f"inventory:{meta.model_name}_list"))
+
+
+class ImportTemplateView(View):
+    """An empty spreadsheet with the columns of one kind (XLSX with a sheet of instructions)."""
+
+    def get(self, request, kind: str, fmt: str):
+        if kind not in spreadsheets.SHEETS or fmt not in spreadsheets.FORMATS:
+            raise Http404
+        buffer = io.BytesIO() if fmt == "xlsx" else io.StringIO()
+        spreadsheets.write_template(kind, buffer, format=fmt)
+        body = buffer.getvalue()
+        content_type = exports.XLSX_TYPE if fmt == "xlsx" else exports.CSV_TYPE
+        response = HttpResponse(body, content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="template-{kind}.{fmt}"'
+        return response
 
 
 BOARD_CARDS_PER_STATE = 60

@@ -194,3 +194,45 @@ def test_saving_over_a_newer_change_is_refused(page, login, engineer_user):
     expect(page.get_by_test_id("form-errors")).to_be_visible()
     site.refresh_from_db()
     assert (site.name, site.address) == ("Kantor Lama", "Jl. Dr. Susilo No. 2")
+
+
+def test_import_with_bad_rows_then_a_good_file(page, login, engineer_user, tmp_path):
+    OrganizationFactory(short_name="Diskominfo")
+    bad = tmp_path / "lokasi.csv"
+    bad.write_text(
+        "nama,jenis,status,opd,wilayah,alamat,lintang,bujur,keterangan\n"
+        "Kantor Kelurahan Gedong Air,village_office,active,Diskominfo,,Jl. Imam Bonjol,-5.41,105.24,\n"
+        "Kantor Kelurahan Sukajawa,kantor_antah,active,Diskominfo,,,-5.40,105.25,\n"
+        "Kantor Kelurahan Kaliawi,village_office,active,OPD Hilang,,,-95,105.26,\n",
+        encoding="utf-8",
+    )
+    login(engineer_user)
+    page.goto("/import/")
+    page.select_option("#id_kind", "sites")
+    page.set_input_files("#id_file", str(bad))
+    page.get_by_test_id("check").click()
+    errors = page.get_by_test_id("import-errors")
+    expect(errors).to_be_visible()
+    expect(page.locator("tr[data-bad]")).to_have_count(2)
+    expect(page.locator('tr[data-row="3"]')).to_have_attribute("data-bad", "1")
+    expect(page.locator('tr[data-row="4"]')).to_have_attribute("data-bad", "1")
+    expect(page.get_by_test_id("confirm-import")).to_have_count(0)
+    assert models.Site.objects.count() == 0
+
+    good = tmp_path / "lokasi-baik.csv"
+    good.write_text(
+        "nama,jenis,status,opd,wilayah,alamat,lintang,bujur,keterangan\n"
+        "Kantor Kelurahan Gedong Air,village_office,active,Diskominfo,,Jl. Imam Bonjol,-5.41,105.24,\n"
+        "Kantor Kelurahan Sukajawa,village_office,active,Diskominfo,,,-5.40,105.25,\n",
+        encoding="utf-8",
+    )
+    page.set_input_files("#id_file", str(good))
+    page.get_by_test_id("check").click()
+    expect(page.get_by_test_id("import-ready")).to_contain_text("2")
+    assert models.Site.objects.count() == 0  # checked, not saved
+    page.get_by_test_id("confirm-import").click()
+    expect(page.locator(".alert-success")).to_be_visible()
+    assert set(models.Site.objects.values_list("name", flat=True)) == {
+        "Kantor Kelurahan Gedong Air", "Kantor Kelurahan Sukajawa"
+    }
+    assert ObjectChange.objects.filter(source="import", user=engineer_user, action="create").count() == 2
