@@ -12,7 +12,7 @@ PORT ?= 8000
 WORKERS ?= 3
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/simpul
 
-.PHONY: run serve test test-sqlite test-postgres lint format bench messages screenshots clean
+.PHONY: run serve system-deps test test-sqlite test-postgres lint format bench messages screenshots clean
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Simpul needs Python 3.11 or newer; found " + sys.version.split()[0])'
@@ -40,19 +40,25 @@ serve:
 	trap 'kill $$consumer 2>/dev/null' EXIT INT TERM; \
 	$(VENV)/bin/gunicorn infra.wsgi -b $(HOST):$(PORT) -w $(WORKERS) --access-logfile - --log-level warning
 
-test: $(VENV)/.test-deps lint test-sqlite test-postgres
+# Debian packages the tests drive for real: Chromium (browser tests) and fonts to render pages.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+system-deps:
+	@command -v chromium >/dev/null 2>&1 && [ -d /usr/share/fonts/truetype/dejavu ] || \
+		($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium fonts-dejavu-core)
+
+test: $(VENV)/.test-deps system-deps lint test-sqlite test-postgres
 
 lint: $(VENV)/.test-deps
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-test-sqlite: $(VENV)/.test-deps
+test-sqlite: $(VENV)/.test-deps system-deps
 	@echo "== Test suite on SQLite"
 	$(PY) manage.py makemigrations --check --dry-run -v0
 	$(VENV)/bin/pytest -q
 
 # On CI (CI=true) the PostgreSQL pass is mandatory; elsewhere it runs when a server answers.
-test-postgres: $(VENV)/.test-deps
+test-postgres: $(VENV)/.test-deps system-deps
 	@echo "== Test suite on PostgreSQL ($(PG_TEST_URL))"
 	@if $(PY) scripts/pg_ready.py "$(PG_TEST_URL)"; then \
 		DATABASE_URL="$(PG_TEST_URL)" $(VENV)/bin/pytest -q; \
@@ -68,6 +74,10 @@ format: $(VENV)/.test-deps
 
 bench: $(VENV)/.test-deps
 	$(PY) bench/import_devices.py
+	$(PY) bench/web_pages.py
+
+screenshots: $(VENV)/.test-deps system-deps
+	$(PY) scripts/screenshots.py
 
 # Needs gettext (installed when missing): refreshes locale/id from the code, then compiles it.
 messages: $(VENV)/.test-deps
