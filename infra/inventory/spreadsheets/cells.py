@@ -64,14 +64,26 @@ class Converter:
 
     #: Value of an empty cell.
     blank_value: object = None
+    #: Remember what each text stood for: dates, years, choices repeat down a column.
+    memo: bool = False
 
     def parse(self, raw: object) -> object:
         raise NotImplementedError
 
     def read(self, raw: object) -> object:
-        if raw.__class__ is str:  # every CSV cell: skip the general checks
-            return self.parse(raw) if raw and not raw.isspace() else self.blank_value
-        return self.blank_value if is_blank(raw) else self.parse(raw)
+        if raw.__class__ is not str:
+            return self.blank_value if is_blank(raw) else self.parse(raw)
+        if not raw or raw.isspace():  # every CSV cell takes this path
+            return self.blank_value
+        if not self.memo:
+            return self.parse(raw)
+        cache = self.__dict__.setdefault("_memo", {})
+        value = cache.get(raw, _MISSING)
+        if value is _MISSING:
+            if len(cache) > 1000:  # converters live as long as the process: keep it small
+                cache.clear()
+            value = cache[raw] = self.parse(raw)
+        return value
 
     def export(self, value: object) -> object:
         """The cell value for an export: text, a number, a date or None."""
@@ -101,6 +113,8 @@ class Text(Converter):
 
 
 class Integer(Converter):
+    memo = True
+
     def parse(self, raw: object) -> int:
         text = _number_text(raw)
         if _INTEGER.match(text):
@@ -119,6 +133,8 @@ class Integer(Converter):
 
 class Number(Converter):
     """A decimal number; read at the field's precision so that "2,5" equals a stored 2.500."""
+
+    memo = True
 
     def __init__(self, decimal_places: int | None = None):
         self.quantum = Decimal(1).scaleb(-decimal_places) if decimal_places is not None else None
@@ -169,6 +185,8 @@ _D_MONTH_Y = re.compile(r"^(\d{1,2})[\s\-]+([^\W\d_]+)\.?[\s\-]+(\d{4})$")
 
 
 class Date(Converter):
+    memo = True
+
     def parse(self, raw: object) -> datetime.date:
         if isinstance(raw, datetime.datetime):
             return raw.date()
@@ -230,6 +248,8 @@ class Choice(Converter):
     ``indonesian`` (code -> labels), which spreadsheets in the field already use.
     """
 
+    memo = True
+
     def __init__(
         self,
         choices: type[models.Choices] | Iterable[tuple[object, object]],
@@ -239,7 +259,6 @@ class Choice(Converter):
         self.indonesian = dict(indonesian or {})
         self.integer = all(isinstance(value, int) for value, _label in self.choices)
         self._accepted: dict[str, object] | None = None
-        self._parsed: dict[str, object] = {}
 
     def accepted(self) -> dict[str, object]:
         """Every accepted spelling, normalized, with the value it stands for; codes win ties."""
@@ -256,17 +275,6 @@ class Choice(Converter):
         return self._accepted
 
     def parse(self, raw: object) -> object:
-        if raw.__class__ is str:
-            # Most cells of a column repeat a few values: remember what each text stood for.
-            value = self._parsed.get(raw, _MISSING)
-            if value is _MISSING:
-                if len(self._parsed) > 1000:  # converters live as long as the process: keep it small
-                    self._parsed = {}
-                value = self._parsed[raw] = self._parse(raw)
-            return value
-        return self._parse(raw)
-
-    def _parse(self, raw: object) -> object:
         if self.integer and not isinstance(raw, str):
             raw = Integer().parse(raw)
         key = _choice_key(raw)

@@ -569,6 +569,8 @@ class Sheet:
         foreign, foreign_names = _foreign_keys(model)
         bad_fields = {self.field_label_to_field(name) for name in row.bad} if row.bad else set()
         exclude = foreign_names | bad_fields if bad_fields else foreign_names
+        if instance.pk is not None:
+            exclude = exclude | instance.get_deferred_fields()  # not loaded: reading them would query
         try:
             instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
         except ValidationError as exc:
@@ -646,7 +648,8 @@ class Sheet:
                     model_field.set_cached_value(instance, related)
 
     def existing_queryset(self) -> models.QuerySet:
-        return self.model._base_manager.all()
+        # What the change log ignores (timestamps) is neither compared nor needed: not loaded.
+        return self.model._base_manager.defer(*self.model.changelog_exclude)
 
     def instance_key(self, obj: models.Model) -> object:
         raise NotImplementedError
@@ -762,32 +765,31 @@ def insert(model: type[models.Model], objs: list[models.Model], batch_size: int 
     stamped = [f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
     plain_pre_save = (models.Field.pre_save, models.DateField.pre_save, models.DateTimeField.pre_save)
     custom = [f for f in fields if f not in stamped and type(f).pre_save not in plain_pre_save]
-    caches: list[dict] = [{} for _f in fields]
-
-    def prepare(index: int, f: models.Field, value: object) -> object:
-        try:
-            cache = caches[index]
-            key = (value.__class__, value)
-            if key not in cache:
-                cache[key] = f.get_db_prep_save(value, connection)
-            return cache[key]
-        except TypeError:  # unhashable (a dict for a JSON field)
-            return f.get_db_prep_save(value, connection)
-
+    columns = [(f.attname, {}, f) for f in fields]
     quote = connection.ops.quote_name
     head = "INSERT INTO {} ({}) VALUES ".format(quote(opts.db_table), ", ".join(quote(f.column) for f in fields))
     row_sql = "({})".format(", ".join(["%s"] * len(fields)))
     size = max(1, min(batch_size, connection.ops.bulk_batch_size(fields, objs)))
-    indexed = list(enumerate(fields))
     with transaction.atomic(using=connection.alias, savepoint=False), connection.cursor() as cursor:
         for start in range(0, len(objs), size):
             batch = objs[start : start + size]
+            params: list[object] = []
             for obj in batch:
                 for f in stamped:
                     setattr(obj, f.attname, now)
                 for f in custom:
                     setattr(obj, f.attname, f.pre_save(obj, True))
-            params = [prepare(i, f, getattr(obj, f.attname)) for obj in batch for i, f in indexed]
+                values = obj.__dict__  # a new instance holds every field there
+                for attname, cache, f in columns:
+                    value = values[attname]
+                    try:
+                        key = (value.__class__, value)
+                        prepared = cache.get(key, _ANY)
+                        if prepared is _ANY:
+                            prepared = cache[key] = f.get_db_prep_save(value, connection)
+                    except TypeError:  # unhashable (a dict for a JSON field)
+                        prepared = f.get_db_prep_save(value, connection)
+                    params.append(prepared)
             cursor.execute(f"{head}{', '.join([row_sql] * len(batch))} RETURNING {quote(opts.pk.column)}", params)
             for obj, (pk,) in zip(batch, cursor.fetchall(), strict=True):
                 obj.pk = pk

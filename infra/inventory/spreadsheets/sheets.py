@@ -438,12 +438,18 @@ class DeviceSheet(Sheet):
         device_ip = Device._meta.get_field("primary_ip")
         ip_interface = IPAddress._meta.get_field("interface")
         self.devices_by_pk = {d.pk: d for d in self.loaded}
-        self.management = {i.device_id: i for i in Interface.objects.filter(name=MANAGEMENT_INTERFACE)}
+        timestamps = Interface.changelog_exclude
+        self.management = {
+            i.device_id: i for i in Interface.objects.filter(name=MANAGEMENT_INTERFACE).defer(*timestamps)
+        }
         management_by_pk = {i.pk: i for i in self.management.values()}
         self.ip_by_address: dict[str, IPAddress] = {}
         self.ips_by_interface: dict[int, list[IPAddress]] = {}
         ip_by_pk = {}
-        for ip in IPAddress.objects.select_related("interface"):
+        addresses = IPAddress.objects.select_related("interface").defer(
+            *IPAddress.changelog_exclude, *(f"interface__{name}" for name in timestamps)
+        )
+        for ip in addresses:
             if ip.interface_id in management_by_pk:
                 ip_interface.set_cached_value(ip, management_by_pk[ip.interface_id])
             self.ip_by_address[ip.address] = ip
@@ -730,9 +736,6 @@ class MigrationSheet(Sheet):
         Column("realisasi_penghapusan", "actual_decommission", read_only=ACTUAL_READ_ONLY),
         Column("catatan", "notes", aliases=("keterangan", "description")),
     )
-
-    def existing_queryset(self):
-        return Migration.objects.all()
 
     def instance_key(self, obj: Migration) -> object:
         return obj.device_id
