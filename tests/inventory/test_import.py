@@ -220,10 +220,16 @@ def test_xlsx_with_date_cells_numbers_loose_headers_and_aliases(city, tmp_path):
         ["ups-1", "Diskominfo", "Pusat Data Diskominfo", "ups", "Mati", "AB-1", 2020.0, "1 Oktober 2025"],
     ]
     path = write_xlsx(tmp_path / "perangkat.xlsx", header, rows)
+    user = UserFactory()
 
-    result = spreadsheets.import_file("devices", path)
+    result = spreadsheets.import_file("devices", path, user=user)
 
     assert result.created == 2
+    records = ObjectChange.objects.filter(content_type__model="device", action=ChangeAction.CREATE)
+    assert sorted(records.values_list("object_repr", "source", "user")) == [
+        ("sw-core", ChangeSource.IMPORT, user.pk),
+        ("ups-1", ChangeSource.IMPORT, user.pk),
+    ]
     switch = Device.objects.get(name="sw-core")
     assert switch.organization == city["kominfo"] and switch.kind == DeviceKind.SWITCH
     assert switch.serial == "123456789", "a serial a spreadsheet stored as a number is text again"
@@ -685,3 +691,31 @@ def test_an_xlsx_file_is_recognised_by_its_content_and_a_broken_one_is_reported(
     broken.write_bytes(b"bukan spreadsheet")
     with pytest.raises(spreadsheets.ImportFailed, match="The file cannot be read as XLSX"):
         spreadsheets.import_file("sites", broken, format="xlsx")
+
+
+def test_an_address_on_no_interface_is_taken_over_and_probing_can_be_switched(city, tmp_path):
+    loose = IPAddressFactory(address="127.0.6.6", prefix_length=24, interface=None)
+    device = DeviceFactory(name="srv-b", organization=city["dukcapil"], site=city["office"])
+    header = ["nama", "opd", "alamat_ip"]
+
+    result = spreadsheets.import_file(
+        "devices", write_csv(tmp_path / "a.csv", header, [["srv-b", "Disdukcapil", "127.0.6.6"]])
+    )
+
+    loose.refresh_from_db()
+    device.refresh_from_db()
+    assert result.updated == 1 and IPAddress.objects.count() == 1
+    assert loose.interface.device == device and loose.interface.name == "mgmt0" and loose.prefix_length == 24
+    assert device.primary_ip == loose and loose.probe is False
+    update = ObjectChange.objects.get(content_type__model="ipaddress", action=ChangeAction.UPDATE)
+    assert update.diff() == {"interface_id": (None, loose.interface_id)}
+
+    probe = write_csv(tmp_path / "p.csv", ["opd", "nama", "pantau"], [["Disdukcapil", "srv-b", "ya"]])
+    assert spreadsheets.import_file("devices", probe).updated == 1
+    loose.refresh_from_db()
+    assert loose.probe is True
+    no_address = write_csv(tmp_path / "n.csv", ["opd", "nama", "pantau"], [["Disdukcapil", "Kantor Disdukcapil", "ya"]])
+    DeviceFactory(name="Kantor Disdukcapil", organization=city["dukcapil"], site=city["office"])
+    assert import_errors("devices", no_address) == [
+        "Row 2, column pantau: There is no address to probe: fill in alamat_ip."
+    ]

@@ -273,13 +273,15 @@ class OrganizationSheet(Sheet):
 
     def resolve(self, row: Row, name: str, instance) -> None:
         super().resolve(row, name, instance)
-        parent = row.values.get("induk") if name == "induk" else None
-        ancestor = parent
-        while ancestor is not None:
+        # Refuse a loop here: Organization.clean() walks the parents and would never stop on one.
+        ancestor = row.values.get("induk") if name == "induk" else None
+        visited: set[int] = set()
+        while ancestor is not None and id(ancestor) not in visited:
             if ancestor is instance or (instance is not None and instance.pk and ancestor.pk == instance.pk):
                 self.error(row, "induk", _("This parent would make the OPD its own ancestor."))
                 del row.values["induk"]
                 return
+            visited.add(id(ancestor))
             ancestor = ancestor.parent
 
     def after_row(self, row: Row) -> None:
@@ -547,7 +549,8 @@ class DeviceSheet(Sheet):
                 interface = Interface(name=MANAGEMENT_INTERFACE)
                 row.extra["new_interface"] = interface
             ip.interface = interface
-        ip_changed = before is None or before != changelog.serialize(ip)
+        # An address still waiting for its interface changes when that interface is saved.
+        ip_changed = before is None or ip.interface_id is None or before != changelog.serialize(ip)
         if ip_changed:
             self.validate_instance(row, ip, column="alamat_ip" if address is not None else "pantau")
         row.extra.update(ip=ip, ip_before=before, ip_changed=ip_changed)
@@ -601,7 +604,10 @@ class DeviceSheet(Sheet):
         for start in range(0, len(pks), BATCH_SIZE):
             Device.objects.filter(pk__in=pks[start : start + BATCH_SIZE]).update(primary_ip=Subquery(on_mgmt))
         if moved:
-            Device.objects.bulk_update(moved, ["primary_ip"], batch_size=BATCH_SIZE)
+            now = timezone.now()
+            for device in moved:
+                device.last_updated = now
+            Device.objects.bulk_update(moved, ["primary_ip", "last_updated"], batch_size=BATCH_SIZE)
 
 
 # --- fiber links ------------------------------------------------------------------------------
