@@ -48,7 +48,8 @@ class SearchView(TemplateView):
         groups = []
         if query:
             for pages in PAGES:
-                filterset = pages.filterset({"q": query}, queryset=pages.queryset.model.objects.all())
+                # The objects' own queryset: a hit's name may need a related object (a migration's server).
+                filterset = pages.filterset({"q": query}, queryset=pages.object_queryset)
                 if not filterset.search_fields:
                     continue
                 matches = filterset.qs.order_by()

@@ -48,18 +48,74 @@ class BaseFilterSet(django_filters.FilterSet):
         value = value.strip()
         if not value or not self.search_fields:
             return queryset
-        return queryset.filter(reduce(operator.or_, (models.Q(**{f"{f}__icontains": value}) for f in self.search_fields)))
+        return queryset.filter(
+            reduce(operator.or_, (models.Q(**{f"{f}__icontains": value}) for f in self.search_fields))
+        )
+
+    def __init__(self, data=None, *args, **kwargs):
+        super().__init__(_split_id_lists(data, self.base_filters), *args, **kwargs)
 
     @property
     def panel_form(self):
-        """The filter form with only the panel's fields (the rest stay as hidden values)."""
-        form = self.get_form_class()(self.data or None, prefix=self.form_prefix)
-        for name in list(form.fields):
-            if name not in self.panel_fields and name != "q":
-                form.fields.pop(name)
+        """The filter form with only the panel's fields (the rest stay as hidden values).
+
+        Built from the panel's own fields (the full form has dozens of lookups), with selects that
+        render fast and stay small: a choice among more than ``PANEL_SELECT_LIMIT`` objects becomes a
+        box for their ids. One query per object choice, as before.
+        """
         from .forms import style
 
-        order = ["q", *self.panel_fields]
-        form.fields = {name: form.fields[name] for name in sorted(form.fields, key=order.index)}
+        form = self._panel_form_class()(self.data or None, prefix=self.form_prefix)
+        for field in form.fields.values():
+            _small_select(field)
         style(form)
         return form
+
+    @classmethod
+    def _panel_form_class(cls) -> type:
+        if "_panel_form" not in cls.__dict__:
+            names = [name for name in ("q", *cls.panel_fields) if name in cls.base_filters]
+            fields = {name: cls.base_filters[name].field for name in names}
+            cls._panel_form = type(f"{cls.__name__}PanelForm", (cls._meta.form,), fields)
+        return cls._panel_form
+
+
+# A select in the filter panel lists at most this many objects; beyond it, a box for their ids.
+PANEL_SELECT_LIMIT = 300
+
+
+def _small_select(field) -> None:
+    from django import forms
+
+    from .widgets import FastSelect, FastSelectMultiple, IdListInput
+
+    if type(field.widget) not in (forms.Select, forms.SelectMultiple):
+        return
+    fast = FastSelectMultiple if isinstance(field.widget, forms.SelectMultiple) else FastSelect
+    if not isinstance(field, forms.ModelChoiceField):
+        field.widget = fast(attrs=field.widget.attrs, choices=field.choices)
+        return
+    objects = list(field.queryset[: PANEL_SELECT_LIMIT + 1])
+    if len(objects) > PANEL_SELECT_LIMIT and isinstance(field, forms.ModelMultipleChoiceField):
+        field.widget = IdListInput(attrs={**field.widget.attrs, "placeholder": _("ids, separated by commas")})
+        return
+    iterator = field.iterator(field)
+    empty = [("", field.empty_label)] if field.empty_label is not None else []
+    field.widget = fast(attrs=field.widget.attrs, choices=empty + [iterator.choice(o) for o in objects])
+
+
+def _split_id_lists(data, filters: dict):
+    """``?site=3,7`` (what the panel's id box sends) as ``?site=3&site=7`` for multiple object choices."""
+    if data is None or not hasattr(data, "getlist"):
+        return data
+    names = [
+        name
+        for name, f in filters.items()
+        if isinstance(f, django_filters.ModelMultipleChoiceFilter) and any("," in v for v in data.getlist(name))
+    ]
+    if not names:
+        return data
+    data = data.copy()
+    for name in names:
+        data.setlist(name, [part.strip() for v in data.getlist(name) for part in v.split(",") if part.strip()])
+    return data

@@ -423,9 +423,14 @@ class ModelPages:
     list_template: str = ObjectListView.template_name
     extra: list = field(default_factory=list)
 
+    @property
+    def object_queryset(self) -> models.QuerySet:
+        """The queryset one object's pages (and the global search) load objects from."""
+        return self.detail_queryset if self.detail_queryset is not None else self.queryset
+
     def urls(self) -> list:
         name = self.queryset.model._meta.model_name
-        detail_qs = self.detail_queryset if self.detail_queryset is not None else self.queryset
+        detail_qs = self.object_queryset
         list_view = self.list_view or ObjectListView
         patterns = [
             path(f"{self.slug}/", list_view.as_view(

@@ -4,30 +4,37 @@ import django_tables2 as tables
 from django.core.exceptions import ObjectDoesNotExist
 from django.utils.translation import gettext_lazy as _
 
-from infra.core.tables import BaseTable
+from infra.core.tables import BaseTable, choice_label
 from infra.core.templatetags.simpul import status_badge
 
 from . import models
 
 
 class ChoiceBadgeColumn(tables.Column):
-    """A choice shown as a coloured badge with its label; exported as the label."""
+    """A choice shown as a coloured badge with its label; exported as the label.
 
-    def _label(self, record, value) -> str:
+    The colour follows the stored value, which is read from the record: the value django-tables2
+    hands to ``render`` is already the label.
+    """
+
+    def _choice(self, record) -> tuple[object, str]:
         *path, name = str(self.accessor).split("__")
         owner = record
         try:
             for part in path:
                 owner = getattr(owner, part)
         except ObjectDoesNotExist:
-            return ""
-        return str(getattr(owner, f"get_{name}_display")()) if owner is not None else ""
+            return "", ""
+        if owner is None:
+            return "", ""
+        value = getattr(owner, name)
+        return value, choice_label(owner._meta.get_field(name), value)
 
-    def render(self, value, record):
-        return status_badge(value, self._label(record, value))
+    def render(self, record):
+        return status_badge(*self._choice(record))
 
-    def value(self, value, record):
-        return self._label(record, value)
+    def value(self, record):
+        return self._choice(record)[1]
 
 
 def _badge(field: str, verbose_name=None, accessor: str | None = None) -> ChoiceBadgeColumn:

@@ -1,0 +1,68 @@
+"""The benchmark city (bench/citygen.py) is a valid city: what the benchmarks measure could exist."""
+
+import ipaddress
+from itertools import pairwise
+
+from bench.citygen import generate_city
+from infra.core.models import ObjectChange
+from infra.inventory import choices, models
+
+CHECKED = [
+    models.Region,
+    models.Organization,
+    models.Contact,
+    models.Site,
+    models.Rack,
+    models.Device,
+    models.Interface,
+    models.IPAddress,
+    models.Application,
+    models.MigrationWave,
+    models.Migration,
+    models.MigrationBlocker,
+    models.FiberLink,
+    models.FiberCore,
+    models.YearTarget,
+]
+
+
+def test_generated_city_passes_validation(db):
+    result = generate_city(devices=300, seed=3, changelog=True)
+    assert result.counts["device"] == models.Device.objects.count() == 300
+    for model in CHECKED:
+        objects = list(model.objects.all())
+        assert objects, model
+        for obj in objects:
+            obj.full_clean()
+    # One "created" record per object written (transitions are not change-logged objects).
+    logged = sum(n for name, n in result.counts.items() if name != "migrationtransition")
+    assert result.change_records == logged == ObjectChange.objects.count()
+
+
+def test_generated_city_never_probes_outside_loopback(db):
+    generate_city(devices=200, seed=4)
+    assert not models.IPAddress.objects.filter(probe=True).exists()
+    assert all(
+        ipaddress.ip_address(a) in ipaddress.ip_network("127.0.0.0/8")
+        for a in models.IPAddress.objects.values_list("address", flat=True)
+    )
+    assert models.Device.objects.filter(primary_ip__isnull=True).count() == 0
+
+
+def test_migration_history_matches_each_state(db):
+    generate_city(devices=400, seed=5)
+    for migration in models.Migration.objects.prefetch_related("transitions"):
+        moves = list(migration.transitions.all())
+        assert moves[0].from_state == "" and moves[0].to_state == choices.MigrationState.INVENTORIED
+        for before, after in pairwise(moves):
+            assert after.from_state == before.to_state
+            assert after.to_state in choices.MIGRATION_TRANSITIONS[before.to_state]
+            assert after.at > before.at
+        assert moves[-1].to_state == migration.state
+        assert moves[-1].at == migration.state_changed_at
+
+
+def test_two_cities_share_a_database(db):
+    generate_city(devices=100, seed=1, prefix="Satu")
+    generate_city(devices=100, seed=1, prefix="Dua")
+    assert models.Device.objects.count() == 200
