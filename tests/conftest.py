@@ -1,10 +1,26 @@
 import pytest
+from django.utils import translation
 
 from infra.core.choices import Role
 
 from .factories import OrganizationFactory, UserFactory
 
 PASSWORD = "rahasia-uji-123"
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _english_for_module_fixtures():
+    """Module-scoped fixtures are built before the per-test switch below: give them English too."""
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    """Tests check messages in English, the source language: the committed Indonesian catalogue is
+    the default outside requests. Pages still follow the request's language (Indonesian by default)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -15,6 +15,7 @@ from django.utils import timezone
 from .choices import (
     MIGRATION_DONE_STATES,
     MIGRATION_MOVED_STATES,
+    BlockerCategory,
     FiberLinkStatus,
     Health,
     MigrationState,
@@ -90,6 +91,10 @@ class ProgressRow:
     @property
     def top_blocker(self) -> str:
         return self.blocker_categories.most_common(1)[0][0] if self.blocker_categories else ""
+
+    @property
+    def top_blocker_label(self) -> str:
+        return BlockerCategory(self.top_blocker).label if self.top_blocker else ""
 
 
 @dataclass
