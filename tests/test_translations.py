@@ -256,3 +256,12 @@ def test_the_progress_page_names_the_top_blocker_in_indonesian(client, engineer)
     table = re.search(r'(?s)data-testid="per-organization".*?</table>', html).group(0)
     assert "Persetujuan pemilik" in table
     assert "sign_off" not in table and "Owner sign-off" not in table
+
+
+def test_the_column_chooser_names_columns_by_their_translated_field_names(client, engineer):
+    client.force_login(engineer)
+    html = client.get("/regions/").content.decode()
+    chooser = re.search(r'(?s)data-testid="column-chooser".*?</form>', html).group(0)
+    labels = re.findall(r'<label class="form-check-label[^"]*" for="col-[^"]+">([^<]*)</label>', chooser)
+    assert {"Nama", "Jenis", "Kode Kemendagri", "Induk"} <= set(labels)
+    assert not {"name", "kind", "code", "parent"} & set(labels)

@@ -78,7 +78,8 @@ class BaseTable(tables.Table):
         """(name, header, shown) for the column chooser, shown ones first in their order."""
         shown = list(self.visible_column_names)
         rest = [n for n in self.available_columns if n not in shown]
-        return [(n, str(self.base_columns[n].verbose_name or n), n in shown) for n in shown + rest]
+        # The bound column falls back to the model field's verbose_name (translated), not the bare name.
+        return [(n, str(self.columns[n].verbose_name), n in shown) for n in shown + rest]
 
     def rendered_rows(self) -> list[SafeString]:
         """The current page's rows as HTML, each column's per-cell work prepared once.
