@@ -60,7 +60,7 @@ def shoot(url: str) -> None:
         page.screenshot(path=OUT / "dashboard.png", full_page=False)
         page.goto("/devices/?per_page=25")
         page.screenshot(path=OUT / "device-list.png")
-        page.goto("/devices/?kind=server&per_page=25")
+        page.goto("/devices/?kind=server&migration_state=testing&per_page=25")
         page.locator("table tbody tr td a").first.click()
         page.wait_for_load_state()
         page.screenshot(path=OUT / "device.png", full_page=True)

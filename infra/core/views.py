@@ -4,6 +4,7 @@ Each app's views.py only names its model, queryset, filter set, table and form. 
 asked of core.permissions on the server for every request, whatever the page shows.
 """
 
+import datetime
 from dataclasses import dataclass, field
 
 from django.contrib import messages
@@ -16,6 +17,8 @@ from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -178,8 +181,17 @@ def object_fields(obj: models.Model) -> list[tuple[str, object, str]]:
         elif f.choices:
             rows.append((f.verbose_name, getattr(obj, f"get_{f.name}_display")(), ""))
         else:
-            rows.append((f.verbose_name, getattr(obj, f.attname), ""))
+            rows.append((f.verbose_name, _display_value(getattr(obj, f.attname)), ""))
     return rows
+
+
+def _display_value(value: object) -> object:
+    """Dates as people write them ("6 Oktober 2025"), times in WIB; the rest as it is."""
+    if isinstance(value, datetime.datetime):
+        return date_format(timezone.localtime(value), "j F Y H:i")
+    if isinstance(value, datetime.date):
+        return date_format(value, "j F Y")
+    return value
 
 
 class ObjectHistoryView(ObjectDetailView):
