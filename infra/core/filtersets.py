@@ -82,6 +82,7 @@ class BaseFilterSet(django_filters.FilterSet):
 
 # A select in the filter panel lists at most this many objects; beyond it, a box for their ids.
 PANEL_SELECT_LIMIT = 300
+_HEAVY_FIELDS = (models.DateField, models.DecimalField, models.TextField, models.JSONField)
 
 
 def _small_select(field) -> None:
@@ -95,7 +96,10 @@ def _small_select(field) -> None:
     if not isinstance(field, forms.ModelChoiceField):
         field.widget = fast(attrs=field.widget.attrs, choices=field.choices)
         return
-    objects = list(field.queryset[: PANEL_SELECT_LIMIT + 1])
+    # Names are text: dates, amounts and long texts are left in the database (their conversion made up
+    # most of the cost of a few hundred options).
+    heavy = [f.attname for f in field.queryset.model._meta.concrete_fields if isinstance(f, _HEAVY_FIELDS)]
+    objects = list(field.queryset.defer(*heavy)[: PANEL_SELECT_LIMIT + 1])
     if len(objects) > PANEL_SELECT_LIMIT and isinstance(field, forms.ModelMultipleChoiceField):
         field.widget = IdListInput(attrs={**field.widget.attrs, "placeholder": _("ids, separated by commas")})
         return

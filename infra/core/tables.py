@@ -9,6 +9,7 @@ from functools import cache
 
 import django_tables2 as tables
 from django.db import models
+from django.template import Context, Template
 from django.template.base import render_value_in_context
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.encoding import force_str
@@ -30,8 +31,13 @@ class ToggleColumn(tables.CheckBoxColumn):
         kwargs.setdefault("accessor", "pk")
         kwargs.setdefault("orderable", False)
         kwargs.setdefault("exclude_from_export", True)
-        kwargs.setdefault("attrs", {"input": {"name": "pk", "class": "form-check-input"},
-                                    "th__input": {"class": "form-check-input", "data-toggle-all": ""}})
+        kwargs.setdefault(
+            "attrs",
+            {
+                "input": {"name": "pk", "class": "form-check-input"},
+                "th__input": {"class": "form-check-input", "data-toggle-all": ""},
+            },
+        )
         super().__init__(*args, **kwargs)
 
 
@@ -98,6 +104,22 @@ class BaseTable(tables.Table):
             for row in self.paginated_rows
         ]
 
+    def as_values(self, exclude_columns=None):
+        """The export rows (header first), as django-tables2 makes them, each column prepared once.
+
+        Its own cell-by-cell path took 15 s to export 20,000 devices.
+        """
+        exclude_columns = exclude_columns or ()
+        columns = [
+            column
+            for column in self.columns.iterall()
+            if not (column.column.exclude_from_export or column.name in exclude_columns)
+        ]
+        yield [force_str(column.header, strings_only=True) for column in columns]
+        cells = [_Cell(self, column) for column in columns]
+        for row in self.rows:
+            yield [force_str(cell.value(row), strings_only=True) for cell in cells]
+
 
 def _row_attrs(row) -> str:
     """BoundRow.attrs.as_html() of a table without row_attrs: only the odd/even class."""
@@ -106,12 +128,14 @@ def _row_attrs(row) -> str:
 
 def choice_label(field: models.Field, value: object) -> str:
     """What ``get_FOO_display()`` gives, without rebuilding the choices dict on every call."""
-    return force_str(_choices(field).get(value, value), strings_only=True)
+    label = _choices(field, get_language()).get(value)
+    return force_str(value, strings_only=True) if label is None else label
 
 
 @cache
-def _choices(field: models.Field) -> dict:
-    return dict(field.flatchoices)
+def _choices(field: models.Field, language: str | None) -> dict:
+    """The field's choices with their labels translated into ``language`` (labels are lazy strings)."""
+    return {value: force_str(label, strings_only=True) for value, label in field.flatchoices}
 
 
 @cache
@@ -186,7 +210,19 @@ class _Cell:
         self.bits = self.accessor.bits
         field = self.accessor.get_field(model) if model is not None and self.bits else None
         self.choice_field = field if getattr(field, "choices", None) else None
-        self.plain_render = getattr(bound_column.render, "__func__", None) is tables.Column.render
+        render_func = getattr(bound_column.render, "__func__", None)
+        self.plain_render = render_func is tables.Column.render
+        # A TemplateColumn (dates among them) compiles its template for every cell: compiled once here.
+        self.template = (
+            Template(column.template_code)
+            if render_func is tables.TemplateColumn.render and column.template_code
+            else None
+        )
+        # Column.value gives what the column's own render gives: the value itself for a plain column.
+        self.plain_value = (
+            getattr(bound_column.value, "__func__", None) is tables.Column.value
+            and type(column).render is tables.Column.render
+        )
         self.default = render_value_in_context(bound_column.default, _CONTEXT)
         link = bound_column.link
         self.link = link
@@ -203,9 +239,23 @@ class _Cell:
         )
 
     def html(self, row) -> str:
+        content = row.get_cell(self.name) if self.slow else self.content(row)
+        if type(content) is str or type(content) is SafeString:  # what {{ cell }} does to text, directly
+            return f"{self.td}{conditional_escape(content)}</td>"
+        return f"{self.td}{render_value_in_context(content, _CONTEXT)}</td>"
+
+    def value(self, row):
+        """BoundRow.get_cell_value: the cell's export value."""
         if self.slow:
-            return f"{self.td}{render_value_in_context(row.get_cell(self.name), _CONTEXT)}</td>"
-        return f"{self.td}{render_value_in_context(self.content(row), _CONTEXT)}</td>"
+            return row.get_cell_value(self.name)
+        value, resolved = self._resolve(row.record)
+        if not resolved and isinstance(self.column, BaseLinkColumn) and self.column.text is not None:
+            return _call(self.bound_column.value, self._kwargs(row, None))
+        if value in self.column.empty_values:
+            return None
+        if self.plain_value:
+            return value
+        return _call(self.bound_column.value, self._kwargs(row, value))
 
     def _resolve(self, record) -> tuple[object, bool]:
         """(value, resolved): the accessor's value, following BoundRow._get_and_render_with."""
@@ -241,6 +291,8 @@ class _Cell:
         kwargs = None
         if self.plain_render:
             content = value
+        elif self.template is not None:
+            content = self._render_template(row, value)
         else:
             kwargs = self._kwargs(row, value)
             content = _call(self.bound_column.render, kwargs)
@@ -251,6 +303,17 @@ class _Cell:
             return content
         # format_html("<a {}>{}</a>", AttributeDict({**attrs, "href": href}).as_html(), content), prepared.
         return mark_safe(f'{self.link_prefix}"{conditional_escape(href)}">{conditional_escape(content)}</a>')
+
+    def _render_template(self, row, value):
+        """TemplateColumn.render with the template compiled once."""
+        table = row.table
+        parent = getattr(table, "context", None) or Context()
+        context = self.column.get_context_data(
+            record=row.record, table=table, value=value, bound_column=self.bound_column, bound_row=row
+        )
+        with parent.update(context):
+            parent["request"] = getattr(table, "request", None)
+            return self.template.render(parent)
 
     def _kwargs(self, row, value) -> dict:
         return {

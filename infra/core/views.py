@@ -453,7 +453,8 @@ class ModelPages:
             ), name=f"{name}_list"),
             path(f"{self.slug}/add/", ObjectEditView.as_view(queryset=detail_qs, form_class=self.form),
                  name=f"{name}_add"),
-            path(f"{self.slug}/bulk-delete/", BulkDeleteView.as_view(queryset=self.queryset),
+            # Bulk actions load whole objects (they validate and log them), not the list's display rows.
+            path(f"{self.slug}/bulk-delete/", BulkDeleteView.as_view(queryset=detail_qs),
                  name=f"{name}_bulk_delete"),
             path(f"{self.slug}/<int:pk>/", (self.detail or ObjectDetailView).as_view(queryset=detail_qs),
                  name=name),
@@ -466,5 +467,5 @@ class ModelPages:
         ]
         if self.bulk_form is not None:
             patterns.append(path(f"{self.slug}/bulk-edit/", BulkEditView.as_view(
-                queryset=self.queryset, form_class=self.bulk_form), name=f"{name}_bulk_edit"))
+                queryset=detail_qs, form_class=self.bulk_form), name=f"{name}_bulk_edit"))
         return patterns + self.extra

@@ -413,7 +413,15 @@ PAGES = [
         "migrations",
         models.Migration.objects.select_related(
             "device", "device__organization", "device__site", "wave", "target_rack", "target_host"
-        ).annotate(open_blockers=count_of(models.MigrationBlocker, "migration", resolved_on__isnull=True)),
+        )
+        .only(
+            # Of the related rows, only their names (as for devices).
+            *(f.name for f in models.Migration._meta.concrete_fields),
+            "device__name", "device__organization", "device__site", "device__organization__name",
+            "device__organization__short_name", "device__site__name", "wave__name", "target_rack__name",
+            "target_host__name",
+        )
+        .annotate(open_blockers=count_of(models.MigrationBlocker, "migration", resolved_on__isnull=True)),
         filtersets.MigrationFilterSet, tables.MigrationTable, forms.MigrationForm, forms.MigrationBulkEditForm,
         detail=MigrationDetailView,
         detail_queryset=models.Migration.objects.select_related(

@@ -4,7 +4,7 @@ import pytest
 from django.template import Context, Template
 from django.test import RequestFactory
 from django.utils import translation
-from django_tables2 import RequestConfig
+from django_tables2 import RequestConfig, Table
 
 from infra.inventory import choices, models
 from infra.inventory.views import PAGES
@@ -51,6 +51,24 @@ def test_rows_match_django_tables2(rf: RequestFactory, admin_user, city, pages, 
     assert len(rows) == expected.count("</tr>") > 0
     for got, want in zip(rows, expected.split("</tr>"), strict=False):
         assert got == want + "</tr>"
+
+
+@pytest.mark.parametrize("pages", PAGES, ids=lambda p: p.slug)
+@pytest.mark.parametrize("language", ["id", "en"])
+def test_export_values_match_django_tables2(admin_user, city, pages, language):
+    def table():
+        table = pages.table(pages.queryset.all(), user=admin_user)
+        table.apply_columns(table.available_columns[:-2])  # two columns hidden: they are left out
+        return table
+
+    with translation.override(language):
+        hidden = table().hidden_column_names
+        expected = list(Table.as_values(table(), exclude_columns=hidden))
+        values = list(table().as_values(exclude_columns=hidden))
+    assert len(values) == len(expected) > 10
+    assert len(values[0]) == len(table().available_columns) - 2  # "pk" is never exported
+    for got, want in zip(values, expected, strict=True):
+        assert got == want
 
 
 def test_status_badges_are_coloured_by_value(client, admin_user, city):
