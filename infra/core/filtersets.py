@@ -5,6 +5,8 @@ from functools import reduce
 
 import django_filters
 from django.db import models
+from django.utils.functional import lazy
+from django_filters.utils import label_for_filter
 from django.utils.translation import gettext_lazy as _
 
 # Lookups offered by field type, as NetBox users know them: ?name__icontains=, ?purchase_year__gte=,
@@ -33,6 +35,9 @@ def lookups_for(model: type[models.Model], names: list[str]) -> dict[str, list[s
     return result
 
 
+_lazy_label = lazy(label_for_filter, str)
+
+
 class BaseFilterSet(django_filters.FilterSet):
     """Adds ``q``, a quick search over ``search_fields``, and the created/updated time ranges."""
 
@@ -43,6 +48,17 @@ class BaseFilterSet(django_filters.FilterSet):
     search_fields: tuple[str, ...] = ()
     # Filters shown in the web list's filter panel (the API accepts all of them).
     panel_fields: tuple[str, ...] = ()
+
+    @classmethod
+    def get_filters(cls):
+        # django-filter turns a field's verbose name into a plain str the first time a label is read,
+        # freezing it in whatever language was active then: keep labels lazy, translated per request.
+        filters = super().get_filters()
+        model = cls._meta.model
+        for f in filters.values():
+            if f._label is None and model is not None:
+                f._label = _lazy_label(model, f.field_name, f.lookup_expr, f.exclude)
+        return filters
 
     def search(self, queryset: models.QuerySet, name: str, value: str) -> models.QuerySet:
         value = value.strip()
