@@ -5,6 +5,7 @@ asked of core.permissions on the server for every request, whatever the page sho
 """
 
 import datetime
+import decimal
 from dataclasses import dataclass, field
 
 from django.contrib import messages
@@ -18,7 +19,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -186,11 +187,13 @@ def object_fields(obj: models.Model) -> list[tuple[str, object, str]]:
 
 
 def _display_value(value: object) -> object:
-    """Dates as people write them ("6 Oktober 2025"), times in WIB; the rest as it is."""
+    """Dates as people write them ("6 Oktober 2025"), times in WIB, decimals in the user's language."""
     if isinstance(value, datetime.datetime):
         return date_format(timezone.localtime(value), "j F Y H:i")
     if isinstance(value, datetime.date):
         return date_format(value, "j F Y")
+    if isinstance(value, (decimal.Decimal, float)):
+        return number_format(value)  # 2,5 in Indonesian, 2.5 in English
     return value
 
 

@@ -66,3 +66,14 @@ def test_board_and_progress_pages(client, admin_user, city):
     progress = client.get(reverse("inventory:migration_progress"))
     assert progress.status_code == 200
     assert "<svg" in progress.content.decode()
+
+
+def test_refusals_and_missing_pages_answer_in_the_users_language(client, operator, city):
+    client.force_login(operator)
+    other = city["device"]  # belongs to another OPD than the operator's
+    refused = client.get(reverse("inventory:device_edit", args=[other.pk]), HTTP_ACCEPT_LANGUAGE="id")
+    assert refused.status_code == 403
+    assert "Anda tidak berwenang melakukan ini" in refused.content.decode()
+    missing = client.get("/devices/999999/", HTTP_ACCEPT_LANGUAGE="id")
+    assert missing.status_code == 404
+    assert "Halaman ini tidak ada" in missing.content.decode()
