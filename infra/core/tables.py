@@ -40,6 +40,20 @@ class ToggleColumn(tables.CheckBoxColumn):
         )
         super().__init__(*args, **kwargs)
 
+    def render(self, value, bound_column, record):
+        """CheckBoxColumn.render with the attributes around the value joined once (it is on every row)."""
+        if self.is_checked(value, record) or _has_callable(dict(self.attrs)):
+            return super().render(value, bound_column, record)
+        key = (bound_column.name, id(self.attrs))
+        if getattr(self, "_html_parts", (None,))[0] != key:
+            html = super().render(_VALUE_MARK, bound_column, record)
+            self._html_parts = (key, *html.split(_VALUE_MARK))
+        _key, before, after = self._html_parts
+        return mark_safe(f"{before}{conditional_escape(value)}{after}")
+
+
+_VALUE_MARK = "\x00value\x00"
+
 
 class BaseTable(tables.Table):
     pk = ToggleColumn(verbose_name=_("Select"))
