@@ -1,6 +1,7 @@
 """The inventory as it was: rebuilt from the change log, for auditors' ``as_of`` questions."""
 
 import datetime
+from collections.abc import Iterable
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Max
@@ -9,26 +10,35 @@ from .choices import ChangeAction
 from .models import ObjectChange
 
 
-def state_as_of(model, as_of: datetime.datetime) -> list[dict]:
-    """Every object of ``model`` that existed at ``as_of``, with its field values at that moment.
+def state_as_of(model, as_of: datetime.datetime, ids: Iterable[int] | None = None) -> list[dict]:
+    """Every object of ``model`` that existed at ``as_of`` (or those of ``ids``), with its field
+    values at that moment.
 
     Each object's last change record at or before ``as_of`` holds its state then ("after"); an
     object whose last record is a delete did not exist. Two queries, whatever the history's length.
     """
     ct = ContentType.objects.get_for_model(model)
-    last_ids = (
-        ObjectChange.objects.filter(content_type=ct, time__lte=as_of)
-        .values("object_id")
-        .annotate(last=Max("id"))
-        .values_list("last", flat=True)
-    )
+    records = ObjectChange.objects.filter(content_type=ct, time__lte=as_of)
+    if ids is not None:
+        records = records.filter(object_id__in=list(ids))
+    last_ids = records.values("object_id").annotate(last=Max("id")).values_list("last", flat=True)
     rows = (
         ObjectChange.objects.filter(id__in=list(last_ids))
         .exclude(action=ChangeAction.DELETE)
         .order_by("object_id")
         .values("object_id", "object_repr", "after", "time")
     )
+    # The record's object_id names the object: an "id" inside "after" cannot say otherwise.
     return [
-        {"id": r["object_id"], "display": r["object_repr"], "as_of_change": r["time"], **(r["after"] or {})}
+        {**(r["after"] or {}), "id": r["object_id"], "display": r["object_repr"], "as_of_change": r["time"]}
         for r in rows
     ]
+
+
+def as_of_columns(model) -> list[str]:
+    """The keys of a historical row, in a stable order (for exports, even of an empty list)."""
+    from .changelog import _logged_fields
+
+    names = [f.attname for f in _logged_fields(model) if f.attname != "id"]
+    names += [f.name for f in model._meta.many_to_many]
+    return ["id", "display", "as_of_change", *names]

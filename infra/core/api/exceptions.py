@@ -1,6 +1,6 @@
 """Every API error is JSON: field messages for bad input, never a 500 for what the client sent."""
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.db.models import ProtectedError, RestrictedError
@@ -15,7 +15,7 @@ def exception_handler(exc, context):
     from .viewsets import BulkValidationError
 
     if isinstance(exc, BulkValidationError):
-        return Response(exc.payload, status=status.HTTP_400_BAD_REQUEST)
+        return Response(exc.payload, status=exc.status_code)
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         exc = exceptions.ValidationError(detail)
@@ -26,8 +26,22 @@ def exception_handler(exc, context):
             status=status.HTTP_409_CONFLICT,
         )
     elif isinstance(exc, IntegrityError):
-        return Response({"detail": _("The database refused the change: %(error)s") % {"error": str(exc).splitlines()[0]}},
-                        status=status.HTTP_409_CONFLICT)
+        return Response(
+            {"detail": _("The database refused the change: %(error)s") % {"error": str(exc).splitlines()[0]}},
+            status=status.HTTP_409_CONFLICT,
+        )
+    elif isinstance(exc, RequestDataTooBig):
+        return Response(
+            {"detail": _("The request body is too large: send fewer objects at once.")},
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
+    elif isinstance(exc, OverflowError):
+        # SQLite cannot hold the number a filter was given (?organization=99999999999999999999).
+        return Response({"detail": _("A number in the request is too large.")}, status=status.HTTP_400_BAD_REQUEST)
     elif isinstance(exc, (Http404, PermissionDenied)):
         pass  # DRF turns these into 404 and 403
-    return drf_exception_handler(exc, context)
+    response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(response.data, list):
+        # A bare list of messages (ValidationError("...")) becomes an object like every other error.
+        response.data = {"non_field_errors": response.data}
+    return response

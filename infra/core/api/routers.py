@@ -1,9 +1,16 @@
 """A router whose list route also takes bulk PUT, PATCH and DELETE."""
 
-from rest_framework.routers import DefaultRouter, Route
+from rest_framework.routers import APIRootView, DefaultRouter, Route
+
+from .viewsets import APIMixin
+
+
+class RootView(APIMixin, APIRootView):
+    """Simpul's API: one link per list."""
 
 
 class BulkRouter(DefaultRouter):
+    APIRootView = RootView
     routes = [
         Route(
             url=r"^{prefix}{trailing_slash}$",
@@ -20,3 +27,16 @@ class BulkRouter(DefaultRouter):
         ),
         *DefaultRouter.routes[1:],
     ]
+
+    def __init__(self, *args, also_list: tuple["BulkRouter", ...] = (), **kwargs):
+        # Several apps' routers share /api/: the first one's index lists the others' routes too.
+        self.also_list = also_list
+        super().__init__(*args, **kwargs)
+
+    def get_api_root_view(self, api_urls=None):
+        list_name = self.routes[0].name
+        api_root_dict = {}
+        for router in (self, *self.also_list):
+            for prefix, _viewset, basename in router.registry:
+                api_root_dict[prefix] = list_name.format(basename=basename)
+        return self.APIRootView.as_view(api_root_dict=api_root_dict)

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from rest_framework import serializers
 from rest_framework.reverse import reverse
+from rest_framework.validators import UniqueValidator
 
 
 def api_url(obj: models.Model, request=None) -> str:
@@ -25,6 +26,9 @@ class BriefRelatedField(serializers.PrimaryKeyRelatedField):
     def to_internal_value(self, data):
         if isinstance(data, dict):
             data = data.get("id")
+        # Anything but an id (a list, a float, a bool) is the client's mistake, not a lookup to try.
+        if isinstance(data, bool) or not isinstance(data, (int, str)):
+            self.fail("incorrect_type", data_type=type(data).__name__)
         cache = self.context.setdefault("_related_cache", {})
         key = (self.get_queryset().model, data)
         if key not in cache:
@@ -51,6 +55,14 @@ class BaseModelSerializer(serializers.ModelSerializer):
     def get_display(self, obj) -> str:
         return str(obj)
 
+    def build_field(self, field_name, info, model_class, nested_depth):
+        field_class, kwargs = super().build_field(field_name, info, model_class, nested_depth)
+        # DRF turns one-field unique constraints into its own validators with generic messages;
+        # full_clean() below checks the same constraints with the model's messages.
+        if "validators" in kwargs:
+            kwargs["validators"] = [v for v in kwargs["validators"] if not isinstance(v, UniqueValidator)]
+        return field_class, kwargs
+
     def get_validators(self) -> list:
         # The model's named constraints are checked by full_clean() below, with their own messages.
         return []
@@ -59,7 +71,9 @@ class BaseModelSerializer(serializers.ModelSerializer):
         attrs = super().validate(attrs)
         model = self.Meta.model
         concrete = {f.name for f in model._meta.concrete_fields}
-        instance = model(**{k: v for k, v in attrs.items() if k in concrete}) if self.instance is None else self.instance
+        instance = (
+            model(**{k: v for k, v in attrs.items() if k in concrete}) if self.instance is None else self.instance
+        )
         if self.instance is not None:
             original = {k: getattr(self.instance, k) for k in attrs if k in concrete}
             for key, value in attrs.items():
@@ -67,7 +81,7 @@ class BaseModelSerializer(serializers.ModelSerializer):
                     setattr(instance, key, value)
         try:
             instance.full_clean(
-                exclude=[f.name for f in model._meta.many_to_many], validate_unique=False, validate_constraints=True
+                exclude=[f.name for f in model._meta.many_to_many], validate_unique=True, validate_constraints=True
             )
         except DjangoValidationError as exc:
             raise serializers.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages) from exc

@@ -2,6 +2,7 @@
 
 import django_filters
 from django.contrib.contenttypes.models import ContentType
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, viewsets
@@ -9,6 +10,7 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from ..choices import ChangeAction, ChangeSource
 from ..models import ObjectChange, Token
+from .viewsets import APIMixin, ExportMixin
 
 
 class OwnTokens(BasePermission):
@@ -28,8 +30,21 @@ class ObjectChangeSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ObjectChange
-        fields = ("id", "time", "user", "request_id", "source", "action", "object_type", "object_id",
-                  "object_repr", "related_object_type", "related_object_id", "before", "after")
+        fields = (
+            "id",
+            "time",
+            "user",
+            "request_id",
+            "source",
+            "action",
+            "object_type",
+            "object_id",
+            "object_repr",
+            "related_object_type",
+            "related_object_id",
+            "before",
+            "after",
+        )
 
     @extend_schema_field(serializers.CharField())
     def get_object_type(self, obj) -> str:
@@ -76,8 +91,9 @@ class ObjectChangeFilterSet(django_filters.FilterSet):
         fields = ["object_type", "object_id", "user", "user_id", "action", "source", "request_id", "time"]
 
 
-class ObjectChangeViewSet(viewsets.ReadOnlyModelViewSet):
-    """The change log: every create, update and delete, filterable by object, user, action, time."""
+class ObjectChangeViewSet(APIMixin, ExportMixin, viewsets.ReadOnlyModelViewSet):
+    """The change log: every create, update and delete, filterable by object, user, action, time.
+    ``?format=csv`` or ``?format=xlsx`` exports the filtered log."""
 
     queryset = ObjectChange.objects.select_related("content_type")
     serializer_class = ObjectChangeSerializer
@@ -92,21 +108,48 @@ class TokenSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Token
-        fields = ("id", "prefix", "key", "user", "description", "read_only", "created", "expires", "last_used", "revoked")
+        fields = (
+            "id",
+            "prefix",
+            "key",
+            "user",
+            "description",
+            "read_only",
+            "created",
+            "expires",
+            "last_used",
+            "revoked",
+        )
         read_only_fields = ("prefix", "created", "last_used", "revoked")
+        # Read-only unless asked otherwise, in the browsable API's form too.
+        extra_kwargs = {"read_only": {"default": True, "initial": True}}
 
     def get_key(self, obj) -> str | None:
         return getattr(obj, "_plain_key", None)
 
+    def validate_expires(self, value):
+        if value is not None and value <= timezone.now():
+            raise serializers.ValidationError(_("The expiry must be in the future."))
+        return value
 
-class TokenViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, mixins.RetrieveModelMixin,
-                   mixins.DestroyModelMixin, viewsets.GenericViewSet):
+
+class TokenViewSet(
+    APIMixin,
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
     """A user's own API tokens: create one (its key is shown once), list them, revoke one (DELETE)."""
 
+    queryset = Token.objects.none()  # the model, for the schema; get_queryset gives the user's own
     serializer_class = TokenSerializer
     permission_classes = [OwnTokens]
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Token.objects.none()
         return Token.objects.filter(user=self.request.user).select_related("user")
 
     def perform_create(self, serializer):
@@ -115,8 +158,9 @@ class TokenViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, mixins.Retrie
         from ..permissions import role_of
 
         read_only = data.get("read_only", True) or role_of(self.request.user) == Role.AUDITOR
-        token, key = Token.issue(self.request.user, description=data.get("description", ""),
-                                 read_only=read_only, expires=data.get("expires"))
+        token, key = Token.issue(
+            self.request.user, description=data.get("description", ""), read_only=read_only, expires=data.get("expires")
+        )
         token._plain_key = key
         serializer.instance = token
 
@@ -125,5 +169,6 @@ class TokenViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, mixins.Retrie
         from rest_framework.response import Response
 
         token = self.get_object()
-        token.revoke()
+        if token.revoked is None:  # the first revocation is the one on record
+            token.revoke()
         return Response(status=204)

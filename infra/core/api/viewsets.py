@@ -3,31 +3,48 @@ streamed CSV/XLSX exports. Each app's API only names its queryset, serializer an
 
 from __future__ import annotations
 
+import copy
 import hashlib
+import itertools
+import json
+from collections.abc import Iterable
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.http import StreamingHttpResponse
+from django.db.models import ProtectedError, Q, RestrictedError, UniqueConstraint
+from django.http import Http404, StreamingHttpResponse
+from django.urls import NoReverseMatch
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status, viewsets
+from rest_framework.metadata import SimpleMetadata
+from rest_framework.parsers import JSONParser
+from rest_framework.request import clone_request
 from rest_framework.response import Response
 
 from .. import changelog, exports
 from ..choices import ChangeAction
 from ..context import set_context_user
-from ..history import state_as_of
-from .serializers import BriefSerializer
+from ..history import as_of_columns, state_as_of
+from .serializers import BriefSerializer, api_url
 
 EXPORT_FORMATS = ("csv", "xlsx")
 EXPORT_CHUNK = 2000
+# Query parameters that are not filters (of a historical list or of any list).
+CONTROL_PARAMS = ("as_of", "limit", "offset", "format", "brief", "ordering")
+# The largest id a database column holds: a bigger number cannot name an object.
+MAX_ID = 2**63 - 1
 
 
 class BulkValidationError(Exception):
-    """A bulk request with bad items: answered 400 with every bad item named by its index."""
+    """A bulk request with bad items: answered 400 (or 409) with every bad item named by its index."""
 
-    def __init__(self, errors: dict[int, object]):
+    def __init__(self, errors: dict[int, object], status_code: int = status.HTTP_400_BAD_REQUEST):
         super().__init__(errors)
+        self.status_code = status_code
         self.payload = _item_errors(errors)
 
 
@@ -43,7 +60,81 @@ def etag_for(obj) -> str:
     return '"' + hashlib.sha1(raw.encode()).hexdigest()[:20] + '"'
 
 
-class BaseViewSet(viewsets.ModelViewSet):
+class Metadata(SimpleMetadata):
+    """OPTIONS describes the fields of POST, and of PUT on one object. On a list URL, PUT is a bulk
+    update with no single object to check (DRF would look one up and fail)."""
+
+    def determine_actions(self, request, view):
+        lookup = getattr(view, "lookup_url_kwarg", None) or getattr(view, "lookup_field", None)
+        if lookup in getattr(view, "kwargs", {}):
+            return super().determine_actions(request, view)
+        actions = {}
+        if "POST" in view.allowed_methods:
+            view.request = clone_request(request, "POST")
+            try:
+                view.check_permissions(view.request)
+                actions["POST"] = self.get_serializer_info(view.get_serializer())
+            except (exceptions.APIException, PermissionDenied, Http404):
+                pass
+            finally:
+                view.request = request
+        return actions
+
+
+class APIMixin:
+    """What every API view shares: JSON request bodies, the API-Version header on every answer."""
+
+    parser_classes = [JSONParser]
+    metadata_class = Metadata
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        response["API-Version"] = settings.API_VERSION
+        return response
+
+
+class ExportMixin:
+    """``?format=csv`` or ``?format=xlsx`` on a list: the whole filtered list, streamed, one column per
+    serializer field (related objects by their display text)."""
+
+    def list(self, request, *args, **kwargs):
+        fmt = request.query_params.get("format")
+        if fmt in EXPORT_FORMATS:
+            return self.export(fmt)
+        return super().list(request, *args, **kwargs)
+
+    def export(self, fmt: str) -> StreamingHttpResponse:
+        queryset = self.filter_queryset(self.get_queryset())
+        serializer_class = self.get_serializer_class()
+        context = self.get_serializer_context()
+        fields = [name for name in serializer_class(context=context).fields if name != "url"]
+
+        def flatten(objs):
+            for item in serializer_class(objs, many=True, context=context).data:
+                yield [_flat(item.get(f)) for f in fields]
+
+        objects = queryset.iterator(chunk_size=EXPORT_CHUNK)
+        # The query runs now, inside the view: a filter the database refuses is a 400, not a broken download.
+        first = next(objects, None)
+
+        def rows():
+            yield fields
+            batch = []
+            for obj in itertools.chain([first] if first is not None else [], objects):
+                batch.append(obj)
+                if len(batch) == EXPORT_CHUNK:
+                    yield from flatten(batch)
+                    batch = []
+            if batch:
+                yield from flatten(batch)
+
+        return exports.response(rows(), self.export_name(), fmt)
+
+    def export_name(self) -> str:
+        return str(self.get_queryset().model._meta.verbose_name_plural)
+
+
+class BaseViewSet(APIMixin, ExportMixin, viewsets.ModelViewSet):
     # What str(obj) reads, for ?brief=1 lists (e.g. a migration's device).
     brief_select_related: tuple[str, ...] = ()
     ordering = ("pk",)
@@ -57,6 +148,10 @@ class BaseViewSet(viewsets.ModelViewSet):
     def brief(self) -> bool:
         return self.request.query_params.get("brief", "").lower() in ("1", "true", "yes")
 
+    @property
+    def model(self):
+        return self.queryset.model
+
     def get_serializer_class(self):
         if self.request is not None and self.request.method == "GET" and self.brief:
             return BriefSerializer
@@ -69,19 +164,11 @@ class BaseViewSet(viewsets.ModelViewSet):
             queryset = queryset.model.objects.select_related(*self.brief_select_related)
         return queryset
 
-    def finalize_response(self, request, response, *args, **kwargs):
-        response = super().finalize_response(request, response, *args, **kwargs)
-        response["API-Version"] = settings.API_VERSION
-        return response
-
     # --- reads -------------------------------------------------------------------------------
     def list(self, request, *args, **kwargs):
         as_of = request.query_params.get("as_of")
         if as_of:
             return self._list_as_of(request, as_of)
-        fmt = request.query_params.get("format")
-        if fmt in EXPORT_FORMATS:
-            return self._export(fmt)
         return super().list(request, *args, **kwargs)
 
     def retrieve(self, request, *args, **kwargs):
@@ -91,61 +178,91 @@ class BaseViewSet(viewsets.ModelViewSet):
         return response
 
     def _list_as_of(self, request, raw: str):
-        moment = parse_datetime(raw.replace(" ", "+"))
+        try:
+            moment = parse_datetime(raw.replace(" ", "+"))  # a "+" left unencoded in the URL arrives as a space
+        except ValueError:  # well formed, but no such day or hour
+            moment = None
         if moment is None or moment.tzinfo is None:
             raise exceptions.ValidationError(
-                {"as_of": _("Give a date and time with its offset, e.g. 2025-12-31T23:59:59+07:00.")}
+                {"as_of": [_("Give a date and time with its offset, e.g. 2025-12-31T23:59:59+07:00.")]}
             )
-        rows = state_as_of(self.queryset.model, moment)
-        rows = [r for r in rows if self._matches(r, request.query_params)]
+        rows = [r for r in state_as_of(self.model, moment) if self._matches(r, request.query_params)]
+        for row in rows:
+            row["as_of_change"] = timezone.localtime(row["as_of_change"]).isoformat()
+        fmt = request.query_params.get("format")
+        if fmt in EXPORT_FORMATS:
+            self._add_related_as_of(rows, moment, as_text=True)
+            columns = as_of_columns(self.model)
+            header = [*columns, *(f.name for f in self._foreign_keys())]
+            table = [header, *([row.get(c) for c in header] for row in rows)]
+            return exports.response(table, self.export_name(), fmt)
         page = self.paginate_queryset(rows)
+        self._add_related_as_of(page, moment)
         return self.get_paginated_response(page)
 
     def _matches(self, row: dict, params) -> bool:
-        """Exact filters on the historical values: ?organization=3 matches organization_id 3."""
-        for key, value in params.items():
-            if key in ("as_of", "limit", "offset", "format", "brief", "ordering"):
+        """Exact filters on the historical values: ?organization=3 matches organization_id 3;
+        a repeated parameter (?status=active&status=offline) matches any of its values."""
+        for key, values in params.lists():
+            if key in CONTROL_PARAMS:
                 continue
             for name in (f"{key}_id", key):
                 if name in row:
-                    if str(row[name]) != value:
+                    held = row[name] if isinstance(row[name], list) else [row[name]]
+                    if not {"null" if v is None else str(v) for v in held} & set(values):
                         return False
                     break
             else:
-                raise exceptions.ValidationError({key: _("This filter is not available with as_of.")})
+                raise exceptions.ValidationError({key: [_("This filter is not available with as_of.")]})
         return True
 
-    def _export(self, fmt: str):
-        queryset = self.filter_queryset(self.get_queryset())
-        serializer_class = self.get_serializer_class()
-        fields = [name for name in serializer_class(context=self.get_serializer_context()).fields if name != "url"]
+    def _foreign_keys(self) -> list:
+        return [f for f in self.model._meta.concrete_fields if f.is_relation]
 
-        def rows():
-            yield fields
-            batch = []
-            for obj in queryset.iterator(chunk_size=EXPORT_CHUNK):
-                batch.append(obj)
-                if len(batch) == EXPORT_CHUNK:
-                    yield from self._flatten(serializer_class, batch, fields)
-                    batch = []
-            if batch:
-                yield from self._flatten(serializer_class, batch, fields)
-
-        name = str(self.queryset.model._meta.verbose_name_plural)
-        response = exports.response(rows(), name, fmt)
-        assert isinstance(response, StreamingHttpResponse)
-        return response
-
-    def _flatten(self, serializer_class, objs, fields):
-        data = serializer_class(objs, many=True, context=self.get_serializer_context()).data
-        for item in data:
-            yield [_flat(item.get(f)) for f in fields]
+    def _add_related_as_of(self, rows: list[dict], moment, as_text: bool = False) -> None:
+        """Each foreign key as {id, url, display}, its display as it was at ``moment`` (two queries a key)."""
+        request = self.request
+        for field in self._foreign_keys():
+            ids = {row.get(field.attname) for row in rows} - {None}
+            then = {r["id"]: r["display"] for r in state_as_of(field.related_model, moment, ids=ids)} if ids else {}
+            for row in rows:
+                pk = row.get(field.attname)
+                if pk is None:
+                    row[field.name] = None
+                elif as_text:
+                    row[field.name] = then.get(pk)
+                else:
+                    row[field.name] = {
+                        "id": pk,
+                        "url": _url_or_none(field.related_model(pk=pk), request),
+                        "display": then.get(pk),
+                    }
 
     # --- single writes -----------------------------------------------------------------------
     def check_if_match(self, request, instance) -> None:
         expected = request.headers.get("If-Match")
         if expected and expected.strip() not in ("*", etag_for(instance)):
             raise PreconditionFailed()
+
+    def check_new_state(self, serializer) -> None:
+        """The object as it would be saved must be the user's to write too: an OPD operator may not
+        create a device for another OPD, nor move one of theirs to another OPD."""
+        attrs = _concrete(self.model, serializer.validated_data)
+        if serializer.instance is None:
+            candidate = self.model(**attrs)
+        else:
+            candidate = copy.copy(serializer.instance)
+            for key, value in attrs.items():
+                setattr(candidate, key, value)
+        self.check_object_permissions(self.request, candidate)
+
+    def perform_create(self, serializer):
+        self.check_new_state(serializer)
+        serializer.save()
+
+    def perform_update(self, serializer):
+        self.check_new_state(serializer)
+        serializer.save()
 
     def update(self, request, *args, **kwargs):
         instance = self.get_object()
@@ -169,25 +286,28 @@ class BaseViewSet(viewsets.ModelViewSet):
             return super().create(request, *args, **kwargs)
         items = request.data
         self._check_bulk_size(items)
+        not_objects = {
+            n: {"non_field_errors": [_("Expected an object.")]} for n, i in enumerate(items) if not isinstance(i, dict)
+        }
+        if not_objects:
+            raise BulkValidationError(not_objects)
         serializer = self.get_serializer(data=items, many=True)
         valid = serializer.is_valid()
         errors = {} if valid else _errors_by_index(serializer.errors)
-        if valid:
-            errors.update(_duplicates_within(self.queryset.model, serializer.validated_data))
-        else:
-            # Still name items that duplicate each other, from what the client sent.
-            errors.update({n: e for n, e in _duplicates_within(self.queryset.model, items).items() if n not in errors})
+        # Items that duplicate each other are named too (from what the client sent, if not valid).
+        pairs = enumerate(serializer.validated_data if valid else items)
+        errors.update({n: e for n, e in _duplicates_within(self.model, pairs).items() if n not in errors})
         if errors:
             raise BulkValidationError(errors)
         for attrs in serializer.validated_data:
-            self.check_object_permissions(request, self.queryset.model(**_concrete(self.queryset.model, attrs)))
+            self.check_object_permissions(request, self.model(**_concrete(self.model, attrs)))
         with transaction.atomic():
             instances = self.bulk_create(serializer.validated_data)
         return Response(self.get_serializer(instances, many=True).data, status=status.HTTP_201_CREATED)
 
     def bulk_create(self, items: list[dict]) -> list:
         """One INSERT per batch and one change record per object; models without many-to-many fields."""
-        model = self.queryset.model
+        model = self.model
         if model._meta.many_to_many:
             serializer_class = self.get_serializer_class()
             return [serializer_class(context=self.get_serializer_context()).create(dict(attrs)) for attrs in items]
@@ -200,27 +320,33 @@ class BaseViewSet(viewsets.ModelViewSet):
 
     def bulk_update(self, request, *args, partial: bool = False, **kwargs):
         items = request.data
-        if not isinstance(items, list) or not all(isinstance(i, dict) and "id" in i for i in items):
-            raise exceptions.ValidationError(_("Send a list of objects, each with its \"id\"."))
+        if not isinstance(items, list):
+            raise exceptions.ParseError(_('Send a list of objects, each with its "id".'))
         self._check_bulk_size(items)
-        by_id = self.filter_queryset(self.get_queryset()).in_bulk([i["id"] for i in items])
-        errors, serializers = {}, []
+        ids = [i.get("id") if isinstance(i, dict) else None for i in items]
+        errors = _id_errors(ids, _('Give each object with its "id" (a whole number).'))
+        by_id = self.filter_queryset(self.get_queryset()).in_bulk([i for n, i in enumerate(ids) if n not in errors])
+        serializers, finals = [], []
         for index, item in enumerate(items):
+            if index in errors:
+                continue
             instance = by_id.get(item["id"])
             if instance is None:
                 errors[index] = {"id": [_("No object with this id.")]}
                 continue
             self.check_object_permissions(request, instance)
             serializer = self.get_serializer(instance, data=item, partial=partial)
-            if serializer.is_valid():
-                serializers.append(serializer)
-            else:
+            if not serializer.is_valid():
                 errors[index] = serializer.errors
+                continue
+            self.check_new_state(serializer)
+            serializers.append(serializer)
+            finals.append((index, _final_state(instance, serializer.validated_data)))
+        errors.update({n: e for n, e in _duplicates_within(self.model, finals).items() if n not in errors})
         if errors:
             raise BulkValidationError(errors)
         with transaction.atomic():
             for serializer in serializers:
-                self.check_object_permissions(request, serializer.instance)
                 serializer.save()
         return Response([s.data for s in serializers])
 
@@ -230,30 +356,70 @@ class BaseViewSet(viewsets.ModelViewSet):
     def bulk_destroy(self, request, *args, **kwargs):
         items = request.data
         if not isinstance(items, list):
-            raise exceptions.ValidationError(_("Send a list of ids, or of objects each with its \"id\"."))
+            raise exceptions.ParseError(_('Send a list of ids, or of objects each with its "id".'))
+        self._check_bulk_size(items)
         ids = [i.get("id") if isinstance(i, dict) else i for i in items]
-        self._check_bulk_size(ids)
-        by_id = self.filter_queryset(self.get_queryset()).in_bulk([i for i in ids if isinstance(i, int)])
-        errors = {n: {"id": [_("No object with this id.")]} for n, i in enumerate(ids) if i not in by_id}
+        errors = _id_errors(ids, _("Give ids (whole numbers) or objects each with its id."))
+        by_id = self.filter_queryset(self.get_queryset()).in_bulk([i for n, i in enumerate(ids) if n not in errors])
+        errors.update(
+            {n: {"id": [_("No object with this id.")]} for n, i in enumerate(ids) if n not in errors and i not in by_id}
+        )
         if errors:
             raise BulkValidationError(errors)
+        for pk in ids:
+            self.check_object_permissions(request, by_id[pk])
+        refused = {}
         with transaction.atomic():
-            for obj in by_id.values():
-                self.check_object_permissions(request, obj)
-                obj.delete()
+            for index, pk in enumerate(ids):
+                try:
+                    by_id[pk].delete()
+                except (ProtectedError, RestrictedError) as exc:
+                    related = sorted({str(o._meta.verbose_name) for o in list(exc.args[1])[:50]})
+                    refused[index] = {
+                        "id": [_("Other records refer to this object: %(names)s.") % {"names": ", ".join(related)}]
+                    }
+            if refused:
+                raise BulkValidationError(refused, status_code=status.HTTP_409_CONFLICT)  # rolls back
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     def _check_bulk_size(self, items) -> None:
         limit = settings.REST_FRAMEWORK["MAX_PAGE_SIZE"] * 10
         if not items:
-            raise exceptions.ValidationError(_("The list is empty."))
+            raise exceptions.ParseError(_("The list is empty."))
         if len(items) > limit:
-            raise exceptions.ValidationError(_("At most %(n)d objects per request.") % {"n": limit})
+            raise exceptions.ParseError(_("At most %(n)d objects per request.") % {"n": limit})
+
+
+def _is_id(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
+
+
+def _id_errors(ids: list, message: str) -> dict[int, dict]:
+    """Items without a usable id, and items naming an object an earlier item already names."""
+    errors, seen = {}, {}
+    for index, pk in enumerate(ids):
+        if not _is_id(pk):
+            errors[index] = {"id": [message]}
+        elif pk in seen:
+            errors[index] = {"id": [_("Item %(other)d already names this object.") % {"other": seen[pk]}]}
+        else:
+            seen[pk] = index
+    return errors
+
+
+def _url_or_none(obj, request) -> str | None:
+    try:
+        return api_url(obj, request)
+    except NoReverseMatch:
+        return None
 
 
 def _flat(value) -> object:
+    """One cell: a related object by its display text, a list joined, other structures as JSON."""
     if isinstance(value, dict):
-        return value.get("display", value.get("id"))
+        if "display" in value:
+            return value["display"]
+        return json.dumps(value, ensure_ascii=False, sort_keys=True, cls=DjangoJSONEncoder)
     if isinstance(value, list):
         return "; ".join(str(_flat(v)) for v in value)
     return value
@@ -262,6 +428,13 @@ def _flat(value) -> object:
 def _concrete(model, attrs: dict) -> dict:
     names = {f.name for f in model._meta.concrete_fields}
     return {k: v for k, v in attrs.items() if k in names}
+
+
+def _final_state(instance, attrs: dict) -> dict:
+    """The object's field values once ``attrs`` are applied (for checks across a bulk update)."""
+    state = {f.name: getattr(instance, f.attname) for f in type(instance)._meta.concrete_fields}
+    state.update(_concrete(type(instance), attrs))
+    return state
 
 
 def _errors_by_index(errors) -> dict[int, object]:
@@ -279,26 +452,60 @@ def _item_errors(errors) -> dict:
     }
 
 
-def _duplicates_within(model, items: list[dict]) -> dict[int, dict]:
-    """Items of one request that would collide on a unique constraint, named rather than left to the DB."""
-    from django.db.models import UniqueConstraint
-
+def _duplicates_within(model, items: Iterable[tuple[int, dict]]) -> dict[int, dict]:
+    """Items of one request that would collide on a unique constraint, named rather than left to the
+    database. A conditional constraint (an asset number unless blank) counts only where it applies."""
+    items = list(items)
     errors = {}
     for constraint in model._meta.constraints:
-        if not isinstance(constraint, UniqueConstraint) or constraint.condition is not None:
+        if not isinstance(constraint, UniqueConstraint) or not constraint.fields:
             continue
         seen: dict[tuple, int] = {}
-        for index, attrs in enumerate(items):
+        for index, attrs in items:
+            if not isinstance(attrs, dict):
+                continue
             key = tuple(_ref(attrs.get(f)) for f in constraint.fields)
-            if None in key:
+            try:
+                hash(key)
+            except TypeError:
+                continue  # a malformed value, reported by the field itself
+            if None in key or (constraint.condition is not None and not _condition_holds(constraint.condition, attrs)):
                 continue
             if key in seen:
-                errors[index] = {"non_field_errors": [
-                    _("Duplicates item %(other)d: %(message)s") % {"other": seen[key], "message": constraint.violation_error_message}
-                ]}
+                message = _("Duplicates item %(other)d: %(message)s") % {
+                    "other": seen[key],
+                    "message": constraint.violation_error_message,
+                }
+                errors[index] = {constraint.fields[-1]: [message]}
             else:
                 seen[key] = index
     return errors
+
+
+def _condition_holds(condition: Q, attrs: dict) -> bool | None:
+    """Whether a constraint's condition holds for an item's values, for the simple conditions
+    (exact, in, isnull, negated, and/or); None when it cannot tell (the database then decides)."""
+    results = []
+    for child in condition.children:
+        if isinstance(child, Q):
+            result = _condition_holds(child, attrs)
+        else:
+            lookup, expected = child
+            name, _sep, kind = lookup.partition("__")
+            value = _ref(attrs.get(name, attrs.get(name.removesuffix("_id"))))
+            if kind in ("", "exact"):
+                result = value == expected
+            elif kind == "in":
+                result = value in expected
+            elif kind == "isnull":
+                result = (value is None) == expected
+            else:
+                result = None
+        if result is None:
+            return None
+        results.append(result)
+    combined = all(results) if condition.connector == Q.AND else any(results)
+    return not combined if condition.negated else combined
 
 
 def _ref(value) -> object:
@@ -312,10 +519,11 @@ class HistoryMixin:
     """``GET .../<id>/history/``: the object's change records, its children's included."""
 
     def history(self, request, pk=None):
-        from .views import ObjectChangeSerializer
         from ..models import ObjectChange
+        from .views import ObjectChangeSerializer
 
         instance = self.get_object()
         changes = ObjectChange.objects.for_object(instance).select_related("content_type")
         page = self.paginate_queryset(changes)
-        return self.get_paginated_response(ObjectChangeSerializer(page, many=True, context=self.get_serializer_context()).data)
+        serializer = ObjectChangeSerializer(page, many=True, context=self.get_serializer_context())
+        return self.get_paginated_response(serializer.data)

@@ -1,5 +1,6 @@
 """API serializers of the inventory: every field, related objects brief, computed figures read-only."""
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from infra.core.api.serializers import BaseModelSerializer
@@ -8,7 +9,7 @@ from .. import models
 
 
 def _fields(model, *extra: str) -> tuple[str, ...]:
-    names = [f.name for f in model._meta.fields if f.name != "id"]
+    names = [f.name for f in model._meta.fields if f.name not in ("id", "url")]
     names += [f.name for f in model._meta.many_to_many]
     return ("id", "url", "display", *names, *extra)
 
@@ -62,14 +63,20 @@ class IPAddressSerializer(BaseModelSerializer):
 
 
 class ApplicationSerializer(BaseModelSerializer):
+    # "url" is every object's API address: the application's own web address is "service_url".
+    service_url = serializers.URLField(
+        source="url", required=False, allow_blank=True, max_length=200, help_text=_("The application's web address.")
+    )
+
     class Meta:
         model = models.Application
-        fields = _fields(models.Application)
+        fields = _fields(models.Application, "service_url")
 
 
 class FiberLinkSerializer(BaseModelSerializer):
-    loss_budget_db = serializers.DecimalField(max_digits=8, decimal_places=2, read_only=True,
-                                              source="loss_budget_db_value")
+    loss_budget_db = serializers.DecimalField(
+        max_digits=8, decimal_places=2, read_only=True, source="loss_budget_db_value"
+    )
     loss_margin_db = serializers.DecimalField(max_digits=8, decimal_places=2, read_only=True, allow_null=True)
 
     class Meta:
@@ -108,8 +115,19 @@ class MigrationTransitionSerializer(BaseModelSerializer):
 
     class Meta:
         model = models.MigrationTransition
-        fields = ("id", "url", "display", "migration", "from_state", "to_state", "at", "user", "reason",
-                  "override_reason", "is_rollback")
+        fields = (
+            "id",
+            "url",
+            "display",
+            "migration",
+            "from_state",
+            "to_state",
+            "at",
+            "user",
+            "reason",
+            "override_reason",
+            "is_rollback",
+        )
 
 
 class TransitionRequestSerializer(serializers.Serializer):

@@ -1,8 +1,10 @@
 from infra.core.api.routers import BulkRouter
+from infra.core.api.urls import router as core_router
 
 from . import views
 
-router = BulkRouter(trailing_slash="/?")
+# Mounted first under /api/, so its index page also lists the core's routes (changes, tokens).
+router = BulkRouter(trailing_slash="/?", also_list=(core_router,))
 for prefix, viewset in [
     ("regions", views.RegionViewSet),
     ("organizations", views.OrganizationViewSet),

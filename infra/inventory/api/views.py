@@ -1,16 +1,19 @@
 """API viewsets of the inventory: the filter sets are the web lists' own."""
 
+import django_filters
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q
-from drf_spectacular.utils import extend_schema
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from infra.core.api.viewsets import BaseViewSet, HistoryMixin
+from infra.core.api.pagination import LimitOffsetPagination
+from infra.core.api.views import ObjectChangeSerializer
+from infra.core.api.viewsets import APIMixin, BaseViewSet, ExportMixin, HistoryMixin
 from infra.core.permissions import CHANGE, can
 
-from .. import choices, filtersets, models
+from .. import filtersets, models
 from ..services.migration import transition
 from . import serializers
 
@@ -18,8 +21,13 @@ from . import serializers
 class InventoryViewSet(HistoryMixin, BaseViewSet):
     ordering_fields = "__all__"
 
-    @extend_schema(responses={200: None}, description="The object's change records, its children's included.")
-    @action(detail=True, methods=["get"])
+    @extend_schema(
+        responses={200: ObjectChangeSerializer(many=True)},
+        filters=False,
+        parameters=[OpenApiParameter("limit", int), OpenApiParameter("offset", int)],
+        description="The object's change records, its children's included, newest first.",
+    )
+    @action(detail=True, methods=["get"], pagination_class=LimitOffsetPagination)
     def history(self, request, pk=None):
         return HistoryMixin.history(self, request, pk)
 
@@ -29,42 +37,88 @@ def viewset(model_queryset, serializer, filterset, doc: str, **attrs):
     return type(f"{model_queryset.model.__name__}ViewSet", (InventoryViewSet,), attrs)
 
 
-RegionViewSet = viewset(models.Region.objects.select_related("parent"), serializers.RegionSerializer,
-                        filtersets.RegionFilterSet, "Regions: kota, kecamatan, kelurahan.")
-OrganizationViewSet = viewset(models.Organization.objects.select_related("parent", "region"),
-                              serializers.OrganizationSerializer, filtersets.OrganizationFilterSet,
-                              "Organizations (OPD).")
-ContactViewSet = viewset(models.Contact.objects.select_related("organization"), serializers.ContactSerializer,
-                         filtersets.ContactFilterSet, "OPD contacts (PIC).")
-SiteViewSet = viewset(models.Site.objects.select_related("region", "organization"), serializers.SiteSerializer,
-                      filtersets.SiteFilterSet, "Sites.")
-RackViewSet = viewset(models.Rack.objects.select_related("site"), serializers.RackSerializer,
-                      filtersets.RackFilterSet, "Racks and rooms.")
+RegionViewSet = viewset(
+    models.Region.objects.select_related("parent"),
+    serializers.RegionSerializer,
+    filtersets.RegionFilterSet,
+    "Regions: kota, kecamatan, kelurahan.",
+)
+OrganizationViewSet = viewset(
+    models.Organization.objects.select_related("parent", "region"),
+    serializers.OrganizationSerializer,
+    filtersets.OrganizationFilterSet,
+    "Organizations (OPD).",
+)
+ContactViewSet = viewset(
+    models.Contact.objects.select_related("organization"),
+    serializers.ContactSerializer,
+    filtersets.ContactFilterSet,
+    "OPD contacts (PIC).",
+)
+SiteViewSet = viewset(
+    models.Site.objects.select_related("region", "organization"),
+    serializers.SiteSerializer,
+    filtersets.SiteFilterSet,
+    "Sites.",
+)
+RackViewSet = viewset(
+    models.Rack.objects.select_related("site"), serializers.RackSerializer, filtersets.RackFilterSet, "Racks and rooms."
+)
 DeviceViewSet = viewset(
     models.Device.objects.select_related("organization", "site", "rack", "host", "primary_ip"),
-    serializers.DeviceSerializer, filtersets.DeviceFilterSet, "Devices and servers.",
+    serializers.DeviceSerializer,
+    filtersets.DeviceFilterSet,
+    "Devices and servers.",
 )
-InterfaceViewSet = viewset(models.Interface.objects.select_related("device"), serializers.InterfaceSerializer,
-                           filtersets.InterfaceFilterSet, "Interfaces.")
-IPAddressViewSet = viewset(models.IPAddress.objects.select_related("interface"), serializers.IPAddressSerializer,
-                           filtersets.IPAddressFilterSet, "IP addresses.")
+InterfaceViewSet = viewset(
+    models.Interface.objects.select_related("device"),
+    serializers.InterfaceSerializer,
+    filtersets.InterfaceFilterSet,
+    "Interfaces.",
+)
+IPAddressViewSet = viewset(
+    models.IPAddress.objects.select_related("interface"),
+    serializers.IPAddressSerializer,
+    filtersets.IPAddressFilterSet,
+    "IP addresses.",
+)
 ApplicationViewSet = viewset(
     models.Application.objects.select_related("organization").prefetch_related("devices"),
-    serializers.ApplicationSerializer, filtersets.ApplicationFilterSet, "Applications (public-service systems).",
+    serializers.ApplicationSerializer,
+    filtersets.ApplicationFilterSet,
+    "Applications (public-service systems).",
 )
-FiberLinkViewSet = viewset(models.FiberLink.objects.select_related("site_a", "site_b"),
-                           serializers.FiberLinkSerializer, filtersets.FiberLinkFilterSet,
-                           "Fiber links between sites, with the loss budget.")
-FiberCoreViewSet = viewset(models.FiberCore.objects.all(), serializers.FiberCoreSerializer,
-                           filtersets.FiberCoreFilterSet, "Fiber cores (created with their link).",
-                           http_method_names=["get", "put", "patch", "head", "options"])
-MigrationWaveViewSet = viewset(models.MigrationWave.objects.all(), serializers.MigrationWaveSerializer,
-                               filtersets.MigrationWaveFilterSet, "Migration waves.")
-MigrationBlockerViewSet = viewset(models.MigrationBlocker.objects.select_related("migration__device"),
-                                  serializers.MigrationBlockerSerializer, filtersets.MigrationBlockerFilterSet,
-                                  "Migration blockers.")
-YearTargetViewSet = viewset(models.YearTarget.objects.all(), serializers.YearTargetSerializer,
-                            filtersets.YearTargetFilterSet, "Yearly migration targets.")
+FiberLinkViewSet = viewset(
+    models.FiberLink.objects.select_related("site_a", "site_b"),
+    serializers.FiberLinkSerializer,
+    filtersets.FiberLinkFilterSet,
+    "Fiber links between sites, with the loss budget.",
+)
+FiberCoreViewSet = viewset(
+    models.FiberCore.objects.select_related("link"),
+    serializers.FiberCoreSerializer,
+    filtersets.FiberCoreFilterSet,
+    "Fiber cores (created with their link).",
+    http_method_names=["get", "put", "patch", "head", "options"],
+)
+MigrationWaveViewSet = viewset(
+    models.MigrationWave.objects.all(),
+    serializers.MigrationWaveSerializer,
+    filtersets.MigrationWaveFilterSet,
+    "Migration waves.",
+)
+MigrationBlockerViewSet = viewset(
+    models.MigrationBlocker.objects.select_related("migration__device"),
+    serializers.MigrationBlockerSerializer,
+    filtersets.MigrationBlockerFilterSet,
+    "Migration blockers.",
+)
+YearTargetViewSet = viewset(
+    models.YearTarget.objects.all(),
+    serializers.YearTargetSerializer,
+    filtersets.YearTargetFilterSet,
+    "Yearly migration targets.",
+)
 
 
 class MigrationViewSet(InventoryViewSet):
@@ -79,9 +133,11 @@ class MigrationViewSet(InventoryViewSet):
         # Each new migration gets its first transition recorded: the service, not a bare INSERT.
         return [self.get_serializer().create(dict(attrs)) for attrs in items]
 
-    @extend_schema(request=serializers.TransitionRequestSerializer,
-                   responses={201: serializers.MigrationTransitionSerializer},
-                   description="Move the migration to another state; refused (400) with the allowed states named.")
+    @extend_schema(
+        request=serializers.TransitionRequestSerializer,
+        responses={201: serializers.MigrationTransitionSerializer},
+        description="Move the migration to another state; refused (400) with the allowed states named.",
+    )
     @action(detail=True, methods=["post"])
     def transition(self, request, pk=None):
         migration = self.get_object()
@@ -98,11 +154,24 @@ class MigrationViewSet(InventoryViewSet):
         return Response(data, status=201)
 
 
-class MigrationTransitionViewSet(viewsets.ReadOnlyModelViewSet):
-    """Every recorded move between migration states."""
+class MigrationTransitionFilterSet(filtersets.MigrationTransitionFilterSet):
+    """The web list's filters, and the questions auditors ask of the API: one OPD's or one server's moves."""
+
+    organization = django_filters.ModelMultipleChoiceFilter(
+        queryset=models.Organization.objects.all(),
+        field_name="migration__device__organization",
+        label=_("Organization"),
+    )
+    device = django_filters.ModelMultipleChoiceFilter(
+        queryset=models.Device.objects.all(), field_name="migration__device", label=_("Server")
+    )
+
+
+class MigrationTransitionViewSet(APIMixin, ExportMixin, viewsets.ReadOnlyModelViewSet):
+    """Every recorded move between migration states (``?format=csv`` or ``xlsx`` exports them)."""
 
     queryset = models.MigrationTransition.objects.select_related("migration__device", "user")
     serializer_class = serializers.MigrationTransitionSerializer
-    filterset_class = filtersets.MigrationTransitionFilterSet
+    filterset_class = MigrationTransitionFilterSet
     ordering_fields = ("at", "id")
     ordering = ("at", "id")
