@@ -1,9 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.i18n import set_language
-
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from infra.core.api.urls import router as core_router
@@ -11,10 +10,6 @@ from infra.core.views import TableConfigView
 from infra.inventory.api.urls import router as inventory_router
 
 from . import views
-
-class _Routers:
-    """Both apps' API routes under /api/, with one index page listing them."""
-
 
 api_patterns = [*inventory_router.urls, *core_router.urls]
 
@@ -30,5 +25,6 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    re_path(r"^api/", views.api_not_found),
     path("admin/", admin.site.urls),
 ]

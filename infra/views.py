@@ -21,10 +21,7 @@ class HomeView(TemplateView):
         context.update(
             headline=headline,
             progress=progress,
-            states=[
-                (state, overall.by_state[state], state in MIGRATION_DONE_STATES)
-                for state in MigrationState
-            ],
+            states=[(state, overall.by_state[state], state in MIGRATION_DONE_STATES) for state in MigrationState],
             fiber_rows=[
                 (value, label, headline.fiber_links_by_status[value], headline.fiber_km_by_status[value])
                 for value, label in FiberLinkStatus.choices
@@ -56,11 +53,23 @@ class SearchView(TemplateView):
                 hits = list(matches[: self.per_kind + 1])
                 if hits:
                     meta = pages.queryset.model._meta
-                    groups.append({
-                        "label": meta.verbose_name_plural,
-                        "objects": hits[: self.per_kind],
-                        "more": len(hits) > self.per_kind,
-                        "list_url": reverse(f"{meta.app_label}:{meta.model_name}_list") + "?" + urlencode({"q": query}),
-                    })
+                    groups.append(
+                        {
+                            "label": meta.verbose_name_plural,
+                            "objects": hits[: self.per_kind],
+                            "more": len(hits) > self.per_kind,
+                            "list_url": reverse(f"{meta.app_label}:{meta.model_name}_list")
+                            + "?"
+                            + urlencode({"q": query}),
+                        }
+                    )
         context.update(query=query, groups=groups)
         return context
+
+
+def api_not_found(request):
+    """Unknown API addresses answer in JSON, like the rest of the API."""
+    from django.http import JsonResponse
+    from django.utils.translation import gettext as _
+
+    return JsonResponse({"detail": _("No API endpoint at this address. The index is at /api/.")}, status=404)

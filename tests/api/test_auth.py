@@ -349,3 +349,10 @@ def test_the_token_says_who_changed_things(engineer, engineer_two):
     second.patch(url("organizations", org.pk), {"description": "dua"}, format="json")
     updates = ObjectChange.objects.filter(action="update").order_by("id")
     assert [(c.user_name, c.source) for c in updates] == [(engineer.username, "api"), (engineer_two.username, "api")]
+
+
+def test_an_unknown_api_address_answers_json_404(client):
+    response = client.get("/api/no-such-thing/")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert "/api/" in response.json()["detail"]
