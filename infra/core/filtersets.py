@@ -6,8 +6,8 @@ from functools import reduce
 import django_filters
 from django.db import models
 from django.utils.functional import lazy
-from django_filters.utils import label_for_filter
 from django.utils.translation import gettext_lazy as _
+from django_filters.utils import label_for_filter
 
 # Lookups offered by field type, as NetBox users know them: ?name__icontains=, ?purchase_year__gte=,
 # ?site__in=... "isnull" answers "is it empty".

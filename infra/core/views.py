@@ -178,7 +178,13 @@ def object_fields(obj: models.Model) -> list[tuple[str, object, str]]:
             continue
         if f.is_relation:
             value = getattr(obj, f.name)
-            rows.append((f.verbose_name, value, value.get_absolute_url() if value is not None and hasattr(value, "get_absolute_url") else ""))
+            rows.append(
+                (
+                    f.verbose_name,
+                    value,
+                    value.get_absolute_url() if value is not None and hasattr(value, "get_absolute_url") else "",
+                )
+            )
         elif f.choices:
             rows.append((f.verbose_name, getattr(obj, f"get_{f.name}_display")(), ""))
         else:
@@ -238,8 +244,9 @@ class ObjectEditView(ModelViewMixin, View):
         if form.is_valid():
             # The object as it will be saved must be allowed too (an operator cannot move a
             # device to another organization).
-            if not can(request.user, CHANGE if obj.pk else ADD, form.instance,
-                       getattr(form.instance, "organization_id", None)):
+            if not can(
+                request.user, CHANGE if obj.pk else ADD, form.instance, getattr(form.instance, "organization_id", None)
+            ):
                 form.add_error(None, _("You may not save this record with these values."))
             else:
                 try:
@@ -319,11 +326,18 @@ class ObjectDeleteView(ModelViewMixin, View):
         obj = get_object_or_404(self.queryset, pk=pk)
         self.check(request, DELETE, obj)
         cascades, protected = deletion_summary([obj])
-        return render(request, self.template_name, {
-            **self.base_context(request), "object": obj, "objects": [obj],
-            "cascades": cascades, "protected": protected,
-            "return_url": safe_return_url(request, obj.get_absolute_url()),
-        })
+        return render(
+            request,
+            self.template_name,
+            {
+                **self.base_context(request),
+                "object": obj,
+                "objects": [obj],
+                "cascades": cascades,
+                "protected": protected,
+                "return_url": safe_return_url(request, obj.get_absolute_url()),
+            },
+        )
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         obj = get_object_or_404(self.queryset, pk=pk)
@@ -390,14 +404,24 @@ class BulkEditView(BulkActionMixin, View):
                 for message in errors:
                     form.add_error(None, message)
             else:
-                messages.success(request, ngettext("Updated %(n)d object.", "Updated %(n)d objects.", len(objs)) % {"n": len(objs)})
+                messages.success(
+                    request, ngettext("Updated %(n)d object.", "Updated %(n)d objects.", len(objs)) % {"n": len(objs)}
+                )
                 return HttpResponseRedirect(return_url)
         return self._render(request, objs, form, return_url, status=400)
 
     def _render(self, request, objs, form, return_url, status=200):
-        return render(request, self.template_name, {
-            **self.base_context(request), "objects": objs, "form": form, "return_url": return_url,
-        }, status=status)
+        return render(
+            request,
+            self.template_name,
+            {
+                **self.base_context(request),
+                "objects": objs,
+                "form": form,
+                "return_url": return_url,
+            },
+            status=status,
+        )
 
 
 class BulkDeleteView(BulkActionMixin, View):
@@ -409,10 +433,17 @@ class BulkDeleteView(BulkActionMixin, View):
         return_url = safe_return_url(request, reverse(view_name(self.model, "list")))
         if "_confirm" not in request.POST:
             cascades, protected = deletion_summary(objs)
-            return render(request, self.template_name, {
-                **self.base_context(request), "objects": objs, "cascades": cascades, "protected": protected,
-                "return_url": return_url,
-            })
+            return render(
+                request,
+                self.template_name,
+                {
+                    **self.base_context(request),
+                    "objects": objs,
+                    "cascades": cascades,
+                    "protected": protected,
+                    "return_url": return_url,
+                },
+            )
         try:
             with transaction.atomic():
                 for obj in objs:
@@ -420,7 +451,9 @@ class BulkDeleteView(BulkActionMixin, View):
         except (ProtectedError, RestrictedError):
             messages.error(request, _("Nothing was deleted: other records still refer to some of them."))
         else:
-            messages.success(request, ngettext("Deleted %(n)d object.", "Deleted %(n)d objects.", len(objs)) % {"n": len(objs)})
+            messages.success(
+                request, ngettext("Deleted %(n)d object.", "Deleted %(n)d objects.", len(objs)) % {"n": len(objs)}
+            )
         return HttpResponseRedirect(return_url)
 
 
@@ -450,25 +483,41 @@ class ModelPages:
         detail_qs = self.object_queryset
         list_view = self.list_view or ObjectListView
         patterns = [
-            path(f"{self.slug}/", list_view.as_view(
-                queryset=self.queryset, filterset_class=self.filterset, table_class=self.table,
-                template_name=self.list_template, bulk_edit=self.bulk_form is not None,
-            ), name=f"{name}_list"),
-            path(f"{self.slug}/add/", ObjectEditView.as_view(queryset=detail_qs, form_class=self.form),
-                 name=f"{name}_add"),
+            path(
+                f"{self.slug}/",
+                list_view.as_view(
+                    queryset=self.queryset,
+                    filterset_class=self.filterset,
+                    table_class=self.table,
+                    template_name=self.list_template,
+                    bulk_edit=self.bulk_form is not None,
+                ),
+                name=f"{name}_list",
+            ),
+            path(
+                f"{self.slug}/add/",
+                ObjectEditView.as_view(queryset=detail_qs, form_class=self.form),
+                name=f"{name}_add",
+            ),
             # Bulk actions load whole objects (they validate and log them), not the list's display rows.
-            path(f"{self.slug}/bulk-delete/", BulkDeleteView.as_view(queryset=detail_qs),
-                 name=f"{name}_bulk_delete"),
-            path(f"{self.slug}/<int:pk>/", (self.detail or ObjectDetailView).as_view(queryset=detail_qs),
-                 name=name),
-            path(f"{self.slug}/<int:pk>/edit/", ObjectEditView.as_view(queryset=detail_qs, form_class=self.form),
-                 name=f"{name}_edit"),
-            path(f"{self.slug}/<int:pk>/delete/", ObjectDeleteView.as_view(queryset=detail_qs),
-                 name=f"{name}_delete"),
-            path(f"{self.slug}/<int:pk>/history/", ObjectHistoryView.as_view(queryset=detail_qs),
-                 name=f"{name}_history"),
+            path(f"{self.slug}/bulk-delete/", BulkDeleteView.as_view(queryset=detail_qs), name=f"{name}_bulk_delete"),
+            path(f"{self.slug}/<int:pk>/", (self.detail or ObjectDetailView).as_view(queryset=detail_qs), name=name),
+            path(
+                f"{self.slug}/<int:pk>/edit/",
+                ObjectEditView.as_view(queryset=detail_qs, form_class=self.form),
+                name=f"{name}_edit",
+            ),
+            path(f"{self.slug}/<int:pk>/delete/", ObjectDeleteView.as_view(queryset=detail_qs), name=f"{name}_delete"),
+            path(
+                f"{self.slug}/<int:pk>/history/", ObjectHistoryView.as_view(queryset=detail_qs), name=f"{name}_history"
+            ),
         ]
         if self.bulk_form is not None:
-            patterns.append(path(f"{self.slug}/bulk-edit/", BulkEditView.as_view(
-                queryset=detail_qs, form_class=self.bulk_form), name=f"{name}_bulk_edit"))
+            patterns.append(
+                path(
+                    f"{self.slug}/bulk-edit/",
+                    BulkEditView.as_view(queryset=detail_qs, form_class=self.bulk_form),
+                    name=f"{name}_bulk_edit",
+                )
+            )
         return patterns + self.extra

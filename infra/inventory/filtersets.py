@@ -128,7 +128,18 @@ class DeviceFilterSet(BaseFilterSet):
         model = models.Device
         fields = lookups_for(
             models.Device,
-            ["name", "vendor", "model", "serial", "asset_number", "os", "purchase_year", "warranty_end", "position", "host"],
+            [
+                "name",
+                "vendor",
+                "model",
+                "serial",
+                "asset_number",
+                "os",
+                "purchase_year",
+                "warranty_end",
+                "position",
+                "host",
+            ],
         )
 
 
@@ -183,8 +194,18 @@ class FiberLinkFilterSet(BaseFilterSet):
         model = models.FiberLink
         fields = lookups_for(
             models.FiberLink,
-            ["code", "name", "site_a", "site_b", "length_km", "installed_date", "contractor",
-             "procurement_package", "measured_loss_db", "splice_count"],
+            [
+                "code",
+                "name",
+                "site_a",
+                "site_b",
+                "length_km",
+                "installed_date",
+                "contractor",
+                "procurement_package",
+                "measured_loss_db",
+                "splice_count",
+            ],
         )
 
     def filter_site(self, queryset, name, value):
@@ -232,8 +253,15 @@ class MigrationFilterSet(BaseFilterSet):
         model = models.Migration
         fields = lookups_for(
             models.Migration,
-            ["device", "target_rack", "target_host", "planned_start", "planned_cutover", "actual_cutover",
-             "state_changed_at"],
+            [
+                "device",
+                "target_rack",
+                "target_host",
+                "planned_start",
+                "planned_cutover",
+                "actual_cutover",
+                "state_changed_at",
+            ],
         )
 
     def filter_open_blocker(self, queryset, name, value):

@@ -29,8 +29,7 @@ class ContactForm(BaseModelForm):
 class SiteForm(BaseModelForm):
     class Meta:
         model = models.Site
-        fields = ("name", "kind", "status", "region", "organization", "address", "latitude", "longitude",
-                  "description")
+        fields = ("name", "kind", "status", "region", "organization", "address", "latitude", "longitude", "description")
 
 
 class RackForm(BaseModelForm):
@@ -42,8 +41,25 @@ class RackForm(BaseModelForm):
 class DeviceForm(BaseModelForm):
     class Meta:
         model = models.Device
-        fields = ("name", "organization", "site", "rack", "position", "kind", "status", "host", "vendor", "model",
-                  "serial", "asset_number", "os", "purchase_year", "warranty_end", "primary_ip", "description")
+        fields = (
+            "name",
+            "organization",
+            "site",
+            "rack",
+            "position",
+            "kind",
+            "status",
+            "host",
+            "vendor",
+            "model",
+            "serial",
+            "asset_number",
+            "os",
+            "purchase_year",
+            "warranty_end",
+            "primary_ip",
+            "description",
+        )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -87,8 +103,18 @@ class IPAddressForm(BaseModelForm):
 class ApplicationForm(BaseModelForm):
     class Meta:
         model = models.Application
-        fields = ("name", "short_name", "organization", "url", "status", "criticality", "integration_status",
-                  "target_year", "devices", "description")
+        fields = (
+            "name",
+            "short_name",
+            "organization",
+            "url",
+            "status",
+            "criticality",
+            "integration_status",
+            "target_year",
+            "devices",
+            "description",
+        )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -98,10 +124,30 @@ class ApplicationForm(BaseModelForm):
 class FiberLinkForm(BaseModelForm):
     class Meta:
         model = models.FiberLink
-        fields = ("code", "name", "site_a", "termination_a", "termination_a_label", "site_b", "termination_b",
-                  "termination_b_label", "cable_type", "core_count", "deployment", "length_km", "splice_count",
-                  "connector_count", "status", "installed_date", "contractor", "procurement_package",
-                  "measured_loss_db", "measured_wavelength", "measured_on", "description")
+        fields = (
+            "code",
+            "name",
+            "site_a",
+            "termination_a",
+            "termination_a_label",
+            "site_b",
+            "termination_b",
+            "termination_b_label",
+            "cable_type",
+            "core_count",
+            "deployment",
+            "length_km",
+            "splice_count",
+            "connector_count",
+            "status",
+            "installed_date",
+            "contractor",
+            "procurement_package",
+            "measured_loss_db",
+            "measured_wavelength",
+            "measured_on",
+            "description",
+        )
 
 
 class FiberCoreForm(BaseModelForm):
@@ -119,9 +165,24 @@ class MigrationWaveForm(BaseModelForm):
 class MigrationForm(BaseModelForm):
     class Meta:
         model = models.Migration
-        fields = ("device", "readiness", "disposition", "wave", "target_rack", "target_host", "target_address",
-                  "target_vlan", "backup_verified_on", "owner_signed_off_on", "retain_justification",
-                  "planned_start", "planned_cutover", "planned_acceptance", "planned_decommission", "notes")
+        fields = (
+            "device",
+            "readiness",
+            "disposition",
+            "wave",
+            "target_rack",
+            "target_host",
+            "target_address",
+            "target_vlan",
+            "backup_verified_on",
+            "owner_signed_off_on",
+            "retain_justification",
+            "planned_start",
+            "planned_cutover",
+            "planned_acceptance",
+            "planned_decommission",
+            "notes",
+        )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -183,8 +244,16 @@ FiberCoreBulkEditForm = bulk_form(models.FiberCore, ("state", "carries"))
 MigrationWaveBulkEditForm = bulk_form(models.MigrationWave, ("status", "start_date", "end_date"))
 MigrationBulkEditForm = bulk_form(
     models.Migration,
-    ("readiness", "disposition", "wave", "target_rack", "backup_verified_on", "owner_signed_off_on",
-     "planned_start", "planned_cutover"),
+    (
+        "readiness",
+        "disposition",
+        "wave",
+        "target_rack",
+        "backup_verified_on",
+        "owner_signed_off_on",
+        "planned_start",
+        "planned_cutover",
+    ),
 )
 MigrationBlockerBulkEditForm = bulk_form(models.MigrationBlocker, ("owner", "due_on", "resolved_on"))
 

@@ -63,8 +63,19 @@ class OrganizationTable(BaseTable):
 
     class Meta(BaseTable.Meta):
         model = models.Organization
-        fields = ("pk", "short_name", "name", "kind", "region", "parent", "site_count", "device_count",
-                  "description", "created", "last_updated")
+        fields = (
+            "pk",
+            "short_name",
+            "name",
+            "kind",
+            "region",
+            "parent",
+            "site_count",
+            "device_count",
+            "description",
+            "created",
+            "last_updated",
+        )
         default_columns = ("short_name", "name", "kind", "region", "site_count", "device_count")
 
 
@@ -87,8 +98,21 @@ class SiteTable(BaseTable):
 
     class Meta(BaseTable.Meta):
         model = models.Site
-        fields = ("pk", "name", "kind", "status", "region", "organization", "address", "latitude", "longitude",
-                  "device_count", "description", "created", "last_updated")
+        fields = (
+            "pk",
+            "name",
+            "kind",
+            "status",
+            "region",
+            "organization",
+            "address",
+            "latitude",
+            "longitude",
+            "device_count",
+            "description",
+            "created",
+            "last_updated",
+        )
         default_columns = ("name", "kind", "status", "region", "organization", "device_count")
 
 
@@ -114,11 +138,38 @@ class DeviceTable(BaseTable):
 
     class Meta(BaseTable.Meta):
         model = models.Device
-        fields = ("pk", "name", "organization", "site", "rack", "position", "kind", "status", "vendor", "model",
-                  "serial", "asset_number", "os", "purchase_year", "warranty_end", "primary_ip",
-                  "migration_state", "created", "last_updated")
-        default_columns = ("name", "organization", "site", "kind", "status", "vendor", "model", "primary_ip",
-                           "migration_state")
+        fields = (
+            "pk",
+            "name",
+            "organization",
+            "site",
+            "rack",
+            "position",
+            "kind",
+            "status",
+            "vendor",
+            "model",
+            "serial",
+            "asset_number",
+            "os",
+            "purchase_year",
+            "warranty_end",
+            "primary_ip",
+            "migration_state",
+            "created",
+            "last_updated",
+        )
+        default_columns = (
+            "name",
+            "organization",
+            "site",
+            "kind",
+            "status",
+            "vendor",
+            "model",
+            "primary_ip",
+            "migration_state",
+        )
 
 
 class InterfaceTable(BaseTable):
@@ -127,8 +178,19 @@ class InterfaceTable(BaseTable):
 
     class Meta(BaseTable.Meta):
         model = models.Interface
-        fields = ("pk", "device", "name", "kind", "speed_mbps", "if_index", "mac_address", "enabled",
-                  "description", "created", "last_updated")
+        fields = (
+            "pk",
+            "device",
+            "name",
+            "kind",
+            "speed_mbps",
+            "if_index",
+            "mac_address",
+            "enabled",
+            "description",
+            "created",
+            "last_updated",
+        )
         default_columns = ("device", "name", "kind", "speed_mbps", "if_index", "enabled")
 
 
@@ -140,8 +202,19 @@ class IPAddressTable(BaseTable):
 
     class Meta(BaseTable.Meta):
         model = models.IPAddress
-        fields = ("pk", "address", "prefix_length", "device", "interface", "status", "dns_name", "probe",
-                  "description", "created", "last_updated")
+        fields = (
+            "pk",
+            "address",
+            "prefix_length",
+            "device",
+            "interface",
+            "status",
+            "dns_name",
+            "probe",
+            "description",
+            "created",
+            "last_updated",
+        )
         default_columns = ("address", "prefix_length", "device", "interface", "status", "dns_name", "probe")
 
 
@@ -154,10 +227,28 @@ class ApplicationTable(BaseTable):
 
     class Meta(BaseTable.Meta):
         model = models.Application
-        fields = ("pk", "name", "short_name", "organization", "status", "criticality", "integration_status",
-                  "target_year", "url", "created", "last_updated")
-        default_columns = ("name", "short_name", "organization", "status", "criticality", "integration_status",
-                           "target_year")
+        fields = (
+            "pk",
+            "name",
+            "short_name",
+            "organization",
+            "status",
+            "criticality",
+            "integration_status",
+            "target_year",
+            "url",
+            "created",
+            "last_updated",
+        )
+        default_columns = (
+            "name",
+            "short_name",
+            "organization",
+            "status",
+            "criticality",
+            "integration_status",
+            "target_year",
+        )
 
 
 class FiberLinkTable(BaseTable):
@@ -166,16 +257,41 @@ class FiberLinkTable(BaseTable):
     site_b = tables.Column(linkify=True)
     status = _badge("status")
     cores_in_use = tables.Column(verbose_name=_("Cores in use"))
-    loss_budget = tables.Column(verbose_name=_("Loss budget (dB)"), empty_values=(), orderable=False,
-                                accessor="pk")
+    loss_budget = tables.Column(verbose_name=_("Loss budget (dB)"), empty_values=(), orderable=False, accessor="pk")
 
     class Meta(BaseTable.Meta):
         model = models.FiberLink
-        fields = ("pk", "code", "name", "site_a", "site_b", "cable_type", "core_count", "cores_in_use",
-                  "deployment", "length_km", "status", "installed_date", "contractor", "procurement_package",
-                  "measured_loss_db", "loss_budget", "created", "last_updated")
-        default_columns = ("code", "site_a", "site_b", "cable_type", "core_count", "cores_in_use", "deployment",
-                           "length_km", "status")
+        fields = (
+            "pk",
+            "code",
+            "name",
+            "site_a",
+            "site_b",
+            "cable_type",
+            "core_count",
+            "cores_in_use",
+            "deployment",
+            "length_km",
+            "status",
+            "installed_date",
+            "contractor",
+            "procurement_package",
+            "measured_loss_db",
+            "loss_budget",
+            "created",
+            "last_updated",
+        )
+        default_columns = (
+            "code",
+            "site_a",
+            "site_b",
+            "cable_type",
+            "core_count",
+            "cores_in_use",
+            "deployment",
+            "length_km",
+            "status",
+        )
 
     def render_loss_budget(self, record):
         return record.loss_budget_db()
@@ -202,8 +318,17 @@ class MigrationWaveTable(BaseTable):
 
     class Meta(BaseTable.Meta):
         model = models.MigrationWave
-        fields = ("pk", "name", "start_date", "end_date", "status", "migration_count", "description",
-                  "created", "last_updated")
+        fields = (
+            "pk",
+            "name",
+            "start_date",
+            "end_date",
+            "status",
+            "migration_count",
+            "description",
+            "created",
+            "last_updated",
+        )
         default_columns = ("name", "start_date", "end_date", "status", "migration_count")
 
 
@@ -218,11 +343,36 @@ class MigrationTable(BaseTable):
 
     class Meta(BaseTable.Meta):
         model = models.Migration
-        fields = ("pk", "device", "organization", "site", "state", "state_changed_at", "readiness", "disposition",
-                  "wave", "target_rack", "target_host", "target_address", "planned_start", "planned_cutover",
-                  "actual_cutover", "open_blockers", "last_updated")
-        default_columns = ("device", "organization", "site", "state", "state_changed_at", "readiness", "wave",
-                           "planned_cutover", "open_blockers")
+        fields = (
+            "pk",
+            "device",
+            "organization",
+            "site",
+            "state",
+            "state_changed_at",
+            "readiness",
+            "disposition",
+            "wave",
+            "target_rack",
+            "target_host",
+            "target_address",
+            "planned_start",
+            "planned_cutover",
+            "actual_cutover",
+            "open_blockers",
+            "last_updated",
+        )
+        default_columns = (
+            "device",
+            "organization",
+            "site",
+            "state",
+            "state_changed_at",
+            "readiness",
+            "wave",
+            "planned_cutover",
+            "open_blockers",
+        )
 
 
 class MigrationBlockerTable(BaseTable):
@@ -231,8 +381,17 @@ class MigrationBlockerTable(BaseTable):
 
     class Meta(BaseTable.Meta):
         model = models.MigrationBlocker
-        fields = ("pk", "category", "migration", "description", "owner", "opened_on", "due_on", "resolved_on",
-                  "last_updated")
+        fields = (
+            "pk",
+            "category",
+            "migration",
+            "description",
+            "owner",
+            "opened_on",
+            "due_on",
+            "resolved_on",
+            "last_updated",
+        )
         default_columns = ("category", "migration", "owner", "opened_on", "due_on", "resolved_on")
 
 

@@ -45,9 +45,7 @@ class SiteDetailView(ObjectDetailView):
 
 
 def _site_progress(site) -> list[tuple[str, str, int]]:
-    counts = dict(
-        models.Migration.objects.filter(device__site=site).values_list("state").annotate(n=Count("pk"))
-    )
+    counts = dict(models.Migration.objects.filter(device__site=site).values_list("state").annotate(n=Count("pk")))
     return [(s.value, s.label, counts.get(s.value, 0)) for s in choices.MigrationState if counts.get(s.value)]
 
 
@@ -66,7 +64,9 @@ class OrganizationDetailView(ObjectDetailView):
 
 class DeviceDetailView(ObjectDetailView):
     def get_extra_context(self, request, obj):
-        migration = models.Migration.objects.filter(device=obj).select_related("wave", "target_rack", "target_host").first()
+        migration = (
+            models.Migration.objects.filter(device=obj).select_related("wave", "target_rack", "target_host").first()
+        )
         return {
             "interfaces": obj.interfaces.prefetch_related("ip_addresses"),
             "applications": obj.applications.select_related("organization"),
@@ -127,7 +127,8 @@ class MigrationTransitionView(View):
         else:
             messages.success(
                 request,
-                _("%(server)s moved to %(state)s.") % {"server": migration.device, "state": migration.get_state_display()},
+                _("%(server)s moved to %(state)s.")
+                % {"server": migration.device, "state": migration.get_state_display()},
             )
         return HttpResponseRedirect(safe_return_url(request, migration.get_absolute_url()))
 
@@ -196,9 +197,15 @@ class ImportView(View):
             for number, cells in table.rows[:IMPORT_PREVIEW_ROWS]
         ]
         context.update(
-            file_name=upload.name, header=table.header, rows=rows, row_count=len(table.rows),
-            errors=errors, bad_row_count=len([r for r in bad_rows if r is not None]),
-            file_errors=bad_rows.get(None, []), result=result, token=token,
+            file_name=upload.name,
+            header=table.header,
+            rows=rows,
+            row_count=len(table.rows),
+            errors=errors,
+            bad_row_count=len([r for r in bad_rows if r is not None]),
+            file_errors=bad_rows.get(None, []),
+            result=result,
+            token=token,
             preview_limit=IMPORT_PREVIEW_ROWS,
         )
         return render(request, self.template_name, context, status=400 if errors else 200)
@@ -269,19 +276,25 @@ class MigrationBoardView(View):
                 )
             for card in cards:
                 card.editable = can(request.user, CHANGE, card)
-            columns.append({
-                "state": state,
-                "count": counts.get(state.value, 0),
-                "cards": cards,
-                "next_states": [choices.MigrationState(s) for s in allowed_states(state.value)],
-            })
-        return render(request, self.template_name, {
-            "columns": columns,
-            "filter_form": filterset.panel_form,
-            "total": sum(counts.values()),
-            "list_url": reverse("inventory:migration_list"),
-            "query": request.GET.urlencode(),
-        })
+            columns.append(
+                {
+                    "state": state,
+                    "count": counts.get(state.value, 0),
+                    "cards": cards,
+                    "next_states": [choices.MigrationState(s) for s in allowed_states(state.value)],
+                }
+            )
+        return render(
+            request,
+            self.template_name,
+            {
+                "columns": columns,
+                "filter_form": filterset.panel_form,
+                "total": sum(counts.values()),
+                "list_url": reverse("inventory:migration_list"),
+                "query": request.GET.urlencode(),
+            },
+        )
 
 
 class MigrationProgressView(View):
@@ -300,18 +313,23 @@ class MigrationProgressView(View):
         series = [Series(_("Servers cut over"), [p.moved for p in points], "#1f5fbf")]
         if any(p.target is not None for p in points):
             series.append(Series(_("Yearly target"), [p.target for p in points], "#d62828", dashed=True))
-        chart = line_chart([date_format(p.month, "M Y") for p in points], series,
-                           title=_("Servers moved into the data center"))
-        return render(request, self.template_name, {
-            "progress": progress,
-            "chart": chart,
-            "targets": models.YearTarget.objects.all(),
-            "organizations": models.Organization.objects.order_by("short_name").only("short_name"),
-            "waves": models.MigrationWave.objects.all(),
-            "selected_organizations": organization_ids or [],
-            "selected_wave": wave_id,
-            "states": list(choices.MigrationState),
-        })
+        chart = line_chart(
+            [date_format(p.month, "M Y") for p in points], series, title=_("Servers moved into the data center")
+        )
+        return render(
+            request,
+            self.template_name,
+            {
+                "progress": progress,
+                "chart": chart,
+                "targets": models.YearTarget.objects.all(),
+                "organizations": models.Organization.objects.order_by("short_name").only("short_name"),
+                "waves": models.MigrationWave.objects.all(),
+                "selected_organizations": organization_ids or [],
+                "selected_wave": wave_id,
+                "states": list(choices.MigrationState),
+            },
+        )
 
 
 def count_of(model, field: str, **conditions) -> Coalesce:
@@ -333,33 +351,52 @@ def count_of(model, field: str, **conditions) -> Coalesce:
 
 PAGES = [
     ModelPages(
-        "regions", models.Region.objects.select_related("parent"), filtersets.RegionFilterSet, tables.RegionTable,
-        forms.RegionForm, forms.RegionBulkEditForm,
+        "regions",
+        models.Region.objects.select_related("parent"),
+        filtersets.RegionFilterSet,
+        tables.RegionTable,
+        forms.RegionForm,
+        forms.RegionBulkEditForm,
     ),
     ModelPages(
         "organizations",
         models.Organization.objects.select_related("region", "parent").annotate(
             device_count=count_of(models.Device, "organization"), site_count=count_of(models.Site, "organization")
         ),
-        filtersets.OrganizationFilterSet, tables.OrganizationTable, forms.OrganizationForm,
-        forms.OrganizationBulkEditForm, detail=OrganizationDetailView,
+        filtersets.OrganizationFilterSet,
+        tables.OrganizationTable,
+        forms.OrganizationForm,
+        forms.OrganizationBulkEditForm,
+        detail=OrganizationDetailView,
         detail_queryset=models.Organization.objects.select_related("region", "parent"),
     ),
     ModelPages(
-        "contacts", models.Contact.objects.select_related("organization"), filtersets.ContactFilterSet,
-        tables.ContactTable, forms.ContactForm, forms.ContactBulkEditForm,
+        "contacts",
+        models.Contact.objects.select_related("organization"),
+        filtersets.ContactFilterSet,
+        tables.ContactTable,
+        forms.ContactForm,
+        forms.ContactBulkEditForm,
     ),
     ModelPages(
         "sites",
         models.Site.objects.select_related("region", "organization").annotate(
             device_count=count_of(models.Device, "site")
         ),
-        filtersets.SiteFilterSet, tables.SiteTable, forms.SiteForm, forms.SiteBulkEditForm, detail=SiteDetailView,
+        filtersets.SiteFilterSet,
+        tables.SiteTable,
+        forms.SiteForm,
+        forms.SiteBulkEditForm,
+        detail=SiteDetailView,
         detail_queryset=models.Site.objects.select_related("region", "organization"),
     ),
     ModelPages(
-        "racks", models.Rack.objects.select_related("site").annotate(device_count=count_of(models.Device, "rack")),
-        filtersets.RackFilterSet, tables.RackTable, forms.RackForm, forms.RackBulkEditForm,
+        "racks",
+        models.Rack.objects.select_related("site").annotate(device_count=count_of(models.Device, "rack")),
+        filtersets.RackFilterSet,
+        tables.RackTable,
+        forms.RackForm,
+        forms.RackBulkEditForm,
         detail_queryset=models.Rack.objects.select_related("site"),
     ),
     ModelPages(
@@ -368,24 +405,43 @@ PAGES = [
             # Of the related rows, only what the list shows of them (names, links, the migration state):
             # building five whole objects per row was a third of the list's time.
             *(f.name for f in models.Device._meta.concrete_fields),
-            "organization__name", "organization__short_name", "site__name", "rack__name",
-            "primary_ip__address", "primary_ip__prefix_length", "migration__state",
+            "organization__name",
+            "organization__short_name",
+            "site__name",
+            "rack__name",
+            "primary_ip__address",
+            "primary_ip__prefix_length",
+            "migration__state",
         ),
-        filtersets.DeviceFilterSet, tables.DeviceTable, forms.DeviceForm, forms.DeviceBulkEditForm,
+        filtersets.DeviceFilterSet,
+        tables.DeviceTable,
+        forms.DeviceForm,
+        forms.DeviceBulkEditForm,
         detail=DeviceDetailView,
         detail_queryset=models.Device.objects.select_related("organization", "site", "rack", "primary_ip", "host"),
     ),
     ModelPages(
-        "interfaces", models.Interface.objects.select_related("device"), filtersets.InterfaceFilterSet,
-        tables.InterfaceTable, forms.InterfaceForm, forms.InterfaceBulkEditForm,
+        "interfaces",
+        models.Interface.objects.select_related("device"),
+        filtersets.InterfaceFilterSet,
+        tables.InterfaceTable,
+        forms.InterfaceForm,
+        forms.InterfaceBulkEditForm,
     ),
     ModelPages(
-        "ip-addresses", models.IPAddress.objects.select_related("interface", "interface__device"),
-        filtersets.IPAddressFilterSet, tables.IPAddressTable, forms.IPAddressForm, forms.IPAddressBulkEditForm,
+        "ip-addresses",
+        models.IPAddress.objects.select_related("interface", "interface__device"),
+        filtersets.IPAddressFilterSet,
+        tables.IPAddressTable,
+        forms.IPAddressForm,
+        forms.IPAddressBulkEditForm,
     ),
     ModelPages(
-        "applications", models.Application.objects.select_related("organization"),
-        filtersets.ApplicationFilterSet, tables.ApplicationTable, forms.ApplicationForm,
+        "applications",
+        models.Application.objects.select_related("organization"),
+        filtersets.ApplicationFilterSet,
+        tables.ApplicationTable,
+        forms.ApplicationForm,
         forms.ApplicationBulkEditForm,
         detail_queryset=models.Application.objects.select_related("organization").prefetch_related(
             Prefetch("devices", queryset=models.Device.objects.select_related("site"))
@@ -396,17 +452,29 @@ PAGES = [
         models.FiberLink.objects.select_related("site_a", "site_b").annotate(
             cores_in_use=count_of(models.FiberCore, "link", state=choices.CoreState.IN_USE)
         ),
-        filtersets.FiberLinkFilterSet, tables.FiberLinkTable, forms.FiberLinkForm, forms.FiberLinkBulkEditForm,
-        detail=FiberLinkDetailView, detail_queryset=models.FiberLink.objects.select_related("site_a", "site_b"),
+        filtersets.FiberLinkFilterSet,
+        tables.FiberLinkTable,
+        forms.FiberLinkForm,
+        forms.FiberLinkBulkEditForm,
+        detail=FiberLinkDetailView,
+        detail_queryset=models.FiberLink.objects.select_related("site_a", "site_b"),
     ),
     ModelPages(
-        "fiber-cores", models.FiberCore.objects.select_related("link"), filtersets.FiberCoreFilterSet,
-        tables.FiberCoreTable, forms.FiberCoreForm, forms.FiberCoreBulkEditForm,
+        "fiber-cores",
+        models.FiberCore.objects.select_related("link"),
+        filtersets.FiberCoreFilterSet,
+        tables.FiberCoreTable,
+        forms.FiberCoreForm,
+        forms.FiberCoreBulkEditForm,
     ),
     ModelPages(
-        "migration-waves", models.MigrationWave.objects.annotate(migration_count=count_of(models.Migration, "wave")),
-        filtersets.MigrationWaveFilterSet, tables.MigrationWaveTable, forms.MigrationWaveForm,
-        forms.MigrationWaveBulkEditForm, detail=MigrationWaveDetailView,
+        "migration-waves",
+        models.MigrationWave.objects.annotate(migration_count=count_of(models.Migration, "wave")),
+        filtersets.MigrationWaveFilterSet,
+        tables.MigrationWaveTable,
+        forms.MigrationWaveForm,
+        forms.MigrationWaveBulkEditForm,
+        detail=MigrationWaveDetailView,
         detail_queryset=models.MigrationWave.objects.all(),
     ),
     ModelPages(
@@ -417,12 +485,21 @@ PAGES = [
         .only(
             # Of the related rows, only their names (as for devices).
             *(f.name for f in models.Migration._meta.concrete_fields),
-            "device__name", "device__organization", "device__site", "device__organization__name",
-            "device__organization__short_name", "device__site__name", "wave__name", "target_rack__name",
+            "device__name",
+            "device__organization",
+            "device__site",
+            "device__organization__name",
+            "device__organization__short_name",
+            "device__site__name",
+            "wave__name",
+            "target_rack__name",
             "target_host__name",
         )
         .annotate(open_blockers=count_of(models.MigrationBlocker, "migration", resolved_on__isnull=True)),
-        filtersets.MigrationFilterSet, tables.MigrationTable, forms.MigrationForm, forms.MigrationBulkEditForm,
+        filtersets.MigrationFilterSet,
+        tables.MigrationTable,
+        forms.MigrationForm,
+        forms.MigrationBulkEditForm,
         detail=MigrationDetailView,
         detail_queryset=models.Migration.objects.select_related(
             "device", "device__organization", "device__site", "wave", "target_rack", "target_host"
@@ -434,14 +511,20 @@ PAGES = [
         ],
     ),
     ModelPages(
-        "migration-blockers", models.MigrationBlocker.objects.select_related("migration", "migration__device"),
-        filtersets.MigrationBlockerFilterSet, tables.MigrationBlockerTable, forms.MigrationBlockerForm,
+        "migration-blockers",
+        models.MigrationBlocker.objects.select_related("migration", "migration__device"),
+        filtersets.MigrationBlockerFilterSet,
+        tables.MigrationBlockerTable,
+        forms.MigrationBlockerForm,
         forms.MigrationBlockerBulkEditForm,
     ),
 ]
 PAGES.append(
     ModelPages(
-        "yearly-targets", models.YearTarget.objects.all(), filtersets.YearTargetFilterSet, tables.YearTargetTable,
+        "yearly-targets",
+        models.YearTarget.objects.all(),
+        filtersets.YearTargetFilterSet,
+        tables.YearTargetTable,
         forms.YearTargetForm,
     )
 )

@@ -116,7 +116,10 @@ def test_move_a_migration_through_states_with_a_refused_move(page, login, engine
     migration.refresh_from_db()
     assert migration.state == "migrating"
     assert list(migration.transitions.values_list("to_state", flat=True)) == [
-        "inventoried", "assessed", "scheduled", "migrating"
+        "inventoried",
+        "assessed",
+        "scheduled",
+        "migrating",
     ]
     # An illegal move forged past the form is refused by the server too.
     response = page.request.post(
@@ -233,6 +236,7 @@ def test_import_with_bad_rows_then_a_good_file(page, login, engineer_user, tmp_p
     page.get_by_test_id("confirm-import").click()
     expect(page.locator(".alert-success")).to_be_visible()
     assert set(models.Site.objects.values_list("name", flat=True)) == {
-        "Kantor Kelurahan Gedong Air", "Kantor Kelurahan Sukajawa"
+        "Kantor Kelurahan Gedong Air",
+        "Kantor Kelurahan Sukajawa",
     }
     assert ObjectChange.objects.filter(source="import", user=engineer_user, action="create").count() == 2

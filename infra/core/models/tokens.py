@@ -20,8 +20,15 @@ def hash_key(key: str) -> str:
 class Token(models.Model):
     """A key for scripts and audit tools. Auditors' tokens are read-only whatever the flag says."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="tokens")
-    prefix = models.CharField(_("prefix"), max_length=PREFIX_LENGTH, editable=False, help_text=_("The first characters of the key, to tell tokens apart."))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="tokens"
+    )
+    prefix = models.CharField(
+        _("prefix"),
+        max_length=PREFIX_LENGTH,
+        editable=False,
+        help_text=_("The first characters of the key, to tell tokens apart."),
+    )
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
     description = models.CharField(_("description"), max_length=200, blank=True)
     read_only = models.BooleanField(_("read-only"), default=True)
@@ -43,8 +50,12 @@ class Token(models.Model):
         """Create a token; the plain key is returned once and never stored."""
         key = secrets.token_urlsafe(TOKEN_BYTES)
         token = cls.objects.create(
-            user=user, prefix=key[:PREFIX_LENGTH], key_hash=hash_key(key), description=description,
-            read_only=read_only, expires=expires,
+            user=user,
+            prefix=key[:PREFIX_LENGTH],
+            key_hash=hash_key(key),
+            description=description,
+            read_only=read_only,
+            expires=expires,
         )
         return token, key
 

@@ -8,14 +8,37 @@ register = template.Library()
 
 # Bootstrap colour per status/state value, so the same word looks the same everywhere.
 STATUS_COLORS = {
-    "active": "success", "production": "success", "integrated": "success", "in_use": "primary",
-    "planned": "info", "development": "info", "scheduled": "info", "reserved": "warning",
-    "under_construction": "warning", "offline": "warning", "at_risk": "warning", "testing": "warning",
-    "migrating": "primary", "cut_over": "primary", "accepted": "success", "source_decommissioned": "success",
-    "faulty": "danger", "broken": "danger", "blocked": "danger", "not_ready": "danger",
-    "decommissioned": "secondary", "retired": "secondary", "retained": "secondary", "spare": "light",
-    "on_track": "success", "inventoried": "light", "assessed": "info", "done": "success",
-    "in_progress": "primary", "critical": "danger", "high": "warning",
+    "active": "success",
+    "production": "success",
+    "integrated": "success",
+    "in_use": "primary",
+    "planned": "info",
+    "development": "info",
+    "scheduled": "info",
+    "reserved": "warning",
+    "under_construction": "warning",
+    "offline": "warning",
+    "at_risk": "warning",
+    "testing": "warning",
+    "migrating": "primary",
+    "cut_over": "primary",
+    "accepted": "success",
+    "source_decommissioned": "success",
+    "faulty": "danger",
+    "broken": "danger",
+    "blocked": "danger",
+    "not_ready": "danger",
+    "decommissioned": "secondary",
+    "retired": "secondary",
+    "retained": "secondary",
+    "spare": "light",
+    "on_track": "success",
+    "inventoried": "light",
+    "assessed": "info",
+    "done": "success",
+    "in_progress": "primary",
+    "critical": "danger",
+    "high": "warning",
 }
 
 
@@ -28,7 +51,9 @@ def class_name(obj) -> str:
 def status_badge(value: str, label: str = "") -> str:
     color = STATUS_COLORS.get(str(value), "secondary")
     text_class = " text-dark" if color in ("light", "warning", "info") else ""
-    return format_html('<span class="badge text-bg-{}{}" data-status="{}">{}</span>', color, text_class, value, label or value)
+    return format_html(
+        '<span class="badge text-bg-{}{}" data-status="{}">{}</span>', color, text_class, value, label or value
+    )
 
 
 @register.simple_tag

@@ -8,13 +8,13 @@ from infra.core.models import ChangeLoggedModel
 class YearTarget(ChangeLoggedModel):
     """How many servers the city means to have moved into the data center by the end of a year."""
 
-    year = models.PositiveSmallIntegerField(
-        _("year"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
-    )
+    year = models.PositiveSmallIntegerField(_("year"), validators=[MinValueValidator(2000), MaxValueValidator(2100)])
     servers_moved = models.PositiveIntegerField(
         _("servers moved by year end"), help_text=_("Cumulative: all servers cut over by 31 December of this year.")
     )
-    note = models.CharField(_("note"), max_length=200, blank=True, help_text=_("For example the RPJMD or Renstra reference."))
+    note = models.CharField(
+        _("note"), max_length=200, blank=True, help_text=_("For example the RPJMD or Renstra reference.")
+    )
 
     class Meta:
         ordering = ["year"]
