@@ -667,6 +667,7 @@ def main() -> None:
     import argparse
 
     from django.core.management import call_command
+    from django.db import connection
 
     parser = argparse.ArgumentParser(description="Generate a synthetic city into a database.")
     parser.add_argument("--devices", type=int, default=20_000)
@@ -678,7 +679,7 @@ def main() -> None:
     for name, count in sorted(result.counts.items()):
         print(f"{name:22} {count:8d}")
     print(f"change records         {result.change_records:8d}")
-    print(f"{result.seconds:.1f} s")
+    print(f"{result.seconds:.1f} s, into {connection.vendor} database {connection.settings_dict['NAME']}")
 
 
 if __name__ == "__main__":

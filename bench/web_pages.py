@@ -14,6 +14,7 @@ own cost when other work shares the machine). It prints a table and a one-line J
 import argparse
 import json
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -21,8 +22,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-if not os.environ.get("DATABASE_URL"):
-    os.environ["SIMPUL_VAR_DIR"] = tempfile.mkdtemp(prefix="simpul-bench-")
+WORK = None if os.environ.get("DATABASE_URL") else tempfile.mkdtemp(prefix="simpul-bench-")
+if WORK:
+    os.environ["SIMPUL_VAR_DIR"] = WORK
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "infra.settings")
 os.environ["ALLOWED_HOSTS"] = "testserver"
 os.environ["DEBUG"] = "0"
@@ -164,7 +166,10 @@ def main() -> None:
         analyze()
         cities.append(run_city("generated", args.runs))
     finally:
-        if os.environ.get("DATABASE_URL"):
+        if WORK:  # the throwaway SQLite database (a 20,000-device city is tens of MB)
+            connection.close()
+            shutil.rmtree(WORK, ignore_errors=True)
+        else:
             empty_database()
     print_table(cities)
     generated = cities[-1]["pages"]["device list, 100 rows"]["median_ms"]
