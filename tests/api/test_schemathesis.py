@@ -12,6 +12,8 @@ import os
 
 import pytest
 import schemathesis
+from django.core import signals
+from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from drf_spectacular.validation import validate_schema
@@ -52,7 +54,18 @@ schema.app = application  # requests go straight to the WSGI app, in the test's 
 
 
 @pytest.fixture
-def city(db, engineer):
+def wsgi_keeps_the_test_connection():
+    """Django closes database connections when a request ends; the test client stops that, and so
+    must requests sent straight to the WSGI app, or the test's transaction (PostgreSQL) is lost."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def city(db, engineer, wsgi_keeps_the_test_connection):
     """A few objects of every kind, so that generated ids (small numbers first) find some."""
     for endpoint in ENDPOINTS:
         endpoint.make()
