@@ -1,9 +1,11 @@
 """The base of every filter set: one definition serves the web lists and the API alike."""
 
+import datetime
 import operator
 from functools import reduce
 
 import django_filters
+from django.core.validators import validate_ipv46_address
 from django.db import models
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
@@ -38,7 +40,33 @@ def lookups_for(model: type[models.Model], names: list[str]) -> dict[str, list[s
 _lazy_label = lazy(label_for_filter, str)
 
 
-class BaseFilterSet(django_filters.FilterSet):
+def to_utc(value: object) -> object:
+    """Aware datetimes in UTC: PostgreSQL refuses offsets past ±16 hours that Python accepts."""
+    if isinstance(value, datetime.datetime) and value.tzinfo is not None:
+        return value.astimezone(datetime.UTC)
+    if isinstance(value, slice):
+        return slice(to_utc(value.start), to_utc(value.stop), value.step)
+    if isinstance(value, list):
+        return [to_utc(v) for v in value]
+    return value
+
+
+class SafeInputMixin:
+    """Filter input that the database would choke on becomes a clean 400, never a 500."""
+
+    @classmethod
+    def filter_for_lookup(cls, field, lookup_type):
+        filter_class, params = super().filter_for_lookup(field, lookup_type)
+        if isinstance(field, models.GenericIPAddressField) and lookup_type in ("exact", "iexact", "in"):
+            params = {**params, "validators": [validate_ipv46_address]}
+        return filter_class, params
+
+    def filter_queryset(self, queryset):
+        self.form.cleaned_data = {k: to_utc(v) for k, v in self.form.cleaned_data.items()}
+        return super().filter_queryset(queryset)
+
+
+class BaseFilterSet(SafeInputMixin, django_filters.FilterSet):
     """Adds ``q``, a quick search over ``search_fields``, and the created/updated time ranges."""
 
     q = django_filters.CharFilter(method="search", label=_("Search"))

@@ -215,3 +215,25 @@ def test_related_objects_are_brief_in_full_lists(api, fleet):
         "display": "Disdukcapil",
     }
     assert set(item["rack"]) == {"id", "url", "display"}
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"created_after": "2126-06-25T20:56:12+16:00"},
+        {"as_of": "0541-07-16T13:30:43.9+18:32"},
+        {"last_updated_before": "1671-11-04T02:52:47.4Z"},
+    ],
+)
+def test_far_offsets_and_years_are_answered_not_crashed(api, fleet, query):
+    response = api.get(url("devices"), query)
+    assert response.status_code == 200
+
+
+def test_an_address_filter_wants_an_address(api, fleet):
+    response = api.get(url("ip-addresses"), {"address": "servers"})
+    assert response.status_code == 400
+    assert "address" in response.json()
+    response = api.get(url("ip-addresses"), {"address__in": "127.0.0.1,servers"})
+    assert response.status_code == 400
+    assert api.get(url("ip-addresses"), {"address__icontains": "servers"}).status_code == 200

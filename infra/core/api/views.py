@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
+from ..filtersets import SafeInputMixin
 from ..choices import ChangeAction, ChangeSource
 from ..models import ObjectChange, Token
 from .viewsets import APIMixin, ExportMixin
@@ -73,7 +74,7 @@ class ObjectTypeFilter(django_filters.CharFilter):
         return qs.filter(**{self.field_name: ct})
 
 
-class ObjectChangeFilterSet(django_filters.FilterSet):
+class ObjectChangeFilterSet(SafeInputMixin, django_filters.FilterSet):
     object_type = ObjectTypeFilter(field_name="content_type", label=_("Object type, e.g. inventory.device"))
     object_id = django_filters.NumberFilter()
     related_object_type = ObjectTypeFilter(field_name="related_content_type", label=_("Parent object type"))

@@ -28,6 +28,7 @@ from rest_framework.response import Response
 from .. import changelog, exports
 from ..choices import ChangeAction
 from ..context import set_context_user
+from ..filtersets import to_utc
 from ..history import as_of_columns, state_as_of
 from .serializers import BriefSerializer, api_url
 
@@ -137,6 +138,8 @@ class ExportMixin:
 class BaseViewSet(APIMixin, ExportMixin, viewsets.ModelViewSet):
     # What str(obj) reads, for ?brief=1 lists (e.g. a migration's device).
     brief_select_related: tuple[str, ...] = ()
+    # The fields str(obj) reads, so a brief list loads nothing else (empty: the whole row).
+    brief_only: tuple[str, ...] = ()
     ordering = ("pk",)
 
     # --- plumbing ----------------------------------------------------------------------------
@@ -161,7 +164,11 @@ class BaseViewSet(APIMixin, ExportMixin, viewsets.ModelViewSet):
         queryset = super().get_queryset()
         if self.brief and self.request.method == "GET":
             # A brief list renders only str(obj): keep what __str__ reads and nothing else.
-            queryset = queryset.model.objects.select_related(*self.brief_select_related)
+            queryset = queryset.model.objects.all()
+            if self.brief_select_related:
+                queryset = queryset.select_related(*self.brief_select_related)
+            if self.brief_only:
+                queryset = queryset.only(*self.brief_only)
         return queryset
 
     # --- reads -------------------------------------------------------------------------------
@@ -186,6 +193,7 @@ class BaseViewSet(APIMixin, ExportMixin, viewsets.ModelViewSet):
             raise exceptions.ValidationError(
                 {"as_of": [_("Give a date and time with its offset, e.g. 2025-12-31T23:59:59+07:00.")]}
             )
+        moment = to_utc(moment)
         rows = [r for r in state_as_of(self.model, moment) if self._matches(r, request.query_params)]
         for row in rows:
             row["as_of_change"] = timezone.localtime(row["as_of_change"]).isoformat()
@@ -215,6 +223,13 @@ class BaseViewSet(APIMixin, ExportMixin, viewsets.ModelViewSet):
             else:
                 raise exceptions.ValidationError({key: [_("This filter is not available with as_of.")]})
         return True
+
+    def filter_queryset(self, queryset):
+        # A detail request names its object: building and validating the list filters was most of
+        # its time, and a filter must not turn an existing object into a 404.
+        if getattr(self, "detail", False):
+            return queryset
+        return super().filter_queryset(queryset)
 
     def _foreign_keys(self) -> list:
         return [f for f in self.model._meta.concrete_fields if f.is_relation]
