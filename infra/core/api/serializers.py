@@ -6,7 +6,6 @@ from rest_framework import serializers
 from rest_framework.reverse import reverse
 from rest_framework.validators import UniqueValidator
 
-
 _PK_PLACEHOLDER = 987654321987654
 
 

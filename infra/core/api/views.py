@@ -8,8 +8,8 @@ from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from ..filtersets import SafeInputMixin
 from ..choices import ChangeAction, ChangeSource
+from ..filtersets import SafeInputMixin
 from ..models import ObjectChange, Token
 from .viewsets import APIMixin, ExportMixin
 
