@@ -185,8 +185,6 @@ else:
 MESSAGE_TAGS = {40: "danger"}
 
 DJANGO_TABLES2_TEMPLATE = "generic/table.html"
-# Page sizes a list offers; the first is the default.
-PAGE_SIZES = (50, 25, 100, 200, 500)
 
 # Bulk API writes of up to 10,000 objects fit in one request body.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.views.generic import TemplateView
 
 from infra.core.models import ObjectChange
-from infra.inventory.choices import MIGRATION_DONE_STATES, FiberLinkStatus, MigrationState
+from infra.inventory.choices import FiberLinkStatus, MigrationState
 from infra.inventory.selectors import headline_figures, migration_progress
 
 
@@ -21,7 +21,7 @@ class HomeView(TemplateView):
         context.update(
             headline=headline,
             progress=progress,
-            states=[(state, overall.by_state[state], state in MIGRATION_DONE_STATES) for state in MigrationState],
+            states=[(state, overall.by_state[state]) for state in MigrationState],
             fiber_rows=[
                 (value, label, headline.fiber_links_by_status[value], headline.fiber_km_by_status[value])
                 for value, label in FiberLinkStatus.choices

@@ -31,8 +31,6 @@ class SiteDetailView(ObjectDetailView):
     def get_extra_context(self, request, obj):
         devices = obj.devices.select_related("organization", "rack", "primary_ip", "migration").order_by("name")
         links = models.FiberLink.objects.filter(Q(site_a=obj) | Q(site_b=obj)).select_related("site_a", "site_b")
-        org_ids = list(obj.devices.values_list("organization_id", flat=True).distinct())
-        progress = migration_progress(organization_ids=org_ids) if org_ids else None
         return {
             "devices": devices[:200],
             "device_total": obj.devices.count(),
@@ -40,7 +38,6 @@ class SiteDetailView(ObjectDetailView):
             "racks": obj.racks.annotate(device_count=Count("devices")),
             "links": links,
             "site_progress": _site_progress(obj),
-            "progress": progress,
         }
 
 

@@ -51,18 +51,12 @@ class BriefRelatedField(serializers.PrimaryKeyRelatedField):
         return cache[key]
 
 
-class BriefManyRelatedField(serializers.ManyRelatedField):
-    pass
-
-
 class BaseModelSerializer(serializers.ModelSerializer):
     """``id``, ``url`` and ``display`` first; the model's own ``clean()`` runs on every write."""
 
     serializer_related_field = BriefRelatedField
     url = serializers.SerializerMethodField()
     display = serializers.SerializerMethodField()
-
-    brief_fields: tuple[str, ...] = ("id", "url", "display")
 
     def get_url(self, obj) -> str:
         return api_url(obj, self.context.get("request"))

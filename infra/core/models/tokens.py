@@ -63,10 +63,6 @@ class Token(models.Model):
     def is_expired(self) -> bool:
         return self.expires is not None and self.expires <= timezone.now()
 
-    @property
-    def is_usable(self) -> bool:
-        return self.revoked is None and not self.is_expired and self.user.is_active
-
     def revoke(self) -> None:
         self.revoked = timezone.now()
         self.save(update_fields=["revoked"])

@@ -64,10 +64,3 @@ def object_url(obj, action: str = "") -> str:
         return reverse(name, args=[obj.pk])
     except NoReverseMatch:
         return ""
-
-
-@register.filter
-def field_value(obj, name: str):
-    """The display value of a model field (choice label, related object) for detail pages."""
-    display = getattr(obj, f"get_{name}_display", None)
-    return display() if display else getattr(obj, name)

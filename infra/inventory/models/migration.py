@@ -7,7 +7,6 @@ from django.utils.translation import gettext_lazy as _
 from infra.core.models import ChangeLoggedModel
 
 from ..choices import (
-    MIGRATION_DONE_STATES,
     BlockerCategory,
     Disposition,
     MigrationState,
@@ -145,10 +144,6 @@ class Migration(ChangeLoggedModel):
                 }
         if errors:
             raise ValidationError(errors)
-
-    @property
-    def is_done(self) -> bool:
-        return self.state in MIGRATION_DONE_STATES
 
 
 class MigrationTransition(models.Model):
