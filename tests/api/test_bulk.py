@@ -3,6 +3,8 @@ saved object in the change log under one request id."""
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from infra.core.choices import ChangeAction, ChangeSource
 from infra.core.models import ObjectChange
@@ -156,6 +158,37 @@ def test_bulk_create_collides_with_what_is_stored(api):
     response = api.post(url("devices"), items, format="json", **EN)
     assert response.status_code == 400
     assert errors_by_index(response) == {0: {"name": ["This organization already has a device with this name."]}}
+
+
+def test_stored_collisions_are_named_beside_field_errors(api):
+    device = DeviceFactory(asset_number="1.3.2/2020")
+    items = devices_payload(4)
+    items[0].update(name=device.name, organization=device.organization_id, site=device.site_id)
+    items[1]["kind"] = "toaster"
+    items[2]["asset_number"] = device.asset_number
+    items[3].update(position=3)  # a rack position without a rack
+    before = counts()
+    response = api.post(url("devices"), items, format="json", **EN)
+    assert response.status_code == 400
+    assert errors_by_index(response) == {
+        0: {"name": ["This organization already has a device with this name."]},
+        1: {"kind": ['"toaster" is not a valid choice.']},
+        2: {"asset_number": ["Another device already has this BMD asset number."]},
+        3: {"position": ["A rack position needs a rack."]},
+    }
+    assert counts() == before
+
+
+def test_bulk_create_queries_do_not_grow_with_the_items(api):
+    """The model's rules run once per batch: 40 devices cost what 10 do (both fit one INSERT)."""
+
+    def queries_for(items) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert api.post(url("devices"), items, format="json").status_code == 201
+        return len(queries)
+
+    queries_for(devices_payload(2))  # warm-up: content types are read once, then cached
+    assert queries_for(devices_payload(10)) == queries_for(devices_payload(40))
 
 
 def test_bulk_create_of_fiber_links_gives_each_its_cores(api):

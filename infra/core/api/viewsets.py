@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.db.models import ProtectedError, Q, RestrictedError, UniqueConstraint
+from django.db.models import ProtectedError, RestrictedError, UniqueConstraint
 from django.http import Http404, StreamingHttpResponse
 from django.urls import NoReverseMatch
 from django.utils import timezone
@@ -30,7 +30,8 @@ from ..choices import ChangeAction
 from ..context import set_context_user
 from ..filtersets import to_utc
 from ..history import as_of_columns, state_as_of
-from .serializers import BriefSerializer, api_url
+from ..validation import condition_holds, validate_instances
+from .serializers import BriefSerializer, api_url, concrete_attrs, drf_errors, preload_related, resolved_relations
 
 EXPORT_FORMATS = ("csv", "xlsx")
 EXPORT_CHUNK = 2000
@@ -262,7 +263,7 @@ class BaseViewSet(APIMixin, ExportMixin, viewsets.ModelViewSet):
     def check_new_state(self, serializer) -> None:
         """The object as it would be saved must be the user's to write too: an OPD operator may not
         create a device for another OPD, nor move one of theirs to another OPD."""
-        attrs = _concrete(self.model, serializer.validated_data)
+        attrs = concrete_attrs(self.model, serializer.validated_data)
         if serializer.instance is None:
             candidate = self.model(**attrs)
         else:
@@ -306,27 +307,41 @@ class BaseViewSet(APIMixin, ExportMixin, viewsets.ModelViewSet):
         }
         if not_objects:
             raise BulkValidationError(not_objects)
-        serializer = self.get_serializer(data=items, many=True)
-        valid = serializer.is_valid()
-        errors = {} if valid else _errors_by_index(serializer.errors)
+        # One serializer reads every item (as DRF's list serializer does); the model's rules then run
+        # over all the valid items at once, one query per unique rule instead of several per item.
+        context = {**self.get_serializer_context(), "defer_model_validation": True}
+        reader = self.get_serializer_class()(context=context)
+        preload_related(reader, items)
+        errors, valid = {}, []
+        for index, item in enumerate(items):
+            try:
+                valid.append((index, reader.run_validation(item)))
+            except exceptions.ValidationError as exc:
+                errors[index] = exc.detail
+        instances = [self.model(**concrete_attrs(self.model, attrs)) for _index, attrs in valid]
+        resolved = {name for _index, attrs in valid for name in resolved_relations(attrs)}
+        for position, error in validate_instances(instances, resolved=resolved).items():
+            errors[valid[position][0]] = drf_errors(error)
         # Items that duplicate each other are named too (from what the client sent, if not valid).
-        pairs = enumerate(serializer.validated_data if valid else items)
+        pairs = [(index, attrs) for index, attrs in valid]
+        pairs += [(index, item) for index, item in enumerate(items) if index in errors]
         errors.update({n: e for n, e in _duplicates_within(self.model, pairs).items() if n not in errors})
         if errors:
             raise BulkValidationError(errors)
-        for attrs in serializer.validated_data:
-            self.check_object_permissions(request, self.model(**_concrete(self.model, attrs)))
+        for instance in instances:
+            self.check_object_permissions(request, instance)
         with transaction.atomic():
-            instances = self.bulk_create(serializer.validated_data)
+            instances = self.bulk_create(instances, [attrs for _index, attrs in valid])
         return Response(self.get_serializer(instances, many=True).data, status=status.HTTP_201_CREATED)
 
-    def bulk_create(self, items: list[dict]) -> list:
-        """One INSERT per batch and one change record per object; models without many-to-many fields."""
+    def bulk_create(self, instances: list, items: list[dict]) -> list:
+        """One INSERT per batch and one change record per object; models without many-to-many fields.
+        ``instances`` are the validated, unsaved objects; ``items`` the attributes they were made from."""
         model = self.model
         if model._meta.many_to_many:
             serializer_class = self.get_serializer_class()
             return [serializer_class(context=self.get_serializer_context()).create(dict(attrs)) for attrs in items]
-        instances = model.objects.bulk_create([model(**attrs) for attrs in items], batch_size=1000)
+        instances = model.objects.bulk_create(instances, batch_size=1000)
         after_bulk_create = getattr(model, "after_bulk_create", None)
         if after_bulk_create:
             after_bulk_create(instances)
@@ -440,15 +455,10 @@ def _flat(value) -> object:
     return value
 
 
-def _concrete(model, attrs: dict) -> dict:
-    names = {f.name for f in model._meta.concrete_fields}
-    return {k: v for k, v in attrs.items() if k in names}
-
-
 def _final_state(instance, attrs: dict) -> dict:
     """The object's field values once ``attrs`` are applied (for checks across a bulk update)."""
     state = {f.name: getattr(instance, f.attname) for f in type(instance)._meta.concrete_fields}
-    state.update(_concrete(type(instance), attrs))
+    state.update(concrete_attrs(type(instance), attrs))
     return state
 
 
@@ -484,7 +494,9 @@ def _duplicates_within(model, items: Iterable[tuple[int, dict]]) -> dict[int, di
                 hash(key)
             except TypeError:
                 continue  # a malformed value, reported by the field itself
-            if None in key or (constraint.condition is not None and not _condition_holds(constraint.condition, attrs)):
+            if None in key:
+                continue
+            if constraint.condition is not None and not condition_holds(constraint.condition, _attrs_getter(attrs)):
                 continue
             if key in seen:
                 message = _("Duplicates item %(other)d: %(message)s") % {
@@ -497,30 +509,9 @@ def _duplicates_within(model, items: Iterable[tuple[int, dict]]) -> dict[int, di
     return errors
 
 
-def _condition_holds(condition: Q, attrs: dict) -> bool | None:
-    """Whether a constraint's condition holds for an item's values, for the simple conditions
-    (exact, in, isnull, negated, and/or); None when it cannot tell (the database then decides)."""
-    results = []
-    for child in condition.children:
-        if isinstance(child, Q):
-            result = _condition_holds(child, attrs)
-        else:
-            lookup, expected = child
-            name, _sep, kind = lookup.partition("__")
-            value = _ref(attrs.get(name, attrs.get(name.removesuffix("_id"))))
-            if kind in ("", "exact"):
-                result = value == expected
-            elif kind == "in":
-                result = value in expected
-            elif kind == "isnull":
-                result = (value is None) == expected
-            else:
-                result = None
-        if result is None:
-            return None
-        results.append(result)
-    combined = all(results) if condition.connector == Q.AND else any(results)
-    return not combined if condition.negated else combined
+def _attrs_getter(attrs: dict):
+    """``value_of`` for condition_holds on an item's attributes (or on what the client sent)."""
+    return lambda name: _ref(attrs.get(name, attrs.get(name.removesuffix("_id"))))
 
 
 def _ref(value) -> object:

@@ -131,7 +131,7 @@ class MigrationViewSet(InventoryViewSet):
     serializer_class = serializers.MigrationSerializer
     filterset_class = filtersets.MigrationFilterSet
 
-    def bulk_create(self, items):
+    def bulk_create(self, instances, items):
         # Each new migration gets its first transition recorded: the service, not a bare INSERT.
         return [self.get_serializer().create(dict(attrs)) for attrs in items]
 

@@ -1,0 +1,286 @@
+"""Model validation of many instances at once: the rules of ``full_clean()``, with each unique rule
+checked by one query for the whole batch.
+
+Django's ``full_clean()`` asks the database once per unique constraint, check constraint and foreign
+key of every instance: five queries a device, most of the time of a 1,000-device bulk write. Here a
+check constraint is decided in memory when its condition is simple (the database decides the rest),
+a foreign key the API already looked up is not looked up again, and each unique rule is one query
+per thousand instances. One instance validates the same way, so single and bulk writes share the
+rules and their messages.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Iterable, Sequence
+
+from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
+from django.db import connections, models, router
+from django.db.models.constants import LOOKUP_SEP
+from django.db.models.expressions import F
+
+# Unique keys looked up per query: bounds the parameters of one statement on every database.
+LOOKUP_CHUNK = 1000
+
+_COMPARISONS: dict[str, Callable[[object, object], bool]] = {
+    "exact": operator.eq,
+    "lt": operator.lt,
+    "lte": operator.le,
+    "gt": operator.gt,
+    "gte": operator.ge,
+}
+
+
+class Unknown(Exception):
+    """A condition that cannot be decided in memory (a lookup across a relation, a NULL compared)."""
+
+
+def condition_holds(condition: models.Q, value_of: Callable[[str], object]) -> bool | None:
+    """Whether ``condition`` holds for the values ``value_of(field_name)`` gives, for the simple
+    conditions constraints use (exact, in, isnull and comparisons, with F() of another field, under
+    and/or/not); None when it cannot tell, and the database must decide. As in SQL, "x OR unknown"
+    is true when x is, and "x AND unknown" false when x is false."""
+    results = []
+    for child in condition.children:
+        if isinstance(child, models.Q):
+            results.append(condition_holds(child, value_of))
+        else:
+            try:
+                results.append(_lookup_holds(*child, value_of))
+            except Unknown:
+                results.append(None)
+    decisive = condition.connector == models.Q.OR  # True decides an OR, False an AND
+    if decisive in results:
+        combined = decisive
+    elif None in results:
+        return None
+    else:
+        combined = not decisive
+    return not combined if condition.negated else combined
+
+
+def _lookup_holds(lookup: str, expected: object, value_of: Callable[[str], object]) -> bool:
+    name, _sep, kind = lookup.partition(LOOKUP_SEP)
+    kind = kind or "exact"
+    value = value_of(name)
+    if kind == "exact" and expected is None:
+        return value is None  # Django reads field=None as IS NULL
+    if isinstance(expected, F):
+        if LOOKUP_SEP in expected.name:
+            raise Unknown(expected.name)
+        expected = value_of(expected.name)
+    if kind == "isnull":
+        return (value is None) == bool(expected)
+    if value is None or expected is None:
+        raise Unknown(lookup)  # SQL's NULL: neither true nor false
+    if kind == "in":
+        return value in expected
+    if kind not in _COMPARISONS:
+        raise Unknown(lookup)
+    try:
+        return _COMPARISONS[kind](value, expected)
+    except TypeError as exc:  # a value of the wrong type, reported by its field
+        raise Unknown(lookup) from exc
+
+
+def instance_value_getter(instance: models.Model) -> Callable[[str], object]:
+    """``value_of`` for :func:`condition_holds` on a model instance (a foreign key by its id)."""
+    opts = instance._meta
+
+    def value_of(name: str) -> object:
+        if LOOKUP_SEP in name:
+            raise Unknown(name)
+        try:
+            field = opts.get_field(name)
+        except FieldDoesNotExist as exc:
+            raise Unknown(name) from exc
+        if not field.concrete or field.many_to_many:
+            raise Unknown(name)
+        return getattr(instance, field.attname)
+
+    return value_of
+
+
+def validate_instances(
+    instances: Sequence[models.Model], resolved: Iterable[str] = (), using: str | None = None
+) -> dict[int, ValidationError]:
+    """Validate like ``full_clean()`` each of ``instances`` (all of one model); return the errors by
+    position in the sequence. ``resolved`` names foreign keys whose objects were just read from the
+    database, so their existence is not checked again. Many-to-many fields are not validated."""
+    if not instances:
+        return {}
+    model = type(instances[0])
+    opts = model._meta
+    using = using or router.db_for_write(model, instance=instances[0])
+    m2m = {f.name for f in opts.many_to_many}
+    skip_clean = m2m | set(resolved)
+    errors: dict[int, dict[str, list]] = {}
+    failed: list[set[str]] = []
+    for index, instance in enumerate(instances):
+        found: dict[str, list] = {}
+        try:
+            instance.clean_fields(exclude=skip_clean)
+        except ValidationError as exc:
+            found = exc.update_error_dict(found)
+        try:
+            instance.clean()
+        except ValidationError as exc:
+            found = exc.update_error_dict(found)
+        if found:
+            errors[index] = found
+        failed.append({name for name in found if name != NON_FIELD_ERRORS} | m2m)
+
+    for check in _unique_checks(model):
+        for index, field_name, error in check.run(instances, failed, using):
+            errors.setdefault(index, {}).setdefault(field_name, []).append(error)
+    for constraint in _other_constraints(model):
+        for index, instance in enumerate(instances):
+            if _constraint_excluded(model, constraint, failed[index]):
+                continue
+            try:
+                _validate_constraint(model, constraint, instance, using)
+            except ValidationError as exc:
+                field_name = _constraint_field(instance, constraint)
+                errors.setdefault(index, {}).setdefault(field_name, []).extend(exc.error_list)
+    return {index: ValidationError(found) for index, found in errors.items()}
+
+
+def validate_instance(instance: models.Model, resolved: Iterable[str] = ()) -> None:
+    """``full_clean()`` of one instance by the same rules as a batch; raises ValidationError."""
+    errors = validate_instances([instance], resolved)
+    if errors:
+        raise errors[0]
+
+
+class _UniqueCheck:
+    """One unique rule: a field's ``unique``, a ``unique_together`` or a fields-only UniqueConstraint."""
+
+    def __init__(self, model: type[models.Model], fields: tuple[str, ...], constraint=None) -> None:
+        self.model = model
+        self.fields = fields
+        self.constraint = constraint
+        self.attnames = [model._meta.get_field(name).attname for name in fields]
+
+    def error(self, instance: models.Model) -> tuple[str, ValidationError]:
+        constraint = self.constraint
+        if constraint is None or (
+            constraint.condition is None
+            and constraint.violation_error_message == constraint.default_violation_error_message
+        ):
+            key = self.fields[0] if len(self.fields) == 1 else NON_FIELD_ERRORS
+            if constraint is not None:
+                key = _constraint_field(instance, constraint)
+            return key, instance.unique_error_message(self.model, self.fields)
+        error = ValidationError(constraint.get_violation_error_message(), code=constraint.violation_error_code)
+        return _constraint_field(instance, constraint), error
+
+    def key(self, instance: models.Model, connection) -> tuple | None:
+        """The instance's values for this rule, or None when the rule does not apply to it."""
+        key = []
+        for name, attname in zip(self.fields, self.attnames, strict=True):
+            value = getattr(instance, attname)
+            if value is None or (value == "" and connection.features.interprets_empty_strings_as_nulls):
+                return None
+            field = self.model._meta.get_field(name)
+            if field.primary_key and not instance._state.adding:
+                return None
+            key.append(value)
+        return tuple(key)
+
+    def run(self, instances: Sequence[models.Model], failed: list[set[str]], using: str):
+        """(index, field, error) for every instance whose key another object already holds."""
+        connection = connections[using]
+        wanted: dict[tuple, list[int]] = {}
+        per_item: list[int] = []
+        for index, instance in enumerate(instances):
+            if failed[index] & set(self.fields):
+                continue
+            key = self.key(instance, connection)
+            if key is None:
+                continue
+            condition = self.constraint.condition if self.constraint is not None else None
+            if condition is not None:
+                holds = condition_holds(condition, instance_value_getter(instance))
+                if holds is None:
+                    per_item.append(index)
+                    continue
+                if not holds:
+                    continue
+            wanted.setdefault(key, []).append(index)
+
+        keys = list(wanted)
+        manager = self.model._default_manager.using(using)
+        for start in range(0, len(keys), LOOKUP_CHUNK):
+            chunk = keys[start : start + LOOKUP_CHUNK]
+            lookup = {f"{attname}__in": {key[n] for key in chunk} for n, attname in enumerate(self.attnames)}
+            rows = manager.filter(**lookup)
+            if self.constraint is not None and self.constraint.condition is not None:
+                rows = rows.filter(self.constraint.condition)
+            holders: dict[tuple, set] = {}
+            for pk, *values in rows.values_list("pk", *self.attnames):
+                holders.setdefault(tuple(values), set()).add(pk)
+            for key in chunk:
+                for index in wanted[key]:
+                    instance = instances[index]
+                    own = None if instance._state.adding else instance.pk
+                    if holders.get(key, set()) - {own}:
+                        yield (index, *self.error(instance))
+        for index in per_item:
+            try:
+                self.constraint.validate(self.model, instances[index], exclude=failed[index], using=using)
+            except ValidationError as exc:
+                field_name = _constraint_field(instances[index], self.constraint)
+                for error in exc.error_list:
+                    yield index, field_name, error
+
+
+def _unique_checks(model: type[models.Model]) -> list[_UniqueCheck]:
+    checks = []
+    for parent in [model, *model._meta.all_parents]:
+        opts = parent._meta
+        checks += [_UniqueCheck(parent, (f.name,)) for f in opts.local_fields if f.unique]
+        checks += [_UniqueCheck(parent, tuple(names)) for names in opts.unique_together]
+        checks += [
+            _UniqueCheck(parent, tuple(c.fields), c)
+            for c in opts.constraints
+            if isinstance(c, models.UniqueConstraint)
+            and c.fields
+            and not c.expressions
+            and c.nulls_distinct is not False
+        ]
+    return checks
+
+
+def _other_constraints(model: type[models.Model]) -> list:
+    """The constraints not covered by a unique check: check constraints and the unusual ones."""
+    covered = {id(check.constraint) for check in _unique_checks(model) if check.constraint is not None}
+    return [c for parent in [model, *model._meta.all_parents] for c in parent._meta.constraints if id(c) not in covered]
+
+
+def _validate_constraint(model, constraint, instance: models.Model, using: str) -> None:
+    """A check constraint decided in memory when it can be; any other constraint by the database."""
+    if isinstance(constraint, models.CheckConstraint):
+        holds = condition_holds(constraint.condition, instance_value_getter(instance))
+        if holds is True:
+            return
+        if holds is False:
+            raise ValidationError(constraint.get_violation_error_message(), code=constraint.violation_error_code)
+    constraint.validate(model, instance, using=using)
+
+
+def _constraint_excluded(model, constraint, failed: set[str]) -> bool:
+    """Django skips a constraint that reads a field whose own value was already refused."""
+    if not failed:
+        return False
+    if isinstance(constraint, models.CheckConstraint):
+        return constraint._expression_refs_exclude(model, constraint.condition, failed)
+    fields = getattr(constraint, "fields", ())
+    return any(name in failed for name in fields)
+
+
+def _constraint_field(instance: models.Model, constraint) -> str:
+    chooser = getattr(instance, "_constraint_field", None)
+    if chooser is not None:
+        return chooser(constraint)
+    fields = getattr(constraint, "fields", ())
+    return fields[0] if len(fields) == 1 else NON_FIELD_ERRORS
