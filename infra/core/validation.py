@@ -69,6 +69,10 @@ def _lookup_holds(lookup: str, expected: object, value_of: Callable[[str], objec
         if LOOKUP_SEP in expected.name:
             raise Unknown(expected.name)
         expected = value_of(expected.name)
+    elif hasattr(expected, "resolve_expression"):
+        raise Unknown(lookup)  # an expression only the database computes
+    elif isinstance(expected, models.Model):
+        expected = expected.pk
     if kind == "isnull":
         return (value is None) == bool(expected)
     if value is None or expected is None:

@@ -4,7 +4,8 @@ Django checks a CheckConstraint with one query per instance and a UniqueConstrai
 query per instance too. An import of 10,000 rows cannot afford that, so the conditions are
 evaluated here on the instances (SQL's three-valued logic: a comparison with NULL is unknown,
 and a check passes unless its condition is false) and uniqueness is checked over the whole
-file and the database in one query per constraint.
+file and the database in one query per constraint. The conditions are read by the same evaluator
+as the API's batch validation (infra.core.validation).
 """
 
 from collections.abc import Iterable, Iterator
@@ -15,70 +16,22 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.text import capfirst
 
-
-class Unsupported(Exception):
-    """The condition uses a lookup this evaluator does not know; the database still enforces it."""
-
-
-_COMPARE = {
-    "gt": lambda a, b: a > b,
-    "gte": lambda a, b: a >= b,
-    "lt": lambda a, b: a < b,
-    "lte": lambda a, b: a <= b,
-}
+from infra.core.validation import Unknown, condition_holds
 
 
 def _attname(model: type[models.Model], name: str) -> str:
     return model._meta.get_field(name).attname
 
 
-def _leaf(model: type[models.Model], lookup: str, value: object, obj: object) -> bool | None:
-    name, _, op = lookup.partition("__")
-    op = op or "exact"
-    if "__" in op:
-        raise Unsupported(lookup)
-    left = getattr(obj, _attname(model, name))
-    if isinstance(value, F):
-        value = getattr(obj, _attname(model, value.name))
-    elif hasattr(value, "resolve_expression"):
-        raise Unsupported(lookup)
-    elif isinstance(value, models.Model):
-        value = value.pk
-    if op == "isnull":
-        return (left is None) == bool(value)
-    if op == "exact" and value is None:
-        return left is None
-    if left is None or value is None:
-        return None
-    if op == "exact":
-        return left == value
-    if op == "in":
-        return left in value
-    if op in _COMPARE:
-        try:
-            return _COMPARE[op](left, value)
-        except TypeError:
-            raise Unsupported(lookup) from None
-    raise Unsupported(lookup)
-
-
 def evaluate(model: type[models.Model], condition: Q, obj: object) -> bool | None:
     """True, False or None (unknown) for ``condition`` on ``obj``'s current attribute values."""
-    results = []
-    for child in condition.children:
-        if isinstance(child, Q):
-            results.append(evaluate(model, child, obj))
-        else:
-            results.append(_leaf(model, child[0], child[1], obj))
-    if condition.connector == Q.AND:
-        result = False if False in results else (None if None in results else True)
-    elif condition.connector == Q.OR:
-        result = True if True in results else (None if None in results else False)
-    else:
-        raise Unsupported(condition.connector)
-    if condition.negated and result is not None:
-        result = not result
-    return result
+
+    def value_of(name: str) -> object:
+        if "__" in name:
+            raise Unknown(name)
+        return getattr(obj, _attname(model, name))
+
+    return condition_holds(condition, value_of)
 
 
 def condition_fields(condition: Q) -> list[str]:
@@ -96,12 +49,8 @@ def failed_checks(obj: models.Model) -> Iterator[models.CheckConstraint]:
     """The model's check constraints that ``obj`` breaks."""
     model = type(obj)
     for constraint in model._meta.constraints:
-        if isinstance(constraint, models.CheckConstraint):
-            try:
-                if evaluate(model, constraint.condition, obj) is False:
-                    yield constraint
-            except Unsupported:
-                continue
+        if isinstance(constraint, models.CheckConstraint) and evaluate(model, constraint.condition, obj) is False:
+            yield constraint
 
 
 @dataclass(frozen=True)
@@ -132,12 +81,8 @@ def unique_rules(model: type[models.Model]) -> list[UniqueRule]:
 
 def unique_value(model: type[models.Model], rule: UniqueRule, obj: object) -> tuple | None:
     """The tuple that must be unique, or None when the rule does not apply (NULL, blank, condition)."""
-    if rule.condition is not None:
-        try:
-            if evaluate(model, rule.condition, obj) is not True:
-                return None
-        except Unsupported:
-            return None
+    if rule.condition is not None and evaluate(model, rule.condition, obj) is not True:
+        return None
     values = tuple(getattr(obj, _attname(model, name)) for name in rule.fields)
     if any(v is None or v == "" for v in values):
         return None
