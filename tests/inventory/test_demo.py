@@ -328,6 +328,19 @@ def test_every_object_passes_model_validation(demo_city, db):
         obj.full_clean()
 
 
+def test_display_fields_are_all_that_str_reads(demo_city, db, django_assert_num_queries):
+    """A model's display_fields are what API responses load of a related object: str() of an
+    object loaded with only those fields shows the same text and asks nothing more."""
+    declared = [m for m in LOGGED_MODELS if m.display_fields]
+    assert len(declared) >= 12
+    for model in declared:
+        full = {o.pk: str(o) for o in model.objects.order_by("pk")[:50]}
+        assert full, model
+        slim = list(model.objects.only(*model.display_fields).filter(pk__in=full))
+        with django_assert_num_queries(0):
+            assert {o.pk: str(o) for o in slim} == full, model
+
+
 def test_every_object_is_in_the_change_log_once(demo_city, db):
     for model in LOGGED_MODELS:
         ct = ContentType.objects.get_for_model(model)

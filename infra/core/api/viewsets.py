@@ -139,8 +139,6 @@ class ExportMixin:
 class BaseViewSet(APIMixin, ExportMixin, viewsets.ModelViewSet):
     # What str(obj) reads, for ?brief=1 lists (e.g. a migration's device).
     brief_select_related: tuple[str, ...] = ()
-    # The fields str(obj) reads, so a brief list loads nothing else (empty: the whole row).
-    brief_only: tuple[str, ...] = ()
     ordering = ("pk",)
 
     # --- plumbing ----------------------------------------------------------------------------
@@ -163,14 +161,16 @@ class BaseViewSet(APIMixin, ExportMixin, viewsets.ModelViewSet):
 
     def get_queryset(self):
         queryset = super().get_queryset()
-        if self.brief and self.request.method == "GET":
+        if self.request is None or self.request.method not in ("GET", "HEAD"):
+            return queryset
+        if self.brief:
             # A brief list renders only str(obj): keep what __str__ reads and nothing else.
             queryset = queryset.model.objects.all()
             if self.brief_select_related:
                 queryset = queryset.select_related(*self.brief_select_related)
-            if self.brief_only:
-                queryset = queryset.only(*self.brief_only)
-        return queryset
+            display = getattr(queryset.model, "display_fields", ())
+            return queryset.only(*display) if display else queryset
+        return defer_related_details(queryset)
 
     # --- reads -------------------------------------------------------------------------------
     def list(self, request, *args, **kwargs):
@@ -418,6 +418,28 @@ class BaseViewSet(APIMixin, ExportMixin, viewsets.ModelViewSet):
             raise exceptions.ParseError(_("The list is empty."))
         if len(items) > limit:
             raise exceptions.ParseError(_("At most %(n)d objects per request.") % {"n": limit})
+
+
+def defer_related_details(queryset):
+    """Related objects appear in a response as {id, url, display}: of the rows select_related joins,
+    load only what their __str__ reads (a fiber link's two sites: their names, not twenty columns)."""
+    tree = queryset.query.select_related
+    if not isinstance(tree, dict):
+        return queryset
+    deferred: list[str] = []
+
+    def walk(model, branches: dict, prefix: str) -> None:
+        for name, deeper in branches.items():
+            related = model._meta.get_field(name).related_model
+            keep = set(getattr(related, "display_fields", ()))
+            if keep:
+                keep |= {related._meta.pk.name, *deeper}  # a key followed further is read, not deferred
+                fields = related._meta.concrete_fields
+                deferred.extend(f"{prefix}{name}__{f.name}" for f in fields if f.name not in keep)
+            walk(related, deeper, f"{prefix}{name}__")
+
+    walk(queryset.model, tree, "")
+    return queryset.defer(*deferred) if deferred else queryset
 
 
 def _is_id(value: object) -> bool:

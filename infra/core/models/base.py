@@ -24,6 +24,9 @@ class ChangeLoggedModel(models.Model):
     changelog_exclude: tuple[str, ...] = ("created", "last_updated")
     # Field a check constraint's violation is shown on, when its condition names several fields.
     constraint_fields: dict[str, str] = {}
+    # The fields __str__ reads: where the object appears only by name (a brief list, a related object
+    # in an API response) nothing else is loaded. Empty: __str__ reads more (another object).
+    display_fields: tuple[str, ...] = ()
 
     class Meta:
         abstract = True

@@ -69,7 +69,6 @@ DeviceViewSet = viewset(
     serializers.DeviceSerializer,
     filtersets.DeviceFilterSet,
     "Devices and servers.",
-    brief_only=("name",),
 )
 InterfaceViewSet = viewset(
     models.Interface.objects.select_related("device"),
@@ -94,7 +93,6 @@ FiberLinkViewSet = viewset(
     serializers.FiberLinkSerializer,
     filtersets.FiberLinkFilterSet,
     "Fiber links between sites, with the loss budget.",
-    brief_only=("code",),
 )
 FiberCoreViewSet = viewset(
     models.FiberCore.objects.select_related("link"),

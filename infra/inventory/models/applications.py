@@ -38,6 +38,7 @@ class Application(ChangeLoggedModel):
     devices = models.ManyToManyField(
         "inventory.Device", verbose_name=_("hosted on"), blank=True, related_name="applications"
     )
+    display_fields = ("short_name", "name")
 
     class Meta:
         ordering = ["name"]

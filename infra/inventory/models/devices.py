@@ -68,6 +68,7 @@ class Device(ChangeLoggedModel):
     description = models.TextField(_("description"), blank=True)
 
     constraint_fields = {"device_position_needs_rack": "position"}
+    display_fields = ("name",)
 
     class Meta:
         ordering = ["name", "id"]
@@ -142,6 +143,7 @@ class Interface(ChangeLoggedModel):
     description = models.CharField(_("description"), max_length=200, blank=True)
 
     changelog_parent = "device"
+    display_fields = ("name",)
 
     class Meta:
         ordering = ["device", "name"]
@@ -191,6 +193,7 @@ class IPAddress(ChangeLoggedModel):
     description = models.CharField(_("description"), max_length=200, blank=True)
 
     changelog_parent = "interface"
+    display_fields = ("address", "prefix_length")
 
     class Meta:
         ordering = ["address"]

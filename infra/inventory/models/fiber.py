@@ -90,6 +90,7 @@ class FiberLink(ChangeLoggedModel):
     description = models.TextField(_("description"), blank=True)
 
     constraint_fields = {"fiberlink_two_sites": "site_b"}
+    display_fields = ("code",)
 
     class Meta:
         ordering = ["code"]
@@ -194,6 +195,7 @@ class FiberCore(ChangeLoggedModel):
     )
 
     changelog_parent = "link"
+    display_fields = ("link", "number")
 
     class Meta:
         ordering = ["link", "number"]

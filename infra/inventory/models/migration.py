@@ -25,6 +25,7 @@ class MigrationWave(ChangeLoggedModel):
     status = models.CharField(_("status"), max_length=20, choices=WaveStatus.choices, default=WaveStatus.PLANNED)
 
     constraint_fields = {"migrationwave_end_after_start": "end_date"}
+    display_fields = ("name",)
 
     class Meta:
         ordering = ["start_date", "name"]
@@ -194,6 +195,7 @@ class MigrationBlocker(ChangeLoggedModel):
 
     changelog_parent = "migration"
     constraint_fields = {"migrationblocker_resolved_after_opened": "resolved_on"}
+    display_fields = ("category",)
 
     class Meta:
         ordering = ["resolved_on", "due_on", "opened_on"]

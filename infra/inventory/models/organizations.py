@@ -32,6 +32,7 @@ class Organization(ChangeLoggedModel):
         related_name="organizations",
     )
     description = models.TextField(_("description"), blank=True)
+    display_fields = ("short_name", "name")
 
     class Meta:
         ordering = ["name"]
@@ -75,6 +76,7 @@ class Contact(ChangeLoggedModel):
     is_primary = models.BooleanField(_("primary contact"), default=False)
 
     changelog_parent = "organization"
+    display_fields = ("name",)
 
     class Meta:
         ordering = ["organization", "-is_primary", "name"]

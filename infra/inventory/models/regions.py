@@ -28,6 +28,7 @@ class Region(ChangeLoggedModel):
     )
 
     changelog_parent = "parent"
+    display_fields = ("name",)
 
     class Meta:
         ordering = ["name"]

@@ -51,6 +51,7 @@ class Site(ChangeLoggedModel):
     description = models.TextField(_("description"), blank=True)
 
     constraint_fields = {"site_coordinates_pair": "latitude"}
+    display_fields = ("name",)
 
     class Meta:
         ordering = ["name"]
@@ -96,6 +97,7 @@ class Rack(ChangeLoggedModel):
     description = models.TextField(_("description"), blank=True)
 
     changelog_parent = "site"
+    display_fields = ("name",)
 
     class Meta:
         ordering = ["site", "name"]

@@ -15,6 +15,7 @@ class YearTarget(ChangeLoggedModel):
     note = models.CharField(
         _("note"), max_length=200, blank=True, help_text=_("For example the RPJMD or Renstra reference.")
     )
+    display_fields = ("year", "servers_moved")
 
     class Meta:
         ordering = ["year"]
