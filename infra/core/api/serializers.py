@@ -3,6 +3,8 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from rest_framework import serializers
+from rest_framework.fields import SkipField
+from rest_framework.relations import PKOnlyObject
 from rest_framework.reverse import reverse
 from rest_framework.validators import UniqueValidator
 
@@ -91,6 +93,46 @@ class BaseModelSerializer(serializers.ModelSerializer):
 
     def get_display(self, obj) -> str:
         return str(obj)
+
+    def to_representation(self, instance):
+        """DRF's own loop, with a model's plain fields read straight off the instance: DRF's general
+        attribute lookup (dotted sources, dicts, callables) was a third of a 1,000-row list's time."""
+        if not isinstance(instance, models.Model):
+            return super().to_representation(instance)
+        plan = self.__dict__.get("_representation_plan")
+        if plan is None:
+            plan = self._representation_plan = self._plan_representation(type(instance))
+        ret = {}
+        for name, field, attribute in plan:
+            if attribute is None:
+                value = instance
+            elif attribute:
+                value = getattr(instance, attribute)
+            else:
+                try:
+                    value = field.get_attribute(instance)
+                except SkipField:
+                    continue
+            if value is None or (isinstance(value, PKOnlyObject) and value.pk is None):
+                ret[name] = None
+            else:
+                ret[name] = field.to_representation(value)
+        return ret
+
+    def _plan_representation(self, model: type[models.Model]) -> list[tuple[str, serializers.Field, str | None]]:
+        """(name, field, how to read): an attribute name, None for the whole object (source="*"),
+        or "" for DRF's general lookup."""
+        plain = {f.name for f in model._meta.concrete_fields}
+        plan = []
+        for field in self._readable_fields:
+            if field.source == "*":
+                attribute = None
+            elif len(field.source_attrs) == 1 and field.source in plain:
+                attribute = field.source
+            else:
+                attribute = ""
+            plan.append((field.field_name, field, attribute))
+        return plan
 
     def build_field(self, field_name, info, model_class, nested_depth):
         field_class, kwargs = super().build_field(field_name, info, model_class, nested_depth)
