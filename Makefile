@@ -75,6 +75,7 @@ format: $(VENV)/.test-deps
 bench: $(VENV)/.test-deps
 	$(PY) bench/import_devices.py
 	$(PY) bench/web_pages.py
+	$(PY) bench/api.py
 
 screenshots: $(VENV)/.test-deps system-deps
 	$(PY) scripts/screenshots.py

@@ -75,6 +75,13 @@ def test_bulk_create_saves_all_and_logs_each_under_one_request(api):
     }
     assert len({r.request_id for r in records}) == 1
     assert str(records[0].request_id) == response["X-Request-ID"]
+    # Each record holds the object as created: JSON, read back as the same values.
+    by_id = {r.object_id: r for r in records}
+    for device in created:
+        record = by_id[device["id"]]
+        assert record.before is None and record.object_repr == device["name"]
+        assert record.after["name"] == device["name"] and record.after["organization_id"] == items[0]["organization"]
+        assert record.time is not None
 
 
 @pytest.mark.parametrize(

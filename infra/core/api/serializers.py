@@ -49,7 +49,7 @@ class BriefRelatedField(serializers.PrimaryKeyRelatedField):
         if isinstance(data, bool) or not isinstance(data, (int, str)):
             self.fail("incorrect_type", data_type=type(data).__name__)
         cache = self.context.setdefault("_related_cache", {})
-        key = (self.get_queryset().model, data)
+        key = (self.queryset.model, data)  # the model alone: get_queryset() clones a queryset each call
         if key not in cache:
             cache[key] = super().to_internal_value(data)
         return cache[key]
