@@ -1,5 +1,7 @@
 """Serializer bases: related objects as brief {id, url, display}, model rules enforced on write."""
 
+import functools
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from rest_framework import serializers
@@ -170,8 +172,13 @@ class BaseModelSerializer(serializers.ModelSerializer):
 
 def concrete_attrs(model: type[models.Model], attrs: dict) -> dict:
     """The attributes that are the model's own columns (not its many-to-many fields)."""
-    names = {f.name for f in model._meta.concrete_fields}
+    names = _concrete_names(model)
     return {k: v for k, v in attrs.items() if k in names}
+
+
+@functools.cache
+def _concrete_names(model: type[models.Model]) -> frozenset[str]:
+    return frozenset(f.name for f in model._meta.concrete_fields)
 
 
 def resolved_relations(attrs: dict) -> list[str]:
