@@ -11,6 +11,7 @@ rules and their messages.
 
 from __future__ import annotations
 
+import functools
 import operator
 from collections.abc import Callable, Iterable, Sequence
 
@@ -238,6 +239,7 @@ class _UniqueCheck:
                     yield index, field_name, error
 
 
+@functools.cache
 def _unique_checks(model: type[models.Model]) -> list[_UniqueCheck]:
     checks = []
     for parent in [model, *model._meta.all_parents]:

@@ -323,8 +323,8 @@ class BaseViewSet(APIMixin, ExportMixin, viewsets.ModelViewSet):
         for position, error in validate_instances(instances, resolved=resolved).items():
             errors[valid[position][0]] = drf_errors(error)
         # Items that duplicate each other are named too (from what the client sent, if not valid).
-        pairs = [(index, attrs) for index, attrs in valid]
-        pairs += [(index, item) for index, item in enumerate(items) if index in errors]
+        pairs = [(n, attrs) for n, attrs in valid if n not in errors] + [(n, items[n]) for n in errors]
+        pairs.sort(key=lambda pair: pair[0])
         errors.update({n: e for n, e in _duplicates_within(self.model, pairs).items() if n not in errors})
         if errors:
             raise BulkValidationError(errors)
