@@ -23,10 +23,18 @@ class ChangeContextMiddleware:
         return response
 
 
+# The API's pages for people (Swagger UI, Redoc): like the web UI, they send a stranger to sign in.
+API_PAGES_FOR_PEOPLE = ("api-docs", "api-redoc")
+
+
 class LoginRequiredMiddleware(DjangoLoginRequiredMiddleware):
     """Login everywhere but the login page; the API answers for itself (tokens, 401/403 in JSON)."""
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         if request.path_info.startswith("/api/"):
+            match = getattr(request, "resolver_match", None)
+            if getattr(match, "url_name", None) in API_PAGES_FOR_PEOPLE and not request.user.is_authenticated:
+                # DRF marks its views login_required=False; these pages want the login page all the same.
+                return self.handle_no_permission(request, view_func)
             return None
         return super().process_view(request, view_func, view_args, view_kwargs)

@@ -267,6 +267,17 @@ def test_no_credentials_is_401_not_a_redirect_to_the_login_page(anonymous, db):
     assert anonymous.post(url("devices"), {}, format="json").status_code == 401
 
 
+@pytest.mark.parametrize("path", ["/api/docs/", "/api/redoc/"])
+def test_the_api_pages_for_people_send_a_stranger_to_sign_in(client, engineer, path):
+    response = client.get(path)
+    assert response.status_code == 302
+    assert response["Location"] == f"/login/?next={path}"
+    client.force_login(engineer)
+    page = client.get(path)
+    assert page.status_code == 200
+    assert "/api/schema/" in page.content.decode()
+
+
 def test_a_web_session_works_too_with_csrf_on_writes(engineer):
     client = APIClient(enforce_csrf_checks=True)
     assert client.login(username=engineer.username, password=PASSWORD)
