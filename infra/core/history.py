@@ -15,15 +15,16 @@ def state_as_of(model, as_of: datetime.datetime, ids: Iterable[int] | None = Non
     values at that moment.
 
     Each object's last change record at or before ``as_of`` holds its state then ("after"); an
-    object whose last record is a delete did not exist. Two queries, whatever the history's length.
+    object whose last record is a delete did not exist. One query, whatever the history's length.
     """
     ct = ContentType.objects.get_for_model(model)
     records = ObjectChange.objects.filter(content_type=ct, time__lte=as_of)
     if ids is not None:
         records = records.filter(object_id__in=list(ids))
-    last_ids = records.values("object_id").annotate(last=Max("id")).values_list("last", flat=True)
+    # A subquery, not a list: binding twenty thousand ids one by one cost more than the query.
+    last_ids = records.values("object_id").annotate(last=Max("id")).values("last")
     rows = (
-        ObjectChange.objects.filter(id__in=list(last_ids))
+        ObjectChange.objects.filter(id__in=last_ids)
         .exclude(action=ChangeAction.DELETE)
         .order_by("object_id")
         .values("object_id", "object_repr", "after", "time")

@@ -31,7 +31,14 @@ from ..context import set_context_user
 from ..filtersets import to_utc
 from ..history import as_of_columns, state_as_of
 from ..validation import condition_holds, validate_instances
-from .serializers import BriefSerializer, api_url, concrete_attrs, drf_errors, preload_related, resolved_relations
+from .serializers import (
+    BriefSerializer,
+    api_url_for,
+    concrete_attrs,
+    drf_errors,
+    preload_related,
+    resolved_relations,
+)
 
 EXPORT_FORMATS = ("csv", "xlsx")
 EXPORT_CHUNK = 2000
@@ -250,7 +257,7 @@ class BaseViewSet(APIMixin, ExportMixin, viewsets.ModelViewSet):
                 else:
                     row[field.name] = {
                         "id": pk,
-                        "url": _url_or_none(field.related_model(pk=pk), request),
+                        "url": _url_or_none(field.related_model, pk, request),
                         "display": then.get(pk),
                     }
 
@@ -459,9 +466,9 @@ def _id_errors(ids: list, message: str) -> dict[int, dict]:
     return errors
 
 
-def _url_or_none(obj, request) -> str | None:
+def _url_or_none(model, pk, request) -> str | None:
     try:
-        return api_url(obj, request)
+        return api_url_for(model, pk, request)
     except NoReverseMatch:
         return None
 
