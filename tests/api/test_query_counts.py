@@ -248,3 +248,15 @@ def test_an_objects_history_costs_the_same_however_long(api):
     path = url("devices", device.pk, "history")
     api.get(path)
     assert queries_for(api, path, limit=10)[0] == queries_for(api, path, limit=1000)[0]
+
+
+def test_an_as_of_list_costs_the_same_for_10_and_1000_rows(api):
+    """One query for the devices as they were, one for each related kind's names then."""
+    devices = _servers(N)
+    changelog.record_bulk((d, ChangeAction.CREATE, None, changelog.serialize(d)) for d in devices)
+    moment = (datetime.datetime.now(datetime.UTC) + datetime.timedelta(minutes=1)).isoformat()
+    api.get(url("devices"), {"limit": 1})
+    few, few_rows = queries_for(api, url("devices"), as_of=moment, limit=10)
+    many, many_rows = queries_for(api, url("devices"), as_of=moment, limit=1000)
+    assert (few_rows, many_rows) == (10, 1000)
+    assert few == many <= 5, few
