@@ -114,6 +114,7 @@ def build_change(
     ct = content_type or ContentType.objects.get_for_model(instance)
     related_ct, related_id = _related(instance)
     return ObjectChange(
+        time=ctx.at or timezone.now(),
         user=user,
         user_name=getattr(user, "username", "") or "",
         request_id=ctx.request_id,
@@ -154,7 +155,7 @@ def record_bulk(
     connection = connections[router.db_for_write(ObjectChange)]
     opts = ObjectChange._meta
     shared = {
-        "time": timezone.now(),
+        "time": ctx.at or timezone.now(),
         "user": user.pk if user is not None else None,
         "user_name": getattr(user, "username", "") or "",
         "request_id": ctx.request_id,

@@ -106,6 +106,9 @@ WIB = ZoneInfo("Asia/Jakarta")
 DEMO_TODAY = datetime.date(2026, 11, 20)
 DEMO_NOW = datetime.datetime(2026, 11, 20, 15, 30, tzinfo=WIB)
 HISTORY_START = datetime.date(2024, 11, 4)
+# When the change log says the registry (regions, OPDs, sites, devices, fiber) was entered: before the
+# first migration, so that an auditor's as_of question on the demo finds the city as it was then.
+REGISTRY_ENTERED = datetime.datetime(2024, 10, 21, 9, 0, tzinfo=WIB)
 EMAIL_DOMAIN = "bandarlampungkota.go.id"
 SHARED_DATA_DIR = Path(settings.BASE_DIR).parent / "shared" / "data"
 
@@ -1105,6 +1108,11 @@ def opd_rows() -> list[tuple[str, str, str]]:
     return sorted(found, key=lambda row: (order.get(row[1], len(order)), row[1]))
 
 
+def _office_hours(day: datetime.date) -> datetime.datetime:
+    """A time on ``day`` for history written without a time of its own (a blocker opened or resolved)."""
+    return datetime.datetime.combine(day, datetime.time(10, 0), WIB)
+
+
 def _distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
     lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
     h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
@@ -1167,14 +1175,23 @@ class _Builder:
 
     # -- orchestration ------------------------------------------------------------------------------
     def build(self) -> None:
-        self.build_regions()
-        self.build_organizations()
-        self.users = ensure_users()
-        self.build_sites()
-        self.build_devices()
-        self.build_fiber()
-        self.build_migrations()
-        self.build_applications()
+        with self._logged_at(REGISTRY_ENTERED):
+            self.build_regions()
+            self.build_organizations()
+            self.users = ensure_users()
+            self.build_sites()
+            self.build_devices()
+            self.build_fiber()
+        self.build_migrations()  # each change logged at the moment of its step
+        with self._logged_at(REGISTRY_ENTERED):
+            self.build_applications()
+
+    @staticmethod
+    def _logged_at(moment: datetime.datetime, user: User | None = None):
+        """The change log's time (and user) for what is written inside: the demo's history, not the load."""
+        return change_context(
+            user=user, source=ChangeSource.COMMAND, request_id=current_context().request_id, at=moment
+        )
 
     # -- regions ------------------------------------------------------------------------------------
     def build_regions(self) -> None:
@@ -2459,14 +2476,15 @@ class _Builder:
         # Each OPD's servers get their own VLAN in the data center.
         self.org_number = {short: i for i, short in enumerate(self.orgs)}
         waves = {}
-        for name, start, end, status in WAVES:
-            waves[name] = MigrationWave.objects.create(
-                name=name,
-                start_date=start,
-                end_date=end,
-                status=status,
-                description=f"Jendela migrasi server OPD ke pusat data, {start:%d/%m/%Y} - {end:%d/%m/%Y}.",
-            )
+        with self._logged_at(REGISTRY_ENTERED):  # the programme's waves were planned up front
+            for name, start, end, status in WAVES:
+                waves[name] = MigrationWave.objects.create(
+                    name=name,
+                    start_date=start,
+                    end_date=end,
+                    status=status,
+                    description=f"Jendela migrasi server OPD ke pusat data, {start:%d/%m/%Y} - {end:%d/%m/%Y}.",
+                )
         self.waves = list(waves.values())
         plans = self._assign_states()
         self.next_address: Counter[int] = Counter()
@@ -2651,7 +2669,8 @@ class _Builder:
         device = plan.device
         steps = self._steps(plan)
         times = self._times(plan, steps)
-        migration = start_tracking(device, at=plan.t0)
+        with self._logged_at(plan.t0):
+            migration = start_tracking(device, at=plan.t0)
         plan.migration = migration
         vlan = 100 + self.org_number[device.organization.short_name]
         previous = _S.INVENTORIED
@@ -2687,9 +2706,7 @@ class _Builder:
                 unmet = [g.code for g in gates(migration) if not g.met]
                 override = "; ".join(OVERRIDES.get(code, code) for code in unmet)
             # The change log names the same person as the transition record.
-            with change_context(
-                user=self._actor(state, device), source=ChangeSource.COMMAND, request_id=current_context().request_id
-            ) as ctx:
+            with self._logged_at(at, self._actor(state, device)) as ctx:
                 if state == _S.CUT_OVER and not moved:
                     moved = True
                     self._move(migration, plan)
@@ -2736,7 +2753,8 @@ class _Builder:
             host=migration.target_host,
             description=f"{device.description} (hasil migrasi dari {device.name})",
         )
-        self.vm_of[device.pk] = vm  # written with the others once every migration has run
+        self.vm_of[device.pk] = vm
+        self._flush()  # written now, so the change log has the VM from its cut-over on
 
     def _switch_off(self, device: Device, plan: _Plan) -> None:
         if plan.disposition == Disposition.MOVE_HARDWARE:
@@ -2786,17 +2804,19 @@ class _Builder:
             blockers.append((category, opened, min(resolved, DEMO_TODAY)))
         for category, opened, resolved in blockers:
             description, owner = rng.choice(BLOCKERS[category])
-            blocker = MigrationBlocker.objects.create(
-                migration=plan.migration,
-                category=category,
-                description=description,
-                owner=owner.format(org=org),
-                opened_on=opened,
-                due_on=opened + datetime.timedelta(days=rng.choice((14, 30, 45, 60))),
-            )
+            with self._logged_at(_office_hours(opened)):
+                blocker = MigrationBlocker.objects.create(
+                    migration=plan.migration,
+                    category=category,
+                    description=description,
+                    owner=owner.format(org=org),
+                    opened_on=opened,
+                    due_on=opened + datetime.timedelta(days=rng.choice((14, 30, 45, 60))),
+                )
             if resolved is not None:
                 blocker.resolved_on = max(resolved, opened)
-                blocker.save()
+                with self._logged_at(_office_hours(blocker.resolved_on)):
+                    blocker.save()
 
     # -- applications -------------------------------------------------------------------------------
     def build_applications(self) -> None:

@@ -18,6 +18,7 @@ from django.core.management import call_command
 from django.db import transaction
 
 from infra.core.choices import ChangeAction, Role
+from infra.core.history import state_as_of
 from infra.core.models import ObjectChange, User
 from infra.inventory import demo
 from infra.inventory.choices import (
@@ -339,6 +340,32 @@ def test_display_fields_are_all_that_str_reads(demo_city, db, django_assert_num_
         slim = list(model.objects.only(*model.display_fields).filter(pk__in=full))
         with django_assert_num_queries(0):
             assert {o.pk: str(o) for o in slim} == full, model
+
+
+def test_the_change_log_tells_the_demo_history_at_its_own_times(demo_city, db):
+    """An auditor's question on the demo: "which servers did this OPD have on 31 December 2025, and
+    where were they?" The registry is logged before the first migration, and each server's move at
+    its cut-over, so the answer differs from today's for a server moved in 2026."""
+    first_transition = MigrationTransition.objects.order_by("at").first().at
+    registry = ObjectChange.objects.filter(content_type=ContentType.objects.get_for_model(Site))
+    assert registry.exists() and all(r.time < first_transition for r in registry)
+    late = ObjectChange.objects.filter(time__gt=demo.DEMO_NOW)
+    assert not late.exists(), [(str(r.content_type), r.action, r.time, r.object_repr) for r in late[:5]]
+
+    new_year = datetime.datetime(2025, 12, 31, 23, 59, 59, tzinfo=demo.WIB)
+    cut_over = MigrationTransition.objects.filter(to_state=MigrationState.CUT_OVER, at__gt=new_year)
+    moved = [
+        t.migration.device
+        for t in cut_over.select_related("migration__device__site")
+        if t.migration.device.site.kind == SiteKind.DATA_CENTER
+    ]
+    assert moved, "the demo moves some servers into the data center during 2026"
+    device = moved[0]
+    then = {row["id"]: row for row in state_as_of(Device, new_year, ids=[device.pk])}
+    office = Site.objects.get(pk=then[device.pk]["site_id"])
+    assert office.kind != SiteKind.DATA_CENTER and device.site.kind == SiteKind.DATA_CENTER
+    migration_then = {row["id"]: row for row in state_as_of(Migration, new_year, ids=[device.migration.pk])}
+    assert migration_then[device.migration.pk]["state"] not in (MigrationState.CUT_OVER, MigrationState.ACCEPTED)
 
 
 def test_every_object_is_in_the_change_log_once(demo_city, db):
