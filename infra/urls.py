@@ -6,6 +6,7 @@ from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from infra.core.api.urls import router as core_router
+from infra.core.forms import LoginForm
 from infra.core.views import TableConfigView
 from infra.inventory.api.urls import router as inventory_router
 
@@ -16,7 +17,7 @@ api_patterns = [*inventory_router.urls, *core_router.urls]
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("search/", views.SearchView.as_view(), name="search"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("preferences/table/<str:table>/", TableConfigView.as_view(), name="table_config"),

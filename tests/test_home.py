@@ -212,3 +212,12 @@ def test_progress_percentage_matches_the_selector(client, engineer, city):
     client.force_login(engineer)
     shown = marked(client.get("/").content.decode(), "figure")["percent-done"]
     assert shown == Decimal(str(migration_progress(as_of=timezone.now()).overall.percent_done))
+
+
+def test_a_wrong_password_is_refused_in_plain_indonesian(client, auditor):
+    response = client.post("/login/", {"username": auditor.username, "password": "salah"}, HTTP_ACCEPT_LANGUAGE="id")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Nama pengguna atau kata sandi salah. Huruf besar dan kecil dibedakan." in html
+    assert "nama pengguna nama pengguna" not in html.lower()
+    assert "_auth_user_id" not in client.session

@@ -1,6 +1,7 @@
 """Form bases: Bootstrap styling, the version stamp for safe concurrent edits, bulk edit forms."""
 
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
 from django.forms.models import fields_for_model
 from django.utils.translation import gettext_lazy as _
 
@@ -22,6 +23,16 @@ def style(form: forms.BaseForm) -> None:
         if isinstance(field, forms.DateField):
             widget.input_type = "date"
             widget.format = "%Y-%m-%d"
+
+
+class LoginForm(AuthenticationForm):
+    """Django's form, with a refusal that reads well in Indonesian (Django's own names the username
+    field inside a sentence that already says it: "nama pengguna nama pengguna")."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _("Wrong username or password. Capital and small letters count."),
+    }
 
 
 class BaseModelForm(forms.ModelForm):
