@@ -7,7 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from infra.core.api.urls import router as core_router
 from infra.core.forms import LoginForm
-from infra.core.views import TableConfigView
+from infra.core.views import PickView, TableConfigView
 from infra.inventory.api.urls import router as inventory_router
 
 from . import views
@@ -21,6 +21,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("preferences/table/<str:table>/", TableConfigView.as_view(), name="table_config"),
+    path("pick/<str:form>/<str:field>/", PickView.as_view(), name="pick"),
     path("", include("infra.inventory.urls")),
     path("api/", include((api_patterns, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

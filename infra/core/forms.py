@@ -3,10 +3,17 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.forms.models import fields_for_model
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from .choices import Role
 from .permissions import role_of
+from .widgets import ObjectPicker, ObjectPickerMultiple
+
+
+def form_key(form_class: type) -> str:
+    """ "inventory.IPAddressForm" for infra.inventory.forms.IPAddressForm."""
+    return f"{form_class.__module__.split('.')[-2]}.{form_class.__name__}"
 
 
 def style(form: forms.BaseForm) -> None:
@@ -35,14 +42,35 @@ class LoginForm(AuthenticationForm):
     }
 
 
+# Edit forms by key ("inventory.IPAddressForm"), for the picker view to rebuild a field's choices.
+FORMS: dict[str, type["BaseModelForm"]] = {}
+
+
 class BaseModelForm(forms.ModelForm):
-    """A model form that knows its user and carries the version (last update) it was opened at."""
+    """A model form that knows its user and carries the version (last update) it was opened at.
+
+    A choice of related objects becomes a picker (``ObjectPicker``): a plain select while the
+    choices are few, a search box over the server's objects when they are thousands.
+    """
 
     _version = forms.CharField(widget=forms.HiddenInput, required=False)
+    # The fields a picker searches, by form field; by default the related model's display_fields.
+    picker_search: dict[str, tuple[str, ...]] = {}
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        FORMS[form_key(cls)] = cls
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+        for name, field in self.fields.items():
+            if isinstance(field, forms.ModelChoiceField) and type(field.widget) in (forms.Select, forms.SelectMultiple):
+                many = isinstance(field, forms.ModelMultipleChoiceField)
+                picker = (ObjectPickerMultiple if many else ObjectPicker)(attrs=field.widget.attrs)
+                picker.choices = field.widget.choices
+                picker.picker_url = reverse("pick", args=[form_key(type(self)), name])
+                field.widget = picker
         if self.instance.pk and getattr(self.instance, "last_updated", None):
             self.fields["_version"].initial = self.instance.last_updated.isoformat()
         if "organization" in self.fields and role_of(user) == Role.OPD_OPERATOR:

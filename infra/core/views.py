@@ -6,6 +6,8 @@ asked of core.permissions on the server for every request, whatever the page sho
 
 import datetime
 import decimal
+import functools
+import operator
 from dataclasses import dataclass, field
 
 from django.contrib import messages
@@ -20,6 +22,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
+from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -29,6 +32,7 @@ from django_tables2 import RequestConfig
 from . import exports
 from .models import ObjectChange, UserPreference
 from .permissions import ADD, CHANGE, DELETE, VIEW, can, editable
+from .widgets import ObjectPicker
 
 PAGE_SIZES = (25, 50, 100, 200, 500)
 DEFAULT_PAGE_SIZE = 50
@@ -137,6 +141,46 @@ class TableConfigView(View):
         else:
             UserPreference.update(request.user, key, columns=columns)
         return HttpResponseRedirect(safe_return_url(request, reverse("home")))
+
+
+class PickView(View):
+    """The options an edit form's picker offers for a search (``?q=``): the chosen objects (sent back
+    under the field's name) first, then up to ``ObjectPicker.limit`` matches. Every word of the search must
+    appear in one of the fields the form names for it, so "srv-dinkes eth0" finds an interface by
+    its device and its own name. The choices are the form's own, for the user asking."""
+
+    def get(self, request: HttpRequest, form: str, field: str) -> HttpResponse:
+        from .forms import FORMS
+
+        form_class = FORMS.get(form)
+        if form_class is None or field not in form_class.base_fields:
+            raise Http404
+        bound_field = form_class(user=request.user).fields[field]
+        queryset = getattr(bound_field, "queryset", None)
+        if queryset is None or not can(request.user, VIEW, queryset.model):
+            raise Http404 if queryset is None else PermissionDenied
+        search = form_class.picker_search.get(field) or getattr(queryset.model, "display_fields", ()) or ("pk",)
+        chosen_ids = [v for v in request.GET.getlist(field) if v.isdigit()]
+        chosen = list(queryset.filter(pk__in=chosen_ids))
+        matches = queryset.exclude(pk__in=chosen_ids)
+        for word in request.GET.get("q", "").split()[:8]:
+            matches = matches.filter(
+                functools.reduce(operator.or_, (models.Q(**{f"{name}__icontains": word}) for name in search))
+            )
+        found = list(matches[: ObjectPicker.limit + 1])
+        options = []
+        if getattr(bound_field, "empty_label", None) is not None:
+            options.append(f'<option value="">{escape(bound_field.empty_label)}</option>')
+        for obj, selected in [*((o, True) for o in chosen), *((o, False) for o in found[: ObjectPicker.limit])]:
+            label = escape(bound_field.label_from_instance(obj))
+            options.append(f'<option value="{obj.pk}"{" selected" if selected else ""}>{label}</option>')
+        if not found:
+            nothing = _("Nothing matches.")
+            options.append(f"<option disabled>{escape(nothing)}</option>")
+        elif len(found) > ObjectPicker.limit:
+            more = _("More match than shown: type more of the name.")
+            options.append(f"<option disabled>{escape(more)}</option>")
+        return HttpResponse("".join(options))
 
 
 class ObjectDetailView(ModelViewMixin, View):

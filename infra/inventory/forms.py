@@ -1,8 +1,5 @@
 """Forms of the inventory: one edit form and one bulk-edit form per model."""
 
-from django import forms
-from django.utils.translation import gettext_lazy as _
-
 from infra.core.forms import BaseModelForm, BulkEditForm
 
 from . import choices, models
@@ -39,6 +36,8 @@ class RackForm(BaseModelForm):
 
 
 class DeviceForm(BaseModelForm):
+    picker_search = {"rack": ("site__name", "name")}
+
     class Meta:
         model = models.Device
         fields = (
@@ -79,13 +78,10 @@ class InterfaceForm(BaseModelForm):
         model = models.Interface
         fields = ("device", "name", "kind", "speed_mbps", "if_index", "mac_address", "enabled", "description")
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["device"].widget = forms.NumberInput(attrs={"class": "form-control"})
-        self.fields["device"].help_text = _("The device's number (open the device and add the interface from there).")
-
 
 class IPAddressForm(BaseModelForm):
+    picker_search = {"interface": ("device__name", "name")}
+
     class Meta:
         model = models.IPAddress
         fields = ("address", "prefix_length", "interface", "status", "dns_name", "probe", "description")
@@ -210,6 +206,8 @@ class MigrationForm(BaseModelForm):
 
 
 class MigrationBlockerForm(BaseModelForm):
+    picker_search = {"migration": ("device__name",)}
+
     class Meta:
         model = models.MigrationBlocker
         fields = ("migration", "category", "description", "owner", "opened_on", "due_on", "resolved_on")

@@ -28,7 +28,7 @@ def test_login_refuses_a_wrong_password_then_lets_the_user_in(page, engineer_use
     page.fill("#id_username", engineer_user.username)
     page.fill("#id_password", "salah")
     page.get_by_test_id("login").click()
-    expect(page.locator(".alert-danger")).to_be_visible()
+    expect(page.locator(".alert-danger")).to_contain_text("Nama pengguna atau kata sandi salah.")
     page.fill("#id_password", PASSWORD)
     page.get_by_test_id("login").click()
     expect(page.get_by_test_id("whoami")).to_contain_text("Rina")
@@ -66,6 +66,30 @@ def test_create_a_site_and_a_device_after_a_validation_error(page, login, engine
     assert device.purchase_year == 2021
     change = ObjectChange.objects.get(object_id=device.pk, object_repr="srv-simpeg-01", action="create")
     assert (change.user_id, change.source) == (engineer_user.pk, "web")
+
+
+def test_pick_an_interface_among_hundreds_for_an_address(page, login, engineer_user):
+    """The address form's interface is a search box once there are hundreds: type, pick, save."""
+    organization = OrganizationFactory()
+    site = SiteFactory(organization=organization)
+    devices = models.Device.objects.bulk_create(
+        models.Device(name=f"srv-{i:04d}", organization=organization, site=site, kind="server") for i in range(120)
+    )
+    interfaces = models.Interface.objects.bulk_create(
+        models.Interface(device=d, name=f"eth{k}") for d in devices for k in range(2)
+    )
+    address = models.IPAddress.objects.create(address="127.0.42.1", prefix_length=24, interface=interfaces[0])
+    target = next(i for i in interfaces if i.device.name == "srv-0042" and i.name == "eth1")
+    login(engineer_user)
+    page.goto(f"/ip-addresses/{address.pk}/edit/")
+    expect(page.locator("#id_interface option")).to_have_count(2 + 50)  # empty, the current one, a start
+    page.locator("[data-picker-search]").fill("srv-0042 eth1")
+    expect(page.locator("#id_interface option", has_text="srv-0042 eth1")).to_have_count(1)
+    page.select_option("#id_interface", label="srv-0042 eth1")
+    page.get_by_test_id("save").click()
+    expect(page.locator("h1")).to_contain_text("127.0.42.1")
+    address.refresh_from_db()
+    assert address.interface_id == target.pk
 
 
 def test_edit_a_fiber_link_and_see_it_in_history(page, login, engineer_user):
