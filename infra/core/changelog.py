@@ -192,7 +192,8 @@ def record_bulk(
     if connection.vendor == "postgresql" and rows:
         # COPY takes the rows in one stream: half the time of executemany for 1,000 records.
         copy_sql = "COPY {} ({}) FROM STDIN".format(quote(opts.db_table), ", ".join(quote(c) for c in columns))
-        with connection.cursor() as cursor, cursor.cursor.copy(copy_sql) as copy:
+        # Django's own errors, as its cursor would raise them (an IntegrityError, not psycopg's).
+        with connection.wrap_database_errors, connection.cursor() as cursor, cursor.cursor.copy(copy_sql) as copy:
             for row in rows:
                 copy.write_row(row)
         return len(rows)

@@ -20,6 +20,8 @@ from django.db import connections, models, router
 from django.db.models.constants import LOOKUP_SEP
 from django.db.models.expressions import F
 
+from .models.base import _condition_fields
+
 # Unique keys looked up per query: bounds the parameters of one statement on every database.
 LOOKUP_CHUNK = 1000
 
@@ -50,6 +52,8 @@ def condition_holds(condition: models.Q, value_of: Callable[[str], object]) -> b
                 results.append(_lookup_holds(*child, value_of))
             except Unknown:
                 results.append(None)
+    if condition.connector not in (models.Q.AND, models.Q.OR):
+        return None  # XOR: left to the database
     decisive = condition.connector == models.Q.OR  # True decides an OR, False an AND
     if decisive in results:
         combined = decisive
@@ -118,13 +122,15 @@ def validate_instances(
     opts = model._meta
     using = using or router.db_for_write(model, instance=instances[0])
     m2m = {f.name for f in opts.many_to_many}
-    skip_clean = m2m | set(resolved)
+    resolved_fields = [opts.get_field(name) for name in resolved]
     errors: dict[int, dict[str, list]] = {}
     failed: list[set[str]] = []
     for index, instance in enumerate(instances):
         found: dict[str, list] = {}
         try:
-            instance.clean_fields(exclude=skip_clean)
+            # A key whose object was just read (and is still attached) needs no second look-up.
+            skip = m2m | {f.name for f in resolved_fields if f.is_relation and f.is_cached(instance)}
+            instance.clean_fields(exclude=skip)
         except ValidationError as exc:
             found = exc.update_error_dict(found)
         try:
@@ -135,7 +141,7 @@ def validate_instances(
             errors[index] = found
         failed.append({name for name in found if name != NON_FIELD_ERRORS} | m2m)
 
-    for check in _unique_checks(model):
+    for check in unique_checks(model):
         for index, field_name, error in check.run(instances, failed, using):
             errors.setdefault(index, {}).setdefault(field_name, []).append(error)
     for constraint in _other_constraints(model):
@@ -143,7 +149,7 @@ def validate_instances(
             if _constraint_excluded(model, constraint, failed[index]):
                 continue
             try:
-                _validate_constraint(model, constraint, instance, using)
+                _validate_constraint(model, constraint, instance, using, failed[index])
             except ValidationError as exc:
                 field_name = _constraint_field(instance, constraint)
                 errors.setdefault(index, {}).setdefault(field_name, []).extend(exc.error_list)
@@ -164,7 +170,11 @@ class _UniqueCheck:
         self.model = model
         self.fields = fields
         self.constraint = constraint
-        self.attnames = [model._meta.get_field(name).attname for name in fields]
+        self.model_fields = [model._meta.get_field(name) for name in fields]
+        self.attnames = [f.attname for f in self.model_fields]
+        # The fields the rule reads: a refused value in any of them means the rule is not checked.
+        self.condition = getattr(constraint, "condition", None)
+        self.reads = set(fields) | (_condition_fields(self.condition) if self.condition is not None else set())
 
     def error(self, instance: models.Model) -> tuple[str, ValidationError]:
         constraint = self.constraint
@@ -187,9 +197,10 @@ class _UniqueCheck:
             if value is None or (value == "" and connection.features.interprets_empty_strings_as_nulls):
                 return None
             field = self.model._meta.get_field(name)
-            if field.primary_key and not instance._state.adding:
-                return None
-            key.append(value)
+            try:
+                key.append(field.to_python(value))  # the form the database gives back ("::1.2.3.4")
+            except ValidationError:
+                return None  # a malformed value, refused by its field
         return tuple(key)
 
     def run(self, instances: Sequence[models.Model], failed: list[set[str]], using: str):
@@ -198,7 +209,7 @@ class _UniqueCheck:
         wanted: dict[tuple, list[int]] = {}
         per_item: list[int] = []
         for index, instance in enumerate(instances):
-            if failed[index] & set(self.fields):
+            if failed[index] & self.reads:
                 continue
             key = self.key(instance, connection)
             if key is None:
@@ -223,7 +234,8 @@ class _UniqueCheck:
                 rows = rows.filter(self.constraint.condition)
             holders: dict[tuple, set] = {}
             for pk, *values in rows.values_list("pk", *self.attnames):
-                holders.setdefault(tuple(values), set()).add(pk)
+                key = tuple(f.to_python(v) for f, v in zip(self.model_fields, values, strict=True))
+                holders.setdefault(key, set()).add(pk)
             for key in chunk:
                 for index in wanted[key]:
                     instance = instances[index]
@@ -240,11 +252,12 @@ class _UniqueCheck:
 
 
 @functools.cache
-def _unique_checks(model: type[models.Model]) -> list[_UniqueCheck]:
+def unique_checks(model: type[models.Model]) -> list[_UniqueCheck]:
+    """Every unique rule of ``model`` but its primary key, each with its message."""
     checks = []
     for parent in [model, *model._meta.all_parents]:
         opts = parent._meta
-        checks += [_UniqueCheck(parent, (f.name,)) for f in opts.local_fields if f.unique]
+        checks += [_UniqueCheck(parent, (f.name,)) for f in opts.local_fields if f.unique and not f.primary_key]
         checks += [_UniqueCheck(parent, tuple(names)) for names in opts.unique_together]
         checks += [
             _UniqueCheck(parent, tuple(c.fields), c)
@@ -259,11 +272,11 @@ def _unique_checks(model: type[models.Model]) -> list[_UniqueCheck]:
 
 def _other_constraints(model: type[models.Model]) -> list:
     """The constraints not covered by a unique check: check constraints and the unusual ones."""
-    covered = {id(check.constraint) for check in _unique_checks(model) if check.constraint is not None}
+    covered = {id(check.constraint) for check in unique_checks(model) if check.constraint is not None}
     return [c for parent in [model, *model._meta.all_parents] for c in parent._meta.constraints if id(c) not in covered]
 
 
-def _validate_constraint(model, constraint, instance: models.Model, using: str) -> None:
+def _validate_constraint(model, constraint, instance: models.Model, using: str, failed: set[str]) -> None:
     """A check constraint decided in memory when it can be; any other constraint by the database."""
     if isinstance(constraint, models.CheckConstraint):
         holds = condition_holds(constraint.condition, instance_value_getter(instance))
@@ -271,7 +284,7 @@ def _validate_constraint(model, constraint, instance: models.Model, using: str) 
             return
         if holds is False:
             raise ValidationError(constraint.get_violation_error_message(), code=constraint.violation_error_code)
-    constraint.validate(model, instance, using=using)
+    constraint.validate(model, instance, exclude=failed, using=using)
 
 
 def _constraint_excluded(model, constraint, failed: set[str]) -> bool:

@@ -32,7 +32,7 @@ from django_tables2 import RequestConfig
 from . import exports
 from .models import ObjectChange, UserPreference
 from .permissions import ADD, CHANGE, DELETE, VIEW, can, editable
-from .widgets import ObjectPicker
+from .widgets import ObjectPicker, is_id
 
 PAGE_SIZES = (25, 50, 100, 200, 500)
 DEFAULT_PAGE_SIZE = 50
@@ -153,14 +153,15 @@ class PickView(View):
         from .forms import FORMS
 
         form_class = FORMS.get(form)
-        if form_class is None or field not in form_class.base_fields:
+        fields = form_class(user=request.user).fields if form_class is not None else {}
+        if field not in fields:  # unknown, or only there for an object being edited (a primary address)
             raise Http404
-        bound_field = form_class(user=request.user).fields[field]
+        bound_field = fields[field]
         queryset = getattr(bound_field, "queryset", None)
         if queryset is None or not can(request.user, VIEW, queryset.model):
             raise Http404 if queryset is None else PermissionDenied
         search = form_class.picker_search.get(field) or getattr(queryset.model, "display_fields", ()) or ("pk",)
-        chosen_ids = [v for v in request.GET.getlist(field) if v.isdigit()]
+        chosen_ids = [v for v in request.GET.getlist(field)[: ObjectPicker.limit] if is_id(v)]
         chosen = list(queryset.filter(pk__in=chosen_ids))
         matches = queryset.exclude(pk__in=chosen_ids)
         for word in request.GET.get("q", "").split()[:8]:

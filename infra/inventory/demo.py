@@ -1171,6 +1171,8 @@ class _Builder:
         self.opd_servers: list[Device] = []
         self.dc_hosts: list[Device] = []
         self.vm_of: dict[int, Device] = {}
+        self.cut_over_at: dict[int, datetime.datetime] = {}
+        self.switched_off_at: dict[int, datetime.datetime] = {}
         self.users: dict[str, User] = {}
 
     # -- orchestration ------------------------------------------------------------------------------
@@ -2754,6 +2756,7 @@ class _Builder:
             description=f"{device.description} (hasil migrasi dari {device.name})",
         )
         self.vm_of[device.pk] = vm
+        self.cut_over_at[device.pk] = current_context().at
         self._flush()  # written now, so the change log has the VM from its cut-over on
 
     def _switch_off(self, device: Device, plan: _Plan) -> None:
@@ -2761,6 +2764,7 @@ class _Builder:
             return  # the same hardware runs on in the data center
         device.status = DeviceStatus.DECOMMISSIONED
         device.save()
+        self.switched_off_at[device.pk] = current_context().at
         address = device.primary_ip
         address.probe = False
         address.status = IPAddressStatus.DEPRECATED
@@ -2835,18 +2839,20 @@ class _Builder:
                 status=spec.status,
                 description=spec.description,
             )
-            hosts = []
-            for name in spec.hosts:
-                device = self.devices.get(name)
-                if device is None:
-                    continue
-                vm = self.vm_of.get(device.pk)
-                if vm is not None:
-                    hosts.append(vm)
-                if device.status != DeviceStatus.DECOMMISSIONED:
-                    hosts.append(device)
-            if hosts:
-                app.devices.set(hosts)
+            # Served from its OPD's servers at first; each rebuilt VM joins at its cut-over and each
+            # switched-off server leaves then, so the history shows what ran the service when.
+            servers = [self.devices[name] for name in spec.hosts if name in self.devices]
+            if servers:
+                app.devices.set(servers)
+            events = []
+            for device in servers:
+                if device.pk in self.vm_of:
+                    events.append((self.cut_over_at[device.pk], 0, app.devices.add, self.vm_of[device.pk]))
+                if device.pk in self.switched_off_at:
+                    events.append((self.switched_off_at[device.pk], 1, app.devices.remove, device))
+            for at, _order, change, device in sorted(events, key=lambda e: (e[0], e[1], e[3].pk)):
+                with self._logged_at(at):
+                    change(device)
 
 
 def _hypervisor(host: Device) -> str:

@@ -262,6 +262,18 @@ def test_bulk_create_of_migrations_records_each_first_transition(api):
     assert list(MigrationTransition.objects.values_list("to_state", flat=True)) == ["inventoried"] * 3
 
 
+def test_two_items_for_one_unique_field_are_named_not_a_server_error(api):
+    """A server has one migration (a unique field, not a constraint): two in one request is a 400."""
+    servers = [DeviceFactory() for _ in range(2)]
+    before = counts()
+    items = [{"device": servers[0].pk}, {"device": servers[1].pk}, {"device": servers[0].pk}]
+    response = api.post(url("migrations"), items, format="json", **EN)
+    assert response.status_code == 400
+    message = "Duplicates item 0: Migration with this Server already exists."
+    assert errors_by_index(response) == {2: {"device": [message]}}
+    assert counts() == before
+
+
 def test_bulk_create_by_an_operator_for_another_organization_saves_nothing(operator_api, operator, other_organization):
     own_site = SiteFactory(organization=operator.organization)
     items = [

@@ -260,3 +260,15 @@ def test_an_as_of_list_costs_the_same_for_10_and_1000_rows(api):
     many, many_rows = queries_for(api, url("devices"), as_of=moment, limit=1000)
     assert (few_rows, many_rows) == (10, 1000)
     assert few == many <= 5, few
+
+
+@pytest.mark.parametrize("extra", [{}, {"brief": 1}])
+def test_head_costs_what_get_costs(api, extra):
+    """HEAD reads the list as GET does (the same serializer), only without the body."""
+    make_devices()
+    api.get(url("devices"), {"limit": 1})
+    with CaptureQueriesContext(connection) as head:
+        assert api.head(url("devices"), {"limit": 1000, **extra}).status_code == 200
+    with CaptureQueriesContext(connection) as get:
+        assert api.get(url("devices"), {"limit": 1000, **extra}).status_code == 200
+    assert len(head) == len(get) <= 6

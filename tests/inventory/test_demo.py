@@ -367,6 +367,17 @@ def test_the_change_log_tells_the_demo_history_at_its_own_times(demo_city, db):
     migration_then = {row["id"]: row for row in state_as_of(Migration, new_year, ids=[device.migration.pk])}
     assert migration_then[device.migration.pk]["state"] not in (MigrationState.CUT_OVER, MigrationState.ACCEPTED)
 
+    # An application served by a VM rebuilt in 2026 ran on its OPD's own server at the new year.
+    vms_2026 = {
+        vm.pk
+        for vm in Device.objects.filter(kind=DeviceKind.VIRTUAL_MACHINE, applications__isnull=False)
+        if ObjectChange.objects.get(content_type__model="device", object_id=vm.pk, action="create").time > new_year
+    }
+    application = Application.objects.filter(devices__in=vms_2026).distinct().first()
+    assert application is not None, "the demo rebuilds some application servers as VMs during 2026"
+    devices_then = state_as_of(Application, new_year, ids=[application.pk])[0]["devices"]
+    assert devices_then and not set(devices_then) & vms_2026
+
 
 def test_every_object_is_in_the_change_log_once(demo_city, db):
     for model in LOGGED_MODELS:

@@ -131,3 +131,12 @@ def test_a_stranger_is_sent_to_sign_in(client):
     response = client.get("/pick/inventory.IPAddressForm/interface/", {"q": "srv"})
     assert response.status_code == 302
     assert response["Location"].startswith("/login/")
+
+
+def test_fields_that_need_an_object_and_odd_ids_are_not_server_errors(client, engineer):
+    client.force_login(engineer)
+    # A device's primary address is chosen among its own: no picker without the device.
+    assert client.get("/pick/inventory.DeviceForm/primary_ip/").status_code == 404
+    interfaces(THRESHOLD + 10)
+    found, _html = pick(client, "IPAddressForm", "interface", q="srv", interface=["²", "9" * 30, "-1", "abc"])
+    assert found[0] == ("", "---------", False) and not any(selected for _v, _l, selected in found)

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.db.models import ProtectedError, RestrictedError, UniqueConstraint
+from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, StreamingHttpResponse
 from django.urls import NoReverseMatch
 from django.utils import timezone
@@ -30,7 +30,7 @@ from ..choices import ChangeAction
 from ..context import set_context_user
 from ..filtersets import to_utc
 from ..history import as_of_columns, state_as_of
-from ..validation import condition_holds, validate_instances
+from ..validation import condition_holds, unique_checks, validate_instances
 from .serializers import (
     BriefSerializer,
     api_url_for,
@@ -162,7 +162,7 @@ class BaseViewSet(APIMixin, ExportMixin, viewsets.ModelViewSet):
         return self.queryset.model
 
     def get_serializer_class(self):
-        if self.request is not None and self.request.method == "GET" and self.brief:
+        if self.request is not None and self.request.method in ("GET", "HEAD") and self.brief:
             return BriefSerializer
         return super().get_serializer_class()
 
@@ -507,32 +507,32 @@ def _item_errors(errors) -> dict:
 
 
 def _duplicates_within(model, items: Iterable[tuple[int, dict]]) -> dict[int, dict]:
-    """Items of one request that would collide on a unique constraint, named rather than left to the
-    database. A conditional constraint (an asset number unless blank) counts only where it applies."""
+    """Items of one request that would collide on a unique rule (a constraint, or a unique field such
+    as a migration's device), named rather than left to the database. A conditional constraint (an
+    asset number unless blank) counts only where it applies."""
     items = list(items)
     errors = {}
-    for constraint in model._meta.constraints:
-        if not isinstance(constraint, UniqueConstraint) or not constraint.fields:
-            continue
+    for check in unique_checks(model):
+        field_name, error = check.error(model())
         seen: dict[tuple, int] = {}
         for index, attrs in items:
             if not isinstance(attrs, dict):
                 continue
-            key = tuple(_ref(attrs.get(f)) for f in constraint.fields)
+            key = tuple(_ref(attrs.get(f)) for f in check.fields)
             try:
                 hash(key)
             except TypeError:
                 continue  # a malformed value, reported by the field itself
             if None in key:
                 continue
-            if constraint.condition is not None and not condition_holds(constraint.condition, _attrs_getter(attrs)):
+            if check.condition is not None and not condition_holds(check.condition, _attrs_getter(attrs)):
                 continue
             if key in seen:
                 message = _("Duplicates item %(other)d: %(message)s") % {
                     "other": seen[key],
-                    "message": constraint.violation_error_message,
+                    "message": " ".join(error.messages),
                 }
-                errors[index] = {constraint.fields[-1]: [message]}
+                errors[index] = {field_name: [message]}
             else:
                 seen[key] = index
     return errors
