@@ -24,6 +24,8 @@ from .models.base import _condition_fields
 
 # Unique keys looked up per query: bounds the parameters of one statement on every database.
 LOOKUP_CHUNK = 1000
+# The largest id a database column holds: a bigger number cannot name an object.
+MAX_ID = 2**63 - 1
 
 _COMPARISONS: dict[str, Callable[[object, object], bool]] = {
     "exact": operator.eq,
@@ -32,6 +34,15 @@ _COMPARISONS: dict[str, Callable[[object, object], bool]] = {
     "gt": operator.gt,
     "gte": operator.ge,
 }
+
+
+def as_id(value: object) -> int | None:
+    """The row id a submitted value names (a whole number, or its ASCII digits), or None."""
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID:
+        return value
+    return None
 
 
 class Unknown(Exception):
@@ -192,11 +203,10 @@ class _UniqueCheck:
     def key(self, instance: models.Model, connection) -> tuple | None:
         """The instance's values for this rule, or None when the rule does not apply to it."""
         key = []
-        for name, attname in zip(self.fields, self.attnames, strict=True):
-            value = getattr(instance, attname)
+        for field in self.model_fields:
+            value = getattr(instance, field.attname)
             if value is None or (value == "" and connection.features.interprets_empty_strings_as_nulls):
                 return None
-            field = self.model._meta.get_field(name)
             try:
                 key.append(field.to_python(value))  # the form the database gives back ("::1.2.3.4")
             except ValidationError:
@@ -214,9 +224,8 @@ class _UniqueCheck:
             key = self.key(instance, connection)
             if key is None:
                 continue
-            condition = self.constraint.condition if self.constraint is not None else None
-            if condition is not None:
-                holds = condition_holds(condition, instance_value_getter(instance))
+            if self.condition is not None:
+                holds = condition_holds(self.condition, instance_value_getter(instance))
                 if holds is None:
                     per_item.append(index)
                     continue
@@ -230,8 +239,8 @@ class _UniqueCheck:
             chunk = keys[start : start + LOOKUP_CHUNK]
             lookup = {f"{attname}__in": {key[n] for key in chunk} for n, attname in enumerate(self.attnames)}
             rows = manager.filter(**lookup)
-            if self.constraint is not None and self.constraint.condition is not None:
-                rows = rows.filter(self.constraint.condition)
+            if self.condition is not None:
+                rows = rows.filter(self.condition)
             holders: dict[tuple, set] = {}
             for pk, *values in rows.values_list("pk", *self.attnames):
                 key = tuple(f.to_python(v) for f, v in zip(self.model_fields, values, strict=True))
@@ -270,6 +279,7 @@ def unique_checks(model: type[models.Model]) -> list[_UniqueCheck]:
     return checks
 
 
+@functools.cache
 def _other_constraints(model: type[models.Model]) -> list:
     """The constraints not covered by a unique check: check constraints and the unusual ones."""
     covered = {id(check.constraint) for check in unique_checks(model) if check.constraint is not None}

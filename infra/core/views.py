@@ -32,7 +32,8 @@ from django_tables2 import RequestConfig
 from . import exports
 from .models import ObjectChange, UserPreference
 from .permissions import ADD, CHANGE, DELETE, VIEW, can, editable
-from .widgets import ObjectPicker, is_id
+from .validation import as_id
+from .widgets import ObjectPicker
 
 PAGE_SIZES = (25, 50, 100, 200, 500)
 DEFAULT_PAGE_SIZE = 50
@@ -161,7 +162,7 @@ class PickView(View):
         if queryset is None or not can(request.user, VIEW, queryset.model):
             raise Http404 if queryset is None else PermissionDenied
         search = form_class.picker_search.get(field) or getattr(queryset.model, "display_fields", ()) or ("pk",)
-        chosen_ids = [v for v in request.GET.getlist(field)[: ObjectPicker.limit] if is_id(v)]
+        chosen_ids = [v for v in request.GET.getlist(field)[: ObjectPicker.limit] if as_id(v) is not None]
         chosen = list(queryset.filter(pk__in=chosen_ids))
         matches = queryset.exclude(pk__in=chosen_ids)
         for word in request.GET.get("q", "").split()[:8]:
@@ -399,7 +400,7 @@ class ObjectDeleteView(ModelViewMixin, View):
 
 class BulkActionMixin(ModelViewMixin):
     def selected(self, request: HttpRequest, action: str) -> list[models.Model]:
-        pks = [pk for pk in request.POST.getlist("pk") if pk.isdigit()]
+        pks = [pk for pk in request.POST.getlist("pk") if as_id(pk) is not None]
         if not pks:
             raise Http404(_("Nothing was selected."))
         objs = list(self.queryset.filter(pk__in=pks))

@@ -16,6 +16,8 @@ from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from .validation import as_id
+
 
 def _attrs(attrs: dict) -> str:
     """django/forms/widgets/attrs.html in Python."""
@@ -69,12 +71,6 @@ class IdListInput(forms.TextInput):
         return name not in data
 
 
-def is_id(value: object) -> bool:
-    """Whether a submitted value can name a row: digits only (ASCII), and no longer than a bigint."""
-    text = str(value)
-    return text.isascii() and text.isdigit() and len(text) < 19
-
-
 class _PickerMixin:
     """A choice among more objects than a select can sensibly hold: the select carries the chosen
     objects and the first ``limit`` others, and a search box beside it fetches matches from the
@@ -94,7 +90,7 @@ class _PickerMixin:
         total = queryset.count() if self.picker_url is not None and queryset is not None else 0
         if total <= self.threshold:
             return super().render(name, value, attrs, renderer)
-        chosen = [v for v in self.format_value(value) if is_id(v)]
+        chosen = [v for v in self.format_value(value) if as_id(v) is not None]
         ordering = queryset.query.order_by or queryset.model._meta.ordering or ("pk",)
         first = queryset.annotate(
             _picker_chosen=Case(When(pk__in=chosen, then=Value(1)), default=Value(0), output_field=IntegerField())

@@ -140,3 +140,10 @@ def test_fields_that_need_an_object_and_odd_ids_are_not_server_errors(client, en
     interfaces(THRESHOLD + 10)
     found, _html = pick(client, "IPAddressForm", "interface", q="srv", interface=["²", "9" * 30, "-1", "abc"])
     assert found[0] == ("", "---------", False) and not any(selected for _v, _l, selected in found)
+
+
+def test_a_bulk_action_ignores_ids_that_are_not_numbers(client, engineer):
+    """ "²" passes str.isdigit() but names no row: a selection of only such values is empty, not a 500."""
+    client.force_login(engineer)
+    response = client.post("/devices/bulk-delete/", {"pk": ["²", "9" * 30]})
+    assert response.status_code == 404

@@ -10,7 +10,7 @@ from rest_framework.relations import PKOnlyObject
 from rest_framework.reverse import reverse
 from rest_framework.validators import UniqueValidator
 
-from ..validation import validate_instance
+from ..validation import as_id, validate_instance
 
 _PK_PLACEHOLDER = 987654321987654
 
@@ -71,10 +71,9 @@ def preload_related(serializer: serializers.Serializer, items: list) -> None:
             values = item.get(name) if isinstance(item, dict) else None
             for value in values if many and isinstance(values, list) else [values]:
                 raw = value.get("id") if isinstance(value, dict) else value
-                if isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) < 19:
-                    wanted.setdefault(int(raw), []).append(raw)
-                elif isinstance(raw, int) and not isinstance(raw, bool) and 0 < raw < 2**63:
-                    wanted.setdefault(raw, []).append(raw)
+                pk = as_id(raw)
+                if pk is not None:
+                    wanted.setdefault(pk, []).append(raw)
         if not wanted:
             continue
         queryset = relation.get_queryset()

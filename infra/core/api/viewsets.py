@@ -30,7 +30,7 @@ from ..choices import ChangeAction
 from ..context import set_context_user
 from ..filtersets import to_utc
 from ..history import as_of_columns, state_as_of
-from ..validation import condition_holds, unique_checks, validate_instances
+from ..validation import as_id, condition_holds, unique_checks, validate_instances
 from .serializers import (
     BriefSerializer,
     api_url_for,
@@ -44,8 +44,6 @@ EXPORT_FORMATS = ("csv", "xlsx")
 EXPORT_CHUNK = 2000
 # Query parameters that are not filters (of a historical list or of any list).
 CONTROL_PARAMS = ("as_of", "limit", "offset", "format", "brief", "ordering")
-# The largest id a database column holds: a bigger number cannot name an object.
-MAX_ID = 2**63 - 1
 
 
 class BulkValidationError(Exception):
@@ -450,7 +448,7 @@ def defer_related_details(queryset):
 
 
 def _is_id(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
+    return isinstance(value, int) and as_id(value) is not None  # a number, not its digits
 
 
 def _id_errors(ids: list, message: str) -> dict[int, dict]:
