@@ -38,7 +38,7 @@ class SearchView(TemplateView):
     per_kind = 10
 
     def get_context_data(self, **kwargs):
-        from infra.inventory.views import PAGES
+        from infra.inventory.urls import PAGES
 
         context = super().get_context_data(**kwargs)
         query = self.request.GET.get("q", "").strip()

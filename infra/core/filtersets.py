@@ -5,11 +5,15 @@ import operator
 from functools import reduce
 
 import django_filters
+from django.contrib.contenttypes.models import ContentType
 from django.core.validators import validate_ipv46_address
 from django.db import models
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 from django_filters.utils import label_for_filter
+
+from .choices import ChangeAction, ChangeSource
+from .models import ObjectChange
 
 # Lookups offered by field type, as NetBox users know them: ?name__icontains=, ?purchase_year__gte=,
 # ?site__in=... "isnull" answers "is it empty".
@@ -167,3 +171,34 @@ def _split_id_lists(data, filters: dict):
     for name in names:
         data.setlist(name, [part.strip() for v in data.getlist(name) for part in v.split(",") if part.strip()])
     return data
+
+
+class ObjectTypeFilter(django_filters.CharFilter):
+    """``inventory.device`` (app label and model name)."""
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        app_label, _sep, model = value.lower().partition(".")
+        ct = ContentType.objects.filter(app_label=app_label, model=model).first()
+        if ct is None:
+            return qs.none()
+        return qs.filter(**{self.field_name: ct})
+
+
+class ObjectChangeFilterSet(SafeInputMixin, django_filters.FilterSet):
+    object_type = ObjectTypeFilter(field_name="content_type", label=_("Object type, e.g. inventory.device"))
+    object_id = django_filters.NumberFilter()
+    related_object_type = ObjectTypeFilter(field_name="related_content_type", label=_("Parent object type"))
+    related_object_id = django_filters.NumberFilter()
+    user = django_filters.CharFilter(field_name="user_name", label=_("User name"))
+    user_id = django_filters.NumberFilter()
+    action = django_filters.MultipleChoiceFilter(choices=ChangeAction.choices)
+    source = django_filters.MultipleChoiceFilter(choices=ChangeSource.choices)
+    request_id = django_filters.UUIDFilter()
+    time = django_filters.IsoDateTimeFromToRangeFilter(label=_("Time range: time_after, time_before"))
+    q = django_filters.CharFilter(field_name="object_repr", lookup_expr="icontains", label=_("Object text contains"))
+
+    class Meta:
+        model = ObjectChange
+        fields = ["object_type", "object_id", "user", "user_id", "action", "source", "request_id", "time"]

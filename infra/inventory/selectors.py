@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from .choices import (
@@ -326,3 +327,20 @@ def _prorated_target(targets: dict[int, int], month: datetime.date) -> float | N
         return None
     start = targets.get(month.year - 1, 0)
     return start + (targets[month.year] - start) * month.month / 12
+
+
+def count_of(model, field: str, **conditions) -> Coalesce:
+    """How many ``model`` rows point at each row, as a subquery.
+
+    A Count() over a join makes the list query group every related row, and two of them multiply
+    each other's rows (an OPD's devices times its sites); the paginator's COUNT has to group too.
+    A subquery is computed for the rows shown only.
+    """
+    rows = (
+        model.objects.filter(**{field: OuterRef("pk")}, **conditions)
+        .order_by()
+        .values(field)
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(rows), 0)

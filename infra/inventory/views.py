@@ -7,11 +7,10 @@ import uuid
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Q
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views import View
@@ -20,9 +19,9 @@ from infra.core import exports
 from infra.core.charts import Series, line_chart
 from infra.core.models import ObjectChange
 from infra.core.permissions import CHANGE, VIEW, can, can_import
-from infra.core.views import ModelPages, ObjectDetailView, safe_return_url
+from infra.core.views import ObjectDetailView, safe_return_url
 
-from . import choices, filtersets, forms, models, spreadsheets, tables
+from . import choices, filtersets, models, spreadsheets
 from .selectors import migration_progress, progress_over_time
 from .services.migration import allowed_states, gates, transition
 
@@ -327,201 +326,3 @@ class MigrationProgressView(View):
                 "states": list(choices.MigrationState),
             },
         )
-
-
-def count_of(model, field: str, **conditions) -> Coalesce:
-    """How many ``model`` rows point at each row, as a subquery.
-
-    A Count() over a join makes the list query group every related row, and two of them multiply
-    each other's rows (an OPD's devices times its sites); the paginator's COUNT has to group too.
-    A subquery is computed for the rows shown only.
-    """
-    rows = (
-        model.objects.filter(**{field: OuterRef("pk")}, **conditions)
-        .order_by()
-        .values(field)
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(rows), 0)
-
-
-PAGES = [
-    ModelPages(
-        "regions",
-        models.Region.objects.select_related("parent"),
-        filtersets.RegionFilterSet,
-        tables.RegionTable,
-        forms.RegionForm,
-        forms.RegionBulkEditForm,
-    ),
-    ModelPages(
-        "organizations",
-        models.Organization.objects.select_related("region", "parent").annotate(
-            device_count=count_of(models.Device, "organization"), site_count=count_of(models.Site, "organization")
-        ),
-        filtersets.OrganizationFilterSet,
-        tables.OrganizationTable,
-        forms.OrganizationForm,
-        forms.OrganizationBulkEditForm,
-        detail=OrganizationDetailView,
-        detail_queryset=models.Organization.objects.select_related("region", "parent"),
-    ),
-    ModelPages(
-        "contacts",
-        models.Contact.objects.select_related("organization"),
-        filtersets.ContactFilterSet,
-        tables.ContactTable,
-        forms.ContactForm,
-        forms.ContactBulkEditForm,
-    ),
-    ModelPages(
-        "sites",
-        models.Site.objects.select_related("region", "organization").annotate(
-            device_count=count_of(models.Device, "site")
-        ),
-        filtersets.SiteFilterSet,
-        tables.SiteTable,
-        forms.SiteForm,
-        forms.SiteBulkEditForm,
-        detail=SiteDetailView,
-        detail_queryset=models.Site.objects.select_related("region", "organization"),
-    ),
-    ModelPages(
-        "racks",
-        models.Rack.objects.select_related("site").annotate(device_count=count_of(models.Device, "rack")),
-        filtersets.RackFilterSet,
-        tables.RackTable,
-        forms.RackForm,
-        forms.RackBulkEditForm,
-        detail_queryset=models.Rack.objects.select_related("site"),
-    ),
-    ModelPages(
-        "devices",
-        models.Device.objects.select_related("organization", "site", "rack", "primary_ip", "migration").only(
-            # Of the related rows, only what the list shows of them (names, links, the migration state):
-            # building five whole objects per row was a third of the list's time.
-            *(f.name for f in models.Device._meta.concrete_fields),
-            "organization__name",
-            "organization__short_name",
-            "site__name",
-            "rack__name",
-            "primary_ip__address",
-            "primary_ip__prefix_length",
-            "migration__state",
-        ),
-        filtersets.DeviceFilterSet,
-        tables.DeviceTable,
-        forms.DeviceForm,
-        forms.DeviceBulkEditForm,
-        detail=DeviceDetailView,
-        detail_queryset=models.Device.objects.select_related("organization", "site", "rack", "primary_ip", "host"),
-    ),
-    ModelPages(
-        "interfaces",
-        models.Interface.objects.select_related("device"),
-        filtersets.InterfaceFilterSet,
-        tables.InterfaceTable,
-        forms.InterfaceForm,
-        forms.InterfaceBulkEditForm,
-    ),
-    ModelPages(
-        "ip-addresses",
-        models.IPAddress.objects.select_related("interface", "interface__device"),
-        filtersets.IPAddressFilterSet,
-        tables.IPAddressTable,
-        forms.IPAddressForm,
-        forms.IPAddressBulkEditForm,
-    ),
-    ModelPages(
-        "applications",
-        models.Application.objects.select_related("organization"),
-        filtersets.ApplicationFilterSet,
-        tables.ApplicationTable,
-        forms.ApplicationForm,
-        forms.ApplicationBulkEditForm,
-        detail_queryset=models.Application.objects.select_related("organization").prefetch_related(
-            Prefetch("devices", queryset=models.Device.objects.select_related("site"))
-        ),
-    ),
-    ModelPages(
-        "fiber-links",
-        models.FiberLink.objects.select_related("site_a", "site_b").annotate(
-            cores_in_use=count_of(models.FiberCore, "link", state=choices.CoreState.IN_USE)
-        ),
-        filtersets.FiberLinkFilterSet,
-        tables.FiberLinkTable,
-        forms.FiberLinkForm,
-        forms.FiberLinkBulkEditForm,
-        detail=FiberLinkDetailView,
-        detail_queryset=models.FiberLink.objects.select_related("site_a", "site_b"),
-    ),
-    ModelPages(
-        "fiber-cores",
-        models.FiberCore.objects.select_related("link"),
-        filtersets.FiberCoreFilterSet,
-        tables.FiberCoreTable,
-        forms.FiberCoreForm,
-        forms.FiberCoreBulkEditForm,
-    ),
-    ModelPages(
-        "migration-waves",
-        models.MigrationWave.objects.annotate(migration_count=count_of(models.Migration, "wave")),
-        filtersets.MigrationWaveFilterSet,
-        tables.MigrationWaveTable,
-        forms.MigrationWaveForm,
-        forms.MigrationWaveBulkEditForm,
-        detail=MigrationWaveDetailView,
-        detail_queryset=models.MigrationWave.objects.all(),
-    ),
-    ModelPages(
-        "migrations",
-        models.Migration.objects.select_related(
-            "device", "device__organization", "device__site", "wave", "target_rack", "target_host"
-        )
-        .only(
-            # Of the related rows, only their names (as for devices).
-            *(f.name for f in models.Migration._meta.concrete_fields),
-            "device__name",
-            "device__organization",
-            "device__site",
-            "device__organization__name",
-            "device__organization__short_name",
-            "device__site__name",
-            "wave__name",
-            "target_rack__name",
-            "target_host__name",
-        )
-        .annotate(open_blockers=count_of(models.MigrationBlocker, "migration", resolved_on__isnull=True)),
-        filtersets.MigrationFilterSet,
-        tables.MigrationTable,
-        forms.MigrationForm,
-        forms.MigrationBulkEditForm,
-        detail=MigrationDetailView,
-        detail_queryset=models.Migration.objects.select_related(
-            "device", "device__organization", "device__site", "wave", "target_rack", "target_host"
-        ),
-        extra=[
-            path("migrations/<int:pk>/transition/", MigrationTransitionView.as_view(), name="migration_transition"),
-            path("migrations/board/", MigrationBoardView.as_view(), name="migration_board"),
-            path("migrations/progress/", MigrationProgressView.as_view(), name="migration_progress"),
-        ],
-    ),
-    ModelPages(
-        "migration-blockers",
-        models.MigrationBlocker.objects.select_related("migration", "migration__device"),
-        filtersets.MigrationBlockerFilterSet,
-        tables.MigrationBlockerTable,
-        forms.MigrationBlockerForm,
-        forms.MigrationBlockerBulkEditForm,
-    ),
-]
-PAGES.append(
-    ModelPages(
-        "yearly-targets",
-        models.YearTarget.objects.all(),
-        filtersets.YearTargetFilterSet,
-        tables.YearTargetTable,
-        forms.YearTargetForm,
-    )
-)

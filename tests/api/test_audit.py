@@ -73,6 +73,20 @@ def test_a_stale_if_match_is_refused_and_changes_nothing(api, engineer_two, meth
     assert response.status_code in (200, 204)
 
 
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [("en", "The object changed since you read it"), ("id", "Objek sudah berubah sejak Anda membacanya")],
+)
+def test_the_stale_if_match_message_speaks_the_request_language(api, language, expected):
+    """The message was translated once at import time, so every answer had the server's language."""
+    device = DeviceFactory()
+    response = api.patch(
+        url("devices", device.pk), {"vendor": "X"}, format="json", HTTP_IF_MATCH='"stale"', HTTP_ACCEPT_LANGUAGE=language
+    )
+    assert response.status_code == 412
+    assert response.json()["detail"].startswith(expected)
+
+
 def test_if_match_star_and_no_if_match_always_pass(api):
     device = DeviceFactory()
     assert api.patch(url("devices", device.pk), {"vendor": "A"}, format="json", HTTP_IF_MATCH="*").status_code == 200

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from infra.inventory import models
-from infra.inventory.views import PAGES
+from infra.inventory.urls import PAGES
 
 from ..factories import (
     ApplicationFactory,

@@ -20,7 +20,7 @@ from infra.core import changelog
 from infra.core.choices import ChangeAction
 from infra.inventory import choices, models
 from infra.inventory.models.fiber import core_colors
-from infra.inventory.views import PAGES
+from infra.inventory.urls import PAGES
 
 SMALL, LARGE = 10, 200
 SMALL_CORES, LARGE_CORES = 12, 288

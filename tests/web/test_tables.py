@@ -7,7 +7,7 @@ from django.utils import translation
 from django_tables2 import RequestConfig, Table
 
 from infra.inventory import choices, models
-from infra.inventory.views import PAGES
+from infra.inventory.urls import PAGES
 
 from .test_query_counts import City
 

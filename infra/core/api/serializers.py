@@ -2,14 +2,19 @@
 
 import functools
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import SkipField
 from rest_framework.relations import PKOnlyObject
 from rest_framework.reverse import reverse
 from rest_framework.validators import UniqueValidator
 
+from ..models import ObjectChange, Token
 from ..validation import as_id, validate_instance
 
 _PK_PLACEHOLDER = 987654321987654
@@ -201,3 +206,71 @@ class BriefSerializer(serializers.Serializer):
 
     def get_display(self, obj) -> str:
         return str(obj)
+
+
+class ObjectChangeSerializer(serializers.ModelSerializer):
+    object_type = serializers.SerializerMethodField()
+    related_object_type = serializers.SerializerMethodField()
+    user = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ObjectChange
+        fields = (
+            "id",
+            "time",
+            "user",
+            "request_id",
+            "source",
+            "action",
+            "object_type",
+            "object_id",
+            "object_repr",
+            "related_object_type",
+            "related_object_id",
+            "before",
+            "after",
+        )
+
+    @extend_schema_field(serializers.CharField())
+    def get_object_type(self, obj) -> str:
+        return f"{obj.content_type.app_label}.{obj.content_type.model}"
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_related_object_type(self, obj) -> str | None:
+        ct = obj.related_content_type_id and ContentType.objects.get_for_id(obj.related_content_type_id)
+        return f"{ct.app_label}.{ct.model}" if ct else None
+
+    @extend_schema_field(serializers.CharField())
+    def get_user(self, obj) -> str:
+        return obj.user_name
+
+
+class TokenSerializer(serializers.ModelSerializer):
+    key = serializers.SerializerMethodField(help_text=_("The key: shown in this response only."))
+    user = serializers.CharField(source="user.username", read_only=True)
+
+    class Meta:
+        model = Token
+        fields = (
+            "id",
+            "prefix",
+            "key",
+            "user",
+            "description",
+            "read_only",
+            "created",
+            "expires",
+            "last_used",
+            "revoked",
+        )
+        read_only_fields = ("prefix", "created", "last_used", "revoked")
+        # Read-only unless asked otherwise, in the browsable API's form too.
+        extra_kwargs = {"read_only": {"default": True, "initial": True}}
+
+    def get_key(self, obj) -> str | None:
+        return getattr(obj, "_plain_key", None)
+
+    def validate_expires(self, value):
+        if value is not None and value <= timezone.now():
+            raise serializers.ValidationError(_("The expiry must be in the future."))
+        return value

@@ -9,7 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from infra.core.api.pagination import LimitOffsetPagination
-from infra.core.api.views import ObjectChangeSerializer
+from infra.core.api.serializers import ObjectChangeSerializer
 from infra.core.api.viewsets import APIMixin, BaseViewSet, ExportMixin, HistoryMixin
 from infra.core.permissions import CHANGE, can
 

@@ -1,0 +1,36 @@
+"""Generic views that every model's pages are made of, one module per job: lists, one object's pages,
+edit and delete, bulk actions, the search picker, preferences, and the wiring of a model's pages.
+
+Each app's views.py only names its model, queryset, filter set, table and form. Permissions are
+asked of core.permissions on the server for every request, whatever the page shows.
+"""
+
+from .base import ModelViewMixin, safe_return_url, view_name
+from .bulk import BulkActionMixin, BulkDeleteView, BulkEditView
+from .edit import ObjectDeleteView, ObjectEditView, deletion_summary
+from .lists import DEFAULT_PAGE_SIZE, PAGE_SIZES, ObjectListView
+from .objects import ObjectDetailView, ObjectHistoryView, object_fields
+from .pages import ModelPages
+from .picker import PickView
+from .preferences import TableConfigView
+
+__all__ = [
+    "DEFAULT_PAGE_SIZE",
+    "PAGE_SIZES",
+    "BulkActionMixin",
+    "BulkDeleteView",
+    "BulkEditView",
+    "ModelPages",
+    "ModelViewMixin",
+    "ObjectDeleteView",
+    "ObjectDetailView",
+    "ObjectEditView",
+    "ObjectHistoryView",
+    "ObjectListView",
+    "PickView",
+    "TableConfigView",
+    "deletion_summary",
+    "object_fields",
+    "safe_return_url",
+    "view_name",
+]
