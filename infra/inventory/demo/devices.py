@@ -16,6 +16,8 @@ from .writes import bulk_create, bulk_update
 
 @dataclass
 class PendingDevice:
+    """A device made but not yet written, with its interfaces and the one its management address goes on."""
+
     device: Device
     interfaces: list[Interface]
     mgmt: Interface
@@ -23,6 +25,7 @@ class PendingDevice:
 
 
 def hypervisor(host: Device) -> str:
+    """The vendor a virtual machine on ``host`` shows: its hypervisor's."""
     return "VMware" if "ESXi" in host.os else "Proxmox"
 
 

@@ -56,6 +56,8 @@ def _office_hours(day: datetime.date) -> datetime.datetime:
 
 @dataclass
 class Plan:
+    """Where one server's migration ends, by which detour, and when its history starts."""
+
     migration: Migration | None
     device: Device
     final: str

@@ -36,12 +36,15 @@ from .users import ensure_users
 
 @dataclass
 class DemoResult:
+    """What a load did, for the command to print."""
+
     loaded: bool  # False when the city was already there
     seconds: float
     counts: dict[str, int] = field(default_factory=dict)
     users: list[str] = field(default_factory=list)
 
 
+# The families a fresh load reports, in this order.
 COUNTED_MODELS: tuple[type[models.Model], ...] = (
     Region,
     Organization,
@@ -64,6 +67,7 @@ COUNTED_MODELS: tuple[type[models.Model], ...] = (
 
 
 def is_loaded() -> bool:
+    """Whether the city is there: it is written in one transaction, so its data center stands for all of it."""
     return Site.objects.filter(name=DATA_CENTER_SITE).exists()
 
 

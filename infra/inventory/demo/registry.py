@@ -41,7 +41,7 @@ class RegistryMixin:
         for name in kecamatan_names():
             if name in KECAMATAN:
                 code, *_rest, kelurahan = KECAMATAN[name]
-            else:  # a kecamatan the embedded table does not know: give it the next free code
+            else:  # a kecamatan kecamatan-offices.csv does not know: give it the next free code
                 while f"18.71.{next_code:02d}" in used_codes:
                     next_code += 1
                 code, kelurahan = f"18.71.{next_code:02d}", ()
