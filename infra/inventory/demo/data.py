@@ -3,8 +3,8 @@
 What the city is made of (kecamatan, OPDs and their offices, servers, virtual machines, applications, the
 migration programme, names of people) lives in those files, inside the repository; the builder only lays
 it out. ``opd-kota.csv`` and ``kecamatan-bandar-lampung.csv`` are the project's sample lists; the other
-files add what the demo needs on top of them. ``bench/citygen.py`` reads the same files through
-:func:`opd_rows` and :func:`read`, so the benchmark city and the demo cannot drift apart.
+files add what the demo needs on top of them (``data/README.md`` lists them). ``bench/citygen.py`` takes
+its OPDs, names and kecamatan count from this module, so the benchmark city and the demo cannot drift.
 
 Choice values (a kind, a status, a state) are checked against their choices here, so a typo in a file
 fails at import, not halfway through a load.
