@@ -6,7 +6,8 @@ migrations with their transition history and blockers, fiber links with their co
 targets. Rows go in with bulk_create (a 20,000-device city takes seconds, not the minutes single
 saves would); every object still passes ``full_clean()``. Addresses are in 127.0.0.0/8 and none is
 probed. With ``changelog=True`` each object also gets its "created" change record (via
-``record_bulk``), so history pages have something to show.
+``record_bulk``), so history pages have something to show. The agencies (OPDs), the contacts' names and the
+number of kecamatan are the demo city's, read from its data files (``infra/inventory/demo/data/``).
 
 From the shell: ``.venv/bin/python bench/citygen.py --devices 2000`` (a throwaway SQLite database
 unless DATABASE_URL is set).
@@ -45,45 +46,18 @@ from infra.core import changelog  # noqa: E402
 from infra.core.choices import ChangeAction, ChangeSource  # noqa: E402
 from infra.core.context import change_context  # noqa: E402
 from infra.inventory import choices, models  # noqa: E402
+from infra.inventory.demo import data as demo_data  # noqa: E402
 from infra.inventory.models.fiber import core_colors  # noqa: E402
 
 K = choices.DeviceKind
 S = choices.MigrationState
 BATCH = 2000
 
-# (name, short name, kind) of the agencies every city has.
-AGENCIES = [
-    ("Sekretariat Daerah", "Setda", "sekretariat"),
-    ("Sekretariat DPRD", "Setwan", "sekretariat"),
-    ("Inspektorat", "Inspektorat", "inspektorat"),
-    ("Badan Perencanaan Pembangunan Daerah", "Bappeda", "badan"),
-    ("Badan Pengelolaan Keuangan dan Aset Daerah", "BPKAD", "badan"),
-    ("Badan Pendapatan Daerah", "Bapenda", "badan"),
-    ("Badan Kepegawaian dan Pengembangan SDM", "BKPSDM", "badan"),
-    ("Badan Penanggulangan Bencana Daerah", "BPBD", "badan"),
-    ("Badan Kesatuan Bangsa dan Politik", "Kesbangpol", "badan"),
-    ("Dinas Komunikasi dan Informatika", "Diskominfo", "dinas"),
-    ("Dinas Kependudukan dan Pencatatan Sipil", "Disdukcapil", "dinas"),
-    ("Dinas Kesehatan", "Dinkes", "dinas"),
-    ("Dinas Pendidikan dan Kebudayaan", "Disdikbud", "dinas"),
-    ("Dinas Pekerjaan Umum dan Penataan Ruang", "DPUPR", "dinas"),
-    ("Dinas Perhubungan", "Dishub", "dinas"),
-    ("Dinas Sosial", "Dinsos", "dinas"),
-    ("Dinas Lingkungan Hidup", "DLH", "dinas"),
-    ("Dinas Penanaman Modal dan PTSP", "DPMPTSP", "dinas"),
-    ("Dinas Perdagangan", "Disdag", "dinas"),
-    ("Dinas Koperasi dan UKM", "Diskop", "dinas"),
-    ("Dinas Pariwisata", "Dispar", "dinas"),
-    ("Dinas Pemuda dan Olahraga", "Dispora", "dinas"),
-    ("Dinas Ketahanan Pangan", "DKP", "dinas"),
-    ("Dinas Perumahan dan Permukiman", "Disperkim", "dinas"),
-    ("Dinas Tenaga Kerja", "Disnaker", "dinas"),
-    ("Dinas Pemberdayaan Perempuan dan Perlindungan Anak", "DPPPA", "dinas"),
-    ("Dinas Perpustakaan dan Kearsipan", "Dispusip", "dinas"),
-    ("Dinas Pemadam Kebakaran", "Damkar", "dinas"),
-    ("Satuan Polisi Pamong Praja", "Satpol PP", "dinas"),
-    ("Rumah Sakit Umum Daerah", "RSUD", "rsud"),
-]
+# The agencies every city has (read at each generation), the contact names and the number of kecamatan
+# come from the demo city's data files, so that the benchmark city and the demo cannot drift apart.
+FIRST_NAMES = demo_data.FIRST_NAMES
+LAST_NAMES = demo_data.LAST_NAMES
+DISTRICTS = len(demo_data.kecamatan_names())
 VENDORS = {
     K.SERVER: [("Dell", "PowerEdge R740"), ("HPE", "ProLiant DL380 Gen10"), ("Lenovo", "ThinkSystem SR650")],
     K.VIRTUAL_MACHINE: [("VMware", "VM"), ("Proxmox", "KVM")],
@@ -213,7 +187,7 @@ class _Generator:
                     parent=self.city,
                     code=f"{p}.71.{i:02d}",
                 )
-                for i in range(1, 21)
+                for i in range(1, DISTRICTS + 1)
             ],
         )
         villages = min(126, max(6, self.n_devices // 150))
@@ -223,8 +197,8 @@ class _Generator:
                 models.Region(
                     name=f"Kelurahan {p} {i:03d}",
                     kind=choices.RegionKind.URBAN_VILLAGE,
-                    parent=self.districts[i % 20],
-                    code=f"{p}.71.{i % 20 + 1:02d}.{1000 + i}",
+                    parent=self.districts[i % DISTRICTS],
+                    code=f"{p}.71.{i % DISTRICTS + 1:02d}.{1000 + i}",
                 )
                 for i in range(villages)
             ],
@@ -234,7 +208,7 @@ class _Generator:
         p = self.prefix
         agencies = [
             models.Organization(name=f"{name} {p}", short_name=f"{short} {p}", kind=kind, region=self.city)
-            for name, short, kind in AGENCIES
+            for name, short, kind in demo_data.opd_rows()
         ]
         agencies = self.bulk(models.Organization, agencies)
         self.secretariat = agencies[0]
@@ -260,18 +234,17 @@ class _Generator:
                     short_name=f"Kel {p} {i:03d}",
                     kind=choices.OrganizationKind.URBAN_VILLAGE,
                     region=v,
-                    parent=offices[i % 20],
+                    parent=offices[i % DISTRICTS],
                 )
                 for i, v in enumerate(self.villages)
             ],
         )
         self.orgs = agencies + offices + villages
-        first = ["Andi", "Budi", "Citra", "Dewi", "Eka", "Fajar", "Gita", "Hendra", "Indah", "Joko", "Rina", "Yusuf"]
-        last = ["Saputra", "Wijaya", "Lestari", "Pratama", "Hidayat", "Siregar", "Nasution", "Putri", "Kurniawan"]
+        self.n_agencies = len(agencies)
         contacts = []
         for i, org in enumerate(self.orgs):
             for k in range(1 + (i % 3 == 0) + (org in agencies)):
-                name = f"{self.rng.choice(first)} {self.rng.choice(last)} {i}-{k}"
+                name = f"{self.rng.choice(FIRST_NAMES)} {self.rng.choice(LAST_NAMES)} {i}-{k}"
                 contacts.append(
                     models.Contact(
                         organization=org,
@@ -321,7 +294,7 @@ class _Generator:
                 f"POP {p} {i:03d}",
                 choices.SiteKind.POP,
                 self.kominfo,
-                self.districts[i % 20],
+                self.districts[i % DISTRICTS],
                 choices.SiteStatus.PLANNED if i % 7 == 0 else choices.SiteStatus.ACTIVE,
             )
         self.sites = self.bulk(models.Site, sites)
@@ -331,7 +304,10 @@ class _Generator:
         racks = [
             models.Rack(site=self.dc, name=f"DC-{i + 1:03d}", room=f"Ruang {1 + i // 20}") for i in range(dc_racks)
         ]
-        racks += [models.Rack(site=s, name="R01", room="Ruang Server", u_height=24) for s in self.sites[1 : 3 + 30]]
+        racks += [
+            models.Rack(site=s, name="R01", room="Ruang Server", u_height=24)
+            for s in self.sites[1 : 3 + self.n_agencies]
+        ]
         racks = self.bulk(models.Rack, racks)
         self.dc_racks = racks[:dc_racks]
         self.office_rack = {r.site_id: r for r in racks[dc_racks:]}

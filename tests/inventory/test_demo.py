@@ -9,13 +9,21 @@ import datetime
 import io
 import ipaddress
 import itertools
+import os
+import subprocess
+import sys
+import sysconfig
+import zoneinfo
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.db import transaction
+from django.test import override_settings
 
 from infra.core.choices import ChangeAction, Role
 from infra.core.history import state_as_of
@@ -135,31 +143,43 @@ def _fingerprint() -> dict[str, set]:
 
 
 @pytest.fixture(scope="module")
-def demo_city(django_db_setup, django_db_blocker):
-    """Load the city twice from an empty database; keep the second load for the module's tests."""
+def demo_city(django_db_setup, django_db_blocker, tmp_path_factory):
+    """Load the city twice from an empty database; keep the second load for the module's tests.
+
+    The first load runs with a BASE_DIR whose parent has no ``shared/`` folder beside it, so comparing
+    the two loads also shows the city does not depend on anything outside the repository.
+    """
+    alone = tmp_path_factory.mktemp("alone") / "simpul"
+    alone.mkdir()
     with django_db_blocker.unblock():
-        with transaction.atomic():
-            demo.load_demo()
+        with transaction.atomic(), override_settings(BASE_DIR=alone):
+            first_result = demo.load_demo()
             first = _fingerprint()
             transaction.set_rollback(True)
         with transaction.atomic():
             result = demo.load_demo()
-            yield result, first
+            yield result, first, first_result
             transaction.set_rollback(True)
 
 
 def test_loads_once_from_an_empty_database(demo_city, db):
-    result, _ = demo_city
+    result, _, _ = demo_city
     assert result.loaded
     assert demo.is_loaded()
     assert result.counts["devices"] == Device.objects.count()
 
 
 def test_same_city_on_every_load(demo_city, db):
-    _, first = demo_city
+    _, first, _ = demo_city
     second = _fingerprint()
     for family, rows in first.items():
         assert rows == second[family], family
+
+
+def test_same_city_whatever_lies_beside_the_repository(demo_city, db):
+    """The first load ran with a BASE_DIR whose parent has no shared/ folder: same counts as the second."""
+    result, _, alone = demo_city
+    assert alone.loaded and alone.counts == result.counts
 
 
 def test_regions_organizations_and_contacts(demo_city, db):
@@ -419,17 +439,56 @@ def test_the_command_prints_the_logins(demo_city, db, capsys):
     assert demo.DEMO_PASSWORD in out and all(u.username in out for u in demo.DEMO_USERS)
 
 
-# --- the sample data sources (no database) -------------------------------------------------------------
+# --- the data files (no database) --------------------------------------------------------------------
+
+REPOSITORY = Path(settings.BASE_DIR).resolve()
+
+# Run in a fresh interpreter: import the demo (which reads its data files) and list every file opened
+# from then on, so that reads done at import time are seen too.
+_OPENED_FILES_SCRIPT = """
+import os, sys
+import django
+django.setup()
+opened = []
+def hook(event, args):
+    if event == "open" and isinstance(args[0], (str, bytes, os.PathLike)):
+        opened.append(os.path.abspath(os.fsdecode(args[0])))
+sys.addaudithook(hook)
+from infra.inventory import demo
+demo.kecamatan_names(), demo.opd_rows()
+print(*opened, sep="\\n")
+"""
 
 
-def test_embedded_tables_stand_in_for_missing_csvs(tmp_path, monkeypatch):
-    monkeypatch.setattr(demo, "SHARED_DATA_DIR", tmp_path)
-    assert demo.kecamatan_names() == list(demo.KECAMATAN)
-    assert demo.opd_rows() == list(demo.OPD_ROWS)
+def test_the_data_files_live_in_the_repository():
+    assert demo.data.DATA_DIR.resolve().is_relative_to(REPOSITORY)
+    assert {"opd-kota.csv", "kecamatan-bandar-lampung.csv"} <= {p.name for p in demo.data.DATA_DIR.glob("*.csv")}
+
+
+def test_the_demo_reads_nothing_outside_the_repository():
+    """Not ../shared/data nor anything else beside the project: only the repository, Python's own files
+    and the time zone database."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "infra.settings"}
+    done = subprocess.run(
+        [sys.executable, "-c", _OPENED_FILES_SCRIPT], cwd=REPOSITORY, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    opened = [Path(line) for line in done.stdout.splitlines() if line]
+    assert any(path.is_relative_to(demo.data.DATA_DIR.resolve()) for path in opened)
+    python = [
+        Path(p).resolve()
+        for p in {sys.prefix, sys.base_prefix, sys.exec_prefix, *sysconfig.get_paths().values(), *zoneinfo.TZPATH}
+    ]
+    outside = [
+        path
+        for path in opened
+        if not path.resolve().is_relative_to(REPOSITORY) and not any(path.resolve().is_relative_to(p) for p in python)
+    ]
+    assert outside == []
 
 
 def test_csv_order_does_not_change_the_city(tmp_path, monkeypatch):
-    monkeypatch.setattr(demo, "SHARED_DATA_DIR", tmp_path)
+    monkeypatch.setattr(demo.data, "DATA_DIR", tmp_path)
     names = [*sorted(demo.KECAMATAN, reverse=True), "Kecamatan Baru"]
     (tmp_path / "kecamatan-bandar-lampung.csv").write_text("name\n" + "\n".join(names) + "\n", encoding="utf-8")
     rows = ["name,short_name,kind", *(f"{n},{s},{k}" for n, s, k in reversed(demo.OPD_ROWS)), "Badan Baru,BB,unknown"]
@@ -438,12 +497,12 @@ def test_csv_order_does_not_change_the_city(tmp_path, monkeypatch):
     assert demo.opd_rows() == [*demo.OPD_ROWS, ("Badan Baru", "BB", OrganizationKind.OTHER)]
 
 
-def test_embedded_tables_match_the_shared_csvs():
-    """The copies in the module must not drift from ../shared/data when it is there."""
-    kecamatan = demo.shared_csv("kecamatan-bandar-lampung.csv")
-    opds = demo.shared_csv("opd-kota.csv")
-    if kecamatan is None or opds is None:  # a checkout without ../shared: the embedded tables are used
-        assert demo.kecamatan_names() == list(demo.KECAMATAN) and demo.opd_rows() == list(demo.OPD_ROWS)
-        return
+def test_the_sample_lists_match_the_demo_tables():
+    """The two sample lists and the tables that add the demo's details name the same kecamatan and OPDs."""
+    kecamatan = demo.data.read("kecamatan-bandar-lampung.csv")
+    opds = demo.data.read("opd-kota.csv")
+    assert demo.kecamatan_names() == list(demo.KECAMATAN)
     assert {r["name"] for r in kecamatan} == set(demo.KECAMATAN)
     assert [(r["name"], r["short_name"], r["kind"]) for r in opds] == list(demo.OPD_ROWS)
+    assert [short for _, short, _ in demo.OPD_ROWS] == list(demo.data.OPD_OFFICES)
+    assert {kind for _, _, kind in demo.OPD_ROWS} <= set(OrganizationKind.values)

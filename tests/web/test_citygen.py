@@ -5,7 +5,7 @@ from itertools import pairwise
 
 from bench.citygen import generate_city
 from infra.core.models import ObjectChange
-from infra.inventory import choices, models
+from infra.inventory import choices, demo, models
 
 CHECKED = [
     models.Region,
@@ -66,3 +66,27 @@ def test_two_cities_share_a_database(db):
     generate_city(devices=100, seed=1, prefix="Satu")
     generate_city(devices=100, seed=1, prefix="Dua")
     assert models.Device.objects.count() == 200
+
+
+def _agencies(prefix: str) -> list[tuple[str, str, str]]:
+    """(name, short name, kind) of the generated city's agencies, its prefix taken off, in creation order."""
+    kinds = [choices.OrganizationKind.DISTRICT, choices.OrganizationKind.URBAN_VILLAGE]
+    rows = models.Organization.objects.exclude(kind__in=kinds).order_by("pk").values_list("name", "short_name", "kind")
+    return [(name.removesuffix(f" {prefix}"), short.removesuffix(f" {prefix}"), kind) for name, short, kind in rows]
+
+
+def test_the_agencies_are_the_demo_opds(db):
+    """The benchmark city and the demo read one OPD list (the copy citygen used to keep had drifted)."""
+    generate_city(devices=60, seed=2, prefix="Uji")
+    assert _agencies("Uji") == list(demo.OPD_ROWS)
+
+
+def test_the_agencies_follow_the_demo_data_files(db, tmp_path, monkeypatch):
+    """citygen reads the list through the demo's loader: another opd-kota.csv, other agencies."""
+    monkeypatch.setattr(demo.data, "DATA_DIR", tmp_path)
+    rows = [("Sekretariat Daerah", "Setda", "sekretariat"), ("Dinas Komunikasi dan Informatika", "Diskominfo", "dinas")]
+    rows.append(("Badan Contoh", "Bacon", "badan"))
+    lines = ["name,short_name,kind", *(",".join(row) for row in rows)]
+    (tmp_path / "opd-kota.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    generate_city(devices=60, seed=2, prefix="Lain")
+    assert _agencies("Lain") == demo.opd_rows() == rows
