@@ -61,7 +61,7 @@ from rest_framework.test import APIClient  # noqa: E402
 from bench.citygen import generate_city  # noqa: E402
 from infra.core import changelog  # noqa: E402
 from infra.core.choices import ChangeAction, ChangeSource, Role  # noqa: E402
-from infra.core.models import ChangeLoggedModel, ObjectChange, Token, User  # noqa: E402
+from infra.core.models import ChangeLoggingMixin, ObjectChange, Token, User  # noqa: E402
 from infra.inventory import choices, models  # noqa: E402
 
 WIB = datetime.timezone(datetime.timedelta(hours=7))
@@ -132,7 +132,7 @@ def write_history(seed: int, now: datetime.datetime) -> int:
     def during_year() -> datetime.datetime:
         return year_ago + datetime.timedelta(seconds=rng.randint(8 * 86400, 364 * 86400))
 
-    logged = [m for m in apps.get_models() if issubclass(m, ChangeLoggedModel)]
+    logged = [m for m in apps.get_models() if issubclass(m, ChangeLoggingMixin)]
     device_time: dict[int, datetime.datetime] = {}
     interface_time: dict[int, datetime.datetime] = {}
     link_time: dict[int, datetime.datetime] = {}

@@ -7,7 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from infra.core.api.urls import router as core_router
 from infra.core.forms import LoginForm
-from infra.core.views import PickView, TableConfigView
+from infra.core.views import PickView, SearchView, TableConfigView
 from infra.inventory.api.urls import router as inventory_router
 
 from . import views
@@ -16,7 +16,7 @@ api_patterns = [*inventory_router.urls, *core_router.urls]
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
-    path("search/", views.SearchView.as_view(), name="search"),
+    path("search/", SearchView.as_view(), name="search"),
     path("login/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),

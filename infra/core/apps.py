@@ -9,3 +9,10 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from . import signals  # noqa: F401  (connects the change-log receivers)
+        from .models import ObjectChange
+        from .registry import register_app, register_model
+
+        # Users, tokens and preferences: administrators (and each user their own, through core's views).
+        register_app(self.label, engineers_edit=False)
+        # The change log is written by the signals and bulk writers only; no door alters it.
+        register_model(ObjectChange, read_only=True)

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from .choices import ChangeAction
 from .context import current_context
-from .models import ChangeLoggedModel, ObjectChange
+from .models import ChangeLoggingMixin, ObjectChange
 
 
 def _json_value(value: object) -> object:
@@ -61,11 +61,11 @@ def _field_json(field: models.Field, value: object) -> object:
 
 
 @functools.cache
-def _logged_fields(model: type[ChangeLoggedModel]) -> list[models.Field]:
+def _logged_fields(model: type[ChangeLoggingMixin]) -> list[models.Field]:
     return [f for f in model._meta.concrete_fields if f.name not in model.changelog_exclude]
 
 
-def serialize(instance: ChangeLoggedModel) -> dict[str, object]:
+def serialize(instance: ChangeLoggingMixin) -> dict[str, object]:
     """The instance's logged field values, JSON-ready, keyed by field name (FKs by id)."""
     data = {f.attname: _field_json(f, f.value_from_object(instance)) for f in _logged_fields(type(instance))}
     for m2m in type(instance)._meta.many_to_many:
@@ -74,7 +74,7 @@ def serialize(instance: ChangeLoggedModel) -> dict[str, object]:
     return data
 
 
-def loaded_snapshot(instance: ChangeLoggedModel) -> dict[str, object] | None:
+def loaded_snapshot(instance: ChangeLoggingMixin) -> dict[str, object] | None:
     """The values the instance had in the database before this save, or None if new."""
     if instance._state.adding or instance.pk is None:
         return None
@@ -91,7 +91,7 @@ def loaded_snapshot(instance: ChangeLoggedModel) -> dict[str, object] | None:
     return data
 
 
-def _related(instance: ChangeLoggedModel) -> tuple[int | None, int | None]:
+def _related(instance: ChangeLoggingMixin) -> tuple[int | None, int | None]:
     """(content type id, object id) of the parent whose history also shows this change."""
     parent_field = type(instance).changelog_parent
     if parent_field:
@@ -103,7 +103,7 @@ def _related(instance: ChangeLoggedModel) -> tuple[int | None, int | None]:
 
 
 def build_change(
-    instance: ChangeLoggedModel,
+    instance: ChangeLoggingMixin,
     action: str,
     before: dict | None,
     after: dict | None,
@@ -130,7 +130,7 @@ def build_change(
     )
 
 
-def record(instance: ChangeLoggedModel, action: str, before: dict | None, after: dict | None) -> ObjectChange | None:
+def record(instance: ChangeLoggingMixin, action: str, before: dict | None, after: dict | None) -> ObjectChange | None:
     """Record one change; an update that changed nothing is not recorded."""
     if action == ChangeAction.UPDATE and before == after:
         return None
@@ -140,7 +140,7 @@ def record(instance: ChangeLoggedModel, action: str, before: dict | None, after:
 
 
 def record_bulk(
-    changes: Iterable[tuple[ChangeLoggedModel, str, dict | None, dict | None]],
+    changes: Iterable[tuple[ChangeLoggingMixin, str, dict | None, dict | None]],
     batch_size: int = 2000,
 ) -> int:
     """Record many changes at once (imports and other bulk writers); return how many were recorded.
@@ -203,7 +203,7 @@ def record_bulk(
     return len(rows)
 
 
-def saved_fields(instance: ChangeLoggedModel, update_fields: Iterable[str] | None) -> set[str] | None:
+def saved_fields(instance: ChangeLoggingMixin, update_fields: Iterable[str] | None) -> set[str] | None:
     """The attnames a ``save(update_fields=...)`` wrote, or None when it wrote every field."""
     if update_fields is None:
         return None
@@ -211,7 +211,7 @@ def saved_fields(instance: ChangeLoggedModel, update_fields: Iterable[str] | Non
     return {f.attname for f in type(instance)._meta.concrete_fields if f.name in names or f.attname in names}
 
 
-def remember_saved_state(instance: ChangeLoggedModel, fields: set[str] | None = None) -> None:
+def remember_saved_state(instance: ChangeLoggingMixin, fields: set[str] | None = None) -> None:
     """After a save, the values it wrote (``fields``, or all) become the instance's "before" for the next."""
     loaded = getattr(instance, "_loaded_values", None) if fields is not None else None
     if loaded is None:

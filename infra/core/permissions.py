@@ -1,31 +1,25 @@
 """Who may do what: the one place every door (web, admin, API) asks.
 
 - administrator: everything (users included);
-- engineer (Diskominfo): adds, changes and deletes every inventory record;
-- OPD operator: reads everything, changes only their own organization's devices (with their
-  interfaces and addresses), applications and migrations;
+- engineer (Diskominfo): adds, changes and deletes every record of the apps that declare so
+  (the inventory, the probes);
+- OPD operator: reads everything, changes only the records their own organization owns (the
+  models that declare an owner: devices with their interfaces and addresses, applications and
+  migrations);
 - auditor: reads everything, changes nothing.
-Nobody changes or deletes the change log.
+Nobody changes or deletes the change log, nor any model declared read-only.
+
+Which apps and models are which is declared by each app (core.registry), not named here.
 """
 
 from django.contrib.auth.backends import ModelBackend
 from django.db import models
 
+from . import registry
 from .choices import Role
 
 VIEW, ADD, CHANGE, DELETE = "view", "add", "change", "delete"
 
-# Records an OPD operator may edit, with the path from the record to its organization.
-OPERATOR_EDITABLE: dict[str, str] = {
-    "inventory.device": "organization",
-    "inventory.interface": "device__organization",
-    "inventory.ipaddress": "interface__device__organization",
-    "inventory.application": "organization",
-    "inventory.migration": "device__organization",
-    "inventory.migrationblocker": "migration__device__organization",
-}
-# Records no role may write through any door.
-READ_ONLY_MODELS = {"core.objectchange", "inventory.migrationtransition"}
 # Records only administrators write.
 ADMIN_ONLY_MODELS = {"core.user", "auth.group", "auth.permission"}
 
@@ -64,16 +58,17 @@ def can(user, action: str, model_or_obj, organization_id: int | None = None) -> 
     label = _label(model_or_obj)
     if action == VIEW:
         return label not in ADMIN_ONLY_MODELS or role == Role.ADMINISTRATOR
-    if label in READ_ONLY_MODELS:
+    declared = registry.declaration(model_or_obj)
+    if declared.read_only:
         return False
     if role == Role.ADMINISTRATOR:
         return True
     if label in ADMIN_ONLY_MODELS or role == Role.AUDITOR:
         return False
     if role == Role.ENGINEER:
-        return label.startswith("inventory.") or label.startswith("probes.")
+        return registry.engineers_edit(model_or_obj)
     # OPD operator
-    path = OPERATOR_EDITABLE.get(label)
+    path = declared.owner
     if path is None:
         return False
     if isinstance(model_or_obj, models.Model):
@@ -91,7 +86,7 @@ def editable(user, queryset: models.QuerySet) -> models.QuerySet:
     if not can(user, CHANGE, model):
         return queryset.none()
     if role == Role.OPD_OPERATOR:
-        return queryset.filter(**{OPERATOR_EDITABLE[_label(model)] + "_id": user.organization_id})
+        return queryset.filter(**{registry.declaration(model).owner + "_id": user.organization_id})
     return queryset
 
 

@@ -1,4 +1,4 @@
-"""Receivers that log every single-object save and delete of a ChangeLoggedModel.
+"""Receivers that log every single-object save and delete of a model with ChangeLoggingMixin.
 
 Bulk writers (bulk_create, bulk_update, QuerySet.update) bypass signals; they call
 core.changelog.record_bulk themselves.
@@ -9,11 +9,11 @@ from django.dispatch import receiver
 
 from . import changelog
 from .choices import ChangeAction
-from .models import ChangeLoggedModel
+from .models import ChangeLoggingMixin
 
 
 def _is_logged(sender) -> bool:
-    return isinstance(sender, type) and issubclass(sender, ChangeLoggedModel)
+    return isinstance(sender, type) and issubclass(sender, ChangeLoggingMixin)
 
 
 @receiver(pre_save)
@@ -55,7 +55,7 @@ def _log_m2m(sender, instance, action, reverse, model, pk_set, **kwargs):
     if reverse:
         _log_m2m_reverse(sender, instance, action, model, pk_set)
         return
-    if not isinstance(instance, ChangeLoggedModel):
+    if not isinstance(instance, ChangeLoggingMixin):
         return
     if action in ("pre_add", "pre_remove", "pre_clear"):
         instance._changelog_m2m_before = changelog.serialize(instance)

@@ -21,7 +21,7 @@ from django_tables2.columns.linkcolumn import BaseLinkColumn
 from django_tables2.columns.manytomanycolumn import ManyToManyColumn
 from django_tables2.utils import A, AttributeDict
 
-from .models import ChangeLoggedModel, UserPreference
+from .models import DisplayMixin, UserPreference
 
 
 class ToggleColumn(tables.CheckBoxColumn):
@@ -187,7 +187,7 @@ def _url_format(model: type, prefix: str, urlconf: object, language: str | None)
 
 def absolute_url(obj: object) -> str:
     """``obj.get_absolute_url()``, reversing the URL pattern once per model instead of once per row."""
-    if getattr(type(obj), "get_absolute_url", None) is not ChangeLoggedModel.get_absolute_url:
+    if getattr(type(obj), "get_absolute_url", None) is not DisplayMixin.get_absolute_url:
         return obj.get_absolute_url()
     fmt = _url_format(type(obj), get_script_prefix(), get_urlconf(), get_language())
     return "" if fmt is None else fmt.format(obj.pk)

@@ -8,3 +8,9 @@ class ProbesConfig(AppConfig):
     name = "infra.probes"
     label = "probes"
     verbose_name = _("Probes")
+
+    def ready(self) -> None:
+        from infra.core.registry import register_app
+
+        # Engineers configure and run the checks.
+        register_app(self.label, engineers_edit=True)

@@ -1,5 +1,6 @@
 """Generic views that every model's pages are made of, one module per job: lists, one object's pages,
-edit and delete, bulk actions, the search picker, preferences, and the wiring of a model's pages.
+edit and delete, bulk actions, the search picker, preferences, the wiring of a model's pages,
+and the global search.
 
 Each app's views.py only names its model, queryset, filter set, table and form. Permissions are
 asked of core.permissions on the server for every request, whatever the page shows.
@@ -13,6 +14,7 @@ from .objects import ObjectDetailView, ObjectHistoryView, object_fields
 from .pages import ModelPages
 from .picker import PickView
 from .preferences import TableConfigView
+from .search import SearchView
 
 __all__ = [
     "DEFAULT_PAGE_SIZE",
@@ -28,6 +30,7 @@ __all__ = [
     "ObjectHistoryView",
     "ObjectListView",
     "PickView",
+    "SearchView",
     "TableConfigView",
     "deletion_summary",
     "object_fields",

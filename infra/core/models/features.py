@@ -1,0 +1,138 @@
+"""Model features: abstract models an app's model picks from, each for one job.
+
+A model takes the features it needs and no more::
+
+    class Device(ChangeLoggedModel): ...            # an inventory record: all of them (see base.py)
+    class ProbeResult(TimestampsMixin): ...         # a high-volume table: timestamps, no change log
+    class Check(DisplayMixin, ChangeLoggingMixin): ...
+
+- ``DisplayMixin``: the object's page (``get_absolute_url`` from the URL named after the model) and
+  ``display_fields``, what ``__str__`` reads (API responses and pickers load only those).
+- ``ConstraintMessagesMixin``: a violated database constraint reported on the field it guards
+  (``constraint_fields`` names it where the condition tests several).
+- ``TimestampsMixin``: ``created`` and ``last_updated``.
+- ``ChangeLoggingMixin``: every create, update and delete lands in the change log (core.signals
+  and core.changelog test for this class); ``changelog_parent`` and ``changelog_exclude`` tune it.
+
+Core code asks for the feature it uses (``issubclass(model, ChangeLoggingMixin)``), never for the
+composition, so a model with one feature behaves like any other for that feature.
+"""
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import models, router
+from django.db.models.constants import LOOKUP_SEP
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+__all__ = ["ChangeLoggingMixin", "ConstraintMessagesMixin", "DisplayMixin", "TimestampsMixin"]
+
+
+class DisplayMixin(models.Model):
+    """An object shown by name and linked to its page."""
+
+    # The fields __str__ reads: where the object appears only by name (a brief list, a related object
+    # in an API response) nothing else is loaded. Empty: __str__ reads more (another object).
+    display_fields: tuple[str, ...] = ()
+
+    class Meta:
+        abstract = True
+
+    def get_absolute_url(self) -> str:
+        """The object's page, ``<app>:<model>``; empty when the model has none."""
+        meta = self._meta
+        try:
+            return reverse(f"{meta.app_label}:{meta.model_name}", args=[self.pk])
+        except NoReverseMatch:
+            return ""
+
+
+class ConstraintMessagesMixin(models.Model):
+    """Database constraints whose violations a form shows beside the field they guard."""
+
+    # Field a check constraint's violation is shown on, when its condition names several fields.
+    constraint_fields: dict[str, str] = {}
+
+    class Meta:
+        abstract = True
+
+    def validate_constraints(self, exclude=None) -> None:
+        """Report a violated constraint on the field it guards, so a form shows it beside that field.
+
+        Django does so only for one-field unique constraints that keep its default message. Here a
+        unique constraint is shown on its last field (the name in "organization, name"), a check
+        constraint on the one field its condition tests, or on the field ``constraint_fields`` names.
+        """
+        errors: dict[str, list[ValidationError]] = {}
+        using = router.db_for_write(type(self), instance=self)
+        for model_class, constraints in self.get_constraints():
+            for constraint in constraints:
+                try:
+                    constraint.validate(model_class, self, exclude=exclude, using=using)
+                except ValidationError as error:
+                    errors.setdefault(self._constraint_field(constraint), []).extend(error.error_list)
+        if errors:
+            raise ValidationError(errors)
+
+    def _constraint_field(self, constraint) -> str:
+        if constraint.name in self.constraint_fields:
+            return self.constraint_fields[constraint.name]
+        if getattr(constraint, "fields", None):
+            return constraint.fields[-1]
+        condition = getattr(constraint, "condition", None)
+        names = _condition_fields(condition) if isinstance(condition, models.Q) else set()
+        return names.pop() if len(names) == 1 else NON_FIELD_ERRORS
+
+
+def _condition_fields(q: models.Q) -> set[str]:
+    """Names of the fields a Q object tests (its lookups' first parts)."""
+    names: set[str] = set()
+    for child in q.children:
+        if isinstance(child, models.Q):
+            names |= _condition_fields(child)
+        else:
+            names.add(child[0].split(LOOKUP_SEP)[0])
+    return names
+
+
+class TimestampsMixin(models.Model):
+    """When the row was created and last saved (set by Django on save, not by bulk updates)."""
+
+    created = models.DateTimeField(_("created"), auto_now_add=True, null=True)
+    last_updated = models.DateTimeField(_("last updated"), auto_now=True, null=True)
+
+    class Meta:
+        abstract = True
+
+
+class ChangeLoggingMixin(models.Model):
+    """A model whose every create, update and delete lands in the change log.
+
+    The values an instance was loaded with are kept (as Django's docs suggest for ``from_db``), so
+    the log's "before" costs no extra query.
+    """
+
+    # Name of a foreign key whose object is shown this object's changes in its history too
+    # (an interface's changes appear in its device's history).
+    changelog_parent: str | None = None
+    # Fields left out of the log: bookkeeping that changes on every save (TimestampsMixin's, where
+    # the model has them; a name the model lacks is ignored).
+    changelog_exclude: tuple[str, ...] = ("created", "last_updated")
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._loaded_values = dict(zip(field_names, values, strict=True))
+        return instance
+
+    def refresh_from_db(self, using=None, fields=None, from_queryset=None) -> None:
+        # The refreshed values are what the database holds now: the next save's "before".
+        super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
+        loaded = getattr(self, "_loaded_values", None)
+        if loaded is not None:
+            deferred = self.get_deferred_fields()
+            for f in self._meta.concrete_fields:
+                if f.attname not in deferred and (fields is None or f.name in fields or f.attname in fields):
+                    loaded[f.attname] = f.value_from_object(self)

@@ -1,0 +1,109 @@
+"""What each app declares about itself and its models, so core reads declarations, not app names.
+
+An app declares itself once, from its ``AppConfig.ready()``::
+
+    def ready(self) -> None:
+        from infra.core.registry import register_app, register_model
+
+        from . import models, search  # noqa: F401  (search.py registers the searchable kinds)
+
+        register_app(self.label, engineers_edit=True)  # engineers add, change and delete its records
+        register_model(models.Device, owner="organization")  # an OPD operator edits their own
+        register_model(models.Interface, owner="device__organization")
+        register_model(models.MigrationTransition, read_only=True)  # no door writes it
+
+- ``engineers_edit``: engineers (Diskominfo) write every record of the app. Without it only
+  administrators do (core's own users, tokens and preferences).
+- ``owner``: the path from a record to the organization (OPD) that owns it; that OPD's operators
+  may add, change and delete such records. Records without one an OPD operator only reads.
+- ``read_only``: written only by the app's own services (a log, a history), never through the
+  web, the API or the admin, by anyone.
+
+core.permissions asks this module; the global search has its own registry (core.search). Change
+logging, timestamps and display are features a model inherits (core.models.features).
+"""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
+from django.db import models
+
+__all__ = [
+    "ModelDeclaration",
+    "apps_engineers_edit",
+    "declaration",
+    "declared_models",
+    "engineers_edit",
+    "register_app",
+    "register_model",
+]
+
+
+@dataclass(frozen=True)
+class ModelDeclaration:
+    """How one model is owned and written: see the module's docstring."""
+
+    owner: str | None = None
+    read_only: bool = False
+
+
+# Filled once at start-up from the apps' ready(); read on every permission check.
+_apps_engineers_edit: set[str] = set()
+_models: dict[str, ModelDeclaration] = {}
+_NOTHING_DECLARED = ModelDeclaration()
+
+
+def _label(model_or_obj) -> str:
+    meta = model_or_obj._meta
+    return f"{meta.app_label}.{meta.model_name}"
+
+
+def register_app(app_label: str, *, engineers_edit: bool = False) -> None:
+    """Declare what holds for every model of an app (its through tables included)."""
+    if engineers_edit:
+        _apps_engineers_edit.add(app_label)
+    else:
+        _apps_engineers_edit.discard(app_label)
+
+
+def register_model(model: type[models.Model], *, owner: str | None = None, read_only: bool = False) -> None:
+    """Declare how ``model`` belongs to an organization and whether any door may write it.
+
+    The owner path is checked now (every model is loaded when apps are ready), so a typo fails at
+    start-up, not in an OPD operator's request.
+    """
+    if owner is not None:
+        _check_owner_path(model, owner)
+    _models[_label(model)] = ModelDeclaration(owner=owner, read_only=read_only)
+
+
+def _check_owner_path(model: type[models.Model], path: str) -> None:
+    target = model
+    for part in path.split("__"):
+        try:
+            field = target._meta.get_field(part)
+        except FieldDoesNotExist as error:
+            raise ImproperlyConfigured(f"{_label(model)}: owner path {path!r} has no field {part!r}.") from error
+        if not field.concrete or not (field.many_to_one or field.one_to_one):
+            raise ImproperlyConfigured(f"{_label(model)}: owner path {path!r} must follow foreign keys ({part!r}).")
+        target = field.related_model
+
+
+def declaration(model_or_obj) -> ModelDeclaration:
+    """What the model's app declared about it (nothing declared: no owner, writable)."""
+    return _models.get(_label(model_or_obj), _NOTHING_DECLARED)
+
+
+def engineers_edit(model_or_obj) -> bool:
+    """Did the model's app declare that engineers write its records?"""
+    return model_or_obj._meta.app_label in _apps_engineers_edit
+
+
+def declared_models() -> dict[str, ModelDeclaration]:
+    """Every declaration by ``app_label.model_name`` (for tests and documentation)."""
+    return dict(_models)
+
+
+def apps_engineers_edit() -> frozenset[str]:
+    """The labels of the apps whose records engineers write."""
+    return frozenset(_apps_engineers_edit)
