@@ -81,7 +81,11 @@ def test_the_stale_if_match_message_speaks_the_request_language(api, language, e
     """The message was translated once at import time, so every answer had the server's language."""
     device = DeviceFactory()
     response = api.patch(
-        url("devices", device.pk), {"vendor": "X"}, format="json", HTTP_IF_MATCH='"stale"', HTTP_ACCEPT_LANGUAGE=language
+        url("devices", device.pk),
+        {"vendor": "X"},
+        format="json",
+        HTTP_IF_MATCH='"stale"',
+        HTTP_ACCEPT_LANGUAGE=language,
     )
     assert response.status_code == 412
     assert response.json()["detail"].startswith(expected)
