@@ -181,6 +181,9 @@ else:
         "filename": str(VAR_DIR / "huey.sqlite3"),
     }
 
+# A checked spreadsheet waits this many seconds (in the database) for its confirmation.
+SIMPUL_IMPORT_STAGE_TTL = int(os.environ.get("SIMPUL_IMPORT_STAGE_TTL", "3600"))
+
 # Bootstrap's alert colours for Django's message levels.
 MESSAGE_TAGS = {40: "danger"}
 

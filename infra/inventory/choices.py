@@ -264,3 +264,15 @@ class Health(models.TextChoices):
     ON_TRACK = "on_track", _("On track")
     AT_RISK = "at_risk", _("At risk")
     BLOCKED = "blocked", _("Blocked")
+
+
+class ImportStatus(models.TextChoices):
+    """Where a staged spreadsheet import stands. Only a staged job keeps the file's bytes.
+
+    A background runner can add steps between (checking, importing) without touching these.
+    """
+
+    STAGED = "staged", _("Checked, waiting for confirmation")
+    IMPORTED = "imported", _("Imported")
+    FAILED = "failed", _("Failed")
+    EXPIRED = "expired", _("Expired")

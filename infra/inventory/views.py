@@ -2,9 +2,7 @@
 context of each detail page (always a fixed number of queries)."""
 
 import io
-import uuid
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
@@ -23,6 +21,7 @@ from infra.core.views import ObjectDetailView, safe_return_url
 
 from . import choices, filtersets, models, spreadsheets
 from .selectors import migration_progress, progress_over_time
+from .services import imports
 from .services.migration import allowed_states, gates, transition
 
 
@@ -129,14 +128,10 @@ class MigrationTransitionView(View):
         return HttpResponseRedirect(safe_return_url(request, migration.get_absolute_url()))
 
 
-IMPORT_MAX_BYTES = 20 * 1024 * 1024
-IMPORT_PREVIEW_ROWS = 300
-
-
 class ImportView(View):
     """Upload a CSV/XLSX file, see every row checked (bad ones marked, with why), then confirm.
 
-    Nothing is saved until the confirmation, and then all rows or none (the spreadsheet service).
+    Nothing is saved until the confirmation, and then all rows or none (``services.imports``).
     """
 
     template_name = "inventory/import.html"
@@ -156,76 +151,41 @@ class ImportView(View):
         if request.POST.get("confirm"):
             return self._confirm(request)
         kind = request.POST.get("kind", "")
-        sheet = spreadsheets.SHEETS.get(kind)
-        if sheet is None or not can_import(request.user, sheet.model):
-            raise PermissionDenied
         upload = request.FILES.get("file")
-        context = {"kinds": self._kinds(request), "selected": kind}
-        if upload is None or upload.size == 0:
-            context["file_error"] = _("Choose a CSV or XLSX file.")
-            return render(request, self.template_name, context, status=400)
-        if upload.size > IMPORT_MAX_BYTES:
-            context["file_error"] = _("The file is larger than 20 MB.")
-            return render(request, self.template_name, context, status=400)
-        data = upload.read()
+        # One byte past the limit is enough to refuse a file that is too large.
+        data = upload.read(imports.MAX_BYTES + 1) if upload is not None else b""
         try:
-            table = spreadsheets.read_table(io.BytesIO(data), None)
-        except spreadsheets.TableError as exc:
-            context["file_error"] = str(exc)
+            job, preview = imports.stage(
+                user=request.user, kind=kind, file_name=upload.name if upload else "", data=data
+            )
+        except imports.FileRefused as exc:
+            context = {"kinds": self._kinds(request), "selected": kind, "file_error": exc.message}
             return render(request, self.template_name, context, status=400)
-        errors, result = [], None
-        try:
-            result = spreadsheets.import_table(kind, table, user=request.user, dry_run=True)
-        except spreadsheets.ImportFailed as exc:
-            errors = exc.errors
-        token = ""
-        if not errors:
-            token = uuid.uuid4().hex
-            pending_dir = settings.VAR_DIR / "imports"
-            pending_dir.mkdir(exist_ok=True)
-            (pending_dir / token).write_bytes(data)
-            request.session["pending_import"] = {"token": token, "kind": kind, "name": upload.name}
-        bad_rows: dict[int, list] = {}
-        for error in errors:
-            bad_rows.setdefault(error.row, []).append(error)
-        rows = [
-            {"number": number, "cells": cells, "errors": bad_rows.get(number, [])}
-            for number, cells in table.rows[:IMPORT_PREVIEW_ROWS]
-        ]
-        context.update(
-            file_name=upload.name,
-            header=table.header,
-            rows=rows,
-            row_count=len(table.rows),
-            errors=errors,
-            bad_row_count=len([r for r in bad_rows if r is not None]),
-            file_errors=bad_rows.get(None, []),
-            result=result,
-            token=token,
-            preview_limit=IMPORT_PREVIEW_ROWS,
-        )
-        return render(request, self.template_name, context, status=400 if errors else 200)
+        context = {
+            "kinds": self._kinds(request),
+            "selected": kind,
+            "file_name": upload.name,
+            "header": preview.header,
+            "rows": preview.rows,
+            "row_count": preview.row_count,
+            "errors": preview.errors,
+            "bad_row_count": preview.bad_row_count,
+            "file_errors": preview.file_errors,
+            "result": preview.result,
+            "token": str(job.token) if job else "",
+            "preview_limit": preview.limit,
+        }
+        return render(request, self.template_name, context, status=200 if job else 400)
 
     def _confirm(self, request):
-        pending = request.session.get("pending_import") or {}
-        if not pending or pending.get("token") != request.POST.get("token"):
-            messages.error(request, _("This import is no longer pending: upload the file again."))
-            return HttpResponseRedirect(reverse("inventory:import"))
-        sheet = spreadsheets.SHEETS[pending["kind"]]
-        if not can_import(request.user, sheet.model):
-            raise PermissionDenied
-        path = settings.VAR_DIR / "imports" / pending["token"]
         try:
-            table = spreadsheets.read_table(io.BytesIO(path.read_bytes()), None)
-            result = spreadsheets.import_table(pending["kind"], table, user=request.user)
-        except spreadsheets.ImportFailed as exc:
-            messages.error(request, str(exc))
-            return HttpResponseRedirect(reverse("inventory:import") + f"?kind={pending['kind']}")
-        finally:
-            path.unlink(missing_ok=True)
-            request.session.pop("pending_import", None)
+            job, result = imports.confirm(user=request.user, token=request.POST.get("token", ""))
+        except imports.ConfirmRefused as exc:
+            messages.error(request, exc.message)
+            query = f"?kind={exc.kind}" if exc.kind else ""
+            return HttpResponseRedirect(reverse("inventory:import") + query)
         messages.success(request, str(result))
-        meta = sheet.model._meta
+        meta = spreadsheets.SHEETS[job.kind].model._meta
         return HttpResponseRedirect(reverse(f"inventory:{meta.model_name}_list"))
 
 

@@ -1,6 +1,7 @@
 from .applications import Application
 from .devices import Device, Interface, IPAddress
 from .fiber import FiberCore, FiberLink
+from .imports import ImportJob
 from .migration import Migration, MigrationBlocker, MigrationTransition, MigrationWave
 from .organizations import Contact, Organization
 from .regions import Region
@@ -14,6 +15,7 @@ __all__ = [
     "FiberCore",
     "FiberLink",
     "IPAddress",
+    "ImportJob",
     "Interface",
     "Migration",
     "MigrationBlocker",

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from infra.inventory import spreadsheets
+from infra.inventory.services import imports
 
 
 class Command(BaseCommand):
@@ -28,8 +29,12 @@ class Command(BaseCommand):
                 raise CommandError(_("No user named %(user)s.") % {"user": user}) from None
         source = sys.stdin.buffer if file == "-" else file
         try:
-            result = spreadsheets.import_file(
-                kind, source, format=format or ("csv" if file == "-" else None), user=account, dry_run=dry_run
+            result = imports.run_import(
+                user=account,
+                kind=kind,
+                source=source,
+                format=format or ("csv" if file == "-" else None),
+                dry_run=dry_run,
             )
         except FileNotFoundError:
             raise CommandError(_("File not found: %(file)s") % {"file": file}) from None
