@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import operator
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
 from django.db import connections, models, router
@@ -259,6 +259,42 @@ class _UniqueCheck:
                 for error in exc.error_list:
                     yield index, field_name, error
 
+    def conflicts(
+        self, instances: Sequence[models.Model], replaced: set[object], using: str
+    ) -> Iterator[tuple[int, int | None]]:
+        """Over the final state of a batch write: (index, earlier index) for an instance whose key an
+        earlier one of the batch holds, and (index, None) for the first instance holding a key a stored
+        row keeps. Stored rows whose pk is in ``replaced`` take the batch's values, so they hold nothing.
+        An empty value, or a condition that is not true (false, or unknown as with NULL), leaves the
+        instance out, as a partial unique index does."""
+        connection = connections[using]
+        first: dict[tuple, int] = {}
+        for index, instance in enumerate(instances):
+            key = self.key(instance, connection)
+            if key is None or "" in key:
+                continue
+            if self.condition is not None and not condition_holds(self.condition, instance_value_getter(instance)):
+                continue
+            if key in first:
+                yield index, first[key]
+            else:
+                first[key] = index
+        keys = list(first)
+        manager = self.model._base_manager.using(using)
+        for start in range(0, len(keys), LOOKUP_CHUNK):
+            chunk = keys[start : start + LOOKUP_CHUNK]
+            lookup = {f"{attname}__in": {key[n] for key in chunk} for n, attname in enumerate(self.attnames)}
+            rows = manager.filter(**lookup)
+            if self.condition is not None:
+                rows = rows.filter(self.condition)
+            held = set()
+            for pk, *values in rows.values_list("pk", *self.attnames):
+                if pk not in replaced:
+                    held.add(tuple(f.to_python(v) for f, v in zip(self.model_fields, values, strict=True)))
+            for key in chunk:
+                if key in held:
+                    yield first[key], None
+
 
 @functools.cache
 def unique_checks(model: type[models.Model]) -> list[_UniqueCheck]:
@@ -284,6 +320,66 @@ def _other_constraints(model: type[models.Model]) -> list:
     """The constraints not covered by a unique check: check constraints and the unusual ones."""
     covered = {id(check.constraint) for check in unique_checks(model) if check.constraint is not None}
     return [c for parent in [model, *model._meta.all_parents] for c in parent._meta.constraints if id(c) not in covered]
+
+
+def condition_fields(condition: models.Q) -> list[str]:
+    """The field names a condition mentions (F() references included), in order of appearance: the
+    first is where a spreadsheet shows a broken check."""
+    names: list[str] = []
+    for child in condition.children:
+        if isinstance(child, models.Q):
+            found = condition_fields(child)
+        else:
+            found = [child[0].split(LOOKUP_SEP)[0]]
+            if isinstance(child[1], F):
+                found.append(child[1].name)
+        names += [n for n in found if n not in names]
+    return names
+
+
+def broken_checks(instance: models.Model) -> list[models.CheckConstraint]:
+    """The model's check constraints whose condition is false for ``instance``, decided in memory
+    (an unknown condition passes, as in SQL): no query, for rows read by the thousand."""
+    model = type(instance)
+    return [
+        c for c in _check_constraints(model) if condition_holds(c.condition, instance_value_getter(instance)) is False
+    ]
+
+
+@functools.cache
+def _check_constraints(model: type[models.Model]) -> list[models.CheckConstraint]:
+    return [c for c in model._meta.constraints if isinstance(c, models.CheckConstraint)]
+
+
+def validate_preloaded(instance: models.Model, exclude: Iterable[str] = ()) -> list[tuple[str, str]]:
+    """(field name, message) for ``full_clean()``'s field and ``clean()`` rules on an instance whose
+    related objects were all read in advance (an import's rows): a foreign key is checked only for
+    being set, since its object was found, so no query runs. Check constraints: :func:`broken_checks`;
+    uniqueness over the batch: :meth:`_UniqueCheck.conflicts`. ``exclude`` names fields whose value
+    was already refused."""
+    foreign, foreign_names = _foreign_keys(type(instance))
+    excluded = set(exclude)
+    skip = foreign_names | excluded
+    if instance.pk is not None:
+        skip |= instance.get_deferred_fields()  # not loaded: reading them would query
+    found: list[tuple[str, str]] = []
+    try:
+        instance.full_clean(exclude=skip, validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        found += [(name, message) for name, messages in exc.message_dict.items() for message in messages]
+    for f in foreign:
+        if f.null or f.name in excluded or getattr(instance, f.attname) is not None:
+            continue
+        if f.is_cached(instance) and f.get_cached_value(instance) is not None:
+            continue
+        found.append((f.name, str(f.error_messages["blank"])))
+    return found
+
+
+@functools.cache
+def _foreign_keys(model: type[models.Model]) -> tuple[list[models.Field], frozenset[str]]:
+    foreign = [f for f in model._meta.concrete_fields if f.is_relation]
+    return foreign, frozenset(f.name for f in foreign)
 
 
 def _validate_constraint(model, constraint, instance: models.Model, using: str, failed: set[str]) -> None:
