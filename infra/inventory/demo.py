@@ -72,6 +72,7 @@ from .models import (
     Region,
     Site,
 )
+from .services.fiber import save_link
 from .services.migration import gates, start_tracking, transition
 
 # --- What the README names ------------------------------------------------------------------------
@@ -2320,7 +2321,7 @@ class _Builder:
                 factor = 4.0
             link.measured_loss_db = (budget * Decimal(str(factor))).quantize(Decimal("0.01"))
             link.measured_on = min(DEMO_TODAY, installed + datetime.timedelta(days=rng.randint(7, 40)))
-        link.save()
+        save_link(link)  # with its cores
         link._demo_carries = carries
         self.links.append(link)
         for site in (site_a, site_b):
