@@ -14,19 +14,20 @@ It lives beside ``validation.py`` and ``changelog.py`` rather than in ``services
 mechanism under every service (it knows no business rule, no request and no user), and a service
 that owns a rule (a link's cores, a migration's first transition) calls it.
 
-Insert speed, measured here on PostgreSQL 15 for 10,000 devices (best of 5, CPU time of this
-process in brackets): one multi-row ``INSERT ... RETURNING id`` per 1,000 rows, 0.62 s (0.45 s);
-ids reserved with ``SELECT nextval(...) FROM generate_series(1, n)`` then ``COPY`` with those ids,
-0.55 s (0.44 s). COPY saves ~10% of the wall time and nothing of ours: preparing the values is the
-cost, not sending them. It would also need the sequence's name per table and could not fall back
-to the database's defaults. So INSERT ... RETURNING it is (and bulk_create where the database cannot
-return ids from a multi-row insert).
+Insert speed, measured here on PostgreSQL for 10,000 devices (one Device list, six runs on the
+shared 2-CPU machine, load average ~7; best / median wall time, then CPU time of this process):
+one multi-row ``INSERT ... RETURNING id`` per 1,000 rows, 3.01 / 3.29 s (CPU 0.84 / 0.92 s); keys
+reserved with ``SELECT nextval(...) FROM generate_series(1, n)`` and the rows sent with ``COPY``,
+0.61 / 0.67 s (CPU 0.11 / 0.11 s). COPY is five times faster, so PostgreSQL gets COPY; SQLite
+(and a model with a database default, which COPY cannot leave to the database) gets the batched
+INSERT ... RETURNING.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TypeVar
 
 from django.core.exceptions import ValidationError
@@ -160,10 +161,11 @@ def update_many(
 def insert(model: type[models.Model], objs: list[models.Model], batch_size: int = BATCH_SIZE) -> None:
     """Insert new objects and give them their primary keys: bulk_create's steps, leaner.
 
-    Each value goes through its field's get_db_prep_save, as in bulk_create, into one multi-row
-    INSERT ... RETURNING per batch; bulk_create's per-value work made it half of a 10,000-device
-    import. Fields with auto_now(_add) get one timestamp for the whole call. Where the database
-    cannot return keys from a multi-row insert (or the key is not an auto field), this is
+    Each value goes through its field's get_db_prep_save, as in bulk_create (each distinct value
+    once per field), and fields with auto_now(_add) get one timestamp for the whole call. On
+    PostgreSQL the keys are reserved from the table's sequence in one query and the rows go in
+    with COPY (measured above); elsewhere one multi-row INSERT ... RETURNING per batch. Where the
+    database cannot return keys from a multi-row insert (or the key is not an auto field), this is
     bulk_create itself. Like bulk_create it sends no signals and logs nothing: call
     :func:`create_many` unless you log yourself.
     """
@@ -184,39 +186,75 @@ def insert(model: type[models.Model], objs: list[models.Model], batch_size: int 
                     if related.pk is None:
                         raise ValueError(f"{model.__name__}.{f.name} points to an unsaved object.")
                     setattr(obj, f.attname, getattr(related, f.target_field.attname))
-    # One timestamp for the whole insert, and each distinct value prepared once per field: most
-    # cells repeat (the same OPD, site, kind, status...).
+    rows = _prepared_rows(objs, fields, connection)
+    with transaction.atomic(using=connection.alias, savepoint=False), connection.cursor() as cursor:
+        # COPY cannot leave a value to the database: a field with a database default is inserted.
+        if connection.vendor == "postgresql" and not any(f.has_db_default() for f in fields):
+            pks = _copy(cursor, opts, fields, rows, len(objs), connection)
+        else:
+            pks = _insert_returning(cursor, opts, fields, rows, len(objs), batch_size, connection)
+    for obj, pk in zip(objs, pks, strict=True):
+        obj.pk = pk
+        obj._state.adding = False
+        obj._state.db = connection.alias
+
+
+def _prepared_rows(objs: list[models.Model], fields: list[models.Field], connection) -> Iterator[list[object]]:
+    """Each object's values ready for the database, in the order of ``fields``."""
     now = timezone.now()
     stamped = [f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
     plain_pre_save = (models.Field.pre_save, models.DateField.pre_save, models.DateTimeField.pre_save)
     custom = [f for f in fields if f not in stamped and type(f).pre_save not in plain_pre_save]
     columns = [(f.attname, {}, f) for f in fields]
+    for obj in objs:
+        for f in stamped:
+            setattr(obj, f.attname, now)
+        for f in custom:
+            setattr(obj, f.attname, f.pre_save(obj, True))
+        values = obj.__dict__  # a new instance holds every field there
+        row = []
+        for attname, cache, f in columns:
+            value = values[attname]
+            try:
+                key = (value.__class__, value)
+                prepared = cache.get(key, _MISSING)
+                if prepared is _MISSING:
+                    # Most cells repeat (the same OPD, site, kind, status...): prepared once each.
+                    prepared = cache[key] = f.get_db_prep_save(value, connection)
+            except TypeError:  # unhashable (a dict for a JSON field)
+                prepared = f.get_db_prep_save(value, connection)
+            row.append(prepared)
+        yield row
+
+
+def _insert_returning(cursor, opts, fields, rows, count: int, batch_size: int, connection) -> list[object]:
     quote = connection.ops.quote_name
     head = "INSERT INTO {} ({}) VALUES ".format(quote(opts.db_table), ", ".join(quote(f.column) for f in fields))
     row_sql = "({})".format(", ".join(["%s"] * len(fields)))
-    size = max(1, min(batch_size, connection.ops.bulk_batch_size(fields, objs)))
-    with transaction.atomic(using=connection.alias, savepoint=False), connection.cursor() as cursor:
-        for start in range(0, len(objs), size):
-            batch = objs[start : start + size]
-            params: list[object] = []
-            for obj in batch:
-                for f in stamped:
-                    setattr(obj, f.attname, now)
-                for f in custom:
-                    setattr(obj, f.attname, f.pre_save(obj, True))
-                values = obj.__dict__  # a new instance holds every field there
-                for attname, cache, f in columns:
-                    value = values[attname]
-                    try:
-                        key = (value.__class__, value)
-                        prepared = cache.get(key, _MISSING)
-                        if prepared is _MISSING:
-                            prepared = cache[key] = f.get_db_prep_save(value, connection)
-                    except TypeError:  # unhashable (a dict for a JSON field)
-                        prepared = f.get_db_prep_save(value, connection)
-                    params.append(prepared)
-            cursor.execute(f"{head}{', '.join([row_sql] * len(batch))} RETURNING {quote(opts.pk.column)}", params)
-            for obj, (pk,) in zip(batch, cursor.fetchall(), strict=True):
-                obj.pk = pk
-                obj._state.adding = False
-                obj._state.db = connection.alias
+    size = max(1, min(batch_size, connection.ops.bulk_batch_size(fields, [None] * min(count, batch_size))))
+    pks = []
+    while len(pks) < count:
+        batch = list(itertools.islice(rows, size))
+        params = [value for row in batch for value in row]
+        cursor.execute(f"{head}{', '.join([row_sql] * len(batch))} RETURNING {quote(opts.pk.column)}", params)
+        pks += [pk for (pk,) in cursor.fetchall()]
+    return pks
+
+
+def _copy(cursor, opts, fields, rows, count: int, connection) -> list[int]:
+    """Reserve ``count`` keys from the table's sequence, then COPY the rows in with them."""
+    cursor.execute(
+        "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+        [opts.db_table, opts.pk.column, count],
+    )
+    pks = [pk for (pk,) in cursor.fetchall()]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(c) for c in [opts.pk.column, *(f.column for f in fields)])
+    # Django's own errors, as its cursor would raise them (an IntegrityError, not psycopg's).
+    with (
+        connection.wrap_database_errors,
+        cursor.cursor.copy(f"COPY {quote(opts.db_table)} ({columns}) FROM STDIN") as copy,
+    ):
+        for pk, row in zip(pks, rows, strict=True):
+            copy.write_row([pk, *row])
+    return pks
