@@ -7,6 +7,10 @@ check constraint is decided in memory when its condition is simple (the database
 a foreign key the API already looked up is not looked up again, and each unique rule is one query
 per thousand instances. One instance validates the same way, so single and bulk writes share the
 rules and their messages.
+
+The spreadsheet import uses the same rules, row by row as it reads a file, with every related object
+looked up in advance (:func:`validate_preloaded`, :func:`broken_checks`), and uniqueness over the
+final state of the whole file (:meth:`_UniqueCheck.conflicts`); it only words and places the messages.
 """
 
 from __future__ import annotations
