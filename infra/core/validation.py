@@ -187,6 +187,8 @@ class _UniqueCheck:
         self.constraint = constraint
         self.model_fields = [model._meta.get_field(name) for name in fields]
         self.attnames = [f.attname for f in self.model_fields]
+        # Values of these classes come back from to_python() unchanged: the call is skipped for them.
+        self.plain = [_unchanged_by_to_python(f) for f in self.model_fields]
         # The fields the rule reads: a refused value in any of them means the rule is not checked.
         self.condition = getattr(constraint, "condition", None)
         self.reads = set(fields) | (_condition_fields(self.condition) if self.condition is not None else set())
@@ -207,15 +209,24 @@ class _UniqueCheck:
     def key(self, instance: models.Model, connection) -> tuple | None:
         """The instance's values for this rule, or None when the rule does not apply to it."""
         key = []
-        for field in self.model_fields:
+        for field, plain in zip(self.model_fields, self.plain, strict=True):
             value = getattr(instance, field.attname)
             if value is None or (value == "" and connection.features.interprets_empty_strings_as_nulls):
                 return None
-            try:
-                key.append(field.to_python(value))  # the form the database gives back ("::1.2.3.4")
-            except ValidationError:
-                return None  # a malformed value, refused by its field
+            if value.__class__ not in plain:
+                try:
+                    value = field.to_python(value)  # the form the database gives back ("::1.2.3.4")
+                except ValidationError:
+                    return None  # a malformed value, refused by its field
+            key.append(value)
         return tuple(key)
+
+    def stored_key(self, values: Sequence[object]) -> tuple:
+        """A stored row's values for this rule, in the form :meth:`key` gives."""
+        return tuple(
+            v if v.__class__ in plain else f.to_python(v)
+            for f, plain, v in zip(self.model_fields, self.plain, values, strict=True)
+        )
 
     def run(self, instances: Sequence[models.Model], failed: list[set[str]], using: str):
         """(index, field, error) for every instance whose key another object already holds."""
@@ -247,7 +258,7 @@ class _UniqueCheck:
                 rows = rows.filter(self.condition)
             holders: dict[tuple, set] = {}
             for pk, *values in rows.values_list("pk", *self.attnames):
-                key = tuple(f.to_python(v) for f, v in zip(self.model_fields, values, strict=True))
+                key = self.stored_key(values)
                 holders.setdefault(key, set()).add(pk)
             for key in chunk:
                 for index in wanted[key]:
@@ -283,21 +294,34 @@ class _UniqueCheck:
                 yield index, first[key]
             else:
                 first[key] = index
-        keys = list(first)
+        if not first:
+            return
         manager = self.model._base_manager.using(using)
-        for start in range(0, len(keys), LOOKUP_CHUNK):
-            chunk = keys[start : start + LOOKUP_CHUNK]
-            lookup = {f"{attname}__in": {key[n] for key in chunk} for n, attname in enumerate(self.attnames)}
-            rows = manager.filter(**lookup)
-            if self.condition is not None:
-                rows = rows.filter(self.condition)
-            held = set()
-            for pk, *values in rows.values_list("pk", *self.attnames):
-                if pk not in replaced:
-                    held.add(tuple(f.to_python(v) for f, v in zip(self.model_fields, values, strict=True)))
-            for key in chunk:
-                if key in held:
-                    yield first[key], None
+        stored = manager.filter(self.condition) if self.condition is not None else manager.all()
+        if len(first) <= LOOKUP_CHUNK:
+            lookup = {f"{attname}__in": {key[n] for key in first} for n, attname in enumerate(self.attnames)}
+            stored = stored.filter(**lookup)
+        # else thousands of keys: one pass over the rule's columns costs less than binding them all.
+        held = set()
+        for pk, *values in stored.values_list("pk", *self.attnames):
+            if pk not in replaced:
+                held.add(self.stored_key(values))
+        for key, index in first.items():
+            if key in held:
+                yield index, None
+
+
+# to_python() returns values of these exact classes unchanged (a field's own type, a key's id).
+_PLAIN_TYPES = {
+    models.CharField.to_python: (str,),
+    models.TextField.to_python: (str,),
+    models.IntegerField.to_python: (int,),  # and the auto fields, which inherit it
+}
+
+
+def _unchanged_by_to_python(field: models.Field) -> tuple[type, ...]:
+    target = field.target_field if field.is_relation else field
+    return _PLAIN_TYPES.get(type(target).to_python, ())
 
 
 @functools.cache

@@ -245,3 +245,20 @@ def test_insert_leaves_the_rows_bulk_create_leaves(city, insert_path):
             assert not obj._state.adding and obj._state.db == "default"
         if any(f.name == "created" for f in model._meta.concrete_fields):
             assert all(o.created is not None and o.created == o.last_updated for o in ours)
+
+
+# --- uniqueness over a batch's final state (the import's rule) ----------------------------------------
+@pytest.mark.parametrize("chunk", [1000, 1])  # keys looked up, or one pass over the table
+def test_conflicts_over_the_final_state(city, chunk, monkeypatch):
+    from infra.core import validation
+
+    monkeypatch.setattr(validation, "LOOKUP_CHUNK", chunk)
+    org, site = city["organization"], city["site"]
+    DeviceFactory(organization=org, site=site, name="kept")
+    renamed = DeviceFactory(organization=org, site=site, name="renamed-away")
+    batch = devices(city, ["kept", "fresh", "fresh", "renamed-away"])
+    renamed.name = "elsewhere"  # a stored row the batch changes: its old name is free
+    batch.append(renamed)
+    check = next(c for c in validation.unique_checks(models.Device) if c.fields == ("organization", "name"))
+    found = list(check.conflicts(batch, {renamed.pk}, "default"))
+    assert sorted(found, key=lambda pair: pair[0]) == [(0, None), (2, 1)]
