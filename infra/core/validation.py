@@ -381,21 +381,26 @@ def _check_constraints(model: type[models.Model]) -> list[models.CheckConstraint
 
 def validate_preloaded(instance: models.Model, exclude: Iterable[str] = ()) -> list[tuple[str, str]]:
     """(field name, message) for ``full_clean()``'s field and ``clean()`` rules on an instance whose
-    related objects were all read in advance (an import's rows): a foreign key is checked only for
-    being set, since its object was found, so no query runs. Check constraints: :func:`broken_checks`;
-    uniqueness over the batch: :meth:`_UniqueCheck.conflicts`. ``exclude`` names fields whose value
-    was already refused."""
-    foreign, foreign_names = _foreign_keys(type(instance))
-    excluded = set(exclude)
-    skip = foreign_names | excluded
+    related objects were all read in advance (an import's rows), foreign keys left out: their objects
+    were found, so :func:`unset_foreign_keys` only checks that they are set, and no query runs.
+    Check constraints: :func:`broken_checks`; uniqueness over the batch: ``_UniqueCheck.conflicts``.
+    ``exclude`` names fields whose value was already refused."""
+    _foreign, foreign_names = _foreign_keys(type(instance))
+    skip = foreign_names | set(exclude)
     if instance.pk is not None:
         skip |= instance.get_deferred_fields()  # not loaded: reading them would query
-    found: list[tuple[str, str]] = []
     try:
         instance.full_clean(exclude=skip, validate_unique=False, validate_constraints=False)
     except ValidationError as exc:
-        found += [(name, message) for name, messages in exc.message_dict.items() for message in messages]
-    for f in foreign:
+        return [(name, message) for name, messages in exc.message_dict.items() for message in messages]
+    return []
+
+
+def unset_foreign_keys(instance: models.Model, exclude: Iterable[str] = ()) -> list[tuple[str, str]]:
+    """(field name, message) for each required foreign key of ``instance`` that names no object."""
+    excluded = set(exclude)
+    found = []
+    for f in _foreign_keys(type(instance))[0]:
         if f.null or f.name in excluded or getattr(instance, f.attname) is not None:
             continue
         if f.is_cached(instance) and f.get_cached_value(instance) is not None:

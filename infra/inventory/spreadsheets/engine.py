@@ -569,6 +569,10 @@ class Sheet:
             label = column or self.field_label(field_name)
             if label not in row.bad or column:
                 self.error(row, label, message)
+        for field_name, message in validation.unset_foreign_keys(instance, exclude=bad_fields):
+            label = column or self.field_label(field_name)
+            if label not in row.bad:
+                self.error(row, label, message)
         for constraint in validation.broken_checks(instance):
             message = constraint.get_violation_error_message()
             label = column or self.field_label(validation.condition_fields(constraint.condition)[0])
