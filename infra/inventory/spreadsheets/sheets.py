@@ -770,9 +770,9 @@ class MigrationSheet(Sheet):
                 values = {f: getattr(row.instance, f) for f in fields if f != "device"}
                 row.instance = start_tracking(row.instance.device, at=now, **values)
         updated = [r for r in rows if r.changed and not r.is_new]
-        self.update(updated)
-        changelog.record_bulk(
-            (r.instance, ChangeAction.UPDATE, r.before, changelog.serialize(r.instance)) for r in updated
+        # Nothing is written after the updates: the write path logs them itself.
+        update_many(
+            Migration, [(r.instance, r.before, changelog.serialize(r.instance)) for r in updated], batch_size=BATCH_SIZE
         )
 
 
