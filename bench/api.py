@@ -63,6 +63,7 @@ from infra.core import changelog  # noqa: E402
 from infra.core.choices import ChangeAction, ChangeSource, Role  # noqa: E402
 from infra.core.models import ChangeLoggingMixin, ObjectChange, Token, User  # noqa: E402
 from infra.inventory import choices, models  # noqa: E402
+from infra.inventory.services.fiber import create_links  # noqa: E402
 
 WIB = datetime.timezone(datetime.timedelta(hours=7))
 BULK_SIZE = 1000
@@ -107,9 +108,7 @@ def add_fiber_links(total: int, seed: int) -> int:
             link.measured_loss_db = (link.loss_budget_db() * Decimal(rng.uniform(0.6, 1.2))).quantize(Decimal("0.01"))
             link.measured_on = datetime.date(2025, 1 + i % 12, 1 + i % 28)
         links.append(link)
-    with transaction.atomic():
-        links = models.FiberLink.objects.bulk_create(links, batch_size=1000)
-        models.FiberLink.after_bulk_create(links)
+    links = create_links(links, validate=False)
     return len(links)
 
 

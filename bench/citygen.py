@@ -3,11 +3,12 @@
 ``generate_city(devices=20_000, seed=1)`` fills the current database with regions, OPDs and their
 contacts, sites, racks, devices with interfaces and addresses, applications, migration waves,
 migrations with their transition history and blockers, fiber links with their cores and yearly
-targets. Rows go in with bulk_create (a 20,000-device city takes seconds, not the minutes single
-saves would); every object still passes ``full_clean()``. Addresses are in 127.0.0.0/8 and none is
-probed. With ``changelog=True`` each object also gets its "created" change record (via
-``record_bulk``), so history pages have something to show. The agencies (OPDs), the contacts' names and the
-number of kecamatan are the demo city's, read from its data files (``infra/inventory/demo/data/``).
+targets. Rows go in through the write path, ``core.bulk.create_many`` (a 20,000-device city takes
+seconds, not the minutes single saves would); every object still passes ``full_clean()``.
+Addresses are in 127.0.0.0/8 and none is probed. With ``changelog=True`` each object also gets its
+"created" change record (via ``record_bulk``), so history pages have something to show.
+The agencies (OPDs), the contacts' names and the number of kecamatan are the demo city's, read from
+its data files (``infra/inventory/demo/data/``).
 
 From the shell: ``.venv/bin/python bench/citygen.py --devices 2000`` (a throwaway SQLite database
 unless DATABASE_URL is set).
@@ -43,6 +44,7 @@ from django.db import transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from infra.core import changelog  # noqa: E402
+from infra.core.bulk import create_many  # noqa: E402
 from infra.core.choices import ChangeAction, ChangeSource  # noqa: E402
 from infra.core.context import change_context  # noqa: E402
 from infra.inventory import choices, models  # noqa: E402
@@ -168,7 +170,8 @@ class _Generator:
         self.created: list[list] = []  # every bulk-created batch, for the change log
 
     def bulk(self, model, objs: list) -> list:
-        objs = model.objects.bulk_create(objs, batch_size=BATCH)
+        # The write path, logging left to record_changes (the final state, once relations are set).
+        objs = create_many(model, objs, validate=False, log=False, batch_size=BATCH)
         self.result.counts[model._meta.model_name] += len(objs)
         self.created.append(objs)
         return objs
@@ -426,8 +429,10 @@ class _Generator:
                 hosted.append(rng.sample(own, min(len(own), rng.randint(1, 3))))
         apps = self.bulk(models.Application, apps)
         through = models.Application.devices.through
-        through.objects.bulk_create(
+        create_many(
+            through,
             [through(application=a, device=d) for a, ds in zip(apps, hosted, strict=True) for d in ds],
+            validate=False,
             batch_size=BATCH,
         )
 
@@ -521,7 +526,7 @@ class _Generator:
                     )
                 )
                 previous = state
-        models.MigrationTransition.objects.bulk_create(transitions, batch_size=BATCH)
+        create_many(models.MigrationTransition, transitions, validate=False, batch_size=BATCH)
         self.result.counts["migrationtransition"] += len(transitions)
         blockers = []
         for m in migrations:

@@ -8,6 +8,7 @@ import factory
 from infra.core.choices import Role
 from infra.core.models import User
 from infra.inventory import choices, models
+from infra.inventory.services.fiber import save_link
 
 
 class RegionFactory(factory.django.DjangoModelFactory):
@@ -93,6 +94,10 @@ class FiberLinkFactory(factory.django.DjangoModelFactory):
     deployment = choices.Deployment.DUCT
     length_km = Decimal("2.500")
     status = choices.FiberLinkStatus.ACTIVE
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        return save_link(model_class(*args, **kwargs))  # a link comes with its cores
 
 
 class MigrationWaveFactory(factory.django.DjangoModelFactory):

@@ -1,7 +1,7 @@
 """Receivers that log every single-object save and delete of a model with ChangeLoggingMixin.
 
-Bulk writers (bulk_create, bulk_update, QuerySet.update) bypass signals; they call
-core.changelog.record_bulk themselves.
+Bulk writes bypass signals: they go through core.bulk (create_many, update_many), which records
+their changes with core.changelog.record_bulk in the same transaction.
 """
 
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save

@@ -7,13 +7,17 @@ check constraint is decided in memory when its condition is simple (the database
 a foreign key the API already looked up is not looked up again, and each unique rule is one query
 per thousand instances. One instance validates the same way, so single and bulk writes share the
 rules and their messages.
+
+The spreadsheet import uses the same rules, row by row as it reads a file, with every related object
+looked up in advance (:func:`validate_preloaded`, :func:`broken_checks`), and uniqueness over the
+final state of the whole file (:meth:`_UniqueCheck.conflicts`); it only words and places the messages.
 """
 
 from __future__ import annotations
 
 import functools
 import operator
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
 from django.db import connections, models, router
@@ -183,6 +187,8 @@ class _UniqueCheck:
         self.constraint = constraint
         self.model_fields = [model._meta.get_field(name) for name in fields]
         self.attnames = [f.attname for f in self.model_fields]
+        # Values of these classes come back from to_python() unchanged: the call is skipped for them.
+        self.plain = [_unchanged_by_to_python(f) for f in self.model_fields]
         # The fields the rule reads: a refused value in any of them means the rule is not checked.
         self.condition = getattr(constraint, "condition", None)
         self.reads = set(fields) | (_condition_fields(self.condition) if self.condition is not None else set())
@@ -203,15 +209,24 @@ class _UniqueCheck:
     def key(self, instance: models.Model, connection) -> tuple | None:
         """The instance's values for this rule, or None when the rule does not apply to it."""
         key = []
-        for field in self.model_fields:
+        for field, plain in zip(self.model_fields, self.plain, strict=True):
             value = getattr(instance, field.attname)
             if value is None or (value == "" and connection.features.interprets_empty_strings_as_nulls):
                 return None
-            try:
-                key.append(field.to_python(value))  # the form the database gives back ("::1.2.3.4")
-            except ValidationError:
-                return None  # a malformed value, refused by its field
+            if value.__class__ not in plain:
+                try:
+                    value = field.to_python(value)  # the form the database gives back ("::1.2.3.4")
+                except ValidationError:
+                    return None  # a malformed value, refused by its field
+            key.append(value)
         return tuple(key)
+
+    def stored_key(self, values: Sequence[object]) -> tuple:
+        """A stored row's values for this rule, in the form :meth:`key` gives."""
+        return tuple(
+            v if v.__class__ in plain else f.to_python(v)
+            for f, plain, v in zip(self.model_fields, self.plain, values, strict=True)
+        )
 
     def run(self, instances: Sequence[models.Model], failed: list[set[str]], using: str):
         """(index, field, error) for every instance whose key another object already holds."""
@@ -243,7 +258,7 @@ class _UniqueCheck:
                 rows = rows.filter(self.condition)
             holders: dict[tuple, set] = {}
             for pk, *values in rows.values_list("pk", *self.attnames):
-                key = tuple(f.to_python(v) for f, v in zip(self.model_fields, values, strict=True))
+                key = self.stored_key(values)
                 holders.setdefault(key, set()).add(pk)
             for key in chunk:
                 for index in wanted[key]:
@@ -258,6 +273,55 @@ class _UniqueCheck:
                 field_name = _constraint_field(instances[index], self.constraint)
                 for error in exc.error_list:
                     yield index, field_name, error
+
+    def conflicts(
+        self, instances: Sequence[models.Model], replaced: set[object], using: str
+    ) -> Iterator[tuple[int, int | None]]:
+        """Over the final state of a batch write: (index, earlier index) for an instance whose key an
+        earlier one of the batch holds, and (index, None) for the first instance holding a key a stored
+        row keeps. Stored rows whose pk is in ``replaced`` take the batch's values, so they hold nothing.
+        An empty value, or a condition that is not true (false, or unknown as with NULL), leaves the
+        instance out, as a partial unique index does."""
+        connection = connections[using]
+        first: dict[tuple, int] = {}
+        for index, instance in enumerate(instances):
+            key = self.key(instance, connection)
+            if key is None or "" in key:
+                continue
+            if self.condition is not None and not condition_holds(self.condition, instance_value_getter(instance)):
+                continue
+            if key in first:
+                yield index, first[key]
+            else:
+                first[key] = index
+        if not first:
+            return
+        manager = self.model._base_manager.using(using)
+        stored = manager.filter(self.condition) if self.condition is not None else manager.all()
+        if len(first) <= LOOKUP_CHUNK:
+            lookup = {f"{attname}__in": {key[n] for key in first} for n, attname in enumerate(self.attnames)}
+            stored = stored.filter(**lookup)
+        # else thousands of keys: one pass over the rule's columns costs less than binding them all.
+        held = set()
+        for pk, *values in stored.values_list("pk", *self.attnames):
+            if pk not in replaced:
+                held.add(self.stored_key(values))
+        for key, index in first.items():
+            if key in held:
+                yield index, None
+
+
+# to_python() returns values of these exact classes unchanged (a field's own type, a key's id).
+_PLAIN_TYPES = {
+    models.CharField.to_python: (str,),
+    models.TextField.to_python: (str,),
+    models.IntegerField.to_python: (int,),  # and the auto fields, which inherit it
+}
+
+
+def _unchanged_by_to_python(field: models.Field) -> tuple[type, ...]:
+    target = field.target_field if field.is_relation else field
+    return _PLAIN_TYPES.get(type(target).to_python, ())
 
 
 @functools.cache
@@ -284,6 +348,71 @@ def _other_constraints(model: type[models.Model]) -> list:
     """The constraints not covered by a unique check: check constraints and the unusual ones."""
     covered = {id(check.constraint) for check in unique_checks(model) if check.constraint is not None}
     return [c for parent in [model, *model._meta.all_parents] for c in parent._meta.constraints if id(c) not in covered]
+
+
+def condition_fields(condition: models.Q) -> list[str]:
+    """The field names a condition mentions (F() references included), in order of appearance: the
+    first is where a spreadsheet shows a broken check."""
+    names: list[str] = []
+    for child in condition.children:
+        if isinstance(child, models.Q):
+            found = condition_fields(child)
+        else:
+            found = [child[0].split(LOOKUP_SEP)[0]]
+            if isinstance(child[1], F):
+                found.append(child[1].name)
+        names += [n for n in found if n not in names]
+    return names
+
+
+def broken_checks(instance: models.Model) -> list[models.CheckConstraint]:
+    """The model's check constraints whose condition is false for ``instance``, decided in memory
+    (an unknown condition passes, as in SQL): no query, for rows read by the thousand."""
+    model = type(instance)
+    return [
+        c for c in _check_constraints(model) if condition_holds(c.condition, instance_value_getter(instance)) is False
+    ]
+
+
+@functools.cache
+def _check_constraints(model: type[models.Model]) -> list[models.CheckConstraint]:
+    return [c for c in model._meta.constraints if isinstance(c, models.CheckConstraint)]
+
+
+def validate_preloaded(instance: models.Model, exclude: Iterable[str] = ()) -> list[tuple[str, str]]:
+    """(field name, message) for ``full_clean()``'s field and ``clean()`` rules on an instance whose
+    related objects were all read in advance (an import's rows), foreign keys left out: their objects
+    were found, so :func:`unset_foreign_keys` only checks that they are set, and no query runs.
+    Check constraints: :func:`broken_checks`; uniqueness over the batch: ``_UniqueCheck.conflicts``.
+    ``exclude`` names fields whose value was already refused."""
+    _foreign, foreign_names = _foreign_keys(type(instance))
+    skip = foreign_names | set(exclude)
+    if instance.pk is not None:
+        skip |= instance.get_deferred_fields()  # not loaded: reading them would query
+    try:
+        instance.full_clean(exclude=skip, validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        return [(name, message) for name, messages in exc.message_dict.items() for message in messages]
+    return []
+
+
+def unset_foreign_keys(instance: models.Model, exclude: Iterable[str] = ()) -> list[tuple[str, str]]:
+    """(field name, message) for each required foreign key of ``instance`` that names no object."""
+    excluded = set(exclude)
+    found = []
+    for f in _foreign_keys(type(instance))[0]:
+        if f.null or f.name in excluded or getattr(instance, f.attname) is not None:
+            continue
+        if f.is_cached(instance) and f.get_cached_value(instance) is not None:
+            continue
+        found.append((f.name, str(f.error_messages["blank"])))
+    return found
+
+
+@functools.cache
+def _foreign_keys(model: type[models.Model]) -> tuple[list[models.Field], frozenset[str]]:
+    foreign = [f for f in model._meta.concrete_fields if f.is_relation]
+    return foreign, frozenset(f.name for f in foreign)
 
 
 def _validate_constraint(model, constraint, instance: models.Model, using: str, failed: set[str]) -> None:

@@ -3,6 +3,7 @@
 from django.contrib import admin
 
 from . import models
+from .services.fiber import save_link
 
 
 class ContactInline(admin.TabularInline):
@@ -105,6 +106,9 @@ class FiberLinkAdmin(admin.ModelAdmin):
     search_fields = ("code", "name", "contractor", "procurement_package")
     list_select_related = ("site_a", "site_b")
     inlines = [FiberCoreInline]
+
+    def save_model(self, request, obj, form, change) -> None:
+        save_link(obj)  # with its cores
 
 
 @admin.register(models.MigrationWave)

@@ -3,6 +3,7 @@
 from infra.core.forms import BaseModelForm, BulkEditForm
 
 from . import choices, models
+from .services.fiber import save_link
 
 
 class RegionForm(BaseModelForm):
@@ -144,6 +145,13 @@ class FiberLinkForm(BaseModelForm):
             "measured_on",
             "description",
         )
+
+    def save(self, commit: bool = True) -> models.FiberLink:
+        """The link with its cores (the fiber service keeps them in step with the core count)."""
+        link = super().save(commit=False)
+        if commit:
+            save_link(link)
+        return link
 
 
 class FiberCoreForm(BaseModelForm):

@@ -14,6 +14,7 @@ from infra.core.models import ObjectChange, Token
 from infra.core.models.tokens import hash_key
 from infra.inventory import choices
 from infra.inventory import models as inv
+from infra.inventory.services.fiber import sync_cores
 
 from ..factories import MigrationFactory, OrganizationFactory, RackFactory, RegionFactory, SiteFactory
 from .endpoints import url
@@ -137,7 +138,7 @@ def make_fiber_cores():
         inv.FiberLink(code=f"FO-{i:03d}", site_a=a, site_b=b, deployment="duct", length_km=1, core_count=12)
         for i in range(N // 12 + 1)
     )
-    inv.fiber.sync_cores(links)
+    sync_cores(links)
 
 
 def make_migration_waves():

@@ -15,6 +15,7 @@ from infra.core.models import ObjectChange
 from infra.core.models.changes import ImmutableChangeError
 from infra.inventory.choices import DeviceStatus
 from infra.inventory.models import Application, Device, FiberCore, FiberLink, Organization
+from infra.inventory.services.fiber import save_link
 
 from ..conftest import PASSWORD
 from ..factories import (
@@ -352,7 +353,7 @@ class TestCoresAndHistory:
         link = FiberLinkFactory(core_count=12)
         ct = ContentType.objects.get_for_model(FiberCore)
         link.core_count = 24
-        link.save()
+        save_link(link)
         assert ObjectChange.objects.filter(content_type=ct, action=ChangeAction.CREATE).count() == 24
         assert len(changes_of(link)) == 2
 

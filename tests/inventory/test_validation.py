@@ -35,6 +35,7 @@ from infra.inventory.models import (
     Site,
 )
 from infra.inventory.models.fiber import core_colors
+from infra.inventory.services.fiber import save_link
 
 from ..factories import (
     DeviceFactory,
@@ -119,7 +120,7 @@ class TestCoreCount:
     def test_every_standard_size_is_valid(self, count):
         link = FiberLink(**link_data(core_count=count))
         link.full_clean()
-        link.save()
+        save_link(link)
         assert link.cores.count() == count
 
     @pytest.mark.parametrize("count", [0, 1, 3, 13, 25, 100, 289])
@@ -155,7 +156,7 @@ class TestCoreCount:
         link.cores.filter(number=24).update(state=CoreState.IN_USE)
         link.core_count = 24
         link.full_clean()
-        link.save()
+        save_link(link)
         assert sorted(link.cores.values_list("number", flat=True)) == list(range(1, 25))
 
     def test_a_save_that_skips_clean_does_not_drop_a_busy_core(self):
@@ -163,7 +164,7 @@ class TestCoreCount:
         link.cores.filter(number=20).update(state=CoreState.IN_USE, carries="CCTV ring")
         link.core_count = 12
         with pytest.raises(ValidationError) as info, transaction.atomic():
-            link.save()
+            save_link(link)
         assert "20" in " ".join(info.value.message_dict["core_count"])
         assert FiberLink.objects.get(pk=link.pk).core_count == 24
         assert link.cores.count() == 24
@@ -174,7 +175,7 @@ class TestCoreCount:
         link.cores.filter(number=3).update(state=CoreState.IN_USE, carries="SIMPEG")
         link.core_count = 12
         link.full_clean()
-        link.save()
+        save_link(link)
         assert sorted(link.cores.values_list("number", flat=True)) == list(range(1, 13))
         assert link.cores.get(number=3).carries == "SIMPEG"
         deleted = ObjectChange.objects.filter(action="delete", related_object_id=link.pk)
@@ -221,7 +222,7 @@ class TestCoreColours:
         link.cores.filter(number=5).update(state=CoreState.IN_USE, carries="Internet OPD")
         link.core_count = 24
         link.full_clean()
-        link.save()
+        save_link(link)
         cores = {c.number: c for c in link.cores.all()}
         assert sorted(cores) == list(range(1, 25))
         assert (cores[13].tube, cores[13].tube_color, cores[13].color) == (2, "orange", "blue")
@@ -233,7 +234,7 @@ class TestCoreColours:
         link = FiberLinkFactory(core_count=12)
         ids = set(link.cores.values_list("pk", flat=True))
         link.name = "Balai Kota - Kecamatan Kedaton"
-        link.save()
+        save_link(link)
         assert set(link.cores.values_list("pk", flat=True)) == ids
 
 

@@ -20,6 +20,7 @@ from infra.core import changelog
 from infra.core.choices import ChangeAction
 from infra.inventory import choices, models
 from infra.inventory.models.fiber import core_colors
+from infra.inventory.services.fiber import save_link
 from infra.inventory.urls import PAGES
 
 SMALL, LARGE = 10, 200
@@ -60,14 +61,16 @@ class City:
         self.device.save()
         self.application = models.Application.objects.create(name="SIPD", organization=self.organization)
         self.application.devices.add(self.device)
-        self.link = models.FiberLink.objects.create(
-            code="FO-HUB",
-            site_a=self.site,
-            site_b=self.other_site,
-            core_count=SMALL_CORES,
-            deployment=choices.Deployment.DUCT,
-            length_km=Decimal("3.200"),
-            status=choices.FiberLinkStatus.ACTIVE,
+        self.link = save_link(
+            models.FiberLink(
+                code="FO-HUB",
+                site_a=self.site,
+                site_b=self.other_site,
+                core_count=SMALL_CORES,
+                deployment=choices.Deployment.DUCT,
+                length_km=Decimal("3.200"),
+                status=choices.FiberLinkStatus.ACTIVE,
+            )
         )
         self.core = self.link.cores.get(number=1)
         self.wave = models.MigrationWave.objects.create(

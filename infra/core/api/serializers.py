@@ -1,7 +1,5 @@
 """Serializer bases: related objects as brief {id, url, display}, model rules enforced on write."""
 
-import functools
-
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
@@ -15,6 +13,8 @@ from rest_framework.reverse import reverse
 from rest_framework.validators import UniqueValidator
 
 from ..models import ObjectChange, Token
+from ..services.bulk import concrete_attrs, resolved_relations
+from ..services.bulk import error_messages as drf_errors
 from ..validation import as_id, validate_instance
 
 _PK_PLACEHOLDER = 987654321987654
@@ -172,26 +172,6 @@ class BaseModelSerializer(serializers.ModelSerializer):
             for key, value in original.items():
                 setattr(instance, key, value)
         return attrs
-
-
-def concrete_attrs(model: type[models.Model], attrs: dict) -> dict:
-    """The attributes that are the model's own columns (not its many-to-many fields)."""
-    names = _concrete_names(model)
-    return {k: v for k, v in attrs.items() if k in names}
-
-
-@functools.cache
-def _concrete_names(model: type[models.Model]) -> frozenset[str]:
-    return frozenset(f.name for f in model._meta.concrete_fields)
-
-
-def resolved_relations(attrs: dict) -> list[str]:
-    """Relations whose objects the serializer just read from the database (no need to check again)."""
-    return [name for name, value in attrs.items() if isinstance(value, models.Model)]
-
-
-def drf_errors(exc: DjangoValidationError) -> dict | list:
-    return exc.message_dict if hasattr(exc, "error_dict") else exc.messages
 
 
 class BriefSerializer(serializers.Serializer):

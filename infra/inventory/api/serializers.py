@@ -6,6 +6,7 @@ from rest_framework import serializers
 from infra.core.api.serializers import BaseModelSerializer
 
 from .. import models
+from ..services.fiber import save_link
 
 
 def _fields(model, *extra: str) -> tuple[str, ...]:
@@ -82,6 +83,14 @@ class FiberLinkSerializer(BaseModelSerializer):
     class Meta:
         model = models.FiberLink
         fields = _fields(models.FiberLink, "loss_budget_db", "loss_margin_db")
+
+    def create(self, validated_data: dict) -> models.FiberLink:
+        return save_link(models.FiberLink(**validated_data))  # with its cores
+
+    def update(self, instance: models.FiberLink, validated_data: dict) -> models.FiberLink:
+        for name, value in validated_data.items():
+            setattr(instance, name, value)
+        return save_link(instance)  # cores added or dropped with the core count
 
 
 class FiberCoreSerializer(BaseModelSerializer):

@@ -14,6 +14,7 @@ from infra.core.api.viewsets import APIMixin, BaseViewSet, ExportMixin, HistoryM
 from infra.core.permissions import CHANGE, can
 
 from .. import filtersets, models
+from ..services.fiber import create_links
 from ..services.migration import transition
 from . import serializers
 
@@ -93,6 +94,8 @@ FiberLinkViewSet = viewset(
     serializers.FiberLinkSerializer,
     filtersets.FiberLinkFilterSet,
     "Fiber links between sites, with the loss budget.",
+    # New links come with their cores: the fiber service, not bare rows.
+    bulk_create=lambda self, instances, items: create_links(instances, validate=False),
 )
 FiberCoreViewSet = viewset(
     models.FiberCore.objects.select_related("link"),

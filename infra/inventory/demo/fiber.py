@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from ..choices import CableType, CoreState, Deployment, FiberLinkStatus, TerminationKind
 from ..models import FiberCore, FiberLink, Site
+from ..services.fiber import save_link
 from .constants import CITY_HALL, DATA_CENTER_SITE, DEMO_TODAY
 from .data import CONTRACTORS, DEFAULT_OFFICE, FIBER_PHASES, KECAMATAN_LINKS, ODCS, OPD_OFFICES, POPS, kecamatan_names
 
@@ -84,7 +85,7 @@ class FiberMixin:
                 factor = 4.0
             link.measured_loss_db = (budget * Decimal(str(factor))).quantize(Decimal("0.01"))
             link.measured_on = min(DEMO_TODAY, installed + datetime.timedelta(days=rng.randint(7, 40)))
-        link.save()
+        save_link(link)  # with its cores
         link._demo_carries = carries
         self.links.append(link)
         for site in (site_a, site_b):

@@ -1,7 +1,8 @@
 """How the demo writes: the change log's moment and user for each part of the history, and the bulk
 writes, each logged as single saves would be.
 
-The demo's bulk writes all pass through :func:`bulk_create` and :func:`bulk_update`; everything else is a
+The demo's bulk writes all pass through :func:`bulk_create` and :func:`bulk_update`, which use the one
+write path (``infra.core.bulk``); everything else is a
 single ``save()``/``create()`` or a migration service call, which logs itself.
 """
 
@@ -13,10 +14,10 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 from django.db import models
-from django.utils import timezone
 
 from infra.core import changelog
-from infra.core.choices import ChangeAction, ChangeSource
+from infra.core.bulk import create_many, snapshot, update_many
+from infra.core.choices import ChangeSource
 from infra.core.context import ChangeContext, change_context, current_context
 from infra.core.models import User
 
@@ -29,27 +30,22 @@ def logged_at(moment: datetime.datetime, user: User | None = None) -> AbstractCo
 
 
 def bulk_create(model: type[models.Model], objects: list[models.Model]) -> None:
-    """bulk_create that logs one create per object, as single saves do."""
-    model.objects.bulk_create(objects, batch_size=BATCH_SIZE)
-    changelog.record_bulk((obj, ChangeAction.CREATE, None, changelog.serialize(obj)) for obj in objects)
+    """Insert through the write path, which logs one create per object as single saves do. The demo's
+    objects are made by the program, so they are not validated again."""
+    create_many(model, objects, validate=False, batch_size=BATCH_SIZE)
     _remember(objects)
 
 
 def bulk_update(model: type[models.Model], objects: list[models.Model], values: list[dict[str, Any]]) -> None:
     """Set each object's ``values`` (one dict per object, the same fields in each) and write them in one
     bulk_update that logs one update per object, as single saves do."""
-    if not objects:
-        return
-    now = timezone.now()
     changes = []
     for obj, new in zip(objects, values, strict=True):
-        before = changelog.serialize(obj)
+        before = snapshot(obj)
         for name, value in new.items():
             setattr(obj, name, value)
-        obj.last_updated = now
-        changes.append((obj, ChangeAction.UPDATE, before, changelog.serialize(obj)))
-    model.objects.bulk_update(objects, [*values[0], "last_updated"], batch_size=BATCH_SIZE)
-    changelog.record_bulk(changes)
+        changes.append((obj, before, snapshot(obj)))
+    update_many(model, changes, batch_size=BATCH_SIZE)
     _remember(objects)
 
 

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
-from django.db import models, transaction
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -34,7 +34,10 @@ def core_colors(number: int) -> tuple[int, str, str]:
 
 
 class FiberLink(ChangeLoggedModel):
-    """A fiber cable between two sites: the intra-government network the data center depends on."""
+    """A fiber cable between two sites: the intra-government network the data center depends on.
+
+    Its cores are not made by ``save()``: write links through ``infra.inventory.services.fiber``
+    (``save_link``, ``create_links``), which keeps each link's cores in step with its core count."""
 
     code = models.CharField(
         _("code"), max_length=50, help_text=_("The link's identifier in drawings and contracts, e.g. FO-BL-001.")
@@ -170,16 +173,6 @@ class FiberLink(ChangeLoggedModel):
             if busy:
                 raise busy_cores_error(busy)
 
-    def save(self, *args, **kwargs):
-        with transaction.atomic():
-            super().save(*args, **kwargs)
-            sync_cores([self])
-
-    @classmethod
-    def after_bulk_create(cls, links: list["FiberLink"]) -> None:
-        """Bulk writers (API, import) give new links their cores as save() does."""
-        sync_cores(links)
-
 
 class FiberCore(ChangeLoggedModel):
     """One fiber of a cable, with its TIA-598 colour and what it carries."""
@@ -231,39 +224,3 @@ def busy_cores_error(numbers: list[int]) -> ValidationError:
             % {"cores": ", ".join(map(str, numbers))}
         }
     )
-
-
-def sync_cores(links: list[FiberLink]) -> None:
-    """Give each link exactly ``core_count`` cores: add the missing ones, drop spare extras.
-
-    A core above the new count that is not spare is refused here too, not only in ``clean()``:
-    a save that skips validation must not throw away what a core carries.
-    """
-    from infra.core import changelog
-    from infra.core.choices import ChangeAction
-
-    by_link: dict[int, set[int]] = {link.pk: set() for link in links}
-    extras: list[FiberCore] = []
-    busy: list[int] = []
-    counts = {link.pk: link.core_count for link in links}
-    for core in FiberCore.objects.filter(link_id__in=by_link.keys()):
-        by_link[core.link_id].add(core.number)
-        if core.number > counts[core.link_id]:
-            if core.state == CoreState.SPARE:
-                extras.append(core)
-            else:
-                busy.append(core.number)
-    if busy:
-        raise busy_cores_error(busy)
-    new_cores = []
-    for link in links:
-        for number in range(1, link.core_count + 1):
-            if number not in by_link[link.pk]:
-                tube, tube_color, color = core_colors(number)
-                new_cores.append(FiberCore(link=link, number=number, tube=tube, tube_color=tube_color, color=color))
-    if extras:
-        # QuerySet.delete sends the delete signals, so these are logged like any delete.
-        FiberCore.objects.filter(pk__in=[c.pk for c in extras]).delete()
-    if new_cores:
-        FiberCore.objects.bulk_create(new_cores, batch_size=2000)
-        changelog.record_bulk((c, ChangeAction.CREATE, None, changelog.serialize(c)) for c in new_cores)

@@ -10,24 +10,23 @@ to. Only when no row has a problem is anything written, in one transaction, with
 and updates and one change-log record per object that really changed.
 """
 
-import functools
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar
 
 from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist, ValidationError
-from django.db import DatabaseError, connections, models, router, transaction
-from django.utils import timezone
+from django.db import DatabaseError, models, router, transaction
 from django.utils.functional import Promise
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from infra.core import changelog
+from infra.core import changelog, validation
+from infra.core.bulk import create_many, update_many
 from infra.core.choices import ChangeAction, ChangeSource
 from infra.core.context import change_context
 
-from . import rules
 from .cells import (
     Boolean,
     CellError,
@@ -565,31 +564,18 @@ class Sheet:
         ``column`` sends every message to one column (for objects a single column fills).
         """
         instance = instance if instance is not None else row.instance
-        model = type(instance)
-        foreign, foreign_names = _foreign_keys(model)
         bad_fields = {self.field_label_to_field(name) for name in row.bad} if row.bad else set()
-        exclude = foreign_names | bad_fields if bad_fields else foreign_names
-        if instance.pk is not None:
-            exclude = exclude | instance.get_deferred_fields()  # not loaded: reading them would query
-        try:
-            instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
-        except ValidationError as exc:
-            for field_name, messages in exc.message_dict.items():
-                label = column or self.field_label(field_name)
-                for message in messages:
-                    if label not in row.bad or column:
-                        self.error(row, label, message)
-        for f in foreign:
-            if f.null or f.name in bad_fields or getattr(instance, f.attname) is not None:
-                continue
-            if f.is_cached(instance) and f.get_cached_value(instance) is not None:
-                continue
-            label = column or self.field_label(f.name)
+        for field_name, message in validation.validate_preloaded(instance, exclude=bad_fields):
+            label = column or self.field_label(field_name)
+            if label not in row.bad or column:
+                self.error(row, label, message)
+        for field_name, message in validation.unset_foreign_keys(instance, exclude=bad_fields):
+            label = column or self.field_label(field_name)
             if label not in row.bad:
-                self.error(row, label, f.error_messages["blank"])
-        for constraint in rules.failed_checks(instance):
+                self.error(row, label, message)
+        for constraint in validation.broken_checks(instance):
             message = constraint.get_violation_error_message()
-            label = column or self.field_label(rules.condition_fields(constraint.condition)[0])
+            label = column or self.field_label(validation.condition_fields(constraint.condition)[0])
             if (row.number, message) in self._row_messages or (label in row.bad and not column):
                 continue  # clean() or a field validator already named this problem
             self.error(row, label, message)
@@ -603,25 +589,18 @@ class Sheet:
     def check_unique(self, rows: list[Row]) -> None:
         """Uniqueness over the final state: the file's rows and the stored rows they leave alone."""
         model = self.model
-        for rule in rules.unique_rules(model):
-            label = self.field_label(rule.fields[-1])
-            in_file: dict[tuple, Row] = {}
-            for row in rows:
-                value = rules.unique_value(model, rule, row.instance)
-                if value is None:
-                    continue
-                if value in in_file:
-                    self.error(
-                        row, label, f"{rule.message} " + _("Also in row %(row)s.") % {"row": in_file[value].number}
-                    )
+        instances = [r.instance for r in rows]
+        replaced = {i.pk for i in instances if i.pk is not None}
+        using = router.db_for_write(model)
+        for check in validation.unique_checks(model):
+            label = self.field_label(check.fields[-1])
+            message = _unique_message(check)
+            for index, other in check.conflicts(instances, replaced, using):
+                if other is None:
+                    self.error(rows[index], label, message)
                 else:
-                    in_file[value] = row
-            if not in_file:
-                continue
-            file_pks = {r.instance.pk for r in rows if r.instance.pk is not None}
-            for _pk, value in rules.database_values(model, rule, file_pks):
-                if value in in_file:
-                    self.error(in_file[value], label, rule.message)
+                    also = _("Also in row %(row)s.") % {"row": rows[other].number}
+                    self.error(rows[index], label, f"{message} {also}")
 
     # --- hooks ---------------------------------------------------------------------------------
     def preload(self) -> None:
@@ -696,11 +675,13 @@ class Sheet:
         changes += [(r.instance, ChangeAction.UPDATE, r.before, changelog.serialize(r.instance)) for r in updated]
         changelog.record_bulk(changes + self.extra_changes)
 
+    # The rows were checked while reading and the change log is written once, with the final state
+    # (a new device's address is set after its insert): the write path neither checks nor logs here.
     def create(self, instances: list[models.Model]) -> None:
-        insert(self.model, instances)
+        create_many(self.model, instances, validate=False, log=False, batch_size=BATCH_SIZE)
 
     def update(self, rows: list[Row]) -> None:
-        bulk_update_changed(self.model, [(r.instance, r.before, r.after) for r in rows])
+        update_many(self.model, [(r.instance, r.before, r.after) for r in rows], log=False, batch_size=BATCH_SIZE)
 
     def after_write(self, rows: list[Row]) -> None:
         """Writes that need the new rows' primary keys."""
@@ -727,74 +708,15 @@ class Sheet:
         return bc.converter.export(value)
 
 
-@functools.cache
-def _foreign_keys(model: type[models.Model]) -> tuple[list[models.Field], frozenset[str]]:
-    foreign = [f for f in model._meta.concrete_fields if f.is_relation]
-    return foreign, frozenset(f.name for f in foreign)
-
-
-def insert(model: type[models.Model], objs: list[models.Model], batch_size: int = BATCH_SIZE) -> None:
-    """Insert new objects and give them their primary keys: bulk_create's steps, leaner.
-
-    Each value goes through its field's get_db_prep_save, as in bulk_create, into one multi-row
-    INSERT ... RETURNING per batch; bulk_create's per-value work made it half of a 10,000-device
-    import. Fields with auto_now(_add) get one timestamp for the whole call. Where the database
-    cannot return keys from a multi-row insert, this is bulk_create itself. Like bulk_create it
-    sends no signals: callers log with record_bulk.
-    """
-    if not objs:
-        return
-    connection = connections[router.db_for_write(model)]
-    opts = model._meta
-    if not connection.features.can_return_rows_from_bulk_insert or not isinstance(opts.pk, models.AutoField):
-        model._base_manager.bulk_create(objs, batch_size=batch_size)
-        return
-    fields = [f for f in opts.concrete_fields if f is not opts.pk and not f.generated]
-    relations = [f for f in fields if f.is_relation]
-    for obj in objs:
-        for f in relations:  # an object saved after being assigned: take its key now
-            if getattr(obj, f.attname) is None and f.is_cached(obj):
-                related = f.get_cached_value(obj)
-                if related is not None:
-                    if related.pk is None:
-                        raise ValueError(f"{model.__name__}.{f.name} points to an unsaved object.")
-                    setattr(obj, f.attname, getattr(related, f.target_field.attname))
-    # One timestamp for the whole insert, and each distinct value prepared once per field: most
-    # cells repeat (the same OPD, site, kind, status...).
-    now = timezone.now()
-    stamped = [f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
-    plain_pre_save = (models.Field.pre_save, models.DateField.pre_save, models.DateTimeField.pre_save)
-    custom = [f for f in fields if f not in stamped and type(f).pre_save not in plain_pre_save]
-    columns = [(f.attname, {}, f) for f in fields]
-    quote = connection.ops.quote_name
-    head = "INSERT INTO {} ({}) VALUES ".format(quote(opts.db_table), ", ".join(quote(f.column) for f in fields))
-    row_sql = "({})".format(", ".join(["%s"] * len(fields)))
-    size = max(1, min(batch_size, connection.ops.bulk_batch_size(fields, objs)))
-    with transaction.atomic(using=connection.alias, savepoint=False), connection.cursor() as cursor:
-        for start in range(0, len(objs), size):
-            batch = objs[start : start + size]
-            params: list[object] = []
-            for obj in batch:
-                for f in stamped:
-                    setattr(obj, f.attname, now)
-                for f in custom:
-                    setattr(obj, f.attname, f.pre_save(obj, True))
-                values = obj.__dict__  # a new instance holds every field there
-                for attname, cache, f in columns:
-                    value = values[attname]
-                    try:
-                        key = (value.__class__, value)
-                        prepared = cache.get(key, _ANY)
-                        if prepared is _ANY:
-                            prepared = cache[key] = f.get_db_prep_save(value, connection)
-                    except TypeError:  # unhashable (a dict for a JSON field)
-                        prepared = f.get_db_prep_save(value, connection)
-                    params.append(prepared)
-            cursor.execute(f"{head}{', '.join([row_sql] * len(batch))} RETURNING {quote(opts.pk.column)}", params)
-            for obj, (pk,) in zip(batch, cursor.fetchall(), strict=True):
-                obj.pk = pk
-                obj._state.adding = False
-                obj._state.db = connection.alias
+def _unique_message(check) -> str:
+    """A unique rule's message as the import words it: the constraint's own, or the field's."""
+    if check.constraint is not None:
+        return check.constraint.get_violation_error_message()
+    field = check.model_fields[0]
+    return field.error_messages["unique"] % {
+        "model_name": capfirst(check.model._meta.verbose_name),
+        "field_label": field.verbose_name,
+    }
 
 
 def unsaved_relations(instance: models.Model) -> list[tuple[models.Field, models.Model]]:
@@ -808,26 +730,6 @@ def unsaved_relations(instance: models.Model) -> list[tuple[models.Field, models
     return found
 
 
-def bulk_update_changed(model: type[models.Model], items: list[tuple[models.Model, dict | None, dict | None]]) -> None:
-    """bulk_update each group of instances with only the fields that changed for them."""
-    if not items:
-        return
-    by_attname = {f.attname: f.name for f in model._meta.concrete_fields}
-    has_last_updated = any(f.name == "last_updated" for f in model._meta.concrete_fields)
-    now = timezone.now()
-    groups: dict[tuple[str, ...], list[models.Model]] = defaultdict(list)
-    for instance, before, after in items:
-        changed = tuple(sorted(by_attname[k] for k in after if k in by_attname and (before or {}).get(k) != after[k]))
-        if not changed:
-            continue
-        if has_last_updated:
-            instance.last_updated = now
-            changed += ("last_updated",)
-        groups[changed].append(instance)
-    for fields, instances in groups.items():
-        model.objects.bulk_update(instances, list(fields), batch_size=BATCH_SIZE)
-
-
 __all__ = [
     "Column",
     "ImportFailed",
@@ -837,6 +739,4 @@ __all__ = [
     "Row",
     "RowError",
     "Sheet",
-    "bulk_update_changed",
-    "insert",
 ]

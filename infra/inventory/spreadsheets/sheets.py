@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from infra.core import changelog
+from infra.core.bulk import create_many, update_many
 from infra.core.choices import ChangeAction
 
 from ..choices import (
@@ -41,10 +42,10 @@ from ..models import (
     Region,
     Site,
 )
-from ..models.fiber import sync_cores
+from ..services.fiber import sync_cores
 from ..services.migration import start_tracking
 from .cells import Boolean, CellError, Choice, Converter, Reference, normalize_key
-from .engine import AMBIGUOUS, BATCH_SIZE, Column, Lookup, RefKind, Row, Sheet, bulk_update_changed, insert
+from .engine import AMBIGUOUS, BATCH_SIZE, Column, Lookup, RefKind, Row, Sheet
 
 # Labels that Indonesian spreadsheets already use for each choice, besides the code and the
 # translated label. Matching ignores case, spaces, "-" and "_".
@@ -568,7 +569,7 @@ class DeviceSheet(Sheet):
             if interface is not None:
                 interface.device = row.instance
                 interfaces.append(interface)
-        insert(Interface, interfaces)
+        create_many(Interface, interfaces, validate=False, log=False, batch_size=BATCH_SIZE)
         new_ips, changed_ips = [], []
         for row in rows:
             ip = row.extra.get("ip")
@@ -580,8 +581,8 @@ class DeviceSheet(Sheet):
                 new_ips.append(ip)
             elif row.extra["ip_changed"]:
                 changed_ips.append((ip, row.extra["ip_before"], changelog.serialize(ip)))
-        insert(IPAddress, new_ips)
-        bulk_update_changed(IPAddress, changed_ips)
+        create_many(IPAddress, new_ips, validate=False, log=False, batch_size=BATCH_SIZE)
+        update_many(IPAddress, changed_ips, log=False, batch_size=BATCH_SIZE)
         self._set_primary_addresses(rows)
         self.extra_changes += [(i, ChangeAction.CREATE, None, changelog.serialize(i)) for i in interfaces]
         self.extra_changes += [(ip, ChangeAction.CREATE, None, changelog.serialize(ip)) for ip in new_ips]
@@ -652,7 +653,8 @@ class FiberLinkSheet(Sheet):
         return FiberLink.objects.select_related("site_a", "site_b")
 
     def after_write(self, rows: list[Row]) -> None:
-        # bulk_create skips FiberLink.save(), which keeps the cores: give each link its cores here.
+        # New links get their cores, and a changed core count adds or drops spare ones (the service's
+        # rule, logged by it); the links themselves are logged with the rest of the import.
         sync_cores([r.instance for r in rows if r.changed])
 
 
@@ -768,9 +770,9 @@ class MigrationSheet(Sheet):
                 values = {f: getattr(row.instance, f) for f in fields if f != "device"}
                 row.instance = start_tracking(row.instance.device, at=now, **values)
         updated = [r for r in rows if r.changed and not r.is_new]
-        self.update(updated)
-        changelog.record_bulk(
-            (r.instance, ChangeAction.UPDATE, r.before, changelog.serialize(r.instance)) for r in updated
+        # Nothing is written after the updates: the write path logs them itself.
+        update_many(
+            Migration, [(r.instance, r.before, changelog.serialize(r.instance)) for r in updated], batch_size=BATCH_SIZE
         )
 
 
