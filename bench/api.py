@@ -297,6 +297,10 @@ def reads(now: datetime.datetime) -> list[tuple[str, str, dict]]:
         ),
         ("fiber links, limit=1000", "/api/fiber-links/", {"limit": 1000}),
         ("devices as_of -6 months, limit=1000", "/api/devices/", {"as_of": six_months_ago, "limit": 1000}),
+        # The change log is the biggest table; a deep page shows what OFFSET costs.
+        ("changes, limit=50", "/api/changes/", {"limit": 50}),
+        ("changes, limit=50, offset=19000", "/api/changes/", {"limit": 50, "offset": 19_000}),
+        ("devices, limit=50, offset=19000", "/api/devices/", {"limit": 50, "offset": 19_000}),
     ]
 
 
