@@ -284,6 +284,9 @@ def reads(now: datetime.datetime) -> list[tuple[str, str, dict]]:
         .order_by("-n", "pk")
         .first()
     )
+    # The id before the 19,001st row: a keyset page as deep as the OFFSET ones below.
+    deep_device = models.Device.objects.order_by("pk").values_list("pk", flat=True)[18_999]
+    deep_change = ObjectChange.objects.order_by("pk").values_list("pk", flat=True)[18_999]
     six_months_ago = (now - datetime.timedelta(days=182)).astimezone(WIB).replace(microsecond=0).isoformat()
     return [
         ("devices, limit=1000", "/api/devices/", {"limit": 1000}),
@@ -301,6 +304,8 @@ def reads(now: datetime.datetime) -> list[tuple[str, str, dict]]:
         ("changes, limit=50", "/api/changes/", {"limit": 50}),
         ("changes, limit=50, offset=19000", "/api/changes/", {"limit": 50, "offset": 19_000}),
         ("devices, limit=50, offset=19000", "/api/devices/", {"limit": 50, "offset": 19_000}),
+        ("changes, limit=50, after_id, deep", "/api/changes/", {"limit": 50, "after_id": deep_change}),
+        ("devices, limit=50, after_id, deep", "/api/devices/", {"limit": 50, "after_id": deep_device}),
     ]
 
 
