@@ -136,3 +136,12 @@ def test_the_schema_documents_keyset_pages_and_a_nullable_count(api):
     assert "after_id" in {p["name"] for p in changes["parameters"]}
     page = schema["components"]["schemas"]["PaginatedObjectChangeList"]
     assert page["properties"]["count"]["nullable"] is True
+
+
+def test_the_browsable_api_pages_a_list_it_did_not_count(api, monkeypatch):
+    monkeypatch.setattr(paging, "COUNT_CAP", 10)
+    _servers(23)
+    for params in ({"limit": 10, "offset": 10}, {"limit": 10, "after_id": 0}):
+        response = api.get(url("devices"), params, HTTP_ACCEPT="text/html")
+        assert response.status_code == 200
+        assert 'class="pagination"' in response.content.decode()
