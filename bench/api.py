@@ -283,6 +283,9 @@ def reads(now: datetime.datetime) -> list[tuple[str, str, dict]]:
         .order_by("-n", "pk")
         .first()
     )
+    # The id before the 19,001st row: a keyset page as deep as the OFFSET ones below.
+    deep_device = models.Device.objects.order_by("pk").values_list("pk", flat=True)[18_999]
+    deep_change = ObjectChange.objects.order_by("pk").values_list("pk", flat=True)[18_999]
     six_months_ago = (now - datetime.timedelta(days=182)).astimezone(WIB).replace(microsecond=0).isoformat()
     return [
         ("devices, limit=1000", "/api/devices/", {"limit": 1000}),
@@ -296,6 +299,12 @@ def reads(now: datetime.datetime) -> list[tuple[str, str, dict]]:
         ),
         ("fiber links, limit=1000", "/api/fiber-links/", {"limit": 1000}),
         ("devices as_of -6 months, limit=1000", "/api/devices/", {"as_of": six_months_ago, "limit": 1000}),
+        # The change log is the biggest table; a deep page shows what OFFSET costs.
+        ("changes, limit=50", "/api/changes/", {"limit": 50}),
+        ("changes, limit=50, offset=19000", "/api/changes/", {"limit": 50, "offset": 19_000}),
+        ("devices, limit=50, offset=19000", "/api/devices/", {"limit": 50, "offset": 19_000}),
+        ("changes, limit=50, after_id, deep", "/api/changes/", {"limit": 50, "after_id": deep_change}),
+        ("devices, limit=50, after_id, deep", "/api/devices/", {"limit": 50, "after_id": deep_device}),
     ]
 
 

@@ -17,6 +17,7 @@ from infra.core import exports
 from infra.core.charts import Series, line_chart
 from infra.core.models import ObjectChange
 from infra.core.permissions import CHANGE, VIEW, can, can_import
+from infra.core.validation import as_id
 from infra.core.views import ObjectDetailView, safe_return_url
 
 from . import choices, filtersets, models, spreadsheets
@@ -261,9 +262,9 @@ class MigrationProgressView(View):
     def get(self, request):
         if not can(request.user, VIEW, models.Migration):
             raise PermissionDenied
-        organization_ids = [int(v) for v in request.GET.getlist("organization") if v.isdigit()] or None
-        wave_id = request.GET.get("wave")
-        wave_id = int(wave_id) if wave_id and wave_id.isdigit() else None
+        # Ids a database can hold, in ASCII digits: anything else ("²", 10**30) filters nothing.
+        organization_ids = [pk for pk in map(as_id, request.GET.getlist("organization")) if pk is not None] or None
+        wave_id = as_id(request.GET.get("wave"))
         progress = migration_progress(organization_ids=organization_ids, wave_id=wave_id)
         points = progress_over_time(organization_ids=organization_ids, wave_id=wave_id)
         series = [Series(_("Servers cut over"), [p.moved for p in points], "#1f5fbf")]

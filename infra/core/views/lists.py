@@ -1,6 +1,6 @@
 """The list page of any model."""
 
-from django.core.paginator import Paginator
+from django.core.paginator import EmptyPage
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views import View
@@ -8,7 +8,9 @@ from django_tables2 import RequestConfig
 
 from .. import exports
 from ..models import UserPreference
+from ..paging import CappedPaginator
 from ..permissions import CHANGE, DELETE, VIEW, can
+from ..validation import as_id
 from .base import ModelViewMixin
 
 PAGE_SIZES = (25, 50, 100, 200, 500)
@@ -37,7 +39,8 @@ class ObjectListView(ModelViewMixin, View):
             return exports.response(rows, str(self.model._meta.verbose_name_plural), export)
 
         per_page = self._page_size(request, table)
-        RequestConfig(request, paginate={"per_page": per_page, "paginator_class": Paginator}).configure(table)
+        RequestConfig(request, paginate=False).configure(table)  # the ordering; the page is read here
+        self._paginate(table, queryset, per_page, request.GET.get("page"))
         context = {
             **self.base_context(request),
             "table": table,
@@ -51,11 +54,23 @@ class ObjectListView(ModelViewMixin, View):
         }
         return render(request, self.template_name, context)
 
+    @staticmethod
+    def _paginate(table, queryset, per_page: int, asked: str | None) -> None:
+        """The page asked for (a page number that is no number gives the first, one past the end the
+        last known), counting at most COUNT_CAP rows (see infra.core.paging)."""
+        try:
+            table.paginate(
+                paginator_class=CappedPaginator, per_page=per_page, page=as_id(asked) or 1, count_rows=queryset
+            )
+        except EmptyPage:
+            table.page = table.paginator.page(table.paginator.num_pages)
+
     def _page_size(self, request: HttpRequest, table) -> int:
+        """The size asked for (and remembered), else the user's remembered one, else the default."""
         key = table.preference_key
-        asked = request.GET.get("per_page")
-        if asked and asked.isdigit() and int(asked) in PAGE_SIZES:
-            if UserPreference.get(request.user, key).get("per_page") != int(asked):
-                UserPreference.update(request.user, key, per_page=int(asked))
-            return int(asked)
+        asked = as_id(request.GET.get("per_page"))  # ASCII digits only: "²" is a digit to isdigit(), not to int()
+        if asked in PAGE_SIZES:
+            if UserPreference.get(request.user, key).get("per_page") != asked:
+                UserPreference.update(request.user, key, per_page=asked)
+            return asked
         return UserPreference.get(request.user, key).get("per_page") or DEFAULT_PAGE_SIZE

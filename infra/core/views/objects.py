@@ -3,7 +3,6 @@
 import datetime
 import decimal
 
-from django.core.paginator import Paginator
 from django.db import models
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -12,7 +11,9 @@ from django.utils.formats import date_format, number_format
 from django.views import View
 
 from ..models import ObjectChange
+from ..paging import CappedPaginator
 from ..permissions import CHANGE, DELETE, VIEW, can
+from ..validation import as_id
 from .base import ModelViewMixin
 
 
@@ -89,6 +90,7 @@ class ObjectHistoryView(ObjectDetailView):
         self.check(request, VIEW)
         obj = self.get_object(pk)
         changes = ObjectChange.objects.for_object(obj).select_related("content_type")
-        page = Paginator(changes, 50).get_page(request.GET.get("page"))
+        # Counted no further than COUNT_CAP: a busy object's history is no longer counted in full.
+        page = CappedPaginator(changes, 50).get_page(as_id(request.GET.get("page")))
         context = {**self.object_context(request, obj), "active_tab": "history", "page": page}
         return render(request, self.template_name, context)

@@ -25,7 +25,7 @@ class InventoryViewSet(HistoryMixin, BaseViewSet):
     @extend_schema(
         responses={200: ObjectChangeSerializer(many=True)},
         filters=False,
-        parameters=[OpenApiParameter("limit", int), OpenApiParameter("offset", int)],
+        parameters=[OpenApiParameter(name, int) for name in ("limit", "offset", "after_id")],
         description="The object's change records, its children's included, newest first.",
     )
     @action(detail=True, methods=["get"], pagination_class=LimitOffsetPagination)

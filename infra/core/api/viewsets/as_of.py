@@ -17,7 +17,7 @@ from ..serializers import (
 from .exports import EXPORT_FORMATS
 
 # Query parameters that are not filters (of a historical list or of any list).
-CONTROL_PARAMS = ("as_of", "limit", "offset", "format", "brief", "ordering")
+CONTROL_PARAMS = ("as_of", "limit", "offset", "after_id", "format", "brief", "ordering")
 
 
 class AsOfMixin:
