@@ -48,9 +48,11 @@ system-deps:
 
 test: $(VENV)/.test-deps system-deps lint test-sqlite test-postgres
 
+# ruff, then the import contracts in pyproject.toml ([tool.importlinter]): which package may import which.
 lint: $(VENV)/.test-deps
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 test-sqlite: $(VENV)/.test-deps system-deps
 	@echo "== Test suite on SQLite"
