@@ -5,6 +5,7 @@ import json
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
+from django.db import connection
 
 from infra.core.choices import ChangeAction, ChangeSource
 from infra.core.models import ObjectChange
@@ -384,35 +385,42 @@ def test_junk_is_answered_with_a_4xx(api, endpoint: Endpoint):
     assert (endpoint.model.objects.count(), ObjectChange.objects.count()) == counts
 
 
+# Where the databases disagree: SQLite cannot hold the number in an ``__in`` list (OverflowError, a
+# 400), PostgreSQL compares it and finds nothing (an empty 200). Django guards exact/lt/gt against
+# overflow but not ``in``; one answer on both would be better (the empty list ``__gte`` gives).
+TOO_BIG_IN_A_LIST = {"sqlite": 400, "postgresql": 200}
+
+
 @pytest.mark.parametrize(
-    "path",
+    ("path", "status"),
     [
-        "/api/devices/99999999999999999999999/",
-        "/api/devices/abc/",
-        "/api/devices/-1/",
-        "/api/devices/99999999999999999999999/history/",
-        "/api/devices/?organization=99999999999999999999999",
-        "/api/devices/?organization=abc",
-        "/api/devices/?purchase_year__gte=99999999999999999999999",
-        "/api/devices/?purchase_year__in=99999999999999999999999",
-        "/api/devices/?purchase_year__in=1,x",
-        "/api/devices/?warranty_end__lte=2025-13-45",
-        "/api/devices/?id=1&ordering=nonexistent",
-        "/api/devices/?limit=abc&offset=-4",
-        "/api/devices/?format=csv&site=99999999999999999999999",
-        "/api/devices/?format=xlsx&purchase_year__in=99999999999999999999999",
-        "/api/fiber-links/?length_km__gte=abc",
-        "/api/changes/?object_id=99999999999999999999999&time_after=junk",
-        "/api/changes/?request_id=not-a-uuid",
-        "/api/changes/?object_type=nonsense",
-        "/api/migration-transitions/?migration=99999999999999999999999",
-        "/api/tokens/99999999999999999999999/",
+        ("/api/devices/99999999999999999999999/", 404),
+        ("/api/devices/abc/", 404),
+        ("/api/devices/-1/", 404),
+        ("/api/devices/99999999999999999999999/history/", 404),
+        ("/api/devices/?organization=99999999999999999999999", 400),
+        ("/api/devices/?organization=abc", 400),
+        ("/api/devices/?purchase_year__gte=99999999999999999999999", 200),
+        ("/api/devices/?purchase_year__in=99999999999999999999999", TOO_BIG_IN_A_LIST),
+        ("/api/devices/?purchase_year__in=1,x", 400),
+        ("/api/devices/?warranty_end__lte=2025-13-45", 400),
+        ("/api/devices/?id=1&ordering=nonexistent", 200),  # an unknown ordering is ignored
+        ("/api/devices/?limit=abc&offset=-4", 200),  # so are a bad limit and offset: the first page
+        ("/api/devices/?format=csv&site=99999999999999999999999", 400),
+        ("/api/devices/?format=xlsx&purchase_year__in=99999999999999999999999", TOO_BIG_IN_A_LIST),
+        ("/api/fiber-links/?length_km__gte=abc", 400),
+        ("/api/changes/?object_id=99999999999999999999999&time_after=junk", 400),
+        ("/api/changes/?request_id=not-a-uuid", 400),
+        ("/api/changes/?object_type=nonsense", 200),  # no such type: no change of it
+        ("/api/migration-transitions/?migration=99999999999999999999999", 400),
+        ("/api/tokens/99999999999999999999999/", 404),
     ],
 )
-def test_bad_urls_are_answered_with_a_4xx_or_an_empty_list(api, path):
+def test_bad_urls_are_answered_with_a_4xx_or_an_empty_list(api, path, status):
     DeviceFactory()
     response = api.get(path)
-    assert response.status_code in (200, 400, 404), response.status_code
+    expected = status[connection.vendor] if isinstance(status, dict) else status
+    assert response.status_code == expected, response.content[:300]
     if response.status_code == 200 and "format" not in path:
         assert "results" in response.json()
 
