@@ -4,8 +4,38 @@ from django.utils import translation
 from infra.core.choices import Role
 
 from .factories import OrganizationFactory, UserFactory
+from .query_counts import QueryCounts
 
 PASSWORD = "rahasia-uji-123"
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--update-query-counts",
+        action="store_true",
+        help="pin the query counts measured in this run into tests/query_counts.json instead of checking them",
+    )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist (``--dist loadgroup``) the tests of a module that share one of its own
+    module-scoped fixtures (the demo city, loaded twice) run on one worker, so it is built once."""
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        if info is None:
+            continue
+        module_id = item.nodeid.split("::", 1)[0]
+        for name in item.fixturenames:
+            if any(d.scope == "module" and d.baseid == module_id for d in info.name2fixturedefs.get(name, ())):
+                item.add_marker(pytest.mark.xdist_group(module_id))
+                break
+
+
+@pytest.fixture(scope="session")
+def query_counts(request) -> QueryCounts:
+    """The exact query count of each page and endpoint, pinned in tests/query_counts.json."""
+    return QueryCounts(update=request.config.getoption("--update-query-counts"))
 
 
 @pytest.fixture(autouse=True, scope="module")
