@@ -20,8 +20,13 @@ def pytest_addoption(parser):
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     """Under pytest-xdist (``--dist loadgroup``) the tests of a module that share one of its own
-    module-scoped fixtures (the demo city, loaded twice) run on one worker, so it is built once."""
+    module-scoped fixtures (the demo city, loaded twice) run on one worker, so it is built once.
+
+    Tests that measure query counts are marked ``query_counts``: ``pytest -m query_counts`` runs them all.
+    """
     for item in items:
+        if "query_counts" in item.fixturenames:
+            item.add_marker(pytest.mark.query_counts)
         info = getattr(item, "_fixtureinfo", None)
         if info is None:
             continue
