@@ -12,9 +12,10 @@ PORT ?= 8000
 WORKERS ?= 3
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/simpul
 # pytest-xdist workers for each pass (`make test TEST_WORKERS=auto` for one per core); each worker has
-# its own test database (test_simpul_gw0, ...). loadgroup keeps a module's shared fixture on one worker.
+# its own test database (test_simpul_gw0, ...). worksteal hands a slow worker's tests to an idle one.
+# Not loadfile/loadgroup: they schedule by node id, and Schemathesis gives its ~150 tests one id.
 TEST_WORKERS ?= 3
-PYTEST := $(VENV)/bin/pytest -q -n $(TEST_WORKERS) --dist loadgroup
+PYTEST := $(VENV)/bin/pytest -q -n $(TEST_WORKERS) --dist worksteal
 
 .PHONY: run serve system-deps test test-sqlite test-postgres query-counts lint format bench messages screenshots clean
 

@@ -17,24 +17,11 @@ def pytest_addoption(parser):
     )
 
 
-@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
-    """Under pytest-xdist (``--dist loadgroup``) the tests of a module that share one of its own
-    module-scoped fixtures (the demo city, loaded twice) run on one worker, so it is built once.
-
-    Tests that measure query counts are marked ``query_counts``: ``pytest -m query_counts`` runs them all.
-    """
+    """Tests that measure query counts are marked ``query_counts``: ``pytest -m query_counts`` runs them all."""
     for item in items:
         if "query_counts" in item.fixturenames:
             item.add_marker(pytest.mark.query_counts)
-        info = getattr(item, "_fixtureinfo", None)
-        if info is None:
-            continue
-        module_id = item.nodeid.split("::", 1)[0]
-        for name in item.fixturenames:
-            if any(d.scope == "module" and d.baseid == module_id for d in info.name2fixturedefs.get(name, ())):
-                item.add_marker(pytest.mark.xdist_group(module_id))
-                break
 
 
 @pytest.fixture(scope="session")
