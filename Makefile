@@ -11,8 +11,13 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 3
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/simpul
+# pytest-xdist workers for each pass (`make test TEST_WORKERS=auto` for one per core); each worker has
+# its own test database (test_simpul_gw0, ...). worksteal hands a slow worker's tests to an idle one.
+# Not loadfile/loadgroup: they schedule by node id, and Schemathesis gives its ~150 tests one id.
+TEST_WORKERS ?= 3
+PYTEST := $(VENV)/bin/pytest -q -n $(TEST_WORKERS) --dist worksteal
 
-.PHONY: run serve system-deps test test-sqlite test-postgres lint format bench messages screenshots clean
+.PHONY: run serve system-deps test test-sqlite test-postgres query-counts lint format bench messages screenshots clean
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Simpul needs Python 3.11 or newer; found " + sys.version.split()[0])'
@@ -48,25 +53,33 @@ system-deps:
 
 test: $(VENV)/.test-deps system-deps lint test-sqlite test-postgres
 
+# ruff, then the import contracts in pyproject.toml ([tool.importlinter]): which package may import which.
 lint: $(VENV)/.test-deps
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 test-sqlite: $(VENV)/.test-deps system-deps
 	@echo "== Test suite on SQLite"
 	$(PY) manage.py makemigrations --check --dry-run -v0
-	$(VENV)/bin/pytest -q
+	$(PYTEST)
 
 # On CI (CI=true) the PostgreSQL pass is mandatory; elsewhere it runs when a server answers.
 test-postgres: $(VENV)/.test-deps system-deps
 	@echo "== Test suite on PostgreSQL ($(PG_TEST_URL))"
 	@if $(PY) scripts/pg_ready.py "$(PG_TEST_URL)"; then \
-		DATABASE_URL="$(PG_TEST_URL)" $(VENV)/bin/pytest -q; \
+		DATABASE_URL="$(PG_TEST_URL)" $(PYTEST); \
 	elif [ "$$CI" = "true" ]; then \
 		echo "PostgreSQL does not answer at $(PG_TEST_URL), and on CI the PostgreSQL pass is mandatory."; exit 1; \
 	else \
 		echo "PostgreSQL does not answer at $(PG_TEST_URL): PostgreSQL pass NOT run."; \
 	fi
+
+# After a deliberate change of queries: pin the counts measured now into tests/query_counts.json, on
+# SQLite and on PostgreSQL (a figure differs per database only where they really disagree).
+query-counts: $(VENV)/.test-deps
+	$(PYTEST) -m query_counts --update-query-counts
+	DATABASE_URL="$(PG_TEST_URL)" $(PYTEST) -m query_counts --update-query-counts
 
 format: $(VENV)/.test-deps
 	$(VENV)/bin/ruff check --fix .

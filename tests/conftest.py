@@ -4,8 +4,30 @@ from django.utils import translation
 from infra.core.choices import Role
 
 from .factories import OrganizationFactory, UserFactory
+from .query_counts import QueryCounts
 
 PASSWORD = "rahasia-uji-123"
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--update-query-counts",
+        action="store_true",
+        help="pin the query counts measured in this run into tests/query_counts.json instead of checking them",
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests that measure query counts are marked ``query_counts``: ``pytest -m query_counts`` runs them all."""
+    for item in items:
+        if "query_counts" in item.fixturenames:
+            item.add_marker(pytest.mark.query_counts)
+
+
+@pytest.fixture(scope="session")
+def query_counts(request) -> QueryCounts:
+    """The exact query count of each page and endpoint, pinned in tests/query_counts.json."""
+    return QueryCounts(update=request.config.getoption("--update-query-counts"))
 
 
 @pytest.fixture(autouse=True, scope="module")

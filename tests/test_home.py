@@ -181,7 +181,7 @@ def grow(count: int, start: int) -> None:
 
 
 class TestQueryCount:
-    def test_same_number_of_queries_for_10_and_200_servers(self, client, engineer):
+    def test_same_number_of_queries_for_10_and_200_servers(self, client, engineer, query_counts):
         client.force_login(engineer)
         grow(10, start=0)
         client.get("/")  # warm-up: per-process caches (content types) are filled once
@@ -196,14 +196,16 @@ class TestQueryCount:
         assert response.status_code == 200
         assert marked(response.content.decode(), "figure")["devices"] == 200
         assert len(large) == len(small), "\n".join(q["sql"] for q in large.captured_queries)
+        query_counts.check("web/home-as-engineer", len(small))
 
-    def test_the_count_is_small(self, client, engineer):
+    def test_the_count_is_small(self, client, engineer, query_counts):
         client.force_login(engineer)
         grow(12, start=0)
         client.get("/")
         with CaptureQueriesContext(connection) as queries:
             client.get("/")
         assert len(queries) <= 20, "\n".join(q["sql"] for q in queries.captured_queries)
+        query_counts.check("web/home-as-engineer", len(queries))
 
 
 def test_progress_percentage_matches_the_selector(client, engineer, city):

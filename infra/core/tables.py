@@ -106,7 +106,7 @@ class BaseTable(tables.Table):
 
         django-tables2's own loop inspects signatures, resolves accessors by trial and error,
         reverses a URL and computes attributes for every cell: it cost more than the rest of a
-        100-row page together. The output is the same (tests/web/test_tables.py compares them).
+        100-row page together. The output is the same (tests/inventory/test_tables.py compares them).
         """
         cells = [_Cell(self, column) for column in self.columns]
         plain_rows = not self.row_attrs

@@ -257,7 +257,8 @@ def test_bearer_is_accepted_as_token(engineer):
 def test_no_credentials_is_401_not_a_redirect_to_the_login_page(anonymous, db):
     for path in ("/api/", url("devices"), url("changes"), url("tokens"), url("devices", 1, "history"), "/api/schema/"):
         response = anonymous.get(path)
-        assert response.status_code in (401, 403), path
+        assert response.status_code == 401, path
+        assert response["WWW-Authenticate"] == "Token", path
         assert "Location" not in response
     for path in ("/api/", url("devices"), url("changes"), url("tokens")):
         assert anonymous.get(path)["Content-Type"] == "application/json", path

@@ -5,6 +5,7 @@ import json
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
+from django.db import connection
 
 from infra.core.choices import ChangeAction, ChangeSource
 from infra.core.models import ObjectChange
@@ -362,57 +363,84 @@ JUNK_BODIES = [
 ]
 
 
+def junk_status(method: str, detail: bool, body: object, fields: dict, endpoint: Endpoint) -> int:
+    """The one answer to junk: 405 where the list takes no such method, 400 for what cannot be read,
+    200 for a detail write whose object names no writable field (``fields``: the detail's PUT fields
+    as OPTIONS describes them): unknown and read-only keys are ignored, so it is a valid empty change
+    unless a PUT leaves out a required field."""
+    if not detail:
+        if (method == "post" and endpoint.payload is None) or (method == "delete" and not endpoint.deletable):
+            return 405
+        return 400
+    if not isinstance(body, dict) or any(k in fields and not fields[k]["read_only"] for k in body):
+        return 400
+    if method == "put" and any(f["required"] and not f["read_only"] for f in fields.values()):
+        return 400
+    return 200
+
+
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
 def test_junk_is_answered_with_a_4xx(api, endpoint: Endpoint):
     obj = endpoint.make()
+    fields = api.options(url(endpoint.prefix, obj.pk)).json()["actions"]["PUT"]
     counts = (endpoint.model.objects.count(), ObjectChange.objects.count())
     for body in JUNK_BODIES:
-        for method, path, refused in [
-            ("post", url(endpoint.prefix), True),
-            ("put", url(endpoint.prefix), True),
-            ("patch", url(endpoint.prefix), True),
-            ("delete", url(endpoint.prefix), True),
+        try:
+            parsed = json.loads(body)
+        except json.JSONDecodeError:
+            parsed = None
+        for method, path, detail in [
+            ("post", url(endpoint.prefix), False),
+            ("put", url(endpoint.prefix), False),
+            ("patch", url(endpoint.prefix), False),
+            ("delete", url(endpoint.prefix), False),
             # A detail PATCH that names only read-only fields ({"id": ...}) is a valid empty change.
-            ("put", url(endpoint.prefix, obj.pk), endpoint.prefix != "fiber-cores"),
-            ("patch", url(endpoint.prefix, obj.pk), False),
+            ("put", url(endpoint.prefix, obj.pk), True),
+            ("patch", url(endpoint.prefix, obj.pk), True),
         ]:
             response = getattr(api, method)(path, body, content_type="application/json")
-            assert response.status_code < 500, (method, path, body)
-            if refused:
-                assert 400 <= response.status_code < 500, (method, path, body, response.status_code)
+            expected = junk_status(method, detail, parsed, fields, endpoint)
+            assert response.status_code == expected, (method, path, body, response.content[:300])
             assert isinstance(response.json(), dict), (method, path, body)
     assert (endpoint.model.objects.count(), ObjectChange.objects.count()) == counts
 
 
+# Where the databases disagree: SQLite cannot hold the number in an ``__in`` list (OverflowError, a
+# 400), PostgreSQL compares it and finds nothing (an empty 200). Django guards exact/lt/gt against
+# overflow but not ``in``; one answer on both would be better (the empty list ``__gte`` gives).
+TOO_BIG_IN_A_LIST = {"sqlite": 400, "postgresql": 200}
+
+
 @pytest.mark.parametrize(
-    "path",
+    ("path", "status"),
     [
-        "/api/devices/99999999999999999999999/",
-        "/api/devices/abc/",
-        "/api/devices/-1/",
-        "/api/devices/99999999999999999999999/history/",
-        "/api/devices/?organization=99999999999999999999999",
-        "/api/devices/?organization=abc",
-        "/api/devices/?purchase_year__gte=99999999999999999999999",
-        "/api/devices/?purchase_year__in=99999999999999999999999",
-        "/api/devices/?purchase_year__in=1,x",
-        "/api/devices/?warranty_end__lte=2025-13-45",
-        "/api/devices/?id=1&ordering=nonexistent",
-        "/api/devices/?limit=abc&offset=-4",
-        "/api/devices/?format=csv&site=99999999999999999999999",
-        "/api/devices/?format=xlsx&purchase_year__in=99999999999999999999999",
-        "/api/fiber-links/?length_km__gte=abc",
-        "/api/changes/?object_id=99999999999999999999999&time_after=junk",
-        "/api/changes/?request_id=not-a-uuid",
-        "/api/changes/?object_type=nonsense",
-        "/api/migration-transitions/?migration=99999999999999999999999",
-        "/api/tokens/99999999999999999999999/",
+        ("/api/devices/99999999999999999999999/", 404),
+        ("/api/devices/abc/", 404),
+        ("/api/devices/-1/", 404),
+        ("/api/devices/99999999999999999999999/history/", 404),
+        ("/api/devices/?organization=99999999999999999999999", 400),
+        ("/api/devices/?organization=abc", 400),
+        ("/api/devices/?purchase_year__gte=99999999999999999999999", 200),
+        ("/api/devices/?purchase_year__in=99999999999999999999999", TOO_BIG_IN_A_LIST),
+        ("/api/devices/?purchase_year__in=1,x", 400),
+        ("/api/devices/?warranty_end__lte=2025-13-45", 400),
+        ("/api/devices/?id=1&ordering=nonexistent", 200),  # an unknown ordering is ignored
+        ("/api/devices/?limit=abc&offset=-4", 200),  # so are a bad limit and offset: the first page
+        ("/api/devices/?format=csv&site=99999999999999999999999", 400),
+        ("/api/devices/?format=xlsx&purchase_year__in=99999999999999999999999", TOO_BIG_IN_A_LIST),
+        ("/api/fiber-links/?length_km__gte=abc", 400),
+        ("/api/changes/?object_id=99999999999999999999999&time_after=junk", 400),
+        ("/api/changes/?request_id=not-a-uuid", 400),
+        ("/api/changes/?object_type=nonsense", 200),  # no such type: no change of it
+        ("/api/migration-transitions/?migration=99999999999999999999999", 400),
+        ("/api/tokens/99999999999999999999999/", 404),
     ],
 )
-def test_bad_urls_are_answered_with_a_4xx_or_an_empty_list(api, path):
+def test_bad_urls_are_answered_with_a_4xx_or_an_empty_list(api, path, status):
     DeviceFactory()
     response = api.get(path)
-    assert response.status_code in (200, 400, 404), response.status_code
+    expected = status[connection.vendor] if isinstance(status, dict) else status
+    assert response.status_code == expected, response.content[:300]
     if response.status_code == 200 and "format" not in path:
         assert "results" in response.json()
 

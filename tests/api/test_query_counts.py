@@ -1,5 +1,12 @@
 """Every list answers with the same number of SQL queries for 10 objects as for 1,000: an N+1 in a
-viewset's queryset (a related object read per row) shows up here as a failing test."""
+viewset's queryset (a related object read per row) shows up here as a failing test.
+
+Each count is also pinned exactly in tests/query_counts.json (``api/<kind>/<endpoint>``), for few
+rows and many alike, so one query more per request fails too, and so does one less until pinned.
+When a change of figure is deliberate, rerun with ``pytest --update-query-counts`` (SQLite, then
+PostgreSQL with DATABASE_URL) and commit tests/query_counts.json with the change that explains it;
+see tests/query_counts.py.
+"""
 
 import datetime
 from decimal import Decimal
@@ -17,7 +24,7 @@ from infra.inventory import models as inv
 from infra.inventory.services.fiber import sync_cores
 
 from ..factories import MigrationFactory, OrganizationFactory, RackFactory, RegionFactory, SiteFactory
-from .endpoints import url
+from .endpoints import ENDPOINTS, url
 
 pytestmark = pytest.mark.django_db
 
@@ -65,7 +72,7 @@ def make_contacts():
 def make_sites():
     org, region = OrganizationFactory(), RegionFactory()
     inv.Site.objects.bulk_create(
-        inv.Site(name=f"Kantor {i}", kind="opd_office", organization=org, region=region) for i in range(N)
+        inv.Site(name=f"Kantor Cabang {i}", kind="opd_office", organization=org, region=region) for i in range(N)
     )
 
 
@@ -142,7 +149,7 @@ def make_fiber_cores():
 
 
 def make_migration_waves():
-    inv.MigrationWave.objects.bulk_create(inv.MigrationWave(name=f"Gelombang {i}") for i in range(N))
+    inv.MigrationWave.objects.bulk_create(inv.MigrationWave(name=f"Gelombang Ke-{i}") for i in range(N))
 
 
 def make_migrations():
@@ -213,7 +220,7 @@ def queries_for(api, path: str, **params) -> tuple[int, int]:
 
 
 @pytest.mark.parametrize("prefix", [*LISTS, *NEEDS_USER])
-def test_a_list_costs_the_same_for_10_and_1000_rows(api, prefix):
+def test_a_list_costs_the_same_for_10_and_1000_rows(api, prefix, query_counts):
     if prefix in LISTS:
         LISTS[prefix]()
     else:
@@ -226,10 +233,11 @@ def test_a_list_costs_the_same_for_10_and_1000_rows(api, prefix):
         assert (few_rows, many_rows) == (10, 1000)
         assert few == many, f"{prefix} {extra}: {few} queries for 10 rows, {many} for 1000"
         assert many <= 6, f"{prefix} {extra}: {many} queries"
+        query_counts.check(f"api/{'list-brief' if extra else 'list'}/{prefix}", many)
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
-def test_an_export_costs_the_same_for_10_and_1000_rows(api, fmt):
+def test_an_export_costs_the_same_for_10_and_1000_rows(api, fmt, query_counts):
     make_devices()
     api.get(url("devices"), {"limit": 1})
 
@@ -239,19 +247,23 @@ def test_an_export_costs_the_same_for_10_and_1000_rows(api, fmt):
             b"".join(response.streaming_content)
         return len(ctx.captured_queries)
 
-    assert export_queries(name__istartswith="vm-0000") == export_queries()  # 10 rows, 999 rows
+    few, many = export_queries(name__istartswith="vm-0000"), export_queries()  # 10 rows, 999 rows
+    assert few == many
+    query_counts.check(f"api/export-{fmt}/devices", many)
 
 
-def test_an_objects_history_costs_the_same_however_long(api):
+def test_an_objects_history_costs_the_same_however_long(api, query_counts):
     device = _servers(1)[0]
     interfaces = inv.Interface.objects.bulk_create(inv.Interface(device=device, name=f"eth{i}") for i in range(N))
     changelog.record_bulk((i, ChangeAction.CREATE, None, changelog.serialize(i)) for i in interfaces)
     path = url("devices", device.pk, "history")
     api.get(path)
-    assert queries_for(api, path, limit=10)[0] == queries_for(api, path, limit=1000)[0]
+    few, many = queries_for(api, path, limit=10)[0], queries_for(api, path, limit=1000)[0]
+    assert few == many
+    query_counts.check("api/history/devices", many)
 
 
-def test_an_as_of_list_costs_the_same_for_10_and_1000_rows(api):
+def test_an_as_of_list_costs_the_same_for_10_and_1000_rows(api, query_counts):
     """One query for the devices as they were, one for each related kind's names then."""
     devices = _servers(N)
     changelog.record_bulk((d, ChangeAction.CREATE, None, changelog.serialize(d)) for d in devices)
@@ -261,10 +273,11 @@ def test_an_as_of_list_costs_the_same_for_10_and_1000_rows(api):
     many, many_rows = queries_for(api, url("devices"), as_of=moment, limit=1000)
     assert (few_rows, many_rows) == (10, 1000)
     assert few == many <= 5, few
+    query_counts.check("api/list-as-of/devices", many)
 
 
 @pytest.mark.parametrize("extra", [{}, {"brief": 1}])
-def test_head_costs_what_get_costs(api, extra):
+def test_head_costs_what_get_costs(api, extra, query_counts):
     """HEAD reads the list as GET does (the same serializer), only without the body."""
     make_devices()
     api.get(url("devices"), {"limit": 1})
@@ -273,3 +286,24 @@ def test_head_costs_what_get_costs(api, extra):
     with CaptureQueriesContext(connection) as get:
         assert api.get(url("devices"), {"limit": 1000, **extra}).status_code == 200
     assert len(head) == len(get) <= 6
+    query_counts.check(f"api/{'head-brief' if extra else 'head'}/devices", len(head))
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
+def test_an_object_costs_the_same_among_few_or_many_rows(api, endpoint, query_counts):
+    """One object (GET /api/<kind>/<id>/): its pinned count, the same next to 1,000 other rows."""
+    obj = endpoint.make()
+    path = url(endpoint.prefix, obj.pk)
+    api.get(path)  # the token's last-used stamp and the content-type cache, once
+
+    def detail_queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            response = api.get(path)
+        assert response.status_code == 200, response.content[:300]
+        assert response.json()["id"] == obj.pk
+        return len(ctx.captured_queries)
+
+    few = detail_queries()
+    LISTS[endpoint.prefix]()
+    assert detail_queries() == few
+    query_counts.check(f"api/detail/{endpoint.prefix}", few)

@@ -1,9 +1,15 @@
-"""Every page runs the same number of SQL queries whatever the number of rows it shows.
+"""Every page runs the same number of SQL queries whatever the number of rows it shows, and exactly
+the number pinned for it in tests/query_counts.json.
 
 Each test opens a page on a small city (10 rows of everything hanging off one object of each kind,
 a fiber link of 12 cores), counts its queries, grows the city to 200 rows (288 cores) and counts
 again: an N+1 (a column, a ``__str__`` or a template following a relation per row) makes the
 second count larger. Rows are written with bulk_create: only the page is under test here.
+
+Both counts must also equal the page's pinned figure (``web/<kind>/<page>``), so a query added to a
+page for every request shows up too, and so does a saving. When a change of figure is deliberate,
+rerun with ``pytest --update-query-counts`` (SQLite, then PostgreSQL with DATABASE_URL) and commit
+tests/query_counts.json with the change that explains it; see tests/query_counts.py.
 """
 
 import datetime
@@ -277,7 +283,8 @@ def _shape(sql: str) -> str:
     return re.sub(r"'[^']*'|\b\d+\b", "?", sql)
 
 
-def assert_fixed(client, city: City, url: str, grow=None) -> int:
+def assert_fixed(client, city: City, url: str, name: str, query_counts, grow=None) -> int:
+    """The queries of ``url`` on the small city and the large one: the same, and ``name``'s pinned figure."""
     small = queries(client, url)
     (grow or (lambda: city.grow(LARGE)))()
     large = queries(client, url)
@@ -287,7 +294,7 @@ def assert_fixed(client, city: City, url: str, grow=None) -> int:
         f"{url}: {len(small)} queries with the small city, {len(large)} with the large one; "
         f"repeated per row: {repeated[:3]}"
     )
-    print(f"{url}: {len(small)} queries")
+    query_counts.check(name, len(small))
     return len(small)
 
 
@@ -296,24 +303,24 @@ def _list_url(pages) -> str:
 
 
 @pytest.mark.parametrize("pages", PAGES, ids=lambda p: p.slug)
-def test_list_page(client, admin_user, city, pages):
+def test_list_page(client, admin_user, city, pages, query_counts):
     client.force_login(admin_user)
     url = _list_url(pages) + "?per_page=200"
-    assert_fixed(client, city, url)
+    assert_fixed(client, city, url, f"web/list/{pages.slug}", query_counts)
     rows = len(re.findall(r'<tr class="(?:odd|even)"', client.get(url).content.decode()))
     assert rows >= 99  # the large city's rows are on the page (yearly targets stop at 99)
 
 
 @pytest.mark.parametrize("pages", PAGES, ids=lambda p: p.slug)
-def test_list_export(client, admin_user, city, pages):
+def test_list_export(client, admin_user, city, pages, query_counts):
     client.force_login(admin_user)
     url = _list_url(pages) + "?export=csv"
-    assert_fixed(client, city, url)
+    assert_fixed(client, city, url, f"web/export/{pages.slug}", query_counts)
     lines = b"".join(client.get(url).streaming_content).decode().count("\n")
     assert lines >= 100
 
 
-def test_list_page_with_every_column(client, admin_user, city):
+def test_list_page_with_every_column(client, admin_user, city, query_counts):
     """Columns hidden by default (rack, host...) are fixed-count too once a user shows them."""
     client.force_login(admin_user)
     for pages in PAGES:
@@ -323,11 +330,13 @@ def test_list_page_with_every_column(client, admin_user, city):
     city.grow(LARGE)
     large = {p.slug: len(queries(client, _list_url(p) + "?per_page=200")) for p in PAGES}
     assert large == small
+    for slug, count in small.items():
+        query_counts.check(f"web/list-every-column/{slug}", count)
 
 
 @pytest.mark.parametrize("pages", PAGES, ids=lambda p: p.slug)
 @pytest.mark.parametrize("tab", ["", "history", "edit"])
-def test_object_page(client, admin_user, city, pages, tab):
+def test_object_page(client, admin_user, city, pages, tab, query_counts):
     client.force_login(admin_user)
     model = pages.queryset.model
     obj = city.hub(model)
@@ -336,7 +345,15 @@ def test_object_page(client, admin_user, city, pages, tab):
     grow = None
     if model is models.FiberLink or model is models.FiberCore:
         grow = lambda: (city.grow(LARGE), city.grow_cores(LARGE_CORES))  # noqa: E731
-    assert_fixed(client, city, url, grow)
+    assert_fixed(client, city, url, f"web/{tab or 'detail'}/{pages.slug}", query_counts, grow)
+
+
+@pytest.mark.parametrize("pages", PAGES, ids=lambda p: p.slug)
+def test_add_page(client, admin_user, city, pages, query_counts):
+    """The empty form: its choices come from pickers, not from a list of every row."""
+    client.force_login(admin_user)
+    url = reverse(f"inventory:{pages.queryset.model._meta.model_name}_add")
+    assert_fixed(client, city, url, f"web/add/{pages.slug}", query_counts)
 
 
 def test_fiber_link_page_lists_every_core(client, admin_user, city):
@@ -349,12 +366,12 @@ def test_fiber_link_page_lists_every_core(client, admin_user, city):
 @pytest.mark.parametrize(
     "url", ["home", "inventory:migration_board", "inventory:migration_progress"], ids=["home", "board", "progress"]
 )
-def test_overview_page(client, admin_user, city, url):
+def test_overview_page(client, admin_user, city, url, query_counts):
     client.force_login(admin_user)
-    assert_fixed(client, city, reverse(url))
+    assert_fixed(client, city, reverse(url), f"web/{url.removeprefix('inventory:migration_')}", query_counts)
 
 
-def test_search_page(client, admin_user):
+def test_search_page(client, admin_user, query_counts):
     """The search shows at most 10 hits per kind: the small city has fewer, so an N+1 shows."""
     client.force_login(admin_user)
     city = City(admin_user)
@@ -364,4 +381,4 @@ def test_search_page(client, admin_user):
     page = client.get(url).content.decode()
     assert "srv-0001" in page and "Aplikasi 1" in page
     assert len(re.findall(r"href=\"/migrations/\d+/\"", page)) == 4  # hub + 3, named by their server
-    assert assert_fixed(client, city, url) > 0
+    assert assert_fixed(client, city, url, "web/search", query_counts) > 0
