@@ -100,6 +100,32 @@ def update_objects(
             save()
 
 
+def set_values(
+    objects: Sequence[models.Model], values: dict[str, object], *, may_save: Callable[[models.Model], bool]
+) -> None:
+    """Give every object the same ``values`` and save them, all or none (the web's bulk edit).
+
+    The model's rules run once over the batch (``core.validation``, as ``full_clean()`` would judge
+    each object); ``may_save`` is asked of each object as it would be saved (an OPD operator may not
+    move a device to another OPD). Any refused object raises :class:`BulkInvalid` with the messages
+    of every refused object by its position, and nothing is saved. Each save is logged as a single
+    save is.
+    """
+    objects = list(objects)
+    for obj in objects:
+        for name, value in values.items():
+            setattr(obj, name, value)
+    errors: dict[int, list[str]] = {index: list(error.messages) for index, error in validate_instances(objects).items()}
+    for index, obj in enumerate(objects):
+        if index not in errors and not may_save(obj):
+            errors[index] = [_("you may not save it with these values")]
+    if errors:
+        raise BulkInvalid(dict(sorted(errors.items())))
+    with transaction.atomic():
+        for obj in objects:
+            obj.save()
+
+
 def delete_objects(objects: Sequence[models.Model]) -> None:
     """Delete the objects of a bulk delete, all or none: one delete each (so cascades and their
     change records happen as for a single delete); any object other records protect raises

@@ -1,9 +1,8 @@
 """Bulk edit and bulk delete of the objects selected on a list."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, transaction
-from django.db.models import ProtectedError, RestrictedError
+from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -12,6 +11,7 @@ from django.utils.translation import ngettext
 from django.views import View
 
 from ..permissions import CHANGE, DELETE, can, editable
+from ..services.bulk import BulkInvalid, delete_objects, set_values
 from ..validation import as_id
 from .base import ModelViewMixin, safe_return_url, view_name
 from .edit import deletion_summary
@@ -45,29 +45,11 @@ class BulkEditView(BulkActionMixin, View):
             return self._render(request, objs, form, return_url)
         form = self.form_class(request.POST, user=request.user)
         if form.is_valid():
-            changes = form.changed_values()
-            errors = []
             try:
-                with transaction.atomic():
-                    for obj in objs:
-                        for name, value in changes.items():
-                            setattr(obj, name, value)
-                        try:
-                            obj.full_clean()
-                        except ValidationError as exc:
-                            errors.append(f"{obj}: {'; '.join(exc.messages)}")
-                            continue
-                        if not can(request.user, CHANGE, obj):
-                            # Outside the f-string: xgettext 0.21 does not extract calls inside one.
-                            refused = _("you may not save it with these values")
-                            errors.append(f"{obj}: {refused}")
-                            continue
-                        obj.save()
-                    if errors:
-                        raise ValidationError(errors)
-            except ValidationError:
-                for message in errors:
-                    form.add_error(None, message)
+                set_values(objs, form.changed_values(), may_save=lambda obj: can(request.user, CHANGE, obj))
+            except BulkInvalid as exc:
+                for index, found in exc.errors.items():
+                    form.add_error(None, f"{objs[index]}: {'; '.join(found)}")
             else:
                 messages.success(
                     request, ngettext("Updated %(n)d object.", "Updated %(n)d objects.", len(objs)) % {"n": len(objs)}
@@ -110,10 +92,8 @@ class BulkDeleteView(BulkActionMixin, View):
                 },
             )
         try:
-            with transaction.atomic():
-                for obj in objs:
-                    obj.delete()
-        except (ProtectedError, RestrictedError):
+            delete_objects(objs)
+        except BulkInvalid:
             messages.error(request, _("Nothing was deleted: other records still refer to some of them."))
         else:
             messages.success(
