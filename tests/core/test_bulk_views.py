@@ -67,3 +67,16 @@ def test_bulk_delete_deletes_every_selected_object(client, engineer):
     assert response.status_code == 302
     assert not models.Device.objects.filter(pk__in=[d.pk for d in devices]).exists()
     assert ObjectChange.objects.filter(action=ChangeAction.DELETE, object_id__in=[d.pk for d in devices]).count() == 2
+
+
+def test_bulk_edit_of_objects_that_would_collide_with_each_other_names_them(client, engineer):
+    """Two servers of one name in two OPDs moved into a third: the second is named, not a 500."""
+    client.force_login(engineer)
+    target = OrganizationFactory()
+    first, second = DeviceFactory(name="srv-sama"), DeviceFactory(name="srv-sama")
+    response = _bulk_edit(client, [first, second], organization=target.pk)
+    assert response.status_code == 400
+    assert "srv-sama: Duplicates item 0: This organization already has a device with this name." in (
+        response.content.decode()
+    )
+    assert not models.Device.objects.filter(organization=target).exists()

@@ -116,6 +116,12 @@ def set_values(
         for name, value in values.items():
             setattr(obj, name, value)
     errors: dict[int, list[str]] = {index: list(error.messages) for index, error in validate_instances(objects).items()}
+    # Objects of the selection that would collide with each other once changed (two servers of the
+    # same name moved into one OPD): the database would refuse the second save.
+    if objects:
+        finals = [(index, final_state(obj, {})) for index, obj in enumerate(objects) if index not in errors]
+        for index, found in duplicates_within(type(objects[0]), finals).items():
+            errors[index] = [message for messages in found.values() for message in messages]
     for index, obj in enumerate(objects):
         if index not in errors and not may_save(obj):
             errors[index] = [_("you may not save it with these values")]
