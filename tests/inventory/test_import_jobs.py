@@ -296,3 +296,12 @@ def test_the_expiry_is_told_in_indonesian(engineer, diskominfo):
         "Hasil pemeriksaan lokasi.csv kedaluwarsa sebelum dikonfirmasi; tidak ada data yang disimpan. "
         "Unggah ulang berkasnya."
     )
+
+
+def test_a_user_who_imported_cannot_be_deleted_so_the_record_of_who_imported_stays(engineer, diskominfo):
+    from django.db.models import ProtectedError
+
+    _upload(_client(engineer), GOOD)
+    with pytest.raises(ProtectedError):
+        engineer.delete()
+    assert ImportJob.objects.filter(user=engineer).count() == 1

@@ -31,7 +31,7 @@ class Migration(migrations.Migration):
                 ('expires', models.DateTimeField(default=infra.inventory.models.imports.default_expiry, verbose_name='expires')),
                 ('finished', models.DateTimeField(blank=True, null=True, verbose_name='finished')),
                 ('summary', models.TextField(blank=True, help_text='What the check or the import reported, or why it failed.', verbose_name='summary')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='import_jobs', to=settings.AUTH_USER_MODEL, verbose_name='user')),
+                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='import_jobs', to=settings.AUTH_USER_MODEL, verbose_name='user')),
             ],
             options={
                 'verbose_name': 'import job',

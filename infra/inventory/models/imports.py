@@ -28,7 +28,7 @@ class ImportJob(models.Model):
 
     token = models.UUIDField(_("token"), default=uuid.uuid4, unique=True, editable=False)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="import_jobs"
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT, related_name="import_jobs"
     )
     kind = models.CharField(_("kind"), max_length=30, help_text=_("What the file holds, as import_data names it."))
     file_name = models.CharField(_("file name"), max_length=255)
