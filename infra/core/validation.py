@@ -24,7 +24,7 @@ from django.db import connections, models, router
 from django.db.models.constants import LOOKUP_SEP
 from django.db.models.expressions import F
 
-from .models.base import _condition_fields
+from .models.features import _condition_fields
 
 # Unique keys looked up per query: bounds the parameters of one statement on every database.
 LOOKUP_CHUNK = 1000

@@ -5,7 +5,6 @@ from .features import (
     ConstraintMessagesMixin,
     DisplayMixin,
     TimestampsMixin,
-    _condition_fields,  # noqa: F401  (core.validation imports it from here)
 )
 
 
