@@ -39,6 +39,7 @@ from django.utils.translation import ngettext
 from . import changelog
 from .choices import ChangeAction
 from .models import ChangeLoggingMixin
+from .models.features import next_stamp
 from .validation import validate_instances
 
 BATCH_SIZE = 1000
@@ -143,7 +144,7 @@ def update_many(
         if not changed:
             continue
         if has_last_updated:
-            instance.last_updated = now
+            instance.last_updated = next_stamp(instance.last_updated, now)  # the version moves (core.versions)
             changed += ("last_updated",)
         groups[changed].append(instance)
         changed_items.append((instance, before, after))

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .choices import Role
 from .permissions import role_of
+from .versions import etag_for
 from .widgets import ObjectPicker, ObjectPickerMultiple
 
 
@@ -71,8 +72,9 @@ class BaseModelForm(forms.ModelForm):
                 picker.choices = field.widget.choices
                 picker.picker_url = reverse("pick", args=[form_key(type(self)), name])
                 field.widget = picker
-        if self.instance.pk and getattr(self.instance, "last_updated", None):
-            self.fields["_version"].initial = self.instance.last_updated.isoformat()
+        if self.instance.pk:
+            # The version the page was opened at: the save is checked against it (core.versions).
+            self.fields["_version"].initial = etag_for(self.instance)
         if "organization" in self.fields and role_of(user) == Role.OPD_OPERATOR:
             field = self.fields["organization"]
             field.queryset = field.queryset.filter(pk=user.organization_id)

@@ -5,6 +5,7 @@ import io
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
@@ -18,7 +19,7 @@ from infra.core.charts import Series, line_chart
 from infra.core.models import ObjectChange
 from infra.core.permissions import CHANGE, VIEW, can, can_import
 from infra.core.validation import as_id
-from infra.core.views import ObjectDetailView, safe_return_url
+from infra.core.views import ObjectDetailView, check_version, safe_return_url
 
 from . import choices, filtersets, models, spreadsheets
 from .selectors import migration_progress, progress_over_time
@@ -111,13 +112,16 @@ class MigrationTransitionView(View):
         if not can(request.user, CHANGE, migration):
             raise PermissionDenied
         try:
-            transition(
-                migration,
-                request.POST.get("to_state", ""),
-                user=request.user,
-                reason=request.POST.get("reason", "").strip(),
-                override_reason=request.POST.get("override_reason", "").strip(),
-            )
+            with transaction.atomic():
+                # The move is checked against the migration as the page showed it, its row locked.
+                check_version(migration, request.POST.get("_version", ""))
+                transition(
+                    migration,
+                    request.POST.get("to_state", ""),
+                    user=request.user,
+                    reason=request.POST.get("reason", "").strip(),
+                    override_reason=request.POST.get("override_reason", "").strip(),
+                )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:

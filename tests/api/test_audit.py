@@ -67,9 +67,11 @@ def test_a_stale_if_match_is_refused_and_changes_nothing(api, engineer_two, meth
     device.refresh_from_db()
     assert device.vendor == "HPE"
     assert ObjectChange.objects.count() == changes
-    # Read again, then the write goes through.
-    fresh = api.get(url("devices", device.pk))["ETag"]
-    response = getattr(api, method)(url("devices", device.pk), body, format="json", HTTP_IF_MATCH=fresh)
+    # Read again, then the write goes through (the body read again too: its last_updated is the
+    # version it is based on, and the old one is as stale as the old ETag).
+    fresh = api.get(url("devices", device.pk))
+    body = {**{k: (v["id"] if isinstance(v, dict) else v) for k, v in fresh.json().items()}, "vendor": "Lenovo"}
+    response = getattr(api, method)(url("devices", device.pk), body, format="json", HTTP_IF_MATCH=fresh["ETag"])
     assert response.status_code == {"put": 200, "patch": 200, "delete": 204}[method]
 
 

@@ -12,9 +12,9 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 
 def exception_handler(exc, context):
-    from .viewsets import BulkValidationError
+    from .viewsets import BulkValidationError, StaleItems
 
-    if isinstance(exc, BulkValidationError):
+    if isinstance(exc, (BulkValidationError, StaleItems)):
         return Response(exc.payload, status=exc.status_code)
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}

@@ -3,6 +3,8 @@
 - a list takes ``brief``, ``as_of`` and ``format`` (csv, xlsx), so its items are the full object,
   the brief one or a historical row, and it may answer with a file;
 - POST on a list takes one object or a list of them; PUT, PATCH and DELETE on a list take a list;
+- a write takes a condition: the If-Match header, and ``last_updated`` in the body (each item's in
+  a bulk write), answered 412 when the object changed since it was read (``viewsets.conditional``);
 - every operation names its error answers (always a JSON object).
 """
 
@@ -47,7 +49,24 @@ ERROR_DESCRIPTIONS = {
     "403": "The role or a read-only token does not allow this.",
     "404": "No such object.",
     "409": "Refused by the database: other records refer to the object, or a unique value is taken.",
-    "412": "If-Match does not match the object's current ETag: read it again.",
+    "412": "The object changed since it was read (If-Match, or the last_updated sent, does not match its "
+    "current version): nothing was written. One object: its current ETag is in the ETag header. A bulk "
+    "write: `stale` lists the ids, `items` each one's index, current `etag` and `last_updated`.",
+}
+IF_MATCH_SINGLE = (
+    "Write only if the object is still at this version: `*` or its ETag (from the ETag header of a GET), "
+    "in double quotes; several, separated by commas, allowed. Refused with 412 if it changed; an empty or "
+    "malformed value is a 400. Optional."
+)
+IF_MATCH_BULK = (
+    "Write only if every object named is still at the version read: the ETags of the objects, in double "
+    "quotes, separated by commas (or `*`). For many objects send each item's `last_updated` instead. Optional."
+)
+VERSION_PROPERTY = {
+    "type": "string",
+    "format": "date-time",
+    "description": "The object's last_updated as you read it: the write is refused (412) if it changed since. "
+    "Optional.",
 }
 
 
@@ -80,6 +99,10 @@ class AutoSchema(BaseAutoSchema):
             self._describe_bulk_update(operation)
         elif bulk_view and action == "bulk_destroy":
             self._describe_bulk_destroy(operation)
+        if bulk_view and action in ("update", "partial_update"):
+            self._describe_version_in_body(operation)
+        if (bulk_view and self.method in ("PUT", "PATCH", "DELETE")) or action == "transition":
+            self._describe_if_match(operation, bulk=action.startswith("bulk_") if action else False)
         self._describe_errors(operation)
         return operation
 
@@ -155,7 +178,11 @@ class AutoSchema(BaseAutoSchema):
         with_id = {
             "allOf": [
                 self._model_ref("request"),
-                {"type": "object", "properties": {"id": {"type": "integer", "minimum": 1}}, "required": ["id"]},
+                {
+                    "type": "object",
+                    "properties": {"id": {"type": "integer", "minimum": 1}, "last_updated": VERSION_PROPERTY},
+                    "required": ["id"],
+                },
             ]
         }
         operation["requestBody"] = {
@@ -170,7 +197,11 @@ class AutoSchema(BaseAutoSchema):
         item = {
             "oneOf": [
                 {"type": "integer", "minimum": 1},
-                {"type": "object", "properties": {"id": {"type": "integer", "minimum": 1}}, "required": ["id"]},
+                {
+                    "type": "object",
+                    "properties": {"id": {"type": "integer", "minimum": 1}, "last_updated": VERSION_PROPERTY},
+                    "required": ["id"],
+                },
             ]
         }
         operation["requestBody"] = {
@@ -179,13 +210,31 @@ class AutoSchema(BaseAutoSchema):
         }
         operation["description"] = "Delete several objects (ids, or objects with their id): all of them or none."
 
+    def _describe_version_in_body(self, operation: dict) -> None:
+        """A single PUT or PATCH also takes the last_updated it read (read-only otherwise)."""
+        body = operation.get("requestBody", {}).get("content", {})
+        version = {"type": "object", "properties": {"last_updated": VERSION_PROPERTY}}
+        for media in body.values():
+            media["schema"] = {"allOf": [media["schema"], version]}
+
+    def _describe_if_match(self, operation: dict, bulk: bool) -> None:
+        parameters = operation.setdefault("parameters", [])
+        parameters.append(
+            build_parameter_type(
+                "If-Match",
+                build_basic_type(OpenApiTypes.STR),
+                "header",
+                description=IF_MATCH_BULK if bulk else IF_MATCH_SINGLE,
+            )
+        )
+
     def _describe_errors(self, operation: dict) -> None:
         codes = ["400", "401", "403"]
         if "{" in self.path:
             codes.append("404")
         if self.method in ("POST", "PUT", "PATCH", "DELETE"):
             codes.append("409")
-            if "{" in self.path:
+            if "{" in self.path or self.method in ("PUT", "PATCH", "DELETE"):
                 codes.append("412")
         ref = self._component("Error", ERROR_SCHEMA)
         for code in codes:

@@ -10,13 +10,15 @@ A model takes the features it needs and no more::
   ``display_fields``, what ``__str__`` reads (API responses and pickers load only those).
 - ``ConstraintMessagesMixin``: a violated database constraint reported on the field it guards
   (``constraint_fields`` names it where the condition tests several).
-- ``TimestampsMixin``: ``created`` and ``last_updated``.
+- ``TimestampsMixin``: ``created`` and ``last_updated``, the object's version (``core.versions``).
 - ``ChangeLoggingMixin``: every create, update and delete lands in the change log (core.signals
   and core.changelog test for this class); ``changelog_parent`` and ``changelog_exclude`` tune it.
 
 Core code asks for the feature it uses (``issubclass(model, ChangeLoggingMixin)``), never for the
 composition, so a model with one feature behaves like any other for that feature.
 """
+
+import datetime
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models, router
@@ -94,14 +96,59 @@ def _condition_fields(q: models.Q) -> set[str]:
     return names
 
 
+ONE_TICK = datetime.timedelta(microseconds=1)
+
+
+def next_stamp(previous: datetime.datetime | None, now: datetime.datetime) -> datetime.datetime:
+    """The stamp of a write made at ``now`` over a row stamped ``previous``: ``now``, or one
+    microsecond past ``previous`` when the clock has not moved past it (two writes within one
+    microsecond, a clock set back, another server's clock ahead), so a row never gets a stamp it had."""
+    if previous is not None and now <= previous:
+        return previous + ONE_TICK
+    return now
+
+
+class VersionStampField(models.DateTimeField):
+    """``auto_now`` whose value always moves past the one the instance was loaded with.
+
+    ``last_updated`` is the object's version (``core.versions``): a write checked against a version
+    must never leave the row with a stamp it had before, or a writer holding that old version would
+    pass the check. Saved over a row read with its lock (as conditional writes are), the stamp is
+    strictly greater than the stored one. The column is an ordinary timestamp, so migrations see a
+    DateTimeField (``deconstruct``): no schema change.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("auto_now", True)
+        super().__init__(*args, **kwargs)
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> datetime.datetime:
+        previous = None if add else getattr(model_instance, self.attname)
+        value = next_stamp(previous, super().pre_save(model_instance, add))
+        setattr(model_instance, self.attname, value)
+        return value
+
+    def deconstruct(self):
+        name, _path, args, kwargs = super().deconstruct()
+        return name, "django.db.models.DateTimeField", args, kwargs
+
+
 class TimestampsMixin(models.Model):
-    """When the row was created and last saved (set by Django on save, not by bulk updates)."""
+    """When the row was created and last saved (set by Django on save, and by ``core.bulk``'s
+    updates); ``last_updated`` is also the object's version, moved by every save."""
 
     created = models.DateTimeField(_("created"), auto_now_add=True, null=True)
-    last_updated = models.DateTimeField(_("last updated"), auto_now=True, null=True)
+    last_updated = VersionStampField(_("last updated"), auto_now=True, null=True)
 
     class Meta:
         abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        # A save of some fields changes the object too: its version moves with them.
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and update_fields and "last_updated" not in update_fields:
+            kwargs["update_fields"] = [*update_fields, "last_updated"]
+        super().save(*args, **kwargs)
 
 
 class ChangeLoggingMixin(models.Model):

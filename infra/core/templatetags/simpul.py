@@ -64,3 +64,12 @@ def object_url(obj, action: str = "") -> str:
         return reverse(name, args=[obj.pk])
     except NoReverseMatch:
         return ""
+
+
+@register.filter
+def version(obj) -> str:
+    """The object's version for a form's ``_version`` field (``core.versions``): a write sent with it
+    is refused if someone else changed the object in between."""
+    from ..versions import etag_for
+
+    return etag_for(obj)

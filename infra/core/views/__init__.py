@@ -8,7 +8,7 @@ asked of core.permissions on the server for every request, whatever the page sho
 
 from .base import ModelViewMixin, safe_return_url, view_name
 from .bulk import BulkActionMixin, BulkDeleteView, BulkEditView
-from .edit import ObjectDeleteView, ObjectEditView, deletion_summary
+from .edit import ObjectDeleteView, ObjectEditView, check_version, deletion_summary
 from .lists import DEFAULT_PAGE_SIZE, PAGE_SIZES, ObjectListView
 from .objects import ObjectDetailView, ObjectHistoryView, object_fields
 from .pages import ModelPages
@@ -32,6 +32,7 @@ __all__ = [
     "PickView",
     "SearchView",
     "TableConfigView",
+    "check_version",
     "deletion_summary",
     "object_fields",
     "safe_return_url",

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 
+from .. import versions
 from ..models import ObjectChange
 from ..permissions import ADD, CHANGE, DELETE, can
 from .base import ModelViewMixin, safe_return_url, view_name
@@ -41,7 +42,11 @@ class ObjectEditView(ModelViewMixin, View):
         obj = self.get_object(pk)
         self._check_object(request, obj)
         form = self.form_class(request.POST, instance=obj, user=request.user)
-        if form.is_valid():
+        if obj.pk and not request.POST.get("_version", "").strip():
+            # Without the version the page was opened at, a save could overwrite a newer change.
+            form.is_valid()
+            form.add_error(None, ValidationError(no_version_message(), code="no_version"))
+        elif form.is_valid():
             # The object as it will be saved must be allowed too (an operator cannot move a
             # device to another organization).
             if not can(
@@ -52,7 +57,7 @@ class ObjectEditView(ModelViewMixin, View):
                 try:
                     with transaction.atomic():
                         if obj.pk:
-                            self._check_version(request, form)
+                            check_version(form.instance, form.cleaned_data["_version"])
                         saved = form.save()
                 except ValidationError as exc:
                     form.add_error(None, exc)
@@ -68,29 +73,6 @@ class ObjectEditView(ModelViewMixin, View):
         else:
             self.check(request, ADD)
 
-    def _check_version(self, request: HttpRequest, form) -> None:
-        sent = form.cleaned_data.get("_version")
-        current = (
-            type(form.instance)
-            .objects.select_for_update()
-            .filter(pk=form.instance.pk)
-            .values_list("last_updated", flat=True)
-            .first()
-        )
-        if sent and current and current.isoformat() != sent:
-            last = ObjectChange.objects.filter(
-                content_type=ContentType.objects.get_for_model(form.instance), object_id=form.instance.pk
-            ).first()
-            who = last.user_name if last and last.user_name else _("someone else")
-            raise ValidationError(
-                _(
-                    "%(who)s changed this record after you opened it. Your changes were not saved: "
-                    "reload the page to see the current values, then edit again."
-                )
-                % {"who": who},
-                code="stale",
-            )
-
     def _render(self, request, obj, form, status: int = 200) -> HttpResponse:
         context = {
             **self.base_context(request),
@@ -103,6 +85,37 @@ class ObjectEditView(ModelViewMixin, View):
             ),
         }
         return render(request, self.template_name, context, status=status)
+
+
+def no_version_message() -> str:
+    return _(
+        "This page was sent without the version of the record it was opened at, so saving it could "
+        "overwrite someone else's newer change. Nothing was saved: reload the page, then edit again."
+    )
+
+
+def check_version(obj: models.Model, sent: str) -> None:
+    """Refuse (ValidationError) a save of ``obj`` opened at version ``sent`` if the stored object has
+    another version now: its row is locked first, so call it inside the save's transaction."""
+    model = type(obj)
+    sent = (sent or "").strip()
+    if not sent:
+        raise ValidationError(no_version_message(), code="no_version")
+    try:
+        versions.check(versions.lock(model._base_manager.all(), [obj.pk]), {obj.pk: {sent}})
+    except versions.Stale:
+        last = ObjectChange.objects.filter(
+            content_type=ContentType.objects.get_for_model(model), object_id=obj.pk
+        ).first()
+        who = last.user_name if last and last.user_name else _("someone else")
+        raise ValidationError(
+            _(
+                "%(who)s changed this record after you opened it. Your changes were not saved: "
+                "reload the page to see the current values, then edit again."
+            )
+            % {"who": who},
+            code="stale",
+        ) from None
 
 
 def deletion_summary(objs: list[models.Model]) -> tuple[list[tuple[str, int]], list[str]]:

@@ -2,6 +2,7 @@
 
 import django_filters
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, viewsets
@@ -143,16 +144,18 @@ class MigrationViewSet(InventoryViewSet):
     )
     @action(detail=True, methods=["post"])
     def transition(self, request, pk=None):
-        migration = self.get_object()
-        if not can(request.user, CHANGE, migration):
-            raise exceptions.PermissionDenied()
-        self.check_if_match(request, migration)
         body = serializers.TransitionRequestSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        try:
-            record = transition(migration, user=request.user, **body.validated_data)
-        except ValidationError as exc:
-            raise exceptions.ValidationError({"to_state": exc.messages}) from exc
+        with transaction.atomic():
+            # Checked against If-Match with the row locked: two moves based on one version cannot both pass.
+            migration = self.get_object(lock=True)
+            if not can(request.user, CHANGE, migration):
+                raise exceptions.PermissionDenied()
+            self.check_if_match(request, migration)
+            body.is_valid(raise_exception=True)
+            try:
+                record = transition(migration, user=request.user, **body.validated_data)
+            except ValidationError as exc:
+                raise exceptions.ValidationError({"to_state": exc.messages}) from exc
         data = serializers.MigrationTransitionSerializer(record, context=self.get_serializer_context()).data
         return Response(data, status=201)
 

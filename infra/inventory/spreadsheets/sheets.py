@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from infra.core import changelog
 from infra.core.bulk import create_many, update_many
 from infra.core.choices import ChangeAction
+from infra.core.models.features import next_stamp
 
 from ..choices import (
     CableType,
@@ -607,7 +608,7 @@ class DeviceSheet(Sheet):
         if moved:
             now = timezone.now()
             for device in moved:
-                device.last_updated = now
+                device.last_updated = next_stamp(device.last_updated, now)
             Device.objects.bulk_update(moved, ["primary_ip", "last_updated"], batch_size=BATCH_SIZE)
 
 

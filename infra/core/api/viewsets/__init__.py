@@ -6,14 +6,16 @@ import copy
 
 from django.db import transaction
 from rest_framework import status, viewsets
+from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
+from ... import versions
 from ...context import set_context_user
 from ..serializers import BriefSerializer, concrete_attrs
 from .as_of import CONTROL_PARAMS, AsOfMixin
 from .base import APIMixin, Metadata, defer_related_details
 from .bulk import BulkValidationError, BulkWriteMixin
-from .conditional import PreconditionFailed, etag_for
+from .conditional import PreconditionFailed, StaleItems, etag_for, if_match, sent_version
 from .exports import EXPORT_FORMATS, ExportMixin
 from .history import HistoryMixin
 
@@ -29,6 +31,7 @@ __all__ = [
     "HistoryMixin",
     "Metadata",
     "PreconditionFailed",
+    "StaleItems",
     "defer_related_details",
     "etag_for",
 ]
@@ -87,11 +90,32 @@ class BaseViewSet(APIMixin, AsOfMixin, BulkWriteMixin, ExportMixin, viewsets.Mod
             return queryset
         return super().filter_queryset(queryset)
 
-    # --- single writes -----------------------------------------------------------------------
-    def check_if_match(self, request, instance) -> None:
-        expected = request.headers.get("If-Match")
-        if expected and expected.strip() not in ("*", etag_for(instance)):
-            raise PreconditionFailed()
+    # --- single writes: the object read with its row locked, checked, written, in one transaction
+    def get_object(self, *, lock: bool = False):
+        """The object of the URL, its permissions checked; ``lock``: its row locked until the
+        transaction ends (for a write, inside ``transaction.atomic``), so the version checked is the
+        one written over."""
+        queryset = self.filter_queryset(self.get_queryset())
+        if lock:
+            queryset = versions.for_update(queryset)
+        lookup_url_kwarg = self.lookup_url_kwarg or self.lookup_field
+        obj = get_object_or_404(queryset, **{self.lookup_field: self.kwargs[lookup_url_kwarg]})
+        self.check_object_permissions(self.request, obj)
+        return obj
+
+    def check_if_match(self, request, instance, body: object = None) -> None:
+        """Refuse (412, with the current ETag) a write based on another version than ``instance``'s:
+        the If-Match header, and the ``last_updated`` of the body when it sends one. Call it with the
+        instance read by ``get_object(lock=True)``, inside the write's transaction."""
+        expected = versions.both(if_match(request), sent_version(type(instance), instance.pk, body))
+        if not versions.matches(instance, expected):
+            raise PreconditionFailed(etag=etag_for(instance))
+
+    def handle_exception(self, exc):
+        response = super().handle_exception(exc)
+        if isinstance(exc, PreconditionFailed) and exc.etag:
+            response["ETag"] = exc.etag
+        return response
 
     def check_new_state(self, serializer) -> None:
         """The object as it would be saved must be the user's to write too: an OPD operator may not
@@ -114,17 +138,22 @@ class BaseViewSet(APIMixin, AsOfMixin, BulkWriteMixin, ExportMixin, viewsets.Mod
         serializer.save()
 
     def update(self, request, *args, **kwargs):
-        instance = self.get_object()
-        self.check_if_match(request, instance)
+        partial = kwargs.pop("partial", False)
         with transaction.atomic():
-            response = super().update(request, *args, **kwargs)
-        instance.refresh_from_db()
-        response["ETag"] = etag_for(instance)
+            instance = self.get_object(lock=True)
+            self.check_if_match(request, instance, request.data)
+            serializer = self.get_serializer(instance, data=request.data, partial=partial)
+            serializer.is_valid(raise_exception=True)
+            self.perform_update(serializer)
+        if getattr(instance, "_prefetched_objects_cache", None):
+            instance._prefetched_objects_cache = {}  # as DRF does: many-to-many read again after a write
+        response = Response(serializer.data)
+        response["ETag"] = etag_for(instance)  # the saved version: last_updated was set by the save
         return response
 
     def destroy(self, request, *args, **kwargs):
-        instance = self.get_object()
-        self.check_if_match(request, instance)
         with transaction.atomic():
+            instance = self.get_object(lock=True)
+            self.check_if_match(request, instance, request.data)
             instance.delete()
         return Response(status=status.HTTP_204_NO_CONTENT)

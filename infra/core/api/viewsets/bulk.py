@@ -6,13 +6,16 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 from django.conf import settings
+from django.db import transaction
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
+from ... import versions
 from ...bulk import create_many
 from ...services import bulk as service
 from ..serializers import preload_related
+from .conditional import StaleItems, if_match, sent_version
 
 
 class BulkValidationError(Exception):
@@ -84,23 +87,27 @@ class BulkWriteMixin:
             raise exceptions.ParseError(_('Send a list of objects, each with its "id".'))
         self._check_bulk_size(items)
         ids = [i.get("id") if isinstance(i, dict) else None for i in items]
-        queryset = self.filter_queryset(self.get_queryset())
-        by_id, errors = service.find_objects(queryset, ids, _('Give each object with its "id" (a whole number).'))
-        serializers, changes = [], []
-        for index, item in enumerate(items):
-            if index in errors:
-                continue
-            instance = by_id[item["id"]]
-            self.check_object_permissions(request, instance)
-            serializer = self.get_serializer(instance, data=item, partial=partial)
-            if not serializer.is_valid():
-                errors[index] = serializer.errors
-                continue
-            self.check_new_state(serializer)
-            serializers.append(serializer)
-            changes.append((index, instance, serializer.validated_data, serializer.save))
-        with _answered():
-            service.update_objects(self.model, changes, errors)
+        with transaction.atomic():
+            # The objects are read with their rows locked and checked against the versions the
+            # request was based on, then written, in one transaction (core.versions).
+            queryset = versions.for_update(self.filter_queryset(self.get_queryset()))
+            by_id, errors = service.find_objects(queryset, ids, _('Give each object with its "id" (a whole number).'))
+            self._check_versions(request, items, ids, by_id, errors)
+            serializers, changes = [], []
+            for index, item in enumerate(items):
+                if index in errors:
+                    continue
+                instance = by_id[item["id"]]
+                self.check_object_permissions(request, instance)
+                serializer = self.get_serializer(instance, data=item, partial=partial)
+                if not serializer.is_valid():
+                    errors[index] = serializer.errors
+                    continue
+                self.check_new_state(serializer)
+                serializers.append(serializer)
+                changes.append((index, instance, serializer.validated_data, serializer.save))
+            with _answered():
+                service.update_objects(self.model, changes, errors)
         return Response([s.data for s in serializers])
 
     def bulk_partial_update(self, request, *args, **kwargs):
@@ -112,15 +119,39 @@ class BulkWriteMixin:
             raise exceptions.ParseError(_('Send a list of ids, or of objects each with its "id".'))
         self._check_bulk_size(items)
         ids = [i.get("id") if isinstance(i, dict) else i for i in items]
-        queryset = self.filter_queryset(self.get_queryset())
-        by_id, errors = service.find_objects(queryset, ids, _("Give ids (whole numbers) or objects each with its id."))
-        if errors:
-            raise BulkValidationError(errors)
-        for pk in ids:
-            self.check_object_permissions(request, by_id[pk])
-        with _answered():
-            service.delete_objects([by_id[pk] for pk in ids])
+        with transaction.atomic():
+            queryset = versions.for_update(self.filter_queryset(self.get_queryset()))
+            by_id, errors = service.find_objects(
+                queryset, ids, _("Give ids (whole numbers) or objects each with its id.")
+            )
+            self._check_versions(request, items, ids, by_id, errors)
+            if errors:
+                raise BulkValidationError(errors)
+            for pk in ids:
+                self.check_object_permissions(request, by_id[pk])
+            with _answered():
+                service.delete_objects([by_id[pk] for pk in ids])
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def _check_versions(self, request, items: list, ids: list, by_id: dict, errors: dict[int, object]) -> None:
+        """Refuse (412, naming every such item) a bulk write when an object changed since the
+        request read it: its ETag not among the If-Match header's, or its last_updated not the one
+        its item sends. Call with the objects locked. An unreadable last_updated is its item's error."""
+        header = if_match(request)
+        expected, index_of = {}, {}
+        for index, (item, pk) in enumerate(zip(items, ids, strict=True)):
+            if index in errors:
+                continue
+            try:
+                expected[pk] = versions.both(header, sent_version(self.model, pk, item))
+            except exceptions.ValidationError as exc:
+                errors[index] = exc.detail
+                continue
+            index_of[pk] = index
+        try:
+            versions.check(by_id, expected)
+        except versions.Stale as exc:
+            raise StaleItems({index_of[pk]: obj for pk, obj in exc.current.items()}) from None
 
     def _check_bulk_size(self, items) -> None:
         limit = settings.REST_FRAMEWORK["MAX_PAGE_SIZE"] * 10

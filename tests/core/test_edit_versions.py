@@ -1,0 +1,128 @@
+"""The web's edit page and a migration's move check the version the page was opened at: a save
+without it, or over a newer change, is refused with a clear message and saves nothing.
+
+Two saves at the same moment against a real server are in tests/api/test_concurrency.py.
+"""
+
+import pytest
+from django.urls import reverse
+
+from infra.core import versions
+from infra.core.models import ObjectChange
+from infra.inventory.forms import DeviceForm
+
+from ..factories import DeviceFactory, MigrationFactory
+
+pytestmark = pytest.mark.django_db
+
+EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
+
+
+def opened(device, user) -> dict[str, str]:
+    """What the edit page sends back unchanged (its _version included)."""
+    form = DeviceForm(instance=device, user=user)
+    values = {name: form[name].value() for name in form.fields}
+    return {name: "" if value is None else str(value) for name, value in values.items()}
+
+
+@pytest.fixture
+def signed_in(client, engineer):
+    client.force_login(engineer)
+    return client
+
+
+def test_the_edit_page_carries_the_objects_version(signed_in):
+    device = DeviceFactory()
+    html = signed_in.get(reverse("inventory:device_edit", args=[device.pk])).content.decode()
+    assert f'name="_version" value="{versions.etag_for(device).replace(chr(34), "&quot;")}"' in html
+
+
+@pytest.mark.parametrize("version", [None, "", "   "], ids=["missing", "empty", "blank"])
+def test_a_save_without_the_version_is_refused_and_keeps_the_input(signed_in, engineer, version):
+    device = DeviceFactory(description="asli")
+    data = {**opened(device, engineer), "description": "ketikan pengguna"}
+    if version is None:
+        del data["_version"]
+    else:
+        data["_version"] = version
+    changes = ObjectChange.objects.count()
+    response = signed_in.post(reverse("inventory:device_edit", args=[device.pk]), data, **EN)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "sent without the version of the record it was opened at" in html
+    assert "ketikan pengguna" in html  # the user's input is shown again
+    device.refresh_from_db()
+    assert device.description == "asli"
+    assert ObjectChange.objects.count() == changes
+
+
+def test_a_save_over_a_newer_change_is_refused(signed_in, engineer):
+    device = DeviceFactory(description="asli")
+    data = {**opened(device, engineer), "description": "saya"}
+    device.description = "orang lain"
+    device.save()
+    response = signed_in.post(reverse("inventory:device_edit", args=[device.pk]), data, **EN)
+    assert response.status_code == 400
+    assert "changed this record after you opened it" in response.content.decode()
+    device.refresh_from_db()
+    assert device.description == "orang lain"
+
+
+def test_a_save_at_the_current_version_goes_through(signed_in, engineer):
+    device = DeviceFactory(description="asli")
+    data = {**opened(device, engineer), "description": "baru"}
+    response = signed_in.post(reverse("inventory:device_edit", args=[device.pk]), data, **EN)
+    assert response.status_code == 302
+    device.refresh_from_db()
+    assert device.description == "baru"
+
+
+def test_a_new_object_needs_no_version(signed_in, engineer):
+    device = DeviceFactory()
+    data = {**opened(device, engineer), "name": "srv-baru"}
+    del data["_version"]
+    response = signed_in.post(reverse("inventory:device_add"), data, **EN)
+    assert response.status_code == 302
+
+
+# --- a migration's move ------------------------------------------------------------------------
+
+
+def move(client, migration, **data):
+    return client.post(
+        reverse("inventory:migration_transition", args=[migration.pk]),
+        {"to_state": "assessed", **data},
+        follow=True,
+        **EN,
+    )
+
+
+def test_the_move_forms_carry_the_version(signed_in):
+    migration = MigrationFactory(device=DeviceFactory())
+    tag = versions.etag_for(migration).replace('"', "&quot;")
+    for page in (reverse("inventory:migration", args=[migration.pk]), reverse("inventory:migration_board")):
+        assert f'name="_version" value="{tag}"' in signed_in.get(page).content.decode(), page
+
+
+@pytest.mark.parametrize("version", [None, ""], ids=["missing", "empty"])
+def test_a_move_without_the_version_is_refused(signed_in, version):
+    migration = MigrationFactory(device=DeviceFactory())
+    data = {} if version is None else {"_version": version}
+    response = move(signed_in, migration, **data)
+    assert "sent without the version of the record it was opened at" in response.content.decode()
+    migration.refresh_from_db()
+    assert migration.state == "inventoried"
+
+
+def test_a_move_from_a_page_older_than_the_migration_is_refused(signed_in):
+    migration = MigrationFactory(device=DeviceFactory())
+    version = versions.etag_for(migration)
+    migration.notes = "diubah orang lain"
+    migration.save()
+    response = move(signed_in, migration, _version=version)
+    assert "changed this record after you opened it" in response.content.decode()
+    migration.refresh_from_db()
+    assert migration.state == "inventoried"
+    response = move(signed_in, migration, _version=versions.etag_for(migration))
+    migration.refresh_from_db()
+    assert migration.state == "assessed"
