@@ -247,6 +247,7 @@ class MigrationBoardView(View):
             {
                 "columns": columns,
                 "filter_form": filterset.panel_form,
+                "filter_errors": filterset.errors,
                 "total": sum(counts.values()),
                 "list_url": reverse("inventory:migration_list"),
                 "query": request.GET.urlencode(),
