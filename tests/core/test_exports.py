@@ -17,7 +17,7 @@ import pytest
 from django.apps import apps
 from django.core.management import call_command
 from django.db import models
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
@@ -32,6 +32,7 @@ from infra.inventory.models import Device
 from ..api.conftest import token_client
 from ..factories import DeviceFactory
 from ..inventory.test_views import city  # noqa: F401  (one object of every model)
+from ..urlconf import patterns
 
 INFRA = Path(__file__).resolve().parents[2] / "infra"
 # What a spreadsheet program runs: each first character of OWASP's rule.
@@ -106,22 +107,10 @@ def test_only_core_exports_writes_csv_or_xlsx():
 
 
 # --- every download --------------------------------------------------------------------------------
-def _patterns(resolver: URLResolver, prefix: str = ""):
-    for pattern in resolver.url_patterns:
-        if isinstance(pattern, URLResolver):
-            yield from _patterns(pattern, prefix + _plain(pattern.pattern))
-        elif isinstance(pattern, URLPattern):
-            yield prefix + _plain(pattern.pattern), pattern
-
-
-def _plain(pattern) -> str:
-    return str(pattern).lstrip("^").rstrip("$").replace("\\", "")
-
-
 def download_urls() -> list[tuple[str, str]]:
     """(kind, url without the format) of every list download in the URL conf."""
     urls = []
-    for route, pattern in _patterns(get_resolver()):
+    for route, pattern in patterns():
         if "<" in route or "(?P" in route:
             continue  # a list has no parameters
         path = "/" + route
