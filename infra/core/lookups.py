@@ -14,6 +14,7 @@ forms and filters, the API, services) gets it, including doors added later.
 
 from __future__ import annotations
 
+from django.core.exceptions import FieldError
 from django.db.models import Field, ForeignObject, IntegerField
 from django.db.models.fields.related_lookups import RelatedIn
 from django.db.models.lookups import In
@@ -22,11 +23,11 @@ from django.db.models.lookups import In
 def integer_range(field: Field, connection) -> tuple[int | None, int | None] | None:
     """The (min, max) a column of ``field`` holds on ``connection``; None if it is not an integer
     column (a relation is its target's column)."""
-    while getattr(field, "target_field", None) is not None and field.is_relation:
-        field = field.target_field
     try:
+        while field.is_relation and getattr(field, "target_field", None) is not None:
+            field = field.target_field
         return connection.ops.integer_field_range(field.get_internal_type())
-    except KeyError:
+    except (FieldError, KeyError):  # a relation over several columns, or not an integer column
         return None
 
 
