@@ -8,10 +8,11 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401  (connects the change-log receivers)
+        from . import lookups, signals  # noqa: F401  (signals connects the change-log receivers)
         from .models import ObjectChange
         from .registry import register_app, register_model
 
+        lookups.register()  # ``__in`` ignores numbers an integer column cannot hold
         # Users, tokens and preferences: administrators (and each user their own, through core's views).
         register_app(self.label, engineers_edit=False)
         # The change log is written by the signals and bulk writers only; no door alters it.

@@ -5,6 +5,7 @@ import operator
 from functools import reduce
 
 import django_filters
+from django import forms as django_forms
 from django.contrib.contenttypes.models import ContentType
 from django.core.validators import validate_ipv46_address
 from django.db import models
@@ -55,6 +56,20 @@ def to_utc(value: object) -> object:
     return value
 
 
+class _UTCTimesForm(django_forms.Form):
+    """Times in UTC once cleaned (PostgreSQL refuses offsets past ±16 hours that Python accepts); a
+    time that has no UTC value (9999-12-31T23:59:59-12:00 is in the year 10000) is the field's error."""
+
+    def clean(self):
+        cleaned = super().clean()
+        for name, value in list(cleaned.items()):
+            try:
+                cleaned[name] = to_utc(value)
+            except OverflowError:
+                self.add_error(name, _("This date and time is out of range."))
+        return cleaned
+
+
 class SafeInputMixin:
     """Filter input that the database would choke on becomes a clean 400, never a 500."""
 
@@ -65,9 +80,8 @@ class SafeInputMixin:
             params = {**params, "validators": [validate_ipv46_address]}
         return filter_class, params
 
-    def filter_queryset(self, queryset):
-        self.form.cleaned_data = {k: to_utc(v) for k, v in self.form.cleaned_data.items()}
-        return super().filter_queryset(queryset)
+    def get_form_class(self):
+        return type(f"{self.__class__.__name__}Form", (_UTCTimesForm, super().get_form_class()), {})
 
 
 class BaseFilterSet(SafeInputMixin, django_filters.FilterSet):

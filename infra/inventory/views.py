@@ -1,13 +1,11 @@
 """The inventory's pages. Generic views do the work; this module names the parts and the extra
 context of each detail page (always a fixed number of queries)."""
 
-import io
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.formats import date_format
@@ -200,13 +198,9 @@ class ImportTemplateView(View):
     def get(self, request, kind: str, fmt: str):
         if kind not in spreadsheets.SHEETS or fmt not in spreadsheets.FORMATS:
             raise Http404
-        buffer = io.BytesIO() if fmt == "xlsx" else io.StringIO()
-        spreadsheets.write_template(kind, buffer, format=fmt)
-        body = buffer.getvalue()
-        content_type = exports.XLSX_TYPE if fmt == "xlsx" else exports.CSV_TYPE
-        response = HttpResponse(body, content_type=content_type)
-        response["Content-Disposition"] = f'attachment; filename="template-{kind}.{fmt}"'
-        return response
+        return exports.file_response(
+            lambda stream, fmt: spreadsheets.write_template(kind, stream, format=fmt), f"template-{kind}", fmt
+        )
 
 
 BOARD_CARDS_PER_STATE = 60
@@ -251,6 +245,7 @@ class MigrationBoardView(View):
             {
                 "columns": columns,
                 "filter_form": filterset.panel_form,
+                "filter_errors": filterset.errors,
                 "total": sum(counts.values()),
                 "list_url": reverse("inventory:migration_list"),
                 "query": request.GET.urlencode(),

@@ -1,17 +1,18 @@
 """CSV and XLSX files as a header and numbered rows, whichever program wrote them."""
 
 import csv
-import datetime
 import io
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
 from django.utils.translation import gettext as _
 
-FORMATS = ("csv", "xlsx")
+from infra.core import exports
+
+FORMATS = exports.FORMATS
 DATA_SHEET = "Data"
 GUIDE_SHEET = "Petunjuk"
 
@@ -69,8 +70,13 @@ def read_csv_text(text: str) -> Table:
         header = next(reader)
     except StopIteration:
         raise TableError(_("The file is empty: the first row must name the columns.")) from None
-    rows = [(number, cells) for number, cells in enumerate(reader, start=2)]
+    rows = [(number, _restored(cells)) for number, cells in enumerate(reader, start=2)]
     return Table(header=[h.strip() for h in header], rows=rows)
+
+
+def _restored(cells: Sequence[object]) -> list[object]:
+    """A row's text as it was before an export neutralised formulas ("'=x" is "=x" again)."""
+    return [exports.restore(c) if isinstance(c, str) else c for c in cells]
 
 
 def _read_xlsx(source: BinaryIO) -> Table:
@@ -87,7 +93,7 @@ def _read_xlsx(source: BinaryIO) -> Table:
         if header_cells is None:
             raise TableError(_("The file is empty: the first row must name the columns."))
         header = ["" if h is None else str(h).strip() for h in header_cells]
-        rows = [(number, cells) for number, cells in enumerate(rows_iter, start=2)]
+        rows = [(number, _restored(cells)) for number, cells in enumerate(rows_iter, start=2)]
     finally:
         workbook.close()
     while header and not header[-1]:
@@ -95,25 +101,9 @@ def _read_xlsx(source: BinaryIO) -> Table:
     return Table(header=header, rows=rows)
 
 
-def _csv_cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, (datetime.date, datetime.datetime)):
-        return value.isoformat()
-    return str(value)
-
-
 def write_csv(header: Sequence[str], rows: Iterable[Sequence[object]], stream: TextIO) -> None:
-    writer = csv.writer(stream, lineterminator="\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([_csv_cell(v) for v in row])
-
-
-def _xlsx_cell(value: object) -> object:
-    if isinstance(value, Decimal):
-        return float(value)
-    return value
+    """The header and rows as CSV, through the project's one writer (formulas neutralised)."""
+    exports.write_csv(itertools.chain([header], rows), stream)
 
 
 def write_xlsx(
@@ -123,35 +113,13 @@ def write_xlsx(
     *,
     guide: tuple[Sequence[str], Iterable[Sequence[object]]] | None = None,
 ) -> None:
-    """Write a "Data" sheet (header in bold, frozen) and, if given, a "Petunjuk" (guide) sheet."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = DATA_SHEET
-    sheet.append(list(header))
-    bold = Font(bold=True)
-    for cell in sheet[1]:
-        cell.font = bold
-    sheet.freeze_panes = "A2"
-    date_columns: set[int] = set()
-    for row in rows:
-        sheet.append([_xlsx_cell(v) for v in row])
-        date_columns.update(i for i, v in enumerate(row) if isinstance(v, datetime.date))
-    for index in date_columns:
-        for (cell,) in sheet.iter_rows(min_row=2, min_col=index + 1, max_col=index + 1):
-            cell.number_format = "DD/MM/YYYY"
-    for index, name in enumerate(header):
-        sheet.column_dimensions[sheet.cell(row=1, column=index + 1).column_letter].width = max(12, len(name) + 2)
-    if guide is not None:
-        guide_header, guide_rows = guide
-        notes = workbook.create_sheet(GUIDE_SHEET)
-        notes.append(list(guide_header))
-        for cell in notes[1]:
-            cell.font = bold
-        for row in guide_rows:
-            notes.append([str(v) for v in row])
-        for letter, width in zip("ABCD", (24, 14, 60, 80), strict=False):
-            notes.column_dimensions[letter].width = width
-    workbook.save(stream)
+    """Write a "Data" sheet (header in bold, frozen, dates as DD/MM/YYYY) and, if given, a "Petunjuk"
+    (guide) sheet, through the project's one writer (text stays text, never a formula)."""
+    exports.write_workbook(
+        header,
+        rows,
+        str(stream) if isinstance(stream, Path) else stream,
+        title=DATA_SHEET,
+        date_format="DD/MM/YYYY",
+        guide=(GUIDE_SHEET, *guide) if guide is not None else None,
+    )
