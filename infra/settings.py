@@ -205,6 +205,8 @@ REST_FRAMEWORK = {
         "django_filters.rest_framework.DjangoFilterBackend",
         "infra.core.api.filters.OrderingFilter",
     ],
+    # JSON only, nested at most 32 deep (a deeper body is a 400, not a RecursionError).
+    "DEFAULT_PARSER_CLASSES": ["infra.core.api.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
