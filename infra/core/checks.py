@@ -22,18 +22,24 @@ def _project_apps(app_configs: list[AppConfig] | None) -> list[AppConfig]:
 def check_text_limits(app_configs: list[AppConfig] | None = None, **kwargs) -> list[checks.CheckMessage]:
     """core.E001: every text field of the project's models is a ``LimitedTextField``, whose length
     model validation enforces (a plain ``TextField`` accepts megabytes from any door)."""
-    errors = []
-    for config in _project_apps(app_configs):
-        for model in config.get_models():
-            for field in model._meta.local_fields:
-                if isinstance(field, models.TextField) and not isinstance(field, LimitedTextField):
-                    errors.append(
-                        checks.Error(
-                            f"{model._meta.label}.{field.name} is a TextField without an enforced limit.",
-                            hint="Use infra.core.models.fields.LimitedTextField with a max_length "
-                            "(the limits by kind of text are in that module).",
-                            obj=field,
-                            id="core.E001",
-                        )
-                    )
-    return errors
+    return [
+        error
+        for config in _project_apps(app_configs)
+        for model in config.get_models()
+        for error in text_field_errors(model)
+    ]
+
+
+def text_field_errors(model: type[models.Model]) -> list[checks.Error]:
+    """core.E001 for each text field of ``model`` without an enforced limit."""
+    return [
+        checks.Error(
+            f"{model._meta.label}.{field.name} is a TextField without an enforced limit.",
+            hint="Use infra.core.models.fields.LimitedTextField with a max_length "
+            "(the limits by kind of text are in that module).",
+            obj=field,
+            id="core.E001",
+        )
+        for field in model._meta.local_fields
+        if isinstance(field, models.TextField) and not isinstance(field, LimitedTextField)
+    ]

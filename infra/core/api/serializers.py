@@ -155,10 +155,12 @@ class BaseModelSerializer(serializers.ModelSerializer):
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
-        request = self.context.get("request")
-        refused = link_errors(getattr(request, "user", None), self.instance or self.Meta.model(), attrs)
-        if refused:
-            raise serializers.ValidationError(refused)
+        if self.Meta.model._meta.many_to_many:
+            # Records linked into this one (an application's servers) must be the user's to link.
+            user = getattr(self.context.get("request"), "user", None)
+            refused = link_errors(user, self.instance or self.Meta.model(), attrs)
+            if refused:
+                raise serializers.ValidationError(refused)
         if self.context.get("defer_model_validation"):
             return attrs  # a bulk create validates its instances together (BaseViewSet.create)
         instance = self.instance
