@@ -128,3 +128,20 @@ def test_an_upload_over_the_upload_limit_is_refused_before_it_is_stored(web, set
     response = web.post(reverse("inventory:import"), {"kind": "devices", "file": upload})
     assert response.status_code == 413
     assert "What you sent is too large for one request." in response.content.decode()
+
+
+def test_a_table_setting_past_its_limits_is_refused_not_a_database_error(web, engineer):
+    """The preference key is 100 characters in the database: PostgreSQL refused a longer one (a 500)."""
+    from infra.core.models import UserPreference
+
+    response = web.post(reverse("table_config", args=["T" * 200]), {"columns": ["name"]})
+    assert response.status_code == 400
+    assert "These columns are not a choice this page offers" in response.content.decode()
+    response = web.post(reverse("table_config", args=["DeviceTable"]), {"columns": ["c" * 101]})
+    assert response.status_code == 400
+    response = web.post(reverse("table_config", args=["DeviceTable"]), {"columns": [f"c{n}" for n in range(101)]})
+    assert response.status_code == 400
+    assert not UserPreference.objects.filter(user=engineer).exists()
+    response = web.post(reverse("table_config", args=["DeviceTable"]), {"columns": ["name", "status"]})
+    assert response.status_code == 302
+    assert UserPreference.get(engineer, "table.DeviceTable") == {"columns": ["name", "status"]}
