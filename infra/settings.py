@@ -189,8 +189,16 @@ MESSAGE_TAGS = {40: "danger"}
 
 DJANGO_TABLES2_TEMPLATE = "generic/table.html"
 
-# Bulk API writes of up to 10,000 objects fit in one request body.
+# Request bodies (docs/operations.md, "Security"). Bulk API writes of up to 10,000 objects fit in
+# one body; no single text field holds more than a few thousand characters (core.models.fields).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
+# A form with files (the spreadsheet import, 20 MB at most): refused past this, before it is stored.
+SIMPUL_MAX_UPLOAD_SIZE = 21 * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "infra.core.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # --- REST API ---------------------------------------------------------------------------------
 API_VERSION = "1.0"
@@ -205,6 +213,8 @@ REST_FRAMEWORK = {
         "django_filters.rest_framework.DjangoFilterBackend",
         "infra.core.api.filters.OrderingFilter",
     ],
+    # JSON only, nested at most 32 deep (a deeper body is a 400, not a RecursionError).
+    "DEFAULT_PARSER_CLASSES": ["infra.core.api.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",

@@ -30,3 +30,6 @@ urlpatterns = [
     re_path(r"^api/", views.api_not_found),
     path("admin/", admin.site.urls),
 ]
+
+# A request Django could not read (too large, too many fields): said clearly, JSON under /api/.
+handler400 = views.bad_request

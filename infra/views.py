@@ -34,3 +34,28 @@ def api_not_found(request):
     from django.utils.translation import gettext as _
 
     return JsonResponse({"detail": _("No API endpoint at this address. The index is at /api/.")}, status=404)
+
+
+def bad_request(request, exception=None):
+    """Django's 400 for a request it could not read, said clearly: a body too large (413) names the
+    limit; the API answers in JSON like the rest of the API, the web with a page."""
+    from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+    from django.http import JsonResponse
+    from django.shortcuts import render
+    from django.utils.translation import gettext as _
+
+    if isinstance(exception, RequestDataTooBig):
+        status = 413
+        message = _(
+            "What you sent is too large for one request. Shorten long texts, send fewer objects at once, "
+            "or upload a smaller file."
+        )
+    elif isinstance(exception, (TooManyFieldsSent, TooManyFilesSent)):
+        status = 400
+        message = _("What you sent has too many fields for one request: send fewer objects at once.")
+    else:
+        status = 400
+        message = _("The request could not be read.")
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": message}, status=status)
+    return render(request, "400.html", {"message": message}, status=status)

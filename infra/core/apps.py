@@ -8,7 +8,7 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        from . import lookups, signals  # noqa: F401  (signals connects the change-log receivers)
+        from . import checks, lookups, signals  # noqa: F401  (system checks, lookups, change-log receivers)
         from .models import ObjectChange
         from .registry import register_app, register_model
 

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from .choices import Role
-from .permissions import role_of
+from .permissions import link_errors, role_of
 from .versions import etag_for
 from .widgets import ObjectPicker, ObjectPickerMultiple
 
@@ -80,6 +80,14 @@ class BaseModelForm(forms.ModelForm):
             field.queryset = field.queryset.filter(pk=user.organization_id)
             field.initial = user.organization_id
         style(self)
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        # Records linked into this one (an application's servers) must be the user's to link.
+        for name, messages in link_errors(self.user, self.instance, cleaned).items():
+            for message in messages:
+                self.add_error(name, message)
+        return cleaned
 
 
 class BulkEditForm(forms.Form):

@@ -5,15 +5,19 @@
   (the inventory, the probes);
 - OPD operator: reads everything, changes only the records their own organization owns (the
   models that declare an owner: devices with their interfaces and addresses, applications and
-  migrations);
+  migrations), and links into them (many-to-many) only records their organization owns: their
+  application runs on their servers (``refused_links``);
 - auditor: reads everything, changes nothing.
 Nobody changes or deletes the change log, nor any model declared read-only.
 
 Which apps and models are which is declared by each app (core.registry), not named here.
 """
 
+from collections.abc import Iterable
+
 from django.contrib.auth.backends import ModelBackend
 from django.db import models
+from django.utils.translation import gettext as _
 
 from . import registry
 from .choices import Role
@@ -88,6 +92,43 @@ def editable(user, queryset: models.QuerySet) -> models.QuerySet:
     if role == Role.OPD_OPERATOR:
         return queryset.filter(**{registry.declaration(model).owner + "_id": user.organization_id})
     return queryset
+
+
+def refused_links(user, obj: models.Model, field_name: str, chosen: Iterable[models.Model]) -> list[models.Model]:
+    """The objects of ``chosen`` that ``user`` may not newly link into ``obj``'s many-to-many field.
+
+    Linking a record into your own is a change of that record too: an OPD operator links only
+    records their organization owns (those they may change: their own servers into their own
+    application). Links already stored stay whoever made them, so an engineer's link to another
+    OPD's server survives the operator's next save. Other roles link whatever they may read.
+    One query for the stored links and one for the new objects, for an operator only.
+    """
+    if role_of(user) != Role.OPD_OPERATOR:
+        return []
+    chosen = list(chosen)
+    stored = set(getattr(obj, field_name).values_list("pk", flat=True)) if obj.pk is not None else set()
+    new = {o.pk for o in chosen} - stored
+    if not new:
+        return []
+    target = obj._meta.get_field(field_name).related_model
+    allowed = set(editable(user, target._base_manager.filter(pk__in=new)).values_list("pk", flat=True))
+    return [o for o in chosen if o.pk in new and o.pk not in allowed]
+
+
+def link_errors(user, obj: models.Model, values: dict[str, object]) -> dict[str, list[str]]:
+    """Messages, by field, for the many-to-many values of ``values`` that ``user`` may not link into
+    ``obj`` (:func:`refused_links`), each naming the refused record: asked by the web forms and the API."""
+    errors: dict[str, list[str]] = {}
+    for field in obj._meta.many_to_many:
+        chosen = values.get(field.name)
+        if chosen is None:
+            continue
+        for refused in refused_links(user, obj, field.name, chosen):
+            errors.setdefault(field.name, []).append(
+                _("%(object)s belongs to another organization: you may link only your own organization's %(kind)s.")
+                % {"object": refused, "kind": field.related_model._meta.verbose_name_plural}
+            )
+    return errors
 
 
 class RoleBackend(ModelBackend):

@@ -10,6 +10,7 @@ from django.dispatch import receiver
 from . import changelog
 from .choices import ChangeAction
 from .models import ChangeLoggingMixin
+from .models.fields import check_text_limits
 
 
 def _is_logged(sender) -> bool:
@@ -20,6 +21,7 @@ def _is_logged(sender) -> bool:
 def _snapshot_before_save(sender, instance, raw=False, **kwargs):
     if raw or not _is_logged(sender):
         return
+    check_text_limits(instance)  # nothing is written, and no record repeats an over-long text
     instance._changelog_before = changelog.loaded_snapshot(instance)
 
 
@@ -58,6 +60,7 @@ def _log_m2m(sender, instance, action, reverse, model, pk_set, **kwargs):
     if not isinstance(instance, ChangeLoggingMixin):
         return
     if action in ("pre_add", "pre_remove", "pre_clear"):
+        check_text_limits(instance)
         instance._changelog_m2m_before = changelog.serialize(instance)
     elif action in ("post_add", "post_remove", "post_clear"):
         before = getattr(instance, "_changelog_m2m_before", None)
@@ -74,6 +77,9 @@ def _log_m2m_reverse(sender, instance, action, model, pk_set) -> None:
             targets = model._base_manager.filter(**{field.name: instance})
         else:
             targets = model._base_manager.filter(pk__in=pk_set)
+        targets = list(targets)
+        for target in targets:
+            check_text_limits(target)
         instance._changelog_m2m_reverse = [(t, changelog.serialize(t)) for t in targets]
     elif action in ("post_add", "post_remove", "post_clear"):
         for target, before in getattr(instance, "_changelog_m2m_reverse", ()):

@@ -13,6 +13,7 @@ from rest_framework.reverse import reverse
 from rest_framework.validators import UniqueValidator
 
 from ..models import ObjectChange, Token
+from ..permissions import link_errors
 from ..services.bulk import concrete_attrs, resolved_relations
 from ..services.bulk import error_messages as drf_errors
 from ..validation import as_id, validate_instance
@@ -154,6 +155,12 @@ class BaseModelSerializer(serializers.ModelSerializer):
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
+        if self.Meta.model._meta.many_to_many:
+            # Records linked into this one (an application's servers) must be the user's to link.
+            user = getattr(self.context.get("request"), "user", None)
+            refused = link_errors(user, self.instance or self.Meta.model(), attrs)
+            if refused:
+                raise serializers.ValidationError(refused)
         if self.context.get("defer_model_validation"):
             return attrs  # a bulk create validates its instances together (BaseViewSet.create)
         instance = self.instance
@@ -166,11 +173,14 @@ class BaseModelSerializer(serializers.ModelSerializer):
                 setattr(instance, key, attrs[key])
         try:
             validate_instance(instance, resolved=resolved_relations(attrs))
+            # What the model's validation cleaned (a MAC address in its stored form) is what is saved.
+            cleaned = {key: getattr(instance, key) for key in concrete_attrs(type(instance), attrs)}
         except DjangoValidationError as exc:
             raise serializers.ValidationError(drf_errors(exc)) from exc
         finally:
             for key, value in original.items():
                 setattr(instance, key, value)
+        attrs.update(cleaned)
         return attrs
 
 

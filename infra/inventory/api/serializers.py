@@ -141,8 +141,18 @@ class MigrationTransitionSerializer(BaseModelSerializer):
 
 class TransitionRequestSerializer(serializers.Serializer):
     to_state = serializers.ChoiceField(choices=models.Migration._meta.get_field("state").choices)
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
-    override_reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=models.MigrationTransition._meta.get_field("reason").max_length,
+    )
+    override_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=models.MigrationTransition._meta.get_field("override_reason").max_length,
+    )
 
 
 class MigrationBlockerSerializer(BaseModelSerializer):

@@ -155,7 +155,9 @@ class MigrationViewSet(InventoryViewSet):
             try:
                 record = transition(migration, user=request.user, **body.validated_data)
             except ValidationError as exc:
-                raise exceptions.ValidationError({"to_state": exc.messages}) from exc
+                # A field's own error (a stored text over its limit) stays on that field; a refused move on to_state.
+                detail = exc.message_dict if hasattr(exc, "error_dict") else {"to_state": exc.messages}
+                raise exceptions.ValidationError(detail) from exc
         data = serializers.MigrationTransitionSerializer(record, context=self.get_serializer_context()).data
         return Response(data, status=201)
 

@@ -3,6 +3,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from infra.core.models import ChangeLoggedModel
+from infra.core.models.fields import DESCRIPTION_MAX_LENGTH, LimitedTextField
 
 from ..choices import ApplicationStatus, Criticality, IntegrationStatus
 
@@ -19,7 +20,7 @@ class Application(ChangeLoggedModel):
         related_name="applications",
     )
     url = models.URLField(_("URL"), blank=True)
-    description = models.TextField(_("description"), blank=True)
+    description = LimitedTextField(_("description"), max_length=DESCRIPTION_MAX_LENGTH, blank=True)
     status = models.CharField(
         _("status"), max_length=20, choices=ApplicationStatus.choices, default=ApplicationStatus.PRODUCTION
     )

@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from infra.core.models import ChangeLoggedModel
+from infra.core.models.fields import DESCRIPTION_MAX_LENGTH, LimitedTextField, MACAddressField
 
 from ..choices import DeviceKind, DeviceStatus, InterfaceKind, IPAddressStatus
 
@@ -65,7 +66,7 @@ class Device(ChangeLoggedModel):
         blank=True,
         related_name="primary_for",
     )
-    description = models.TextField(_("description"), blank=True)
+    description = LimitedTextField(_("description"), max_length=DESCRIPTION_MAX_LENGTH, blank=True)
 
     constraint_fields = {"device_position_needs_rack": "position"}
     display_fields = ("name",)
@@ -138,7 +139,7 @@ class Interface(ChangeLoggedModel):
     kind = models.CharField(_("type"), max_length=20, choices=InterfaceKind.choices, default=InterfaceKind.COPPER_1G)
     speed_mbps = models.PositiveIntegerField(_("speed (Mbit/s)"), null=True, blank=True)
     if_index = models.PositiveIntegerField(_("SNMP ifIndex"), null=True, blank=True)
-    mac_address = models.CharField(_("MAC address"), max_length=17, blank=True)
+    mac_address = MACAddressField(_("MAC address"), blank=True)
     enabled = models.BooleanField(_("enabled"), default=True)
     description = models.CharField(_("description"), max_length=200, blank=True)
 

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from infra.core.models import ChangeLoggedModel
+from infra.core.models.fields import DESCRIPTION_MAX_LENGTH, LimitedTextField
 
 from ..choices import (
     CORE_COUNTS,
@@ -90,7 +91,7 @@ class FiberLink(ChangeLoggedModel):
         _("measured at"), choices=Wavelength.choices, default=Wavelength.NM_1310
     )
     measured_on = models.DateField(_("measured on"), null=True, blank=True)
-    description = models.TextField(_("description"), blank=True)
+    description = LimitedTextField(_("description"), max_length=DESCRIPTION_MAX_LENGTH, blank=True)
 
     constraint_fields = {"fiberlink_two_sites": "site_b"}
     display_fields = ("code",)

@@ -12,6 +12,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from infra.core.models.fields import REPORT_MAX_LENGTH, LimitedTextField
+
 from ..choices import ImportStatus
 
 
@@ -39,8 +41,11 @@ class ImportJob(models.Model):
     created = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     expires = models.DateTimeField(_("expires"), default=default_expiry)
     finished = models.DateTimeField(_("finished"), null=True, blank=True)
-    summary = models.TextField(
-        _("summary"), blank=True, help_text=_("What the check or the import reported, or why it failed.")
+    summary = LimitedTextField(
+        _("summary"),
+        max_length=REPORT_MAX_LENGTH,
+        blank=True,
+        help_text=_("What the check or the import reported, or why it failed."),
     )
 
     class Meta:

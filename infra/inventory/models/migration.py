@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from infra.core.models import ChangeLoggedModel
+from infra.core.models.fields import DESCRIPTION_MAX_LENGTH, NOTES_MAX_LENGTH, REASON_MAX_LENGTH, LimitedTextField
 
 from ..choices import (
     BlockerCategory,
@@ -19,7 +20,7 @@ class MigrationWave(ChangeLoggedModel):
     """A named window in which a group of servers moves into the data center."""
 
     name = models.CharField(_("name"), max_length=100)
-    description = models.TextField(_("description"), blank=True)
+    description = LimitedTextField(_("description"), max_length=DESCRIPTION_MAX_LENGTH, blank=True)
     start_date = models.DateField(_("starts"), null=True, blank=True)
     end_date = models.DateField(_("ends"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=20, choices=WaveStatus.choices, default=WaveStatus.PLANNED)
@@ -96,7 +97,7 @@ class Migration(ChangeLoggedModel):
     target_vlan = models.PositiveSmallIntegerField(_("new VLAN"), null=True, blank=True)
     backup_verified_on = models.DateField(_("backup verified on"), null=True, blank=True)
     owner_signed_off_on = models.DateField(_("owner signed off on"), null=True, blank=True)
-    retain_justification = models.TextField(_("reason to retain"), blank=True)
+    retain_justification = LimitedTextField(_("reason to retain"), max_length=REASON_MAX_LENGTH, blank=True)
     planned_start = models.DateField(_("planned start"), null=True, blank=True)
     actual_start = models.DateField(_("actual start"), null=True, blank=True)
     planned_cutover = models.DateField(_("planned cut-over"), null=True, blank=True)
@@ -105,7 +106,7 @@ class Migration(ChangeLoggedModel):
     actual_acceptance = models.DateField(_("actual acceptance"), null=True, blank=True)
     planned_decommission = models.DateField(_("planned source decommission"), null=True, blank=True)
     actual_decommission = models.DateField(_("actual source decommission"), null=True, blank=True)
-    notes = models.TextField(_("notes"), blank=True)
+    notes = LimitedTextField(_("notes"), max_length=NOTES_MAX_LENGTH, blank=True)
 
     changelog_parent = "device"
 
@@ -164,9 +165,12 @@ class MigrationTransition(models.Model):
         blank=True,
         related_name="+",
     )
-    reason = models.TextField(_("reason"), blank=True)
-    override_reason = models.TextField(
-        _("gate override"), blank=True, help_text=_("Why the move went ahead although a gate was not met.")
+    reason = LimitedTextField(_("reason"), max_length=REASON_MAX_LENGTH, blank=True)
+    override_reason = LimitedTextField(
+        _("gate override"),
+        max_length=REASON_MAX_LENGTH,
+        blank=True,
+        help_text=_("Why the move went ahead although a gate was not met."),
     )
     is_rollback = models.BooleanField(_("rollback"), default=False)
 
@@ -187,7 +191,7 @@ class MigrationBlocker(ChangeLoggedModel):
         Migration, verbose_name=_("migration"), on_delete=models.CASCADE, related_name="blockers"
     )
     category = models.CharField(_("category"), max_length=20, choices=BlockerCategory.choices)
-    description = models.TextField(_("description"), blank=True)
+    description = LimitedTextField(_("description"), max_length=DESCRIPTION_MAX_LENGTH, blank=True)
     owner = models.CharField(_("owner"), max_length=150, blank=True, help_text=_("Who has to act."))
     opened_on = models.DateField(_("opened on"), default=timezone.localdate)
     due_on = models.DateField(_("due on"), null=True, blank=True)

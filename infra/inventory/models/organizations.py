@@ -3,6 +3,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from infra.core.models import ChangeLoggedModel
+from infra.core.models.fields import DESCRIPTION_MAX_LENGTH, LimitedTextField
 
 from ..choices import OrganizationKind
 
@@ -31,7 +32,7 @@ class Organization(ChangeLoggedModel):
         blank=True,
         related_name="organizations",
     )
-    description = models.TextField(_("description"), blank=True)
+    description = LimitedTextField(_("description"), max_length=DESCRIPTION_MAX_LENGTH, blank=True)
     display_fields = ("short_name", "name")
 
     class Meta:

@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from infra.core.models import ChangeLoggedModel
+from infra.core.models.fields import DESCRIPTION_MAX_LENGTH, LimitedTextField
 
 from ..choices import SiteKind, SiteStatus
 
@@ -48,7 +49,7 @@ class Site(ChangeLoggedModel):
         blank=True,
         validators=[MinValueValidator(Decimal("-180")), MaxValueValidator(Decimal("180"))],
     )
-    description = models.TextField(_("description"), blank=True)
+    description = LimitedTextField(_("description"), max_length=DESCRIPTION_MAX_LENGTH, blank=True)
 
     constraint_fields = {"site_coordinates_pair": "latitude"}
     display_fields = ("name",)
@@ -94,7 +95,7 @@ class Rack(ChangeLoggedModel):
     u_height = models.PositiveSmallIntegerField(
         _("height (U)"), default=42, validators=[MinValueValidator(1), MaxValueValidator(60)]
     )
-    description = models.TextField(_("description"), blank=True)
+    description = LimitedTextField(_("description"), max_length=DESCRIPTION_MAX_LENGTH, blank=True)
 
     changelog_parent = "site"
     display_fields = ("name",)

@@ -132,13 +132,14 @@ def stage(*, user, kind: str, file_name: str, data: bytes) -> tuple[ImportJob | 
             data=data,
             size=len(data),
             row_count=len(table.rows),
-            summary=str(result),
+            summary=ImportJob._meta.get_field("summary").fit(str(result)),
         )
     return job, _preview(table, errors, result)
 
 
 def _finish(job: ImportJob, status: str, summary: str, now: datetime.datetime) -> None:
     """Close ``job``: its file is not needed any more, whatever the outcome."""
+    summary = ImportJob._meta.get_field("summary").fit(summary)  # a failure may list thousands of rows
     job.status, job.summary, job.finished, job.data = status, summary, now, None
     job.save(update_fields=["status", "summary", "finished", "data"])
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import formats, timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from ..choices import (
@@ -70,6 +71,7 @@ def transition(
     A move into ``migrating`` past an unmet gate needs ``override_reason``; retaining a server needs
     a justification (``reason`` or the migration's own).
     """
+    _check_reasons(reason=reason, override_reason=override_reason)
     from_state = migration.state
     allowed = allowed_states(from_state)
     if to_state not in allowed:
@@ -132,6 +134,23 @@ def transition(
             override_reason=override_reason,
             is_rollback=(from_state, to_state) in MIGRATION_ROLLBACKS,
         )
+
+
+def _check_reasons(**texts: str) -> None:
+    """The transition's texts within their fields' limits, each message naming its field (the web
+    shows them in one line)."""
+    errors = {}
+    for name, value in texts.items():
+        field = MigrationTransition._meta.get_field(name)
+        try:
+            field.run_validators(value)
+        except ValidationError as exc:
+            errors[name] = [
+                _("%(field)s: %(message)s") % {"field": capfirst(field.verbose_name), "message": message}
+                for message in exc.messages
+            ]
+    if errors:
+        raise ValidationError(errors)
 
 
 def _state_label(state: str) -> str:

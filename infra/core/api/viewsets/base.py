@@ -7,8 +7,9 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from rest_framework import exceptions
 from rest_framework.metadata import SimpleMetadata
-from rest_framework.parsers import JSONParser
 from rest_framework.request import clone_request
+
+from ..parsers import JSONParser
 
 
 class Metadata(SimpleMetadata):
@@ -33,7 +34,8 @@ class Metadata(SimpleMetadata):
 
 
 class APIMixin:
-    """What every API view shares: JSON request bodies, the API-Version header on every answer."""
+    """What every API view shares: JSON request bodies (nested at most ``parsers.MAX_JSON_DEPTH`` deep),
+    the API-Version header on every answer."""
 
     parser_classes = [JSONParser]
     metadata_class = Metadata
