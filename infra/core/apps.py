@@ -8,7 +8,7 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401  (connects the change-log receivers)
+        from . import checks, signals  # noqa: F401  (registers the checks, connects the change-log receivers)
         from .models import ObjectChange
         from .registry import register_app, register_model
 
