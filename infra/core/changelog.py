@@ -23,6 +23,9 @@ def _json_value(value: object) -> object:
         return value
     if isinstance(value, decimal.Decimal):
         return str(value)
+    if isinstance(value, datetime.datetime) and value.tzinfo is not None:
+        # One instant, one text: a form's local time and the database's UTC are the same value.
+        return value.astimezone(datetime.UTC).isoformat()
     if isinstance(value, (datetime.datetime, datetime.date, datetime.time)):
         return value.isoformat()
     if isinstance(value, uuid.UUID):

@@ -19,7 +19,7 @@ caught one object at a time by the pre_delete receiver (core.signals), with the 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from django.db import connections, models, transaction
 from django.db.models.deletion import CASCADE, DO_NOTHING, PROTECT, RESTRICT, Collector
@@ -223,3 +223,22 @@ def logged_update(queryset: models.QuerySet, update: Callable[..., int], kwargs:
                 if row.pk in afters
             )
     return count
+
+
+# --- what keeps a delete from happening ------------------------------------------------------------
+
+
+def protection_reasons(protected: Iterable[models.Model]) -> list[str]:
+    """Why the records that refer to an object keep it from being deleted, for people: each protecting
+    model's ``protect_reason`` (a model attribute, translated) where it declares one, once."""
+    reasons: list[str] = []
+    for model in dict.fromkeys(type(obj) for obj in protected):
+        reason = getattr(model, "protect_reason", None)
+        if reason and str(reason) not in reasons:
+            reasons.append(str(reason))
+    return reasons
+
+
+def refusal_message(protected: Iterable[models.Model], head: str) -> str:
+    """``head`` followed by the reasons the protecting records give, if any."""
+    return " ".join([head, *protection_reasons(protected)])
