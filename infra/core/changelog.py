@@ -92,13 +92,19 @@ def _redact(model: type[ChangeLoggingMixin], data: dict[str, object], pk: object
     return data
 
 
-def serialize(instance: ChangeLoggingMixin) -> dict[str, object]:
-    """The instance's logged field values, JSON-ready, keyed by field name (FKs by id)."""
+def serialize(instance: ChangeLoggingMixin, *, m2m_from: dict | None = None) -> dict[str, object]:
+    """The instance's logged field values, JSON-ready, keyed by field name (FKs by id).
+
+    ``m2m_from``: a state whose many-to-many lists still hold (a ``save()`` does not change them),
+    taken instead of a query per field.
+    """
     model = type(instance)
     data = {f.attname: _field_json(f, f.value_from_object(instance)) for f in _logged_fields(model)}
     _redact(model, data, instance.pk)
     for m2m in model._meta.many_to_many:
-        if instance.pk is not None:
+        if m2m_from is not None and m2m.name in m2m_from:
+            data[m2m.name] = m2m_from[m2m.name]
+        elif instance.pk is not None:
             data[m2m.name] = sorted(getattr(instance, m2m.name).values_list("pk", flat=True))
     return data
 

@@ -113,7 +113,8 @@ class Effects:
             for batch in _batches(list(objs), self.using):
                 rows = field.model._base_manager.using(self.using).filter(**{f"{field.name}__in": batch})
                 for state in self._states(field.model, list(rows), touched):
-                    state[field.attname] = json_value
+                    if field.attname in state:  # not a field the model leaves out of its log
+                        state[field.attname] = json_value
         for m2m in _m2m_fields(model):
             through = m2m.remote_field.through
             source = through._meta.get_field(m2m.m2m_field_name()).attname

@@ -31,7 +31,7 @@ def _log_save(sender, instance, created, raw=False, update_fields=None, **kwargs
         return
     before = None if created else getattr(instance, "_changelog_before", None)
     action = ChangeAction.CREATE if created or before is None else ChangeAction.UPDATE
-    after = changelog.serialize(instance)
+    after = changelog.serialize(instance, m2m_from=before)  # a save leaves the many-to-many lists as they were
     written = changelog.saved_fields(instance, update_fields)
     if before is not None and written is not None:
         # save(update_fields=...) wrote only those fields: the others still hold their old values.

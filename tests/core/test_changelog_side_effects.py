@@ -245,3 +245,56 @@ def test_deleting_a_permission_logs_the_users_who_had_it():
     Permission.objects.filter(pk=permission.pk).delete()
     for user in users:
         assert last_record(type(user), user.pk).diff() == {"user_permissions": ([permission.pk], [])}
+
+
+@pytest.mark.parametrize("door", ["web/delete-page", "web/delete", "api/delete"])
+def test_deleting_a_server_costs_the_same_queries_few_or_many_rows(door, client, admin_user, query_counts):
+    """The delete page and the deletes of the web and the API, pinned: the same count whether the server
+    hosts one VM, serves one application and has one interface, or six of each."""
+    client.force_login(admin_user)
+    api = token_client(admin_user)
+    nets = iter(range(10, 20))
+
+    def cost(size: int) -> int:
+        city = build_city(guests=size, interfaces=size, applications=size, net=next(nets))
+        pk = city["server"].pk
+        with CaptureQueriesContext(connection) as queries:
+            if door == "web/delete-page":
+                response = client.get(reverse("inventory:device_delete", args=[pk]))
+                assert response.status_code == 200
+            elif door == "web/delete":
+                assert client.post(reverse("inventory:device_delete", args=[pk])).status_code == 302
+            else:
+                assert api.delete(f"/api/devices/{pk}/").status_code == 204
+        return len(queries)
+
+    cost(1)  # warm-up: content types cached
+    few, many = cost(1), cost(6)
+    assert few == many
+    query_counts.check(f"{door}/devices", few)
+
+
+def test_a_logged_model_whose_manager_drops_the_logging_queryset_stops_the_checks():
+    from django.apps import apps
+    from django.db import models
+    from django.test.utils import isolate_apps
+
+    from infra.core.checks import logged_models_keep_the_logging_queryset
+    from infra.core.models import ChangeLoggingMixin
+
+    assert logged_models_keep_the_logging_queryset() == []
+    with isolate_apps("infra.core"):
+
+        class Careless(ChangeLoggingMixin):
+            objects = models.Manager()
+
+            class Meta:
+                app_label = "core"
+
+        original = apps.get_models
+        apps.get_models = lambda: [*original(), Careless]
+        try:
+            (error,) = logged_models_keep_the_logging_queryset()
+        finally:
+            apps.get_models = original
+    assert error.id == "core.E001" and error.obj is Careless
