@@ -170,7 +170,8 @@ class _Generator:
         self.created: list[list] = []  # every bulk-created batch, for the change log
 
     def bulk(self, model, objs: list) -> list:
-        # The write path, logging left to record_changes (the final state, once relations are set).
+        # The write path, logging left to record_changes (the final state, once relations are set);
+        # the later bulk_update calls go through the base manager, which does not log, for the same reason.
         objs = create_many(model, objs, validate=False, log=False, batch_size=BATCH)
         self.result.counts[model._meta.model_name] += len(objs)
         self.created.append(objs)
@@ -366,7 +367,7 @@ class _Generator:
         for vm in vms:
             candidates = dc_servers if vm.site_id == self.dc.pk else servers
             vm.host = rng.choice(candidates) if candidates and rng.random() < 0.8 else None
-        models.Device.objects.bulk_update([vm for vm in vms if vm.host_id], ["host"], batch_size=500)
+        models.Device._base_manager.bulk_update([vm for vm in vms if vm.host_id], ["host"], batch_size=500)
 
         interfaces = []
         for d in self.devices:
@@ -396,7 +397,7 @@ class _Generator:
             by_device.setdefault(iface.device_id, ip)
         for d in self.devices:
             d.primary_ip = by_device[d.pk]
-        models.Device.objects.bulk_update(self.devices, ["primary_ip"], batch_size=500)
+        models.Device._base_manager.bulk_update(self.devices, ["primary_ip"], batch_size=500)
 
         apps = []
         hosted = []

@@ -3,6 +3,7 @@
 from django.views.generic import TemplateView
 
 from infra.core.models import ObjectChange
+from infra.core.permissions import readable_changes
 from infra.inventory.choices import FiberLinkStatus, MigrationState
 from infra.inventory.selectors import headline_figures, migration_progress
 
@@ -23,7 +24,9 @@ class HomeView(TemplateView):
                 (value, label, headline.fiber_links_by_status[value], headline.fiber_km_by_status[value])
                 for value, label in FiberLinkStatus.choices
             ],
-            recent_changes=ObjectChange.objects.select_related("content_type")[:10],
+            recent_changes=readable_changes(self.request.user, ObjectChange.objects.select_related("content_type"))[
+                :10
+            ],
         )
         return context
 

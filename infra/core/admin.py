@@ -1,12 +1,28 @@
 from django.contrib import admin
+from django.contrib.admin.utils import NestedObjects
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db import router
 from django.utils.translation import gettext_lazy as _
 
+from .deletion import protection_reasons
 from .models import ObjectChange, User
 
 
+class ProtectionReasonsMixin:
+    """The admin's delete page says why the records that prevent a delete are kept (their model's
+    ``protect_reason``), above Django's list of them."""
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        if protected:
+            collector = NestedObjects(using=router.db_for_write(self.model))
+            collector.collect(list(objs))
+            protected = [*protection_reasons(collector.protected), *protected]
+        return deleted, counts, perms_needed, protected
+
+
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(ProtectionReasonsMixin, DjangoUserAdmin):
     list_display = ("username", "get_full_name", "role", "organization", "is_active", "last_login")
     list_filter = ("role", "is_active", "organization")
     fieldsets = (

@@ -4,12 +4,14 @@ import datetime
 import decimal
 import functools
 import uuid
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import connections, models, router
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from .choices import ChangeAction
 from .context import current_context
@@ -21,6 +23,9 @@ def _json_value(value: object) -> object:
         return value
     if isinstance(value, decimal.Decimal):
         return str(value)
+    if isinstance(value, datetime.datetime) and value.tzinfo is not None:
+        # One instant, one text: a form's local time and the database's UTC are the same value.
+        return value.astimezone(datetime.UTC).isoformat()
     if isinstance(value, (datetime.datetime, datetime.date, datetime.time)):
         return value.isoformat()
     if isinstance(value, uuid.UUID):
@@ -65,13 +70,71 @@ def _logged_fields(model: type[ChangeLoggingMixin]) -> list[models.Field]:
     return [f for f in model._meta.concrete_fields if f.name not in model.changelog_exclude]
 
 
-def serialize(instance: ChangeLoggingMixin) -> dict[str, object]:
-    """The instance's logged field values, JSON-ready, keyed by field name (FKs by id)."""
-    data = {f.attname: _field_json(f, f.value_from_object(instance)) for f in _logged_fields(type(instance))}
-    for m2m in type(instance)._meta.many_to_many:
-        if instance.pk is not None:
+@functools.cache
+def _redacted_fields(model: type[ChangeLoggingMixin]) -> tuple[str, ...]:
+    names = set(model.changelog_redact)
+    return tuple(f.attname for f in _logged_fields(model) if f.name in names)
+
+
+def redacted(model: type[models.Model], attname: str, pk: object, value: object) -> str:
+    """What the log holds for a secret: a digest keyed with SECRET_KEY of the object's value, so a
+    change shows as a change and nothing about the value can be learnt (nor guessed without the key);
+    the object's id is in it, so two objects with the same secret do not show it."""
+    message = f"{model._meta.label}.{attname}.{pk}:{value}"
+    digest = salted_hmac("infra.core.changelog.redacted", message, algorithm="sha256").hexdigest()
+    return f"[redacted {digest[:12]}]"
+
+
+def _redact(model: type[ChangeLoggingMixin], data: dict[str, object], pk: object) -> dict[str, object]:
+    for attname in _redacted_fields(model):
+        if attname in data:
+            data[attname] = redacted(model, attname, pk, data[attname])
+    return data
+
+
+def serialize(instance: ChangeLoggingMixin, *, m2m_from: dict | None = None) -> dict[str, object]:
+    """The instance's logged field values, JSON-ready, keyed by field name (FKs by id).
+
+    ``m2m_from``: a state whose many-to-many lists still hold (a ``save()`` does not change them),
+    taken instead of a query per field.
+    """
+    model = type(instance)
+    data = {f.attname: _field_json(f, f.value_from_object(instance)) for f in _logged_fields(model)}
+    _redact(model, data, instance.pk)
+    for m2m in model._meta.many_to_many:
+        if m2m_from is not None and m2m.name in m2m_from:
+            data[m2m.name] = m2m_from[m2m.name]
+        elif instance.pk is not None:
             data[m2m.name] = sorted(getattr(instance, m2m.name).values_list("pk", flat=True))
     return data
+
+
+def serialize_many(model: type[ChangeLoggingMixin], instances: Sequence[ChangeLoggingMixin]) -> list[dict]:
+    """:func:`serialize` of stored instances of one model, with one query per many-to-many field for
+    all of them (not one per instance)."""
+    data = [
+        _redact(model, {f.attname: _field_json(f, f.value_from_object(i)) for f in _logged_fields(model)}, i.pk)
+        for i in instances
+    ]
+    pks = [i.pk for i in instances]
+    for m2m in model._meta.many_to_many:
+        members = m2m_members(m2m, pks, using=instances[0]._state.db if instances else None)
+        for values, pk in zip(data, pks, strict=True):
+            values[m2m.name] = sorted(members.get(pk, ()))
+    return data
+
+
+def m2m_members(m2m: models.ManyToManyField, pks: Sequence[object], using: str | None = None) -> dict[object, list]:
+    """{owner id: [member ids]} of a many-to-many field for the given owners: one query."""
+    through = m2m.remote_field.through
+    source = through._meta.get_field(m2m.m2m_field_name()).attname
+    target = through._meta.get_field(m2m.m2m_reverse_field_name()).attname
+    members: dict[object, list] = defaultdict(list)
+    if pks:
+        rows = through._base_manager.using(using or router.db_for_read(through))
+        for owner, member in rows.filter(**{f"{source}__in": list(pks)}).values_list(source, target):
+            members[owner].append(member)
+    return members
 
 
 def loaded_snapshot(instance: ChangeLoggingMixin) -> dict[str, object] | None:
@@ -85,7 +148,7 @@ def loaded_snapshot(instance: ChangeLoggingMixin) -> dict[str, object] | None:
         if row is None:
             return None
         loaded = row
-    data = {f.attname: _field_json(f, loaded[f.attname]) for f in fields}
+    data = _redact(type(instance), {f.attname: _field_json(f, loaded[f.attname]) for f in fields}, instance.pk)
     for m2m in type(instance)._meta.many_to_many:
         data[m2m.name] = sorted(getattr(instance, m2m.name).values_list("pk", flat=True))
     return data

@@ -7,6 +7,7 @@ from django.apps import AppConfig, apps
 from django.core import checks
 from django.db import models
 
+from .models import ChangeLoggingMixin, ChangeLoggingQuerySet
 from .models.fields import LimitedTextField
 
 # The project's apps are the packages under the one core belongs to (infra.core, infra.inventory...).
@@ -43,3 +44,26 @@ def text_field_errors(model: type[models.Model]) -> list[checks.Error]:
         for field in model._meta.local_fields
         if isinstance(field, models.TextField) and not isinstance(field, LimitedTextField)
     ]
+
+
+@checks.register(checks.Tags.models)
+def logged_models_keep_the_logging_queryset(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """A logged model whose own manager drops ChangeLoggingQuerySet would delete and update rows
+    without their change records (core.deletion): core.E002."""
+    errors = []
+    for model in apps.get_models():
+        if not issubclass(model, ChangeLoggingMixin):
+            continue
+        for manager in model._meta.managers:
+            queryset = manager.get_queryset()
+            if not isinstance(queryset, ChangeLoggingQuerySet):
+                errors.append(
+                    checks.Error(
+                        f"{model._meta.label}.{manager.name} does not return a ChangeLoggingQuerySet: its "
+                        "deletes and updates would miss the change log.",
+                        hint="Build the manager with ChangeLoggingQuerySet.as_manager() or Manager.from_queryset().",
+                        obj=model,
+                        id="core.E002",
+                    )
+                )
+    return errors

@@ -1,13 +1,15 @@
-"""Receivers that log every single-object save and delete of a model with ChangeLoggingMixin.
+"""Receivers that log every single-object save of a model with ChangeLoggingMixin.
 
 Bulk writes bypass signals: they go through core.bulk (create_many, update_many), which records
-their changes with core.changelog.record_bulk in the same transaction.
+their changes with core.changelog.record_bulk in the same transaction. Deletes of logged models go
+through core.deletion's collector, which records them and what they change; the delete receivers
+here catch only the deletes that started elsewhere (a model without the change log).
 """
 
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 
-from . import changelog
+from . import changelog, deletion
 from .choices import ChangeAction
 from .models import ChangeLoggingMixin
 from .models.fields import check_text_limits
@@ -31,7 +33,7 @@ def _log_save(sender, instance, created, raw=False, update_fields=None, **kwargs
         return
     before = None if created else getattr(instance, "_changelog_before", None)
     action = ChangeAction.CREATE if created or before is None else ChangeAction.UPDATE
-    after = changelog.serialize(instance)
+    after = changelog.serialize(instance, m2m_from=before)  # a save leaves the many-to-many lists as they were
     written = changelog.saved_fields(instance, update_fields)
     if before is not None and written is not None:
         # save(update_fields=...) wrote only those fields: the others still hold their old values.
@@ -41,14 +43,17 @@ def _log_save(sender, instance, created, raw=False, update_fields=None, **kwargs
 
 
 @receiver(pre_delete)
-def _snapshot_before_delete(sender, instance, **kwargs):
+def _snapshot_before_delete(sender, instance, using, origin=None, **kwargs):
+    if getattr(instance, "_changelog_collected", False):
+        return  # core.deletion.LoggingCollector records this delete and its effects
+    deletion.log_uncollected_delete(instance, origin, using)
     if _is_logged(sender):
         instance._changelog_before = changelog.serialize(instance)
 
 
 @receiver(post_delete)
 def _log_delete(sender, instance, **kwargs):
-    if _is_logged(sender):
+    if _is_logged(sender) and not getattr(instance, "_changelog_collected", False):
         changelog.record(instance, ChangeAction.DELETE, getattr(instance, "_changelog_before", None), None)
 
 

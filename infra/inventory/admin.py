@@ -2,6 +2,8 @@
 
 from django.contrib import admin
 
+from infra.core.admin import ProtectionReasonsMixin
+
 from . import models
 from .services.fiber import save_link
 
@@ -74,7 +76,7 @@ class RackAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.Device)
-class DeviceAdmin(admin.ModelAdmin):
+class DeviceAdmin(ProtectionReasonsMixin, admin.ModelAdmin):
     list_display = ("name", "organization", "site", "kind", "status", "asset_number")
     list_filter = ("kind", "status", "organization")
     search_fields = ("name", "serial", "asset_number")
@@ -117,7 +119,7 @@ class MigrationWaveAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.Migration)
-class MigrationAdmin(admin.ModelAdmin):
+class MigrationAdmin(ProtectionReasonsMixin, admin.ModelAdmin):
     list_display = ("device", "state", "state_changed_at", "readiness", "disposition", "wave")
     list_filter = ("state", "readiness", "disposition", "wave")
     search_fields = ("device__name",)

@@ -151,7 +151,12 @@ def demo_city(django_db_setup, django_db_blocker, tmp_path_factory):
     """
     alone = tmp_path_factory.mktemp("alone") / "simpul"
     alone.mkdir()
-    with django_db_blocker.unblock():
+    # The hashers the tests run with (conftest's _fast_password_hashing, which a module fixture does
+    # not get): a later load compares the demo users' password hashes with these.
+    hashers = override_settings(
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher", *settings.PASSWORD_HASHERS]
+    )
+    with django_db_blocker.unblock(), hashers:
         with transaction.atomic(), override_settings(BASE_DIR=alone):
             first_result = demo.load_demo()
             first = _fingerprint()
@@ -429,7 +434,15 @@ def test_second_run_changes_nothing_and_resets_the_demo_users(demo_city, db, dja
     assert admin.role == Role.ADMINISTRATOR and admin.is_superuser and admin.is_active
     assert admin.check_password(demo.DEMO_PASSWORD)
     assert operator.organization.short_name == "Dinkes"
-    assert ObjectChange.objects.count() == counts[ObjectChange]
+    # Users are in the change log: the two edits above and the two resets, nothing else.
+    users = ObjectChange.objects.filter(content_type=ContentType.objects.get_for_model(User)).order_by("-id")
+    assert ObjectChange.objects.count() == counts[ObjectChange] + 4
+    resets = {r.object_id: r for r in users[:2]}
+    assert set(resets) == {admin.pk, operator.pk}
+    assert set(resets[admin.pk].diff()) == {"password", "role", "is_superuser", "is_active", "is_staff"}
+    assert resets[operator.pk].diff() == {
+        "organization_id": (resets[operator.pk].before["organization_id"], operator.organization_id)
+    }
 
 
 def test_the_command_prints_the_logins(demo_city, db, capsys):

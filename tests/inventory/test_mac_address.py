@@ -100,7 +100,7 @@ def test_the_web_form_refuses_zz_zz_and_stores_the_canonical_form(engineer):
 
 
 def test_the_migration_normalises_valid_values_and_keeps_the_rest(db):
-    migration = importlib.import_module("infra.inventory.migrations.0006_lim_mac_address")
+    migration = importlib.import_module("infra.inventory.migrations.0006_mac_address")
     from django.apps import apps
 
     device = DeviceFactory()

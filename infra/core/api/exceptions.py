@@ -10,6 +10,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from ..deletion import refusal_message
+
 
 def exception_handler(exc, context):
     from .viewsets import BulkValidationError, StaleItems
@@ -20,9 +22,11 @@ def exception_handler(exc, context):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         exc = exceptions.ValidationError(detail)
     elif isinstance(exc, (ProtectedError, RestrictedError)):
-        related = sorted({str(o._meta.verbose_name) for o in list(exc.args[1])[:50]}) if len(exc.args) > 1 else []
+        protected = list(exc.args[1]) if len(exc.args) > 1 else []
+        related = sorted({str(o._meta.verbose_name) for o in protected[:50]})
+        head = _("This cannot be deleted while other records refer to it.")
         return Response(
-            {"detail": _("This cannot be deleted while other records refer to it."), "referred_by": related},
+            {"detail": refusal_message(protected, head), "referred_by": related},
             status=status.HTTP_409_CONFLICT,
         )
     elif isinstance(exc, IntegrityError):

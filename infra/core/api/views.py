@@ -7,6 +7,7 @@ from rest_framework.response import Response
 
 from ..filtersets import ObjectChangeFilterSet
 from ..models import ObjectChange, Token
+from ..permissions import readable_changes
 from ..services.tokens import issue_token, revoke_token
 from .serializers import ObjectChangeSerializer, TokenSerializer
 from .viewsets import APIMixin, ExportMixin
@@ -31,6 +32,9 @@ class ObjectChangeViewSet(APIMixin, ExportMixin, viewsets.ReadOnlyModelViewSet):
     filterset_class = ObjectChangeFilterSet
     ordering_fields = ("time", "id")
     ordering = ("-time", "-id")
+
+    def get_queryset(self):
+        return readable_changes(self.request.user, super().get_queryset())
 
 
 class TokenViewSet(

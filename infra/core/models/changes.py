@@ -10,7 +10,8 @@ from ..choices import ChangeAction, ChangeSource
 
 
 class ImmutableChangeError(Exception):
-    """Raised on any attempt to alter or remove a change record."""
+    """Raised on any attempt to alter or remove a record kept as evidence (a change record, a
+    migration transition)."""
 
 
 class ObjectChangeQuerySet(models.QuerySet):

@@ -12,7 +12,9 @@ A model takes the features it needs and no more::
   (``constraint_fields`` names it where the condition tests several).
 - ``TimestampsMixin``: ``created`` and ``last_updated``, the object's version (``core.versions``).
 - ``ChangeLoggingMixin``: every create, update and delete lands in the change log (core.signals
-  and core.changelog test for this class); ``changelog_parent`` and ``changelog_exclude`` tune it.
+  and core.changelog test for this class), and so does every row a delete or a queryset update
+  changes on the way (core.deletion); ``changelog_parent``, ``changelog_exclude`` and
+  ``changelog_redact`` tune it.
 
 Core code asks for the feature it uses (``issubclass(model, ChangeLoggingMixin)``), never for the
 composition, so a model with one feature behaves like any other for that feature.
@@ -26,7 +28,7 @@ from django.db.models.constants import LOOKUP_SEP
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-__all__ = ["ChangeLoggingMixin", "ConstraintMessagesMixin", "DisplayMixin", "TimestampsMixin"]
+__all__ = ["ChangeLoggingMixin", "ChangeLoggingQuerySet", "ConstraintMessagesMixin", "DisplayMixin", "TimestampsMixin"]
 
 
 class DisplayMixin(models.Model):
@@ -151,6 +153,49 @@ class TimestampsMixin(models.Model):
         super().save(*args, **kwargs)
 
 
+class ChangeLoggingQuerySet(models.QuerySet):
+    """A logged model's queryset: its deletes and updates are recorded like single saves.
+
+    Django's ``QuerySet.delete()`` and ``update()`` send no save signal for the rows they change (a
+    nulled foreign key, a lost many-to-many member, an updated column): these record them, with a
+    fixed number of queries whatever the number of rows (core.deletion).
+    """
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        """Django's ``QuerySet.delete()``, through the collector that logs (core.deletion)."""
+        from ..deletion import LoggingCollector
+
+        self._not_support_combined_queries("delete")
+        if self.query.is_sliced:
+            raise TypeError("Cannot use 'limit' or 'offset' with delete().")
+        if self.query.distinct_fields:
+            raise TypeError("Cannot call delete() after .distinct(*fields).")
+        if self._fields is not None:
+            raise TypeError("Cannot call delete() after .values() or .values_list()")
+        del_query = self._chain()
+        del_query._for_write = True
+        del_query.query.select_for_update = False
+        del_query.query.select_related = False
+        del_query.query.clear_ordering(force=True)
+        collector = LoggingCollector(using=del_query.db, origin=self)
+        collector.collect(del_query)
+        deleted = collector.delete()
+        self._result_cache = None
+        return deleted
+
+    delete.alters_data = True
+    delete.queryset_only = True
+
+    def update(self, **kwargs) -> int:
+        """Django's ``QuerySet.update()``, with one "update" record per row it changed."""
+        from ..deletion import logged_update
+
+        return logged_update(self, super().update, kwargs)
+
+    update.alters_data = True
+    update.queryset_only = False
+
+
 class ChangeLoggingMixin(models.Model):
     """A model whose every create, update and delete lands in the change log.
 
@@ -158,12 +203,19 @@ class ChangeLoggingMixin(models.Model):
     the log's "before" costs no extra query.
     """
 
+    # Every delete and queryset update goes through the logging queryset (core.checks verifies that
+    # a model's own manager keeps it).
+    objects = ChangeLoggingQuerySet.as_manager()
+
     # Name of a foreign key whose object is shown this object's changes in its history too
     # (an interface's changes appear in its device's history).
     changelog_parent: str | None = None
     # Fields left out of the log: bookkeeping that changes on every save (TimestampsMixin's, where
     # the model has them; a name the model lacks is ignored).
     changelog_exclude: tuple[str, ...] = ("created", "last_updated")
+    # Secrets (a password hash, an SNMP community): logged as a keyed digest that changes when the
+    # value changes and tells nothing about it (core.changelog.redacted).
+    changelog_redact: tuple[str, ...] = ()
 
     class Meta:
         abstract = True
@@ -173,6 +225,19 @@ class ChangeLoggingMixin(models.Model):
         instance = super().from_db(db, field_names, values)
         instance._loaded_values = dict(zip(field_names, values, strict=True))
         return instance
+
+    def delete(self, using=None, keep_parents: bool = False) -> tuple[int, dict[str, int]]:
+        """Django's ``Model.delete()``, through the collector that logs what the delete changes."""
+        from ..deletion import LoggingCollector
+
+        if self.pk is None:
+            raise ValueError(f"{self._meta.object_name} object can't be deleted because its id is None.")
+        using = using or router.db_for_write(type(self), instance=self)
+        collector = LoggingCollector(using=using, origin=self)
+        collector.collect([self], keep_parents=keep_parents)
+        return collector.delete()
+
+    delete.alters_data = True
 
     def refresh_from_db(self, using=None, fields=None, from_queryset=None) -> None:
         # The refreshed values are what the database holds now: the next save's "before".

@@ -1,14 +1,28 @@
 """Users, each with one role; an OPD operator also belongs to one organization."""
 
 from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from ..choices import Role
+from .features import ChangeLoggingMixin, ChangeLoggingQuerySet
 
 
-class User(AbstractUser):
-    """A person who signs in. The role decides what they may do (see core.permissions)."""
+class UserManager(DjangoUserManager.from_queryset(ChangeLoggingQuerySet)):
+    """Django's user manager (create_user, natural keys) over the queryset that logs deletes and updates."""
+
+    use_in_migrations = True
+
+
+class User(ChangeLoggingMixin, AbstractUser):
+    """A person who signs in. The role decides what they may do (see core.permissions).
+
+    Every change to a user (role, organization, active, superuser, groups, permissions, password) is
+    in the change log, from the admin or anywhere else; the password hash only as a redacted marker
+    that changes when it does. Signing in is not a change of the user: ``last_login`` is left out
+    (sign-ins are audited separately).
+    """
 
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.AUDITOR)
     organization = models.ForeignKey(
@@ -20,6 +34,11 @@ class User(AbstractUser):
         related_name="users",
         help_text=_("Required for OPD operators: the organization whose records they edit."),
     )
+
+    objects = UserManager()
+
+    changelog_exclude = ("last_login",)
+    changelog_redact = ("password",)
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"

@@ -18,6 +18,7 @@ from django.db.models import ProtectedError, RestrictedError
 from django.utils.translation import gettext as _
 
 from ..bulk import create_many
+from ..deletion import protection_reasons, refusal_message
 from ..validation import as_id, condition_holds, unique_checks, validate_instances
 
 
@@ -25,10 +26,12 @@ class BulkInvalid(Exception):
     """Items of a bulk write that cannot be written, by index (each a dict of messages by field);
     ``conflict``: refused because other records refer to them, not because they are malformed."""
 
-    def __init__(self, errors: dict[int, object], *, conflict: bool = False) -> None:
+    def __init__(self, errors: dict[int, object], *, conflict: bool = False, reasons: Sequence[str] = ()) -> None:
         super().__init__(errors)
         self.errors = errors
         self.conflict = conflict
+        # Why the refusing records keep the objects (core.deletion.protection_reasons), once each.
+        self.reasons = list(reasons)
 
 
 def create_objects(
@@ -136,18 +139,18 @@ def delete_objects(objects: Sequence[models.Model]) -> None:
     """Delete the objects of a bulk delete, all or none: one delete each (so cascades and their
     change records happen as for a single delete); any object other records protect raises
     :class:`BulkInvalid` (a conflict) naming every such object, and nothing is deleted."""
-    refused = {}
+    refused, reasons = {}, []
     with transaction.atomic():
         for index, obj in enumerate(objects):
             try:
                 obj.delete()
             except (ProtectedError, RestrictedError) as exc:
                 related = sorted({str(o._meta.verbose_name) for o in list(exc.args[1])[:50]})
-                refused[index] = {
-                    "id": [_("Other records refer to this object: %(names)s.") % {"names": ", ".join(related)}]
-                }
+                head = _("Other records refer to this object: %(names)s.") % {"names": ", ".join(related)}
+                refused[index] = {"id": [refusal_message(exc.args[1], head)]}
+                reasons += [r for r in protection_reasons(exc.args[1]) if r not in reasons]
         if refused:
-            raise BulkInvalid(refused, conflict=True)  # rolls back
+            raise BulkInvalid(refused, conflict=True, reasons=reasons)  # rolls back
 
 
 def concrete_attrs(model: type[models.Model], attrs: dict) -> dict:

@@ -79,7 +79,7 @@ class BulkDeleteView(BulkActionMixin, View):
         objs = self.selected(request, DELETE)
         return_url = safe_return_url(request, reverse(view_name(self.model, "list")))
         if "_confirm" not in request.POST:
-            cascades, protected = deletion_summary(objs)
+            cascades, protected, reasons = deletion_summary(objs)
             return render(
                 request,
                 self.template_name,
@@ -88,13 +88,15 @@ class BulkDeleteView(BulkActionMixin, View):
                     "objects": objs,
                     "cascades": cascades,
                     "protected": protected,
+                    "reasons": reasons,
                     "return_url": return_url,
                 },
             )
         try:
             delete_objects(objs)
-        except BulkInvalid:
-            messages.error(request, _("Nothing was deleted: other records still refer to some of them."))
+        except BulkInvalid as exc:
+            head = _("Nothing was deleted: other records still refer to some of them.")
+            messages.error(request, " ".join([head, *exc.reasons]))
         else:
             messages.success(
                 request, ngettext("Deleted %(n)d object.", "Deleted %(n)d objects.", len(objs)) % {"n": len(objs)}

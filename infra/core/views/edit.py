@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from .. import versions
+from ..deletion import protection_reasons, refusal_message
 from ..models import ObjectChange
 from ..permissions import ADD, CHANGE, DELETE, can
 from .base import ModelViewMixin, safe_return_url, view_name
@@ -118,8 +119,12 @@ def check_version(obj: models.Model, sent: str) -> None:
         ) from None
 
 
-def deletion_summary(objs: list[models.Model]) -> tuple[list[tuple[str, int]], list[str]]:
-    """What deleting ``objs`` also deletes (per kind, counted) and what prevents it."""
+def deletion_summary(objs: list[models.Model]) -> tuple[list[tuple[str, int]], list[str], list[str]]:
+    """What deleting ``objs`` also deletes (per kind, counted), which records prevent it, and why.
+
+    A kind of record that gives a reason (``protect_reason``: a migration's transitions) is counted
+    on one line and its reason shown; the others are named one by one (the first twenty).
+    """
     collector = NestedObjects(using=router.db_for_write(type(objs[0])))
     collector.collect(objs)
     own = set(objs)
@@ -128,8 +133,18 @@ def deletion_summary(objs: list[models.Model]) -> tuple[list[tuple[str, int]], l
         others = [i for i in instances if i not in own]
         if others:
             counts[str(model._meta.verbose_name_plural)] = len(others)
-    protected = [f"{p._meta.verbose_name}: {p}" for p in list(collector.protected)[:20]]
-    return sorted(counts.items()), protected
+    by_model: dict[type, list] = {}
+    for p in collector.protected:
+        by_model.setdefault(type(p), []).append(p)
+    protected = []
+    for model, found in by_model.items():
+        if getattr(model, "protect_reason", None):
+            protected.append(
+                f"{len(found)} {model._meta.verbose_name_plural if len(found) > 1 else model._meta.verbose_name}"
+            )
+        else:
+            protected += [f"{model._meta.verbose_name}: {p}" for p in found[:20]]
+    return sorted(counts.items()), protected[:20], protection_reasons(collector.protected)
 
 
 class ObjectDeleteView(ModelViewMixin, View):
@@ -138,7 +153,7 @@ class ObjectDeleteView(ModelViewMixin, View):
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         obj = get_object_or_404(self.queryset, pk=pk)
         self.check(request, DELETE, obj)
-        cascades, protected = deletion_summary([obj])
+        cascades, protected, reasons = deletion_summary([obj])
         return render(
             request,
             self.template_name,
@@ -148,6 +163,7 @@ class ObjectDeleteView(ModelViewMixin, View):
                 "objects": [obj],
                 "cascades": cascades,
                 "protected": protected,
+                "reasons": reasons,
                 "return_url": safe_return_url(request, obj.get_absolute_url()),
             },
         )
@@ -158,8 +174,9 @@ class ObjectDeleteView(ModelViewMixin, View):
         try:
             with transaction.atomic():
                 obj.delete()
-        except (ProtectedError, RestrictedError):
-            messages.error(request, _("%(obj)s cannot be deleted: other records still refer to it.") % {"obj": obj})
+        except (ProtectedError, RestrictedError) as exc:
+            head = _("%(obj)s cannot be deleted: other records still refer to it.") % {"obj": obj}
+            messages.error(request, refusal_message(exc.args[1], head))
             return HttpResponseRedirect(obj.get_absolute_url())
         messages.success(request, _("Deleted %(kind)s %(obj)s") % {"kind": obj._meta.verbose_name, "obj": obj})
         return HttpResponseRedirect(reverse(view_name(self.model, "list")))

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from infra.core.models import ChangeLoggedModel
 from infra.core.models.fields import DESCRIPTION_MAX_LENGTH, NOTES_MAX_LENGTH, REASON_MAX_LENGTH, LimitedTextField
+from infra.core.models.changes import ImmutableChangeError
 
 from ..choices import (
     BlockerCategory,
@@ -148,11 +149,26 @@ class Migration(ChangeLoggedModel):
             raise ValidationError(errors)
 
 
+class MigrationTransitionQuerySet(models.QuerySet):
+    """Transitions are evidence: no queryset edits or deletes them."""
+
+    def update(self, **kwargs):
+        raise ImmutableChangeError(_("Migration transitions are evidence: they cannot be edited."))
+
+    def delete(self):
+        raise ImmutableChangeError(_("Migration transitions are evidence: they cannot be deleted."))
+
+
 class MigrationTransition(models.Model):
-    """One recorded move between migration states: who, when, from, to and why."""
+    """One recorded move between migration states: who, when, from, to and why.
+
+    Evidence: written once by inventory.services.migration and never edited or deleted. Its
+    migration, its server and the user who made it cannot be deleted while it exists (PROTECT);
+    a server that leaves the inventory is set to decommissioned instead.
+    """
 
     migration = models.ForeignKey(
-        Migration, verbose_name=_("migration"), on_delete=models.CASCADE, related_name="transitions"
+        Migration, verbose_name=_("migration"), on_delete=models.PROTECT, related_name="transitions"
     )
     from_state = models.CharField(_("from"), max_length=30, choices=MigrationState.choices, blank=True)
     to_state = models.CharField(_("to"), max_length=30, choices=MigrationState.choices)
@@ -160,7 +176,7 @@ class MigrationTransition(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("by"),
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
@@ -174,6 +190,14 @@ class MigrationTransition(models.Model):
     )
     is_rollback = models.BooleanField(_("rollback"), default=False)
 
+    objects = MigrationTransitionQuerySet.as_manager()
+
+    # What the delete pages and the API say when a transition keeps a delete from happening.
+    protect_reason = _(
+        "A migration's recorded moves are evidence and are kept: the migration cannot be deleted, nor "
+        "its server. To take a server out of the inventory, set its status to Decommissioned."
+    )
+
     class Meta:
         ordering = ["migration", "at", "id"]
         verbose_name = _("migration transition")
@@ -182,6 +206,14 @@ class MigrationTransition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_state or '-'} -> {self.to_state}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise ImmutableChangeError(_("Migration transitions are evidence: they cannot be edited."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableChangeError(_("Migration transitions are evidence: they cannot be deleted."))
 
 
 class MigrationBlocker(ChangeLoggedModel):

@@ -666,7 +666,8 @@ class Sheet:
             if r.is_new:
                 late[f.name].append(r.instance)
         for name, instances in late.items():
-            self.model.objects.bulk_update(instances, [name], batch_size=BATCH_SIZE)
+            # The base manager: these rows' records are written below, once, with their final state.
+            self.model._base_manager.bulk_update(instances, [name], batch_size=BATCH_SIZE)
         for r in updated:
             r.after = changelog.serialize(r.instance)
         self.update(updated)

@@ -602,14 +602,16 @@ class DeviceSheet(Sheet):
         on_mgmt = IPAddress.objects.filter(
             interface__device=OuterRef("pk"), interface__name=MANAGEMENT_INTERFACE
         ).values("pk")[:1]
+        # The base manager writes without logging: the import records these devices once, with their
+        # final state (engine.write), where the logged manager would record each step.
         pks = [d.pk for d in new_devices]
         for start in range(0, len(pks), BATCH_SIZE):
-            Device.objects.filter(pk__in=pks[start : start + BATCH_SIZE]).update(primary_ip=Subquery(on_mgmt))
+            Device._base_manager.filter(pk__in=pks[start : start + BATCH_SIZE]).update(primary_ip=Subquery(on_mgmt))
         if moved:
             now = timezone.now()
             for device in moved:
                 device.last_updated = next_stamp(device.last_updated, now)
-            Device.objects.bulk_update(moved, ["primary_ip", "last_updated"], batch_size=BATCH_SIZE)
+            Device._base_manager.bulk_update(moved, ["primary_ip", "last_updated"], batch_size=BATCH_SIZE)
 
 
 # --- fiber links ------------------------------------------------------------------------------

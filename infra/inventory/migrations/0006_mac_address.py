@@ -45,7 +45,7 @@ def normalise(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inventory', '0005_lim_text_limits'),
+        ('inventory', '0005_text_limits'),
     ]
 
     operations = [
