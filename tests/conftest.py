@@ -30,6 +30,20 @@ def query_counts(request) -> QueryCounts:
     return QueryCounts(update=request.config.getoption("--update-query-counts"))
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _huey_immediate():
+    """Queued tasks (an import's check) run at once where they are queued: huey's immediate mode.
+
+    A test that needs a real queue and consumer swaps in its own storage (tests/inventory/test_import_jobs.py).
+    """
+    from huey.contrib.djhuey import HUEY
+
+    previous = HUEY.immediate
+    HUEY.immediate = True
+    yield HUEY
+    HUEY.immediate = previous
+
+
 @pytest.fixture(autouse=True, scope="module")
 def _english_for_module_fixtures():
     """Module-scoped fixtures are built before the per-test switch below: give them English too."""
