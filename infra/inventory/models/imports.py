@@ -21,6 +21,10 @@ def default_expiry() -> datetime.datetime:
     return timezone.now() + datetime.timedelta(seconds=settings.SIMPUL_IMPORT_STAGE_TTL)
 
 
+# The share of a job's progress bar each phase fills, in percent.
+PHASE_SPANS = {ImportPhase.READING: (0, 10), ImportPhase.CHECKING: (10, 95), ImportPhase.SAVING: (95, 95)}
+
+
 class ImportJob(models.Model):
     """One uploaded spreadsheet: checked in the background, then imported on its uploader's confirmation.
 
@@ -78,9 +82,11 @@ class ImportJob(models.Model):
 
     @property
     def percent(self) -> int:
-        """How far the current step is, 0 to 100; saving counts as the last percent."""
+        """How far the job is, 0 to 100, never going back: reading the file is the first 10 percent,
+        checking its rows up to 95, saving the rest (one transaction: it shows as 95 until done)."""
         if not self.is_running:
             return 100
-        if self.phase == ImportPhase.SAVING or not self.row_count:
-            return 99 if self.phase == ImportPhase.SAVING else 0
-        return min(99, self.rows_done * 100 // self.row_count)
+        start, end = PHASE_SPANS.get(self.phase, (0, 0))
+        if not self.row_count or end == start:
+            return start
+        return start + (end - start) * min(self.rows_done, self.row_count) // self.row_count

@@ -25,7 +25,7 @@ from typing import BinaryIO
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone, translation
 from django.utils.formats import number_format
@@ -211,7 +211,11 @@ class _Reporter:
             raise TimeLimitExceeded
         if phase != self.phase or now - self.written >= PROGRESS_INTERVAL:
             self.phase, self.written = phase, now
-            ImportJob.objects.filter(pk=self.pk).update(phase=phase, rows_done=done, row_count=total or 0)
+            try:
+                ImportJob.objects.filter(pk=self.pk).update(phase=phase, rows_done=done, row_count=total or 0)
+            except OperationalError:
+                # Only the bar waits for the next report (SQLite was busy): the work goes on.
+                logger.warning("Progress of import job %s not recorded", self.pk, exc_info=True)
 
 
 def _cell(value: object) -> str:
