@@ -10,7 +10,6 @@ import codecs
 import datetime
 import io
 import re
-import signal
 import time
 import zipfile
 
@@ -390,30 +389,6 @@ def test_the_pages_run_a_fixed_number_of_queries(client, engineer, diskominfo, q
 
 
 # --- a real consumer ---------------------------------------------------------------------------------
-@pytest.fixture
-def huey_queue(tmp_path):
-    """huey as in production (not immediate): tasks wait in a SqliteHuey queue in a temporary file."""
-    from huey.contrib.djhuey import HUEY
-    from huey.storage import SqliteStorage
-
-    HUEY.immediate = False
-    HUEY.storage = SqliteStorage(HUEY.name, filename=str(tmp_path / "huey.sqlite3"))
-    yield HUEY
-    HUEY.immediate = True  # back to the in-memory storage of immediate mode
-
-
-@pytest.fixture
-def consumer(huey_queue):
-    """huey's own consumer, two worker threads, started in this process and stopped after the test."""
-    handlers = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
-    worker = huey_queue.create_consumer(workers=2, worker_type="thread", periodic=False, max_delay=0.2)
-    worker.start()
-    yield worker
-    worker.stop(graceful=True)
-    for number, handler in handlers.items():
-        signal.signal(number, handler)
-
-
 def _wait_for(job: ImportJob, client: Client, seconds: float) -> list[int]:
     """Poll the job's progress as its page does until it is done; the percents seen."""
     seen = []
@@ -429,24 +404,9 @@ def _wait_for(job: ImportJob, client: Client, seconds: float) -> list[int]:
     raise AssertionError(f"the job did not finish in {seconds} s; progress seen: {seen}")
 
 
-@pytest.fixture
-def sqlite_readers_do_not_lock():
-    """SQLite's in-memory test database is shared between threads in shared-cache mode, where a
-    reader locks the tables it reads and a writer meeting that lock fails at once ("database table
-    is locked"). The file database of a real deployment (WAL) lets readers and a writer pass; this
-    lets the test's reads pass the same way."""
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
-            cursor.execute("PRAGMA read_uncommitted = 1")
-    yield
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
-            cursor.execute("PRAGMA read_uncommitted = 0")
-
-
 @pytest.mark.django_db(transaction=True)
 def test_a_100000_row_upload_returns_at_once_and_the_consumer_checks_it(
-    client, engineer, consumer, sqlite_readers_do_not_lock
+    client, engineer, sqlite_readers_do_not_lock, consumer
 ):
     OrganizationFactory(short_name="Diskominfo")
     body = (HEADER + _rows(100_000)).encode()
@@ -475,7 +435,7 @@ def test_a_100000_row_upload_returns_at_once_and_the_consumer_checks_it(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_confirmed_import_runs_on_the_consumer_too(client, engineer, consumer, sqlite_readers_do_not_lock):
+def test_the_confirmed_import_runs_on_the_consumer_too(client, engineer, sqlite_readers_do_not_lock, consumer):
     OrganizationFactory(short_name="Diskominfo")
     client.force_login(engineer)
     response = _post(client, (HEADER + _rows(5000)).encode())

@@ -289,6 +289,20 @@ def _import_step(job: ImportJob, limits: Limits, report: _Reporter) -> tuple[str
     return ImportStatus.IMPORTED, str(result), None, len(table.rows)
 
 
+def _update(jobs, **changes) -> None:
+    """Write a job's step: a job must not stay "running" for want of one write, so a database that
+    is busy (SQLite past its busy timeout) gets a few more tries."""
+    for attempt in range(1, 6):
+        try:
+            jobs.update(**changes)
+            return
+        except OperationalError:
+            if attempt == 5:
+                raise
+            logger.warning("Import job not updated yet (attempt %s)", attempt, exc_info=True)
+            time.sleep(attempt / 2)
+
+
 def _run(job_pk: int, running: str, step: Step) -> None:
     """Run ``step`` on the job if it is still ``running`` (the purge may have given up on it),
     in its uploader's language, within the time limit; then close the job's step."""
@@ -296,7 +310,7 @@ def _run(job_pk: int, running: str, step: Step) -> None:
     if job is None:
         return
     limits = Limits.from_settings()
-    ImportJob.objects.filter(pk=job.pk).update(started=timezone.now(), phase=ImportPhase.READING, rows_done=0)
+    _update(ImportJob.objects.filter(pk=job.pk), started=timezone.now(), phase=ImportPhase.READING, rows_done=0)
     reporter = _Reporter(job, time.monotonic() + limits.time_limit)
     with translation.override(job.language or None):
         report, rows = None, job.row_count
@@ -334,7 +348,7 @@ def _run(job_pk: int, running: str, step: Step) -> None:
     jobs = ImportJob.objects.filter(pk=job.pk)
     if status != ImportStatus.IMPORTED:
         jobs = jobs.filter(status=running)  # what was saved is reported whatever the purge thought
-    jobs.update(**changes)
+    _update(jobs, **changes)
 
 
 def check(job_pk: int) -> None:
