@@ -480,3 +480,23 @@ def test_the_reader_reports_its_progress():
     table = spreadsheets.tables.read_csv_text(HEADER + _rows(5), progress=lambda *a: seen.append(a))
     assert len(table.rows) == 5
     assert seen[-1] == ("reading", 5, 5)
+
+
+def test_the_upload_and_the_confirmation_still_need_the_csrf_token(engineer, diskominfo):
+    browser = Client(enforce_csrf_checks=True, headers={"accept-language": "en"})
+    browser.force_login(engineer)
+    assert _post(browser, (HEADER + _rows(2)).encode()).status_code == 403
+    assert browser.post(reverse("inventory:import"), {"confirm": "1", "token": "x"}).status_code == 403
+    assert not ImportJob.objects.exists()
+    browser.get(reverse("inventory:import"))  # sets the CSRF cookie
+    token = browser.cookies["csrftoken"].value
+    response = browser.post(
+        reverse("inventory:import"),
+        {
+            "kind": "sites",
+            "csrfmiddlewaretoken": token,
+            "file": SimpleUploadedFile("a.csv", (HEADER + _rows(2)).encode()),
+        },
+    )
+    assert response.status_code == 302
+    assert ImportJob.objects.get().status == ImportStatus.STAGED
