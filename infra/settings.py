@@ -183,6 +183,13 @@ else:
 
 # A checked spreadsheet waits this many seconds (in the database) for its confirmation.
 SIMPUL_IMPORT_STAGE_TTL = int(os.environ.get("SIMPUL_IMPORT_STAGE_TTL", "3600"))
+# Spreadsheet imports are checked and run by the huey consumer, within these limits (docs/operations.md):
+# the upload's size, the rows that hold something, what an XLSX file unpacks to, and the seconds
+# one check or import may take before it is stopped.
+SIMPUL_IMPORT_MAX_BYTES = int(os.environ.get("SIMPUL_IMPORT_MAX_BYTES", str(20 * 1024 * 1024)))
+SIMPUL_IMPORT_MAX_ROWS = int(os.environ.get("SIMPUL_IMPORT_MAX_ROWS", "100000"))
+SIMPUL_IMPORT_MAX_UNPACKED_BYTES = int(os.environ.get("SIMPUL_IMPORT_MAX_UNPACKED_BYTES", str(100 * 1024 * 1024)))
+SIMPUL_IMPORT_TIME_LIMIT = int(os.environ.get("SIMPUL_IMPORT_TIME_LIMIT", "600"))
 
 # Bootstrap's alert colours for Django's message levels.
 MESSAGE_TAGS = {40: "danger"}

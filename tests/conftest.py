@@ -1,3 +1,5 @@
+import signal
+
 import pytest
 from django.utils import translation
 
@@ -28,6 +30,69 @@ def pytest_collection_modifyitems(config, items):
 def query_counts(request) -> QueryCounts:
     """The exact query count of each page and endpoint, pinned in tests/query_counts.json."""
     return QueryCounts(update=request.config.getoption("--update-query-counts"))
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _huey_immediate():
+    """Queued tasks (an import's check) run at once where they are queued: huey's immediate mode.
+
+    A test that needs a real queue and consumer asks for ``huey_queue`` or ``consumer`` below.
+    """
+    from huey.contrib.djhuey import HUEY
+
+    previous = HUEY.immediate
+    HUEY.immediate = True
+    yield HUEY
+    HUEY.immediate = previous
+
+
+@pytest.fixture
+def huey_queue(tmp_path):
+    """huey as in production (not immediate): tasks wait in a SqliteHuey queue in a temporary file."""
+    from huey.contrib.djhuey import HUEY
+    from huey.storage import SqliteStorage
+
+    memory = HUEY.storage
+    HUEY.immediate_use_memory = False  # switch modes without opening the configured queue under var/
+    HUEY.immediate = False
+    HUEY.storage = SqliteStorage(HUEY.name, filename=str(tmp_path / "huey.sqlite3"))
+    yield HUEY
+    HUEY.immediate = True
+    HUEY.immediate_use_memory = True
+    HUEY.storage = memory
+
+
+@pytest.fixture
+def consumer(huey_queue):
+    """huey's own consumer, two worker threads, started in this process and stopped after the test."""
+    handlers = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
+    worker = huey_queue.create_consumer(workers=2, worker_type="thread", periodic=False, max_delay=0.2)
+    worker.start()
+    yield worker
+    worker.stop(graceful=True)
+    for number, handler in handlers.items():
+        signal.signal(number, handler)
+
+
+@pytest.fixture
+def sqlite_readers_do_not_lock():
+    """SQLite's in-memory test database is shared between threads in shared-cache mode, where a
+    reader locks the tables it reads and a writer meeting that lock fails at once ("database table
+    is locked"). The file database of a real deployment (WAL) lets readers and a writer pass; this
+    lets the tests' readers (the test, the live server, the consumer's threads) pass the same way."""
+    from django.db import connection
+    from django.db.backends.signals import connection_created
+
+    def unlocked(sender, connection, **kwargs):
+        if connection.vendor == "sqlite":
+            connection.cursor().execute("PRAGMA read_uncommitted = 1")
+
+    connection_created.connect(unlocked)
+    if connection.vendor == "sqlite":
+        connection.ensure_connection()
+        unlocked(None, connection)
+    yield
+    connection_created.disconnect(unlocked)
 
 
 @pytest.fixture(autouse=True, scope="module")

@@ -267,12 +267,22 @@ class Health(models.TextChoices):
 
 
 class ImportStatus(models.TextChoices):
-    """Where a staged spreadsheet import stands. Only a staged job keeps the file's bytes.
+    """Where a spreadsheet import stands. The file's bytes are kept only while they are needed:
+    checking, staged (waiting for confirmation) and importing."""
 
-    A background runner can add steps between (checking, importing) without touching these.
-    """
-
+    CHECKING = "checking", _("Being checked")
     STAGED = "staged", _("Checked, waiting for confirmation")
+    INVALID = "invalid", _("Has problems")
+    IMPORTING = "importing", _("Being imported")
     IMPORTED = "imported", _("Imported")
     FAILED = "failed", _("Failed")
     EXPIRED = "expired", _("Expired")
+
+
+class ImportPhase(models.TextChoices):
+    """What a checking or importing job is doing now, for its progress bar."""
+
+    WAITING = "waiting", _("Waiting for the background worker")
+    READING = "reading", _("Reading the file")
+    CHECKING = "checking", _("Checking the rows")
+    SAVING = "saving", _("Saving")

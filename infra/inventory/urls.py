@@ -10,6 +10,8 @@ from .selectors import count_of
 from .views import (
     DeviceDetailView,
     FiberLinkDetailView,
+    ImportJobView,
+    ImportProgressView,
     ImportTemplateView,
     ImportView,
     MigrationBoardView,
@@ -205,6 +207,8 @@ PAGES.append(
 
 urlpatterns = [
     path("import/", ImportView.as_view(), name="import"),
+    path("import/<uuid:token>/", ImportJobView.as_view(), name="import_job"),
+    path("import/<uuid:token>/progress/", ImportProgressView.as_view(), name="import_progress"),
     path("import/template/<str:kind>.<str:fmt>", ImportTemplateView.as_view(), name="import_template"),
     *[pattern for pages in PAGES for pattern in pages.urls()],
 ]

@@ -1,16 +1,20 @@
 """The inventory's pages. Generic views do the work; this module names the parts and the extra
 context of each detail page (always a fixed number of queries)."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views import View
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django_htmx.http import HttpResponseClientRefresh
 
 from infra.core import exports
 from infra.core.charts import Series, line_chart
@@ -131,65 +135,142 @@ class MigrationTransitionView(View):
         return HttpResponseRedirect(safe_return_url(request, migration.get_absolute_url()))
 
 
-class ImportView(View):
-    """Upload a CSV/XLSX file, see every row checked (bad ones marked, with why), then confirm.
+# Multipart boundaries, the CSRF token and the kind around the file: what a request may add to it.
+UPLOAD_OVERHEAD = 64 * 1024
+# A request too large to take is still read (and thrown away) up to this much, so the browser,
+# still sending, receives the page that says why; past it, the connection is simply closed.
+DISCARD_AT_MOST = 256 * 1024 * 1024
 
-    Nothing is saved until the confirmation, and then all rows or none (``services.imports``).
+
+@method_decorator(csrf_exempt, name="dispatch")
+class ImportView(View):
+    """Upload a CSV/XLSX file; the background worker checks it and the job's page shows the result.
+
+    The request only stores the file and queues its check (``services.imports``): nothing here
+    waits on the file's rows. The CSRF check would read the whole body first, so it runs only
+    once the body's size is known to be within the limit (``_post``).
     """
 
-    template_name = "inventory/import.html"
-
-    def _kinds(self, request) -> list[tuple[str, str, bool]]:
-        return [
-            (kind, str(sheet.model._meta.verbose_name_plural), can_import(request.user, sheet.model))
-            for kind, sheet in spreadsheets.SHEETS.items()
-        ]
-
     def get(self, request):
-        if not any(allowed for _k, _l, allowed in self._kinds(request)):
-            raise PermissionDenied
-        return render(request, self.template_name, {"kinds": self._kinds(request), "selected": request.GET.get("kind")})
+        return _import_page(request, selected=request.GET.get("kind"))
 
     def post(self, request):
+        kinds = _import_kinds(request)
+        limit = settings.SIMPUL_IMPORT_MAX_BYTES
+        length = _content_length(request)
+        if length > limit + UPLOAD_OVERHEAD:
+            _discard_body(request, length)
+            return _import_page(request, kinds, status=413, file_error=imports.too_large(length, limit))
+        return self._post(request, kinds)
+
+    @method_decorator(csrf_protect)
+    def _post(self, request, kinds):
         if request.POST.get("confirm"):
             return self._confirm(request)
         kind = request.POST.get("kind", "")
         upload = request.FILES.get("file")
         # One byte past the limit is enough to refuse a file that is too large.
-        data = upload.read(imports.MAX_BYTES + 1) if upload is not None else b""
+        data = upload.read(settings.SIMPUL_IMPORT_MAX_BYTES + 1) if upload is not None else b""
         try:
-            job, preview = imports.stage(
-                user=request.user, kind=kind, file_name=upload.name if upload else "", data=data
+            job = imports.submit(
+                user=request.user,
+                kind=kind,
+                file_name=upload.name if upload else "",
+                data=data,
+                size=upload.size if upload else None,
+                language=getattr(request, "LANGUAGE_CODE", ""),
             )
         except imports.FileRefused as exc:
-            context = {"kinds": self._kinds(request), "selected": kind, "file_error": exc.message}
-            return render(request, self.template_name, context, status=400)
-        context = {
-            "kinds": self._kinds(request),
-            "selected": kind,
-            "file_name": upload.name,
-            "header": preview.header,
-            "rows": preview.rows,
-            "row_count": preview.row_count,
-            "errors": preview.errors,
-            "bad_row_count": preview.bad_row_count,
-            "file_errors": preview.file_errors,
-            "result": preview.result,
-            "token": str(job.token) if job else "",
-            "preview_limit": preview.limit,
-        }
-        return render(request, self.template_name, context, status=200 if job else 400)
+            return _import_page(request, kinds, status=400, selected=kind, file_error=exc.message)
+        return HttpResponseRedirect(reverse("inventory:import_job", args=[job.token]))
 
     def _confirm(self, request):
         try:
-            job, result = imports.confirm(user=request.user, token=request.POST.get("token", ""))
+            job = imports.confirm(user=request.user, token=request.POST.get("token", ""))
         except imports.ConfirmRefused as exc:
             messages.error(request, exc.message)
             query = f"?kind={exc.kind}" if exc.kind else ""
             return HttpResponseRedirect(reverse("inventory:import") + query)
-        messages.success(request, str(result))
-        meta = spreadsheets.SHEETS[job.kind].model._meta
-        return HttpResponseRedirect(reverse(f"inventory:{meta.model_name}_list"))
+        return HttpResponseRedirect(reverse("inventory:import_job", args=[job.token]))
+
+
+def _import_page(request, kinds=None, *, status: int = 200, **context) -> HttpResponse:
+    """The import page (the form, and a job's progress, preview or result when ``context`` has one)."""
+    context.update(kinds=kinds or _import_kinds(request), limits=imports.Limits.from_settings())
+    return render(request, "inventory/import.html", context, status=status)
+
+
+def _import_kinds(request) -> list[tuple[str, str, bool]]:
+    """The kinds of file, with whether the user may import each; PermissionDenied when none."""
+    kinds = [
+        (kind, str(sheet.model._meta.verbose_name_plural), can_import(request.user, sheet.model))
+        for kind, sheet in spreadsheets.SHEETS.items()
+    ]
+    if not any(allowed for _kind, _label, allowed in kinds):
+        raise PermissionDenied
+    return kinds
+
+
+def _content_length(request) -> int:
+    try:
+        return max(int(request.META.get("CONTENT_LENGTH") or 0), 0)
+    except ValueError:
+        return 0
+
+
+def _discard_body(request, length: int) -> None:
+    """Read and drop a refused request's body, in small pieces, neither kept in memory nor on disk."""
+    remaining = min(length, DISCARD_AT_MOST)
+    while remaining > 0:
+        chunk = request.read(min(remaining, 64 * 1024))
+        if not chunk:
+            break
+        remaining -= len(chunk)
+
+
+def _own_job(request, token) -> models.ImportJob:
+    """The caller's own job: anybody else's is not found."""
+    return get_object_or_404(models.ImportJob, token=token, user_id=request.user.pk)
+
+
+class ImportJobView(View):
+    """One upload: its progress while the worker checks or imports it, then its preview or its result."""
+
+    def get(self, request, token):
+        kinds = _import_kinds(request)
+        job = _own_job(request, token)
+        context = {"selected": job.kind, "job": job, "file_name": job.file_name}
+        preview = imports.preview(job)
+        if preview is not None:
+            context.update(
+                header=preview.header,
+                rows=preview.rows,
+                row_count=preview.row_count,
+                errors=preview.errors,
+                bad_row_count=preview.bad_row_count,
+                file_errors=preview.file_errors,
+                result=preview.result,
+                token=str(job.token) if job.status == choices.ImportStatus.STAGED else "",
+                preview_limit=preview.limit,
+            )
+        if job.status == choices.ImportStatus.IMPORTED:
+            meta = spreadsheets.SHEETS[job.kind].model._meta
+            context["list_url"] = reverse(f"inventory:{meta.model_name}_list")
+            context["list_label"] = meta.verbose_name_plural
+        return _import_page(request, kinds, **context)
+
+
+class ImportProgressView(View):
+    """The progress bar of a running job, polled by the page; once the job is done the page reloads."""
+
+    def get(self, request, token):
+        _import_kinds(request)
+        job = _own_job(request, token)
+        if not job.is_running:
+            if request.htmx:
+                return HttpResponseClientRefresh()
+            return HttpResponseRedirect(reverse("inventory:import_job", args=[job.token]))
+        return render(request, "inventory/_import_progress.html", {"job": job})
 
 
 class ImportTemplateView(View):

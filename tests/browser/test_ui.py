@@ -264,3 +264,40 @@ def test_import_with_bad_rows_then_a_good_file(page, login, engineer_user, tmp_p
         "Kantor Kelurahan Sukajawa",
     }
     assert ObjectChange.objects.filter(source="import", user=engineer_user, action="create").count() == 2
+
+
+def test_an_import_shows_its_progress_bar_until_the_preview_and_the_result(
+    page, login, engineer_user, tmp_path, sqlite_readers_do_not_lock, consumer
+):
+    """The check and the import run on huey's real consumer; the page's bar follows them (htmx)."""
+    OrganizationFactory(short_name="Diskominfo")
+    path = tmp_path / "lokasi.csv"
+    path.write_text(
+        "nama,jenis,status,opd,wilayah,alamat,lintang,bujur,keterangan\n"
+        + "".join(f"Kantor {i},opd_office,active,Diskominfo,,,-5.4,105.2,\n" for i in range(8_000)),
+        encoding="utf-8",
+    )
+    login(engineer_user)
+    page.goto("/import/")
+    page.select_option("#id_kind", "sites")
+    page.set_input_files("#id_file", str(path))
+    page.get_by_test_id("check").click()
+    bar = page.get_by_test_id("import-progress-bar")
+    expect(bar).to_be_visible()
+    ready = page.get_by_test_id("import-ready")
+    values = []
+    for _ in range(600):
+        if ready.count():
+            break
+        if bar.count():
+            values.append(int(bar.get_attribute("value")))
+        page.wait_for_timeout(200)
+    expect(ready).to_contain_text("8.000")  # the page is in Indonesian
+    assert values == sorted(values), values
+    assert any(0 < v < 100 for v in values), values
+    assert models.Site.objects.count() == 0
+
+    page.get_by_test_id("confirm-import").click()
+    expect(page.get_by_test_id("import-done")).to_be_visible(timeout=120_000)
+    expect(page.get_by_test_id("import-done")).to_contain_text("8000")
+    assert models.Site.objects.count() == 8_000

@@ -1,4 +1,6 @@
-"""Checked spreadsheets wait in the database for their uploader's confirmation, on any web server."""
+"""Uploaded spreadsheets wait in the database, are checked and imported by the background worker
+(huey, in immediate mode here: see tests/conftest.py), and wait for their uploader's confirmation
+on any web server."""
 
 import datetime
 
@@ -48,14 +50,23 @@ def var_dir(settings, tmp_path):
 
 
 def _upload(client: Client, body: str, kind: str = "sites", name: str = "lokasi.csv"):
+    """Upload, then follow to the job's page (its check has run: huey's immediate mode)."""
     return client.post(
         reverse("inventory:import"),
         {"kind": kind, "file": SimpleUploadedFile(name, body.encode(), content_type="text/csv")},
+        follow=True,
     )
 
 
 def _confirm(client: Client, token: str):
     return client.post(reverse("inventory:import"), {"confirm": "1", "token": token})
+
+
+def _stage(user, name: str = "x.csv", data: bytes = GOOD.encode()) -> ImportJob:
+    """Submit a file as ``user`` and return its job once checked."""
+    job = imports.submit(user=user, kind="sites", file_name=name, data=data)
+    job.refresh_from_db()
+    return job
 
 
 def _message(response) -> str:
@@ -75,6 +86,7 @@ def test_staging_keeps_the_file_in_the_database_not_on_disk(client, engineer, di
     response = _upload(client, GOOD)
     assert response.status_code == 200
     job = ImportJob.objects.get()
+    assert response.redirect_chain == [(reverse("inventory:import_job", args=[job.token]), 302)]
     assert response.context["token"] == str(job.token)
     assert (job.user, job.kind, job.file_name, job.status) == (engineer, "sites", "lokasi.csv", ImportStatus.STAGED)
     assert bytes(job.data) == GOOD.encode()
@@ -91,8 +103,10 @@ def test_the_confirmation_may_come_from_another_session(engineer, diskominfo, va
     other_server = _client(engineer)
     response = _confirm(other_server, token)
     assert response.status_code == 302
-    assert response["Location"] == reverse("inventory:site_list")
-    assert _message(response) == "Sites: 2 created, 0 updated, 0 unchanged."
+    assert response["Location"] == reverse("inventory:import_job", args=[token])
+    page = other_server.get(response["Location"])
+    assert page.context["job"].summary == "Sites: 2 created, 0 updated, 0 unchanged."
+    assert reverse("inventory:site_list").encode() in page.content
     assert set(models.Site.objects.values_list("name", flat=True)) == {"Kantor A", "Kantor B"}
     assert ObjectChange.objects.filter(source="import", user=engineer, action="create").count() == 2
     job = ImportJob.objects.get()
@@ -152,8 +166,8 @@ def test_the_stage_lifetime_is_a_setting(client, engineer, diskominfo, settings)
 def test_a_job_is_confirmed_once(client, engineer, diskominfo):
     client.force_login(engineer)
     token = _upload(client, GOOD).context["token"]
-    job, result = imports.confirm(user=engineer, token=token)
-    assert (job.status, result.created) == (ImportStatus.IMPORTED, 2)
+    job = imports.confirm(user=engineer, token=token)
+    assert (job.status, job.summary) == (ImportStatus.IMPORTED, "Sites: 2 created, 0 updated, 0 unchanged.")
     with pytest.raises(imports.ConfirmRefused, match="no longer pending"):
         imports.confirm(user=engineer, token=token)
     response = _confirm(client, token)
@@ -173,9 +187,15 @@ def test_an_unknown_token_is_not_pending(client, engineer, token):
 def test_an_invalid_file_is_not_staged(client, engineer, diskominfo, var_dir):
     client.force_login(engineer)
     response = _upload(client, GOOD + "Kantor C,pabrik,active,Diskominfo,,,,,\n")
-    assert response.status_code == 400
+    assert response.status_code == 200
     assert response.context["token"] == ""
-    assert not ImportJob.objects.exists()
+    assert b'data-testid="confirm-import"' not in response.content
+    job = ImportJob.objects.get()
+    assert (job.status, job.data, job.summary) == (
+        ImportStatus.INVALID,
+        None,
+        "1 problem: nothing can be imported until the file is fixed.",
+    )
     assert list(var_dir.iterdir()) == []
 
 
@@ -184,18 +204,24 @@ def test_a_file_that_is_not_a_table_is_not_staged(client, engineer):
     response = _upload(client, "", name="kosong.csv")
     assert response.status_code == 400
     assert response.context["file_error"] == "Choose a CSV or XLSX file."
-    response = _upload(client, "PK\x03\x04 bukan zip", name="rusak.xlsx")
-    assert response.status_code == 400
-    assert response.context["file_error"]
     assert not ImportJob.objects.exists()
+    response = _upload(client, "PK\x03\x04 bukan zip", name="rusak.xlsx")
+    assert response.status_code == 200
+    job = ImportJob.objects.get()
+    assert (job.status, job.data) == (ImportStatus.FAILED, None)
+    assert job.summary.startswith("The file cannot be read as XLSX")
+    assert b'data-testid="import-failed"' in response.content
 
 
-def test_a_file_too_large_is_refused(client, engineer, diskominfo, monkeypatch):
-    monkeypatch.setattr(imports, "MAX_BYTES", len(GOOD) - 1)
+def test_a_file_too_large_is_refused(client, engineer, diskominfo, settings):
+    settings.SIMPUL_IMPORT_MAX_BYTES = len(GOOD) - 1
     client.force_login(engineer)
     response = _upload(client, GOOD)
     assert response.status_code == 400
-    assert response.context["file_error"] == "The file is larger than 20 MB."
+    # Sizes as filesizeformat writes them, with a non-breaking space before the unit.
+    assert response.context["file_error"] == (
+        f"The file is {len(GOOD)}\xa0bytes; at most {len(GOOD) - 1}\xa0bytes can be uploaded."
+    )
     assert not ImportJob.objects.exists()
 
 
@@ -206,7 +232,7 @@ def test_the_preview_names_every_bad_row(client, engineer, diskominfo, monkeypat
         f"Kantor {i},{'pabrik' if i % 2 else 'opd_office'},active,Diskominfo,,,,,\n" for i in range(1, 7)
     )
     response = _upload(client, body)
-    assert response.status_code == 400
+    assert response.status_code == 200
     # Rows 2, 4 and 6 of the file (the header is row 1) hold the odd offices; row 6 is past the preview.
     assert [e.row for e in response.context["errors"]] == [2, 4, 6]
     assert response.context["bad_row_count"] == 3
@@ -215,16 +241,13 @@ def test_the_preview_names_every_bad_row(client, engineer, diskominfo, monkeypat
     assert b'data-row="2" data-bad="1"' in response.content
     assert b'data-row="4" data-bad="1"' in response.content
     assert b"Row 6, column jenis" in response.content
-    assert not ImportJob.objects.exists()
+    assert ImportJob.objects.get().status == ImportStatus.INVALID
 
 
 def test_a_missing_key_column_is_named(engineer, diskominfo):
-    job, preview = imports.stage(
-        user=engineer, kind="sites", file_name="x.csv", data=b"jenis,status\nopd_office,active\n"
-    )
-    assert job is None
-    assert [(e.row, e.column) for e in preview.errors] == [(1, "nama")]
-    assert not ImportJob.objects.exists()
+    job = _stage(engineer, data=b"jenis,status\nopd_office,active\n")
+    assert job.status == ImportStatus.INVALID
+    assert [(e.row, e.column) for e in imports.preview(job).errors] == [(1, "nama")]
 
 
 def test_a_failed_import_marks_the_job(client, engineer, diskominfo):
@@ -232,21 +255,22 @@ def test_a_failed_import_marks_the_job(client, engineer, diskominfo):
     token = _upload(client, GOOD).context["token"]
     diskominfo.delete()  # between the check and the confirmation
     response = _confirm(client, token)
-    assert response["Location"] == reverse("inventory:import") + "?kind=sites"
-    message = _message(response)
-    assert message.startswith("The file was not imported because of 2 problems; nothing was saved.")
+    assert response["Location"] == reverse("inventory:import_job", args=[token])
     job = ImportJob.objects.get()
-    assert (job.status, job.data, job.summary) == (ImportStatus.FAILED, None, message)
+    assert (job.status, job.data) == (ImportStatus.FAILED, None)
+    assert job.summary.startswith("The file was not imported because of 2 problems; nothing was saved.")
+    page = client.get(response["Location"])
+    assert b"The file was not imported because of 2 problems" in page.content
     assert models.Site.objects.count() == 0
     assert _message(_confirm(client, token)) == "This import is no longer pending: upload the file again."
 
 
 def test_only_importers_stage_and_confirm(engineer, operator, diskominfo):
     with pytest.raises(PermissionDenied):
-        imports.stage(user=operator, kind="sites", file_name="x.csv", data=GOOD.encode())
+        imports.submit(user=operator, kind="sites", file_name="x.csv", data=GOOD.encode())
     with pytest.raises(PermissionDenied):
-        imports.stage(user=engineer, kind="pemanggang", file_name="x.csv", data=GOOD.encode())
-    job, _preview = imports.stage(user=engineer, kind="sites", file_name="x.csv", data=GOOD.encode())
+        imports.submit(user=engineer, kind="pemanggang", file_name="x.csv", data=GOOD.encode())
+    job = _stage(engineer)
     engineer.role = Role.AUDITOR
     engineer.save()
     with pytest.raises(PermissionDenied):
@@ -259,10 +283,7 @@ def test_only_importers_stage_and_confirm(engineer, operator, diskominfo):
 
 def test_purge_drops_only_expired_staged_files(engineer, diskominfo):
     now = timezone.now()
-    late, _fresh, done = (
-        imports.stage(user=engineer, kind="sites", file_name=f"{n}.csv", data=GOOD.encode())[0]
-        for n in ("late", "fresh", "done")
-    )
+    late, _fresh, done = (_stage(engineer, f"{n}.csv") for n in ("late", "fresh", "done"))
     imports.confirm(user=engineer, token=done.token)
     ImportJob.objects.filter(pk__in=[late.pk, done.pk]).update(expires=now - datetime.timedelta(minutes=1))
     assert imports.purge_expired(now) == 1
@@ -276,9 +297,9 @@ def test_purge_drops_only_expired_staged_files(engineer, diskominfo):
 
 
 def test_staging_purges_and_so_does_the_periodic_task(engineer, diskominfo):
-    old, _preview = imports.stage(user=engineer, kind="sites", file_name="old.csv", data=GOOD.encode())
+    old = _stage(engineer, "old.csv")
     ImportJob.objects.filter(pk=old.pk).update(expires=timezone.now())
-    imports.stage(user=engineer, kind="sites", file_name="new.csv", data=GOOD.encode())
+    _stage(engineer, "new.csv")
     old.refresh_from_db()
     assert (old.status, old.data) == (ImportStatus.EXPIRED, None)
 

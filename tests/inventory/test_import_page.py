@@ -1,4 +1,8 @@
-"""The import page: check first, confirm second, all or nothing; only engineers and administrators."""
+"""The import page: check first, confirm second, all or nothing; only engineers and administrators.
+
+The check and the import run in the background (huey's immediate mode in tests): the upload
+redirects to the job's page, which then shows the preview.
+"""
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -14,6 +18,7 @@ def _upload(client, body: str, kind: str = "sites"):
     return client.post(
         reverse("inventory:import"),
         {"kind": kind, "file": SimpleUploadedFile("lokasi.csv", body.encode(), content_type="text/csv")},
+        follow=True,
     )
 
 
@@ -35,7 +40,7 @@ def test_check_then_confirm(client, engineer):
 def test_bad_rows_are_named_and_nothing_is_offered(client, engineer):
     client.force_login(engineer)
     response = _upload(client, HEADER + "Kantor A,opd_office,active,,,,-5.4,105.2,\nKantor B,pabrik,active,,,,,,\n")
-    assert response.status_code == 400
+    assert response.status_code == 200
     assert [e.row for e in response.context["errors"]] == [3]
     assert response.context["token"] == ""
     assert b'data-row="3" data-bad="1"' in response.content

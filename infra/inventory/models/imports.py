@@ -1,7 +1,8 @@
-"""Spreadsheet imports between the check and the confirmation, kept in the database.
+"""Spreadsheet imports, from the upload through the check and the confirmation, kept in the database.
 
-The checked file waits here rather than on one web server's disk, so the confirmation may reach
-any server; its bytes are dropped once it is imported, fails or expires.
+The uploaded file waits here rather than on one web server's disk, so the background worker that
+checks and imports it, and the confirmation, may run anywhere; its bytes are dropped once it is
+imported, found invalid, fails or expires.
 """
 
 import datetime
@@ -14,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from infra.core.models.fields import REPORT_MAX_LENGTH, LimitedTextField
 
-from ..choices import ImportStatus
+from ..choices import ImportPhase, ImportStatus
 
 
 def default_expiry() -> datetime.datetime:
@@ -22,10 +23,15 @@ def default_expiry() -> datetime.datetime:
     return timezone.now() + datetime.timedelta(seconds=settings.SIMPUL_IMPORT_STAGE_TTL)
 
 
-class ImportJob(models.Model):
-    """One uploaded spreadsheet: checked, then imported on its uploader's confirmation.
+# The share of a job's progress bar each phase fills, in percent.
+PHASE_SPANS = {ImportPhase.READING: (0, 10), ImportPhase.CHECKING: (10, 95), ImportPhase.SAVING: (95, 95)}
 
-    Bookkeeping, not registry data: it is not change-logged (the import it runs is).
+
+class ImportJob(models.Model):
+    """One uploaded spreadsheet: checked in the background, then imported on its uploader's confirmation.
+
+    Bookkeeping, not registry data: it is not change-logged (the import it runs is). The worker
+    writes its progress here (``phase``, ``rows_done`` of ``row_count``) for the page to show.
     """
 
     token = models.UUIDField(_("token"), default=uuid.uuid4, unique=True, editable=False)
@@ -34,11 +40,25 @@ class ImportJob(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=30, help_text=_("What the file holds, as import_data names it."))
     file_name = models.CharField(_("file name"), max_length=255)
-    data = models.BinaryField(_("file contents"), null=True, help_text=_("Kept only while the job is staged."))
+    data = models.BinaryField(
+        _("file contents"), null=True, help_text=_("Kept only while the job is checked, staged or imported.")
+    )
     size = models.PositiveIntegerField(_("size (bytes)"))
-    row_count = models.PositiveIntegerField(_("rows"))
-    status = models.CharField(_("status"), max_length=20, choices=ImportStatus.choices, default=ImportStatus.STAGED)
+    row_count = models.PositiveIntegerField(_("rows"), default=0)
+    status = models.CharField(_("status"), max_length=20, choices=ImportStatus.choices, default=ImportStatus.CHECKING)
+    phase = models.CharField(_("phase"), max_length=20, choices=ImportPhase.choices, blank=True, default="")
+    rows_done = models.PositiveIntegerField(_("rows done"), default=0)
+    language = models.CharField(
+        _("language"), max_length=10, blank=True, help_text=_("The uploader's language, for the messages.")
+    )
+    report = models.JSONField(
+        _("report"),
+        null=True,
+        blank=True,
+        help_text=_("What the check found: the first rows and every problem. Dropped when the job expires."),
+    )
     created = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    started = models.DateTimeField(_("started"), null=True, blank=True)
     expires = models.DateTimeField(_("expires"), default=default_expiry)
     finished = models.DateTimeField(_("finished"), null=True, blank=True)
     summary = LimitedTextField(
@@ -59,3 +79,19 @@ class ImportJob(models.Model):
 
     def is_expired(self, now: datetime.datetime | None = None) -> bool:
         return self.expires <= (now or timezone.now())
+
+    @property
+    def is_running(self) -> bool:
+        """Whether the background worker still has work to do on it (the page shows its progress)."""
+        return self.status in (ImportStatus.CHECKING, ImportStatus.IMPORTING)
+
+    @property
+    def percent(self) -> int:
+        """How far the job is, 0 to 100, never going back: reading the file is the first 10 percent,
+        checking its rows up to 95, saving the rest (one transaction: it shows as 95 until done)."""
+        if not self.is_running:
+            return 100
+        start, end = PHASE_SPANS.get(self.phase, (0, 0))
+        if not self.row_count or end == start:
+            return start
+        return start + (end - start) * min(self.rows_done, self.row_count) // self.row_count

@@ -5,8 +5,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from infra.core.models import ChangeLoggedModel
-from infra.core.models.fields import DESCRIPTION_MAX_LENGTH, NOTES_MAX_LENGTH, REASON_MAX_LENGTH, LimitedTextField
 from infra.core.models.changes import ImmutableChangeError
+from infra.core.models.fields import DESCRIPTION_MAX_LENGTH, NOTES_MAX_LENGTH, REASON_MAX_LENGTH, LimitedTextField
 
 from ..choices import (
     BlockerCategory,

@@ -1,38 +1,78 @@
-"""Spreadsheet imports: check a file and stage it, then import it when its uploader confirms.
+"""Spreadsheet imports in the background: store the upload, check it, confirm it, import it.
 
-The checked file waits in the database (``ImportJob``), not on one web server's disk, so the
-confirmation may reach any server, and a file nobody confirms is dropped once it expires. The
-import itself is the spreadsheet engine's: every row or none, logged as an import by the user.
+The web request only stores the upload (``submit``) and hands the job to huey's consumer, which
+reads and checks every row (``check``), writing its progress into the job; its uploader then sees
+the preview, and confirming hands the import itself to the consumer (``confirm``, then
+``perform``). No web worker waits on a file, whatever its size, and every step runs within the
+limits of ``Limits`` (upload size, rows, unpacked XLSX size, time).
+
+The file waits in the database (``ImportJob``), not on one web server's disk, so any server and
+any worker may take each step; its bytes are dropped as soon as they are not needed, and a job
+nobody confirms expires (``purge_expired``). The import itself is the spreadsheet engine's: every
+row or none, logged as an import by the user. ``run_import`` is the synchronous door for trusted
+callers (``manage.py import_data``).
 """
 
 import datetime
 import io
+import logging
+import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
-from django.utils import timezone
+from django.db import OperationalError, transaction
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone, translation
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from infra.core.permissions import can_import
 
 from .. import spreadsheets
-from ..choices import ImportStatus
+from ..choices import ImportPhase, ImportStatus
 from ..models import ImportJob
-from ..spreadsheets import ImportFailed, ImportResult, RowError
+from ..spreadsheets import ImportFailed, ImportResult, ReadLimits, RowError
 
-# An upload larger than this is refused before it is read.
-MAX_BYTES = 20 * 1024 * 1024
-# The preview shows this many rows; every problem is listed whatever the row.
+logger = logging.getLogger(__name__)
+
+# The preview shows this many rows, each cell cut to this many characters; every problem is listed.
 PREVIEW_ROWS = 300
+PREVIEW_CELL_CHARS = 200
+# The page hears of a running job's progress at most this often (seconds): one UPDATE each time.
+PROGRESS_INTERVAL = 0.5
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one import may hold and take: the ``SIMPUL_IMPORT_*`` settings (docs/operations.md)."""
+
+    max_bytes: int
+    max_rows: int
+    max_unpacked_bytes: int
+    time_limit: int
+
+    @classmethod
+    def from_settings(cls) -> "Limits":
+        return cls(
+            max_bytes=settings.SIMPUL_IMPORT_MAX_BYTES,
+            max_rows=settings.SIMPUL_IMPORT_MAX_ROWS,
+            max_unpacked_bytes=settings.SIMPUL_IMPORT_MAX_UNPACKED_BYTES,
+            time_limit=settings.SIMPUL_IMPORT_TIME_LIMIT,
+        )
+
+    @property
+    def read(self) -> ReadLimits:
+        return ReadLimits(max_rows=self.max_rows, max_unpacked_bytes=self.max_unpacked_bytes)
 
 
 class FileRefused(Exception):
-    """The upload cannot be checked at all: none, too large, or not a table."""
+    """The upload is not taken at all: none, too large, or the background worker cannot be reached."""
 
     def __init__(self, message: str):
         super().__init__(message)
@@ -46,6 +86,10 @@ class ConfirmRefused(Exception):
         super().__init__(message)
         self.message = message
         self.kind = kind
+
+
+class TimeLimitExceeded(Exception):
+    """A job ran past ``SIMPUL_IMPORT_TIME_LIMIT``: raised from its progress report, which stops it."""
 
 
 @dataclass(frozen=True)
@@ -76,6 +120,14 @@ class Preview:
         return [e for e in self.errors if e.row is None]
 
 
+def too_large(size: int, limit: int) -> str:
+    """The refusal of an upload past ``SIMPUL_IMPORT_MAX_BYTES``, naming both figures."""
+    return _("The file is %(size)s; at most %(limit)s can be uploaded.") % {
+        "size": filesizeformat(size),
+        "limit": filesizeformat(limit),
+    }
+
+
 def _not_pending() -> str:
     return _("This import is no longer pending: upload the file again.")
 
@@ -88,70 +140,237 @@ def _sheet_model(user, kind: str):
     return sheet.model
 
 
-def _read(data: bytes) -> spreadsheets.Table:
+def _running_window(now: datetime.datetime) -> datetime.datetime:
+    """Until when a job may wait for the worker and run before the purge gives up on it."""
+    seconds = max(settings.SIMPUL_IMPORT_STAGE_TTL, settings.SIMPUL_IMPORT_TIME_LIMIT)
+    return now + datetime.timedelta(seconds=seconds)
+
+
+def _enqueue(task: Callable[[int], object], job: ImportJob) -> None:
+    """Hand ``job`` to the consumer; a queue that cannot be reached fails the job with a message."""
+    try:
+        task(job.pk)
+    except Exception as exc:
+        logger.exception("Import job %s could not be queued", job.pk)
+        message = _("The background worker cannot be reached, so the file was not taken; try again later.")
+        ImportJob.objects.filter(pk=job.pk, status=job.status).update(
+            status=ImportStatus.FAILED, data=None, report=None, phase="", summary=message, finished=timezone.now()
+        )
+        raise FileRefused(message) from exc
+
+
+def submit(*, user, kind: str, file_name: str, data: bytes, size: int | None = None, language: str = "") -> ImportJob:
+    """Store ``data`` as an import of ``kind`` and hand its check to the background worker.
+
+    Returns the job at once; the check reports its progress and its preview into the job. Raises
+    PermissionDenied when ``user`` may not import ``kind`` and FileRefused when there is no file
+    or it is past ``SIMPUL_IMPORT_MAX_BYTES``. A caller may read just one byte past the limit
+    and give the file's real ``size`` for the message.
+    """
+    from .. import tasks
+
+    _sheet_model(user, kind)
+    purge_expired()
+    limit = settings.SIMPUL_IMPORT_MAX_BYTES
     if not data:
         raise FileRefused(_("Choose a CSV or XLSX file."))
-    if len(data) > MAX_BYTES:
-        raise FileRefused(_("The file is larger than 20 MB."))
-    try:
-        return spreadsheets.read_table(io.BytesIO(data), None)
-    except spreadsheets.TableError as exc:
-        raise FileRefused(str(exc)) from exc
+    if len(data) > limit:
+        raise FileRefused(too_large(max(size or 0, len(data)), limit))
+    job = ImportJob.objects.create(
+        user=user,
+        kind=kind,
+        file_name=file_name[:255],
+        data=data,
+        size=len(data),
+        status=ImportStatus.CHECKING,
+        phase=ImportPhase.WAITING,
+        language=language or translation.get_language() or "",
+        expires=_running_window(timezone.now()),
+    )
+    _enqueue(tasks.check_import, job)
+    return job
 
 
-def _preview(table: spreadsheets.Table, errors: list[RowError], result: ImportResult | None) -> Preview:
+class _Reporter:
+    """A job's progress, written to its row at most every PROGRESS_INTERVAL seconds (and on each new
+    phase); past the deadline it raises TimeLimitExceeded, which stops the job where it stands."""
+
+    def __init__(self, job: ImportJob, deadline: float):
+        self.pk = job.pk
+        self.deadline = deadline
+        self.phase = ""
+        self.calls = 0
+        self.written = 0.0
+
+    def __call__(self, phase: str, done: int, total: int | None) -> None:
+        self.calls += 1
+        if phase == self.phase and self.calls % 100:
+            return  # most rows: one comparison, no clock
+        now = time.monotonic()
+        if now > self.deadline:
+            raise TimeLimitExceeded
+        if phase != self.phase or now - self.written >= PROGRESS_INTERVAL:
+            self.phase, self.written = phase, now
+            try:
+                ImportJob.objects.filter(pk=self.pk).update(phase=phase, rows_done=done, row_count=total or 0)
+            except OperationalError:
+                # Only the bar waits for the next report (SQLite was busy): the work goes on.
+                logger.warning("Progress of import job %s not recorded", self.pk, exc_info=True)
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime) and value.time() == datetime.time():
+        value = value.date()
+    text = value.isoformat() if isinstance(value, (datetime.date, datetime.time)) else str(value)
+    return text if len(text) <= PREVIEW_CELL_CHARS else text[: PREVIEW_CELL_CHARS - 1] + "…"
+
+
+def _report(table: spreadsheets.Table, errors: list[RowError], result: ImportResult | None) -> dict:
+    """What the page shows of a check, as JSON: the first rows (cells as text), every problem, the counts."""
+    return {
+        "header": [_cell(h) for h in table.header],
+        "rows": [[number, [_cell(c) for c in cells]] for number, cells in table.rows[:PREVIEW_ROWS]],
+        "row_count": len(table.rows),
+        "errors": [[e.row, e.column, e.message] for e in errors],
+        "result": None
+        if result is None
+        else {"created": result.created, "updated": result.updated, "unchanged": result.unchanged},
+    }
+
+
+def preview(job: ImportJob) -> Preview | None:
+    """The preview of a checked job, from its report; None when it has none (expired or never checked)."""
+    report = job.report
+    if not report:
+        return None
+    errors = [RowError(row, column, message) for row, column, message in report["errors"]]
     by_row: dict[int | None, list[RowError]] = {}
     for error in errors:
         by_row.setdefault(error.row, []).append(error)
-    rows = [PreviewRow(number, cells, by_row.get(number, [])) for number, cells in table.rows[:PREVIEW_ROWS]]
-    return Preview(header=table.header, rows=rows, row_count=len(table.rows), errors=errors, result=result)
+    counts = report["result"]
+    result = None if counts is None else ImportResult(kind=job.kind, dry_run=True, **counts)
+    return Preview(
+        header=report["header"],
+        rows=[PreviewRow(number, cells, by_row.get(number, [])) for number, cells in report["rows"]],
+        row_count=report["row_count"],
+        errors=errors,
+        result=result,
+    )
 
 
-def stage(*, user, kind: str, file_name: str, data: bytes) -> tuple[ImportJob | None, Preview]:
-    """Check ``data`` as an import of ``kind`` without saving anything, and keep it for ``confirm``.
+# A step of a job: from the job, its limits and its progress report, to
+# (status, summary, report, rows): what the job becomes.
+Step = Callable[[ImportJob, Limits, _Reporter], tuple[str, str, dict | None, int]]
 
-    Only a file without problems is kept (the job); for any other the job is None and the preview
-    names every problem. Raises PermissionDenied when ``user`` may not import ``kind``, and
-    FileRefused when ``data`` cannot be read as a table at all.
-    """
-    _sheet_model(user, kind)
-    purge_expired()
-    table = _read(data)
-    errors: list[RowError] = []
-    result = None
+
+def _check_step(job: ImportJob, limits: Limits, report: _Reporter) -> tuple[str, str, dict | None, int]:
+    table = spreadsheets.read_table(io.BytesIO(bytes(job.data)), None, limits=limits.read, progress=report)
     try:
-        result = spreadsheets.import_table(kind, table, user=user, dry_run=True)
+        result = spreadsheets.import_table(job.kind, table, user=job.user, dry_run=True, progress=report)
     except ImportFailed as exc:
-        errors = exc.errors
-    job = None
-    if result is not None:
-        job = ImportJob.objects.create(
-            user=user,
-            kind=kind,
-            file_name=file_name[:255],
-            data=data,
-            size=len(data),
-            row_count=len(table.rows),
-            summary=ImportJob._meta.get_field("summary").fit(str(result)),
-        )
-    return job, _preview(table, errors, result)
+        count = len(exc.errors)
+        summary = ngettext(
+            "%(count)s problem: nothing can be imported until the file is fixed.",
+            "%(count)s problems: nothing can be imported until the file is fixed.",
+            count,
+        ) % {"count": number_format(count, force_grouping=True)}
+        return ImportStatus.INVALID, summary, _report(table, exc.errors, None), len(table.rows)
+    return ImportStatus.STAGED, str(result), _report(table, [], result), len(table.rows)
 
 
-def _finish(job: ImportJob, status: str, summary: str, now: datetime.datetime) -> None:
-    """Close ``job``: its file is not needed any more, whatever the outcome."""
-    summary = ImportJob._meta.get_field("summary").fit(summary)  # a failure may list thousands of rows
-    job.status, job.summary, job.finished, job.data = status, summary, now, None
-    job.save(update_fields=["status", "summary", "finished", "data"])
+def _import_step(job: ImportJob, limits: Limits, report: _Reporter) -> tuple[str, str, dict | None, int]:
+    table = spreadsheets.read_table(io.BytesIO(bytes(job.data)), None, limits=limits.read, progress=report)
+    try:
+        result = spreadsheets.import_table(job.kind, table, user=job.user, progress=report)
+    except ImportFailed as exc:
+        return ImportStatus.FAILED, str(exc), None, len(table.rows)
+    return ImportStatus.IMPORTED, str(result), None, len(table.rows)
 
 
-def confirm(*, user, token: str | uuid.UUID) -> tuple[ImportJob, ImportResult]:
-    """Import the file ``user`` staged as ``token``: every row or none, once.
+def _update(jobs, **changes) -> None:
+    """Write a job's step: a job must not stay "running" for want of one write, so a database that
+    is busy (SQLite past its busy timeout) gets a few more tries."""
+    for attempt in range(1, 6):
+        try:
+            jobs.update(**changes)
+            return
+        except OperationalError:
+            if attempt == 5:
+                raise
+            logger.warning("Import job not updated yet (attempt %s)", attempt, exc_info=True)
+            time.sleep(attempt / 2)
+
+
+def _run(job_pk: int, running: str, step: Step) -> None:
+    """Run ``step`` on the job if it is still ``running`` (the purge may have given up on it),
+    in its uploader's language, within the time limit; then close the job's step."""
+    job = ImportJob.objects.select_related("user").filter(pk=job_pk, status=running).first()
+    if job is None:
+        return
+    limits = Limits.from_settings()
+    _update(ImportJob.objects.filter(pk=job.pk), started=timezone.now(), phase=ImportPhase.READING, rows_done=0)
+    reporter = _Reporter(job, time.monotonic() + limits.time_limit)
+    with translation.override(job.language or None):
+        report, rows = None, job.row_count
+        try:
+            _sheet_model(job.user, job.kind)
+            status, summary, report, rows = step(job, limits, reporter)
+        except spreadsheets.TableError as exc:
+            status, summary = ImportStatus.FAILED, str(exc)
+        except TimeLimitExceeded:
+            status = ImportStatus.FAILED
+            summary = _(
+                "This took longer than the limit of %(limit)s seconds and was stopped; nothing was saved. "
+                "Split the file into smaller ones."
+            ) % {"limit": number_format(limits.time_limit, force_grouping=True)}
+        except PermissionDenied:
+            status, summary = ImportStatus.FAILED, _("You may no longer import this kind of data.")
+        except Exception:
+            logger.exception("Import job %s stopped on an unexpected error", job.pk)
+            status, summary = ImportStatus.FAILED, _("The import stopped on an unexpected error; nothing was saved.")
+    now = timezone.now()
+    staged = status == ImportStatus.STAGED
+    changes = {
+        "status": status,
+        "summary": ImportJob._meta.get_field("summary").fit(summary),  # a failure may list thousands of rows
+        "report": report,
+        "phase": "",
+        "row_count": rows,
+        "rows_done": rows,
+        "finished": None if staged else now,
+        # A staged file waits this long for its confirmation; a report waits as long to be read.
+        "expires": now + datetime.timedelta(seconds=settings.SIMPUL_IMPORT_STAGE_TTL),
+    }
+    if not staged:
+        changes["data"] = None  # only a staged file is needed again
+    jobs = ImportJob.objects.filter(pk=job.pk)
+    if status != ImportStatus.IMPORTED:
+        jobs = jobs.filter(status=running)  # what was saved is reported whatever the purge thought
+    _update(jobs, **changes)
+
+
+def check(job_pk: int) -> None:
+    """The background check of an uploaded file (huey task ``check_import``): staged or invalid."""
+    _run(job_pk, ImportStatus.CHECKING, _check_step)
+
+
+def perform(job_pk: int) -> None:
+    """The background import of a confirmed job (huey task ``run_import_job``): imported or failed."""
+    _run(job_pk, ImportStatus.IMPORTING, _import_step)
+
+
+def confirm(*, user, token: str | uuid.UUID) -> ImportJob:
+    """Hand the import of the file ``user`` staged as ``token`` to the background worker, once.
 
     Works on any web server and in any session of the uploader; nobody else's confirmation counts.
-    Raises ConfirmRefused when the job is unknown, someone else's, already done, expired (its file
-    is then dropped) or when the import fails (the job is marked failed), and PermissionDenied
-    when ``user`` may no longer import its kind.
+    Raises ConfirmRefused when the job is unknown, someone else's, not staged or expired (its file
+    is then dropped), and PermissionDenied when ``user`` may no longer import its kind. The
+    import then runs every row or none; the job tells how it went.
     """
+    from .. import tasks
+
     try:
         token = uuid.UUID(str(token))
     except ValueError:
@@ -167,31 +386,50 @@ def confirm(*, user, token: str | uuid.UUID) -> tuple[ImportJob, ImportResult]:
             message = _(
                 "The check of %(name)s expired before it was confirmed; nothing was saved. Upload the file again."
             ) % {"name": job.file_name}
-            _finish(job, ImportStatus.EXPIRED, message, now)
+            job.status, job.summary, job.finished, job.data, job.report = ImportStatus.EXPIRED, message, now, None, None
+            job.save(update_fields=["status", "summary", "finished", "data", "report"])
             refusal = ConfirmRefused(message, kind=job.kind)
         else:
-            try:
-                result = run_import(user=user, kind=job.kind, source=io.BytesIO(bytes(job.data)))
-            except ImportFailed as exc:
-                _finish(job, ImportStatus.FAILED, str(exc), now)
-                refusal = ConfirmRefused(str(exc), kind=job.kind)
-            else:
-                _finish(job, ImportStatus.IMPORTED, str(result), now)
+            job.status, job.phase, job.rows_done, job.expires = (
+                ImportStatus.IMPORTING,
+                ImportPhase.WAITING,
+                0,
+                _running_window(now),
+            )
+            job.save(update_fields=["status", "phase", "rows_done", "expires"])
     # Raised after the transaction, so the job's new status stays.
     if refusal is not None:
         raise refusal
-    return job, result
+    try:
+        _enqueue(tasks.run_import_job, job)
+    except FileRefused as exc:
+        raise ConfirmRefused(exc.message, kind=job.kind) from None
+    job.refresh_from_db()
+    return job
 
 
 def purge_expired(now: datetime.datetime | None = None) -> int:
-    """Drop the files of staged imports nobody confirmed in time; how many were dropped.
+    """Drop what expired jobs still hold; how many staged or running jobs were given up.
 
-    The rows stay (without their files) so a late confirmation is told the check expired.
+    A staged job nobody confirmed in time expires; a job the worker did not finish in time (the
+    consumer was down or the job was lost) fails. Their rows stay, without the file or the
+    preview, so a late confirmation is told what happened.
     """
     now = now or timezone.now()
-    return ImportJob.objects.filter(status=ImportStatus.STAGED, expires__lte=now).update(
-        status=ImportStatus.EXPIRED, data=None, finished=now
+    expired = ImportJob.objects.filter(expires__lte=now)
+    given_up = expired.filter(status=ImportStatus.STAGED).update(
+        status=ImportStatus.EXPIRED, data=None, report=None, finished=now
     )
+    running = (ImportStatus.CHECKING, ImportStatus.IMPORTING)
+    for pk, status, language in expired.filter(status__in=running).values_list("pk", "status", "language"):
+        with translation.override(language or None):
+            summary = _("The background worker did not finish this file in time; nothing was saved. Upload it again.")
+        given_up += ImportJob.objects.filter(pk=pk, status=status).update(
+            status=ImportStatus.FAILED, data=None, report=None, phase="", finished=now, summary=summary
+        )
+    # The previews of checked files with problems, and anything else left behind.
+    expired.exclude(status__in=running).exclude(data=None, report=None).update(data=None, report=None)
+    return given_up
 
 
 def run_import(
@@ -201,9 +439,25 @@ def run_import(
     source: str | Path | BinaryIO,
     format: str | None = None,
     dry_run: bool = False,
+    progress: spreadsheets.Progress | None = None,
 ) -> ImportResult:
     """Import a file at once, without staging: for trusted callers such as ``manage.py import_data``.
 
-    Raises ImportFailed listing every problem (nothing is then saved).
+    The limits of size, rows and unpacked XLSX size apply here too (not the time limit: the
+    caller waits). Raises ImportFailed listing every problem (nothing is then saved).
     """
-    return spreadsheets.import_file(kind, source, format=format, user=user, dry_run=dry_run)
+    limits = Limits.from_settings()
+    handle = source if hasattr(source, "read") else Path(source).open("rb")
+    try:
+        data = handle.read(limits.max_bytes + 1)
+    finally:
+        if handle is not source:
+            handle.close()
+    if len(data) > limits.max_bytes:
+        size = len(data) if hasattr(source, "read") else Path(source).stat().st_size
+        raise ImportFailed([RowError(None, "", too_large(size, limits.max_bytes))])
+    buffer = io.BytesIO(data)
+    buffer.name = str(getattr(source, "name", source))
+    return spreadsheets.import_file(
+        kind, buffer, format=format, user=user, dry_run=dry_run, limits=limits.read, progress=progress
+    )

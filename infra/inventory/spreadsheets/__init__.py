@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from .engine import Column, ImportFailed, ImportResult, RowError, Sheet
 from .sheets import SHEETS
-from .tables import FORMATS, Table, TableError, read_table, write_csv, write_xlsx
+from .tables import FORMATS, Progress, ReadLimits, Table, TableError, read_table, write_csv, write_xlsx
 
 KINDS = tuple(SHEETS)
 
@@ -26,9 +26,16 @@ def get_sheet(kind: str) -> type[Sheet]:
         ) from None
 
 
-def import_table(kind: str, table: Table, *, user: object | None = None, dry_run: bool = False) -> ImportResult:
+def import_table(
+    kind: str,
+    table: Table,
+    *,
+    user: object | None = None,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> ImportResult:
     """Import rows already read from a file; see ``import_file``."""
-    return get_sheet(kind)(user=user).import_table(table, dry_run=dry_run)
+    return get_sheet(kind)(user=user).import_table(table, dry_run=dry_run, progress=progress)
 
 
 def import_file(
@@ -38,13 +45,19 @@ def import_file(
     format: str | None = None,
     user: object | None = None,
     dry_run: bool = False,
+    limits: ReadLimits | None = None,
+    progress: Progress | None = None,
 ) -> ImportResult:
-    """Import a CSV or XLSX file of ``kind``: all rows or none; changes are logged as an import by ``user``."""
+    """Import a CSV or XLSX file of ``kind``: all rows or none; changes are logged as an import by ``user``.
+
+    ``progress`` hears of each phase ("reading", "checking", "saving") and may raise to stop;
+    a file past ``limits`` fails unread.
+    """
     try:
-        table = read_table(source, format)
+        table = read_table(source, format, limits=limits, progress=progress)
     except TableError as exc:
         raise ImportFailed([RowError(None, "", str(exc))]) from exc
-    return import_table(kind, table, user=user, dry_run=dry_run)
+    return import_table(kind, table, user=user, dry_run=dry_run, progress=progress)
 
 
 def export(kind: str, stream: TextIO | BinaryIO | str | Path, *, format: str = "csv") -> None:
@@ -72,8 +85,12 @@ __all__ = [
     "Column",
     "ImportFailed",
     "ImportResult",
+    "Progress",
+    "ReadLimits",
     "RowError",
     "Sheet",
+    "Table",
+    "TableError",
     "export",
     "get_sheet",
     "import_file",

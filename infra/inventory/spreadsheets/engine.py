@@ -17,6 +17,7 @@ from typing import ClassVar
 
 from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist, ValidationError
 from django.db import DatabaseError, models, router, transaction
+from django.utils.formats import number_format
 from django.utils.functional import Promise
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -41,9 +42,11 @@ from .cells import (
     normalize_header,
     normalize_key,
 )
-from .tables import Table
+from .tables import Progress, Table
 
 BATCH_SIZE = 1000
+# The longest cell an import reads: what Excel itself allows in a cell.
+MAX_CELL_CHARS = 32_767
 # Spreadsheets often number their rows in a first column; such a column is ignored.
 IGNORED_HEADERS = {"no", "nomor_urut"}
 _ANY = object()
@@ -377,15 +380,23 @@ class Sheet:
     def missing_key_columns(self, present: set[str]) -> list[str]:
         return [c.name for c in self.columns if c.key and c.name not in present]
 
-    def import_table(self, table: Table, *, dry_run: bool = False) -> ImportResult:
-        """Check every row, then save all of them or, if any row has a problem, none."""
+    def import_table(self, table: Table, *, dry_run: bool = False, progress: Progress | None = None) -> ImportResult:
+        """Check every row, then save all of them or, if any row has a problem, none.
+
+        ``progress`` hears of each row checked and of the saving; it may raise to stop the import
+        (before the saving starts, nothing is written).
+        """
         positions = self.read_header(table.header)
         self.preload()
         rows: list[Row] = []
-        for number, cells in table.rows:
+        total = len(table.rows)
+        for done, (number, cells) in enumerate(table.rows, start=1):
+            if progress is not None:
+                progress("checking", done, total)
             if not any(c.strip() if c.__class__ is str else c is not None for c in cells):
                 continue
             row = Row(number, {bc.name: cells[i] if i < len(cells) else None for i, bc in positions})
+            self.check_cell_lengths(row)
             self.read_row(row)
             if row.instance is not None:
                 rows.append(row)
@@ -404,6 +415,8 @@ class Sheet:
         )
         result.unchanged = len(rows) - result.created - result.updated
         if not dry_run:
+            if progress is not None:
+                progress("saving", total, total)
             try:
                 with change_context(user=self.user, source=ChangeSource.IMPORT), transaction.atomic():
                     self.write(rows)
@@ -413,6 +426,25 @@ class Sheet:
                     [RowError(None, "", _("The database refused the import: %(error)s") % {"error": message})]
                 ) from exc
         return result
+
+    def check_cell_lengths(self, row: Row) -> None:
+        """Name a cell longer than a spreadsheet cell can be, and read it as empty from then on.
+
+        Such a cell is never what a sheet of an inventory means (Excel itself stops at 32,767
+        characters); reading it would only echo it back in messages and previews.
+        """
+        for name, raw in row.cells.items():
+            if raw.__class__ is str and len(raw) > MAX_CELL_CHARS:
+                self.error(
+                    row,
+                    name,
+                    _("This cell holds %(count)s characters; a cell may hold at most %(limit)s.")
+                    % {
+                        "count": number_format(len(raw), force_grouping=True),
+                        "limit": number_format(MAX_CELL_CHARS, force_grouping=True),
+                    },
+                )
+                row.cells[name] = None
 
     def read_row(self, row: Row) -> None:
         for bc in self.present:
