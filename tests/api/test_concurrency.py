@@ -18,6 +18,7 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from django.db import connections
 from django.test import Client
 from django.urls import reverse
 
@@ -145,3 +146,12 @@ def test_two_parallel_web_edits_with_one_version_save_once(tmp_path, writer, sta
     refused = answers[statuses.index(400)][1]
     assert "changed this record after you opened it" in refused
     assert stored == f"simpan {statuses.index(302)}"
+
+
+def test_sqlite_transactions_take_the_write_lock_when_they_begin():
+    """On SQLite the check-then-write of a conditional write is safe because every transaction is
+    BEGIN IMMEDIATE: the test database and the served copy use the deployed settings."""
+    connection = connections["default"]
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL locks the rows instead (SELECT ... FOR UPDATE)")
+    assert connection.settings_dict["OPTIONS"]["transaction_mode"] == "IMMEDIATE"

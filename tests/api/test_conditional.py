@@ -202,15 +202,3 @@ def test_a_save_of_some_fields_moves_the_version_too():
     device.save(update_fields=["vendor"])
     device.refresh_from_db()
     assert versions.etag_for(device) != etag
-
-
-def test_a_transition_does_not_write_back_a_stale_copy():
-    """A move saved the whole (stale) migration: notes edited meanwhile were undone."""
-    from infra.inventory.services.migration import transition
-
-    migration = MigrationFactory(device=DeviceFactory(), notes="")
-    stale_copy = type(migration).objects.get(pk=migration.pk)
-    type(migration).objects.filter(pk=migration.pk).update(notes="diubah orang lain")
-    transition(stale_copy, "assessed")
-    migration.refresh_from_db()
-    assert (migration.state, migration.notes) == ("assessed", "diubah orang lain")

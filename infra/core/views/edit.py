@@ -58,7 +58,7 @@ class ObjectEditView(ModelViewMixin, View):
                 try:
                     with transaction.atomic():
                         if obj.pk:
-                            check_version(form.instance, form.cleaned_data["_version"])
+                            check_version(form.instance, form.cleaned_data.get("_version", ""))
                         saved = form.save()
                 except ValidationError as exc:
                     form.add_error(None, exc)

@@ -113,17 +113,12 @@ def transition(
             )
         migration.state = to_state
         migration.state_changed_at = at
-        changed = ["state", "state_changed_at"]
         date_field = _ACTUAL_DATE_FOR_STATE.get(to_state)
         if date_field and getattr(migration, date_field) is None:
             setattr(migration, date_field, timezone.localtime(at).date())
-            changed.append(date_field)
         if to_state == MigrationState.RETAINED and not migration.retain_justification:
             migration.retain_justification = reason
-            changed.append("retain_justification")
-        # Only what the move changes: the copy may be older than the row in its other fields (someone
-        # edited the notes meanwhile), and writing them back would undo that change.
-        migration.save(update_fields=changed)
+        migration.save()
         return MigrationTransition.objects.create(
             migration=migration,
             from_state=from_state,
