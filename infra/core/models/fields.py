@@ -1,4 +1,4 @@
-"""Text fields with a limit: the one rule for free text, whichever door writes it.
+"""Field types with a rule: text with an enforced limit, MAC addresses in one stored form.
 
 Django's ``TextField`` hands ``max_length`` to its form field only: model validation, the API and the
 import accept megabytes. ``LimitedTextField`` requires a ``max_length`` and enforces it in model
@@ -7,9 +7,10 @@ run); its form field (``maxlength`` on the text area) and its API field (``maxLe
 show it. The system check ``core.E001`` (``core.checks``) refuses a plain ``TextField`` in the
 project's apps, so a new text field without a limit fails ``manage.py check`` and the test suite.
 
-The limits, by kind of text (documented in docs/operations.md, "Security"):
+The limits by kind of text are the constants below (documented in docs/operations.md, "Security").
 """
 
+import functools
 import re
 
 from django.core import validators
@@ -65,14 +66,9 @@ def check_text_limits(instance: models.Model) -> None:
         raise ValidationError(errors)
 
 
-_LIMITED: dict[type, list[LimitedTextField]] = {}
-
-
+@functools.cache
 def _limited_fields(model: type[models.Model]) -> list[LimitedTextField]:
-    fields = _LIMITED.get(model)
-    if fields is None:
-        fields = _LIMITED[model] = [f for f in model._meta.concrete_fields if isinstance(f, LimitedTextField)]
-    return fields
+    return [f for f in model._meta.concrete_fields if isinstance(f, LimitedTextField)]
 
 
 # The notations of a 48-bit MAC address people copy from devices: six pairs split by ":" or "-"
@@ -99,8 +95,8 @@ def canonical_mac(value: str) -> str | None:
 
 class MACAddressField(models.CharField):
     """A MAC address: model validation accepts the notations of :func:`canonical_mac` and leaves the
-    value in its one stored form, so the web, the API and the import store the same text. Reading
-    and filtering do not validate: a value stored before this rule still loads."""
+    value in its one stored form, so every door stores the same text. Reading and filtering do not
+    validate: a value stored before this rule still loads (and is asked for again at its next edit)."""
 
     default_error_messages = {
         "invalid_mac": _(
