@@ -23,6 +23,7 @@ from django.contrib.auth import authenticate
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.db import transaction
+from django.http import HttpRequest
 from django.test import override_settings
 
 from infra.core.choices import ChangeAction, Role
@@ -335,7 +336,7 @@ def test_users_of_every_role_sign_in_with_the_demo_password(demo_city, db):
     assert users["opd.dinkes"].organization.short_name == "Dinkes"
     assert users["admin"].is_superuser and users["admin"].is_staff
     for username in users:
-        assert authenticate(username=username, password=demo.DEMO_PASSWORD) == users[username]
+        assert authenticate(HttpRequest(), username=username, password=demo.DEMO_PASSWORD) == users[username]
 
 
 def test_every_object_passes_model_validation(demo_city, db):

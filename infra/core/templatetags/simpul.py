@@ -64,3 +64,14 @@ def object_url(obj, action: str = "") -> str:
         return reverse(name, args=[obj.pk])
     except NoReverseMatch:
         return ""
+
+
+@register.filter
+def percent_class(value) -> str:
+    """``pct-42`` for a bar 42% wide (simpul/percent.css): widths by class, since the content security
+    policy allows no inline style. Rounded and kept within 0-100."""
+    try:
+        number = round(float(value))
+    except (TypeError, ValueError):
+        number = 0
+    return f"pct-{min(max(number, 0), 100)}"
