@@ -367,3 +367,37 @@ def test_session_settings_have_safe_defaults(settings):
     assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE
     assert settings.SESSION_COOKIE_AGE == settings.SIMPUL_SESSION_MAX_HOURS * 3600
     assert settings.SIMPUL_SESSION_IDLE_MINUTES == 60
+
+
+@pytest.mark.parametrize(
+    ("url", "name"), [("/sign-ins/", "web/list/sign-ins"), ("/sign-ins/failed/", "web/list/failed-sign-ins")]
+)
+def test_the_sign_in_log_pages_run_a_fixed_number_of_queries(client, auditor, url, name, query_counts):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def grow(count: int) -> None:
+        for model in (AccessLog, AccessFailureLog):
+            model.objects.bulk_create(
+                model(
+                    username=f"user{n}",
+                    ip_address=f"10.1.{n // 250}.{n % 250}",
+                    user_agent="Firefox",
+                    http_accept="*/*",
+                    path_info="/login/",
+                )
+                for n in range(count)
+            )
+
+    def measure() -> int:
+        client.get(url + "?per_page=200")  # warm-up: the page size preference is saved
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url + "?per_page=200").status_code == 200
+        return len(ctx.captured_queries)
+
+    client.force_login(auditor)
+    grow(5)
+    small = measure()
+    grow(300)
+    assert measure() == small
+    query_counts.check(name, small)
