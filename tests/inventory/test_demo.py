@@ -420,6 +420,7 @@ def test_second_run_changes_nothing_and_resets_the_demo_users(demo_city, db, dja
     admin = User.objects.get(username="admin")
     admin.set_password("lain")
     admin.role, admin.is_superuser, admin.is_active = Role.AUDITOR, False, False
+    admin.must_change_password = True
     admin.save()
     operator = User.objects.get(username="opd.dinkes")
     operator.organization = Organization.objects.get(short_name="Disdukcapil")
@@ -428,7 +429,7 @@ def test_second_run_changes_nothing_and_resets_the_demo_users(demo_city, db, dja
     admin.refresh_from_db()
     operator.refresh_from_db()
     assert admin.role == Role.ADMINISTRATOR and admin.is_superuser and admin.is_active
-    assert admin.check_password(demo.DEMO_PASSWORD)
+    assert admin.check_password(demo.DEMO_PASSWORD) and not admin.must_change_password
     assert operator.organization.short_name == "Dinkes"
     assert ObjectChange.objects.count() == counts[ObjectChange]
 
