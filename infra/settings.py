@@ -4,6 +4,7 @@ Every setting has a default that suits the quick start (one machine, SQLite, Sql
 ``var/``); a deployment overrides them with environment variables (see docs/operations.md).
 """
 
+import datetime
 import os
 import secrets
 from pathlib import Path
@@ -60,6 +61,8 @@ INSTALLED_APPS = [
     "django_tables2",
     "django_htmx",
     "huey.contrib.djhuey",
+    "axes",
+    "csp",
     "infra.core",
     "infra.inventory",
     "infra.probes",
@@ -68,16 +71,21 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "infra.core.middleware.LoginRequiredMiddleware",
+    "infra.core.middleware.SessionTimeoutMiddleware",
+    "infra.core.middleware.PasswordChangeRequiredMiddleware",
     "infra.core.middleware.ChangeContextMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into the locked-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "infra.urls"
@@ -130,10 +138,17 @@ FORMS_URLFIELD_ASSUME_HTTPS = True
 
 # --- Users ----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "core.User"
-AUTHENTICATION_BACKENDS = ["infra.core.permissions.RoleBackend"]
+# django-axes first: it refuses a locked-out sign-in before any password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "infra.core.permissions.RoleBackend"]
+# Every door that sets a password applies these (forms, the admin, createsuperuser through
+# core.models.users.UserManager); docs/_security/auth.md.
+SIMPUL_PASSWORD_MIN_LENGTH = int(os.environ.get("SIMPUL_PASSWORD_MIN_LENGTH", "12"))
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": SIMPUL_PASSWORD_MIN_LENGTH},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -263,7 +278,69 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
 
+# --- Sign-in, sessions and HTTP headers (docs/operations.md, "Security") ---------------------------
+# Lock-out (django-axes): SIMPUL_LOGIN_FAILURE_LIMIT wrong passwords within SIMPUL_LOGIN_COOLOFF_MINUTES
+# lock the user name (whatever the address: guessing one account) and, separately, the address
+# (whatever the user names: spraying many accounts) until that many minutes pass without a failure.
+# SIMPUL_LOGIN_LOCKOUT_PARAMETERS lists what is counted: "username,ip_address" (default), "a+b" for a
+# combination.
+AXES_FAILURE_LIMIT = int(os.environ.get("SIMPUL_LOGIN_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("SIMPUL_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [
+    item.split("+") if "+" in item else item
+    for item in env_list("SIMPUL_LOGIN_LOCKOUT_PARAMETERS", ["username", "ip_address"])
+]
+AXES_LOCKOUT_CALLABLE = "infra.core.security.lockout_response"  # registration/locked_out.html
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # every failed sign-in kept (AccessFailureLog), not only the count
+AXES_VERBOSE = False  # no start-up banner; failures and lock-outs are still logged
+AXES_CLIENT_IP_CALLABLE = "infra.core.security.client_ip"
+# Behind a reverse proxy: the request header holding the client's address, e.g. X-Forwarded-For or
+# X-Real-IP. Only when set, and only the right-most address in it (the one the proxy itself added).
+SIMPUL_CLIENT_IP_HEADER = os.environ.get("SIMPUL_CLIENT_IP_HEADER", "")
+
+# Sessions: signed out after SIMPUL_SESSION_IDLE_MINUTES without a request, and in any case
+# SIMPUL_SESSION_MAX_HOURS after signing in (core.middleware.SessionTimeoutMiddleware).
+SIMPUL_SESSION_IDLE_MINUTES = int(os.environ.get("SIMPUL_SESSION_IDLE_MINUTES", "60"))
+SIMPUL_SESSION_MAX_HOURS = int(os.environ.get("SIMPUL_SESSION_MAX_HOURS", "12"))
+SESSION_COOKIE_AGE = SIMPUL_SESSION_MAX_HOURS * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("SIMPUL_SESSION_EXPIRE_AT_BROWSER_CLOSE", True)
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
-CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", False)
+SESSION_COOKIE_SAMESITE = "Lax"
+
+# HTTPS: one switch for a site served over HTTPS (directly or behind a TLS-terminating proxy).
+SIMPUL_HTTPS = env_bool("SIMPUL_HTTPS", False)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", SIMPUL_HTTPS)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", SIMPUL_HTTPS)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", SIMPUL_HTTPS)
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(365 * 24 * 3600) if SIMPUL_HTTPS else "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", SIMPUL_HTTPS)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# The header a TLS-terminating proxy sets to say the request came over HTTPS, e.g.
+# X-Forwarded-Proto: only when configured, since a client could send it too.
+SIMPUL_PROXY_SSL_HEADER = os.environ.get("SIMPUL_PROXY_SSL_HEADER", "")
+if SIMPUL_PROXY_SSL_HEADER:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + SIMPUL_PROXY_SSL_HEADER.upper().replace("-", "_"), "https")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# Static files are the site's own: no Access-Control-Allow-Origin: * on them.
+WHITENOISE_ALLOW_ALL_ORIGINS = False
+
+# Content security policy (django-csp): nothing inline, nothing from elsewhere. The API's
+# documentation pages, which load Swagger UI and Redoc from their CDN, widen it for themselves
+# only (infra/urls.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}

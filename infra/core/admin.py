@@ -1,11 +1,20 @@
-from django.contrib import admin
-from django.contrib.admin.utils import NestedObjects
+import logging
+
+from django.contrib import admin, messages
+from django.contrib.admin.utils import NestedObjects, unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db import router
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from .deletion import protection_reasons
 from .models import ObjectChange, User
+from .security import one_time_password
+
+log = logging.getLogger(__name__)
 
 
 class ProtectionReasonsMixin:
@@ -23,16 +32,85 @@ class ProtectionReasonsMixin:
 
 @admin.register(User)
 class UserAdmin(ProtectionReasonsMixin, DjangoUserAdmin):
-    list_display = ("username", "get_full_name", "role", "organization", "is_active", "last_login")
+    """Users, and the password resets administrators do without e-mail.
+
+    A password an administrator sets (on the user's password page, by the one-time password
+    action, or when adding the user) must be replaced by the user at their next sign-in
+    (``must_change_password``, enforced by core.middleware.PasswordChangeRequiredMiddleware).
+    Setting a password ends the user's other sessions (Django ties a session to the password).
+    """
+
+    list_display = (
+        "username",
+        "get_full_name",
+        "role",
+        "organization",
+        "is_active",
+        "must_change_password",
+        "last_login",
+    )
     list_filter = ("role", "is_active", "organization")
     fieldsets = (
         *DjangoUserAdmin.fieldsets[:2],
         (_("Role"), {"fields": ("role", "organization")}),
-        (_("Status"), {"fields": ("is_active", "last_login", "date_joined")}),
+        (_("Status"), {"fields": ("is_active", "must_change_password", "last_login", "date_joined")}),
     )
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("username", "password1", "password2", "role", "organization")}),
     )
+    actions = ("set_one_time_password",)
+
+    def save_model(self, request, obj, form, change) -> None:
+        if not change:
+            obj.must_change_password = True  # the administrator chose it: the user picks their own
+        super().save_model(request, obj, form, change)
+
+    def user_change_password(self, request, id, form_url=""):
+        """Django's page; a password set for someone else must be changed by them at next sign-in."""
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            user = self.get_object(request, unquote(id))
+            changed = response.url == reverse(f"{self.admin_site.name}:core_user_change", args=[user.pk])
+            if changed and user.pk != request.user.pk and user.has_usable_password():
+                user.must_change_password = True
+                user.save(update_fields=["must_change_password"])
+                log.info("Password of user %s set by administrator %s", user.username, request.user.username)
+        return response
+
+    @admin.action(description=_("Set a one-time password"))
+    def set_one_time_password(self, request, queryset):
+        """Give each selected user a random password, shown once on the page that answers, to be
+        changed at the next sign-in. The administrator's own account is left alone."""
+        chosen = []
+        for user in queryset.exclude(pk=request.user.pk).order_by("username"):
+            password = one_time_password()
+            user.set_password(password)
+            user.must_change_password = True
+            user.save()
+            self.log_change(request, user, gettext("One-time password set."))
+            log.info("One-time password of user %s set by administrator %s", user.username, request.user.username)
+            chosen.append((user, password))
+        if not chosen:
+            self.message_user(request, gettext("Choose other users than yourself."), messages.WARNING)
+            return None
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d user has a new one-time password.",
+                "%(count)d users have a new one-time password.",
+                len(chosen),
+            )
+            % {"count": len(chosen)},
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("One-time passwords"),
+            "opts": self.opts,
+            "chosen": chosen,
+        }
+        response = TemplateResponse(request, "admin/core/user/one_time_passwords.html", context)
+        add_never_cache_headers(response)  # the passwords are on it: no copy kept by a browser or proxy
+        return response
 
 
 @admin.register(ObjectChange)

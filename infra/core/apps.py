@@ -8,7 +8,9 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        from . import checks, lookups, signals  # noqa: F401  (system checks, lookups, change-log receivers)
+        from axes.models import AccessFailureLog, AccessLog
+
+        from . import checks, lookups, security, signals  # noqa: F401  (system checks, lookups, change-log and session-clock receivers)
         from .models import ObjectChange
         from .registry import register_app, register_model
 
@@ -17,3 +19,7 @@ class CoreConfig(AppConfig):
         register_app(self.label, engineers_edit=False)
         # The change log is written by the signals and bulk writers only; no door alters it.
         register_model(ObjectChange, read_only=True)
+        # The sign-in log (django-axes) is evidence too. Its lock-outs (AccessAttempt) stay deletable by
+        # administrators in the admin: deleting one lifts the lock.
+        register_model(AccessLog, read_only=True)
+        register_model(AccessFailureLog, read_only=True)

@@ -5,6 +5,7 @@ import operator
 from functools import reduce
 
 import django_filters
+from axes.models import AccessFailureLog, AccessLog
 from django import forms as django_forms
 from django.contrib.contenttypes.models import ContentType
 from django.core.validators import validate_ipv46_address
@@ -218,3 +219,31 @@ class ObjectChangeFilterSet(SafeInputMixin, django_filters.FilterSet):
     class Meta:
         model = ObjectChange
         fields = ["object_type", "object_id", "user", "user_id", "action", "source", "request_id", "time"]
+
+
+class _SignInFilterSet(BaseFilterSet):
+    """Filters of the sign-in log (django-axes' records): who, from where, when."""
+
+    created = None  # these records have their own time, not the registry's created/updated
+    last_updated = None
+    time = django_filters.IsoDateTimeFromToRangeFilter(field_name="attempt_time", label=_("Time"))
+    username = django_filters.CharFilter(lookup_expr="iexact", label=_("User name"))
+    ip_address = django_filters.CharFilter(label=_("Address"), validators=[validate_ipv46_address])
+
+    search_fields = ("username", "ip_address", "user_agent")
+    panel_fields = ("username", "ip_address", "time")
+
+
+class SignInFilterSet(_SignInFilterSet):
+    class Meta:
+        model = AccessLog
+        fields = ["username", "ip_address", "time"]
+
+
+class FailedSignInFilterSet(_SignInFilterSet):
+    locked_out = django_filters.BooleanFilter(label=_("Locked out"))
+    panel_fields = (*_SignInFilterSet.panel_fields, "locked_out")
+
+    class Meta:
+        model = AccessFailureLog
+        fields = ["username", "ip_address", "time", "locked_out"]

@@ -1,7 +1,7 @@
 """Form bases: Bootstrap styling, the version stamp for safe concurrent edits, bulk edit forms."""
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.forms.models import fields_for_model
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -41,6 +41,30 @@ class LoginForm(AuthenticationForm):
         **AuthenticationForm.error_messages,
         "invalid_login": _("Wrong username or password. Capital and small letters count."),
     }
+
+
+class OwnPasswordForm(PasswordChangeForm):
+    """A user's own password change: Django's form (old password, the policy), styled, and a new
+    password must differ from the old one (a one-time password an administrator gave cannot stay)."""
+
+    error_messages = {
+        **PasswordChangeForm.error_messages,
+        "password_unchanged": _("Choose a password different from the one you have now."),
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style(self)
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        password = cleaned.get("new_password2")
+        if password and not self.errors and self.user.check_password(password):
+            self.add_error(
+                "new_password2",
+                forms.ValidationError(self.error_messages["password_unchanged"], code="password_unchanged"),
+            )
+        return cleaned
 
 
 # Edit forms by key ("inventory.IPAddressForm"), for the picker view to rebuild a field's choices.

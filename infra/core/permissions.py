@@ -27,6 +27,8 @@ VIEW, ADD, CHANGE, DELETE = "view", "add", "change", "delete"
 
 # Records only administrators write.
 ADMIN_ONLY_MODELS = {"core.user", "auth.group", "auth.permission"}
+# Who signed in (or failed to) from where (django-axes' records): administrators and auditors read them.
+SIGN_IN_RECORDS = {"axes.accesslog", "axes.accessfailurelog", "axes.accessattempt", "axes.accessattemptexpiration"}
 
 
 def role_of(user) -> str | None:
@@ -62,6 +64,8 @@ def can(user, action: str, model_or_obj, organization_id: int | None = None) -> 
         return False
     label = _label(model_or_obj)
     if action == VIEW:
+        if label in SIGN_IN_RECORDS:
+            return role in (Role.ADMINISTRATOR, Role.AUDITOR)
         return label not in ADMIN_ONLY_MODELS or role == Role.ADMINISTRATOR
     declared = registry.declaration(model_or_obj)
     if declared.read_only:

@@ -8,6 +8,7 @@ import inspect
 from functools import cache
 
 import django_tables2 as tables
+from axes.models import AccessFailureLog, AccessLog
 from django.db import models
 from django.template import Context, Template
 from django.template.base import render_value_in_context
@@ -349,3 +350,39 @@ class _Cell:
         if not hasattr(target, "get_absolute_url"):
             target = record
         return absolute_url(target)
+
+
+class SignInTable(BaseTable):
+    """Successful sign-ins (django-axes' AccessLog): never the password, which axes does not keep."""
+
+    attempt_time = tables.DateTimeColumn(verbose_name=_("Signed in"), format="Y-m-d H:i:s")
+    username = tables.Column(verbose_name=_("User name"))
+    ip_address = tables.Column(verbose_name=_("Address"))
+    logout_time = tables.DateTimeColumn(verbose_name=_("Signed out"), format="Y-m-d H:i:s")
+    user_agent = tables.Column(verbose_name=_("Browser"))
+    path_info = tables.Column(verbose_name=_("Page"))
+
+    default_columns = ("attempt_time", "username", "ip_address", "logout_time", "user_agent")
+
+    class Meta(BaseTable.Meta):
+        model = AccessLog
+        fields = ()
+        order_by = ("-attempt_time",)
+
+
+class FailedSignInTable(BaseTable):
+    """Failed sign-ins (django-axes' AccessFailureLog): the user name typed, never the password."""
+
+    attempt_time = tables.DateTimeColumn(verbose_name=_("Time"), format="Y-m-d H:i:s")
+    username = tables.Column(verbose_name=_("User name"))
+    ip_address = tables.Column(verbose_name=_("Address"))
+    locked_out = tables.BooleanColumn(verbose_name=_("Locked out"))
+    user_agent = tables.Column(verbose_name=_("Browser"))
+    path_info = tables.Column(verbose_name=_("Page"))
+
+    default_columns = ("attempt_time", "username", "ip_address", "locked_out", "user_agent")
+
+    class Meta(BaseTable.Meta):
+        model = AccessFailureLog
+        fields = ()
+        order_by = ("-attempt_time",)

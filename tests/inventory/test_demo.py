@@ -23,6 +23,7 @@ from django.contrib.auth import authenticate
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.db import transaction
+from django.http import HttpRequest
 from django.test import override_settings
 
 from infra.core.choices import ChangeAction, Role
@@ -340,7 +341,7 @@ def test_users_of_every_role_sign_in_with_the_demo_password(demo_city, db):
     assert users["opd.dinkes"].organization.short_name == "Dinkes"
     assert users["admin"].is_superuser and users["admin"].is_staff
     for username in users:
-        assert authenticate(username=username, password=demo.DEMO_PASSWORD) == users[username]
+        assert authenticate(HttpRequest(), username=username, password=demo.DEMO_PASSWORD) == users[username]
 
 
 def test_every_object_passes_model_validation(demo_city, db):
@@ -424,6 +425,7 @@ def test_second_run_changes_nothing_and_resets_the_demo_users(demo_city, db, dja
     admin = User.objects.get(username="admin")
     admin.set_password("lain")
     admin.role, admin.is_superuser, admin.is_active = Role.AUDITOR, False, False
+    admin.must_change_password = True
     admin.save()
     operator = User.objects.get(username="opd.dinkes")
     operator.organization = Organization.objects.get(short_name="Disdukcapil")
@@ -432,7 +434,7 @@ def test_second_run_changes_nothing_and_resets_the_demo_users(demo_city, db, dja
     admin.refresh_from_db()
     operator.refresh_from_db()
     assert admin.role == Role.ADMINISTRATOR and admin.is_superuser and admin.is_active
-    assert admin.check_password(demo.DEMO_PASSWORD)
+    assert admin.check_password(demo.DEMO_PASSWORD) and not admin.must_change_password
     assert operator.organization.short_name == "Dinkes"
     # Users are in the change log: the two edits above and the two resets, nothing else.
     users = ObjectChange.objects.filter(content_type=ContentType.objects.get_for_model(User)).order_by("-id")

@@ -6,6 +6,7 @@ Each app's views.py only names its model, queryset, filter set, table and form. 
 asked of core.permissions on the server for every request, whatever the page shows.
 """
 
+from .account import PasswordChangeView
 from .base import ModelViewMixin, safe_return_url, view_name
 from .bulk import BulkActionMixin, BulkDeleteView, BulkEditView
 from .edit import ObjectDeleteView, ObjectEditView, check_version, deletion_summary
@@ -15,6 +16,7 @@ from .pages import ModelPages
 from .picker import PickView
 from .preferences import TableConfigView
 from .search import SearchView
+from .signins import FailedSignInListView, SignInListView
 
 __all__ = [
     "DEFAULT_PAGE_SIZE",
@@ -22,6 +24,7 @@ __all__ = [
     "BulkActionMixin",
     "BulkDeleteView",
     "BulkEditView",
+    "FailedSignInListView",
     "ModelPages",
     "ModelViewMixin",
     "ObjectDeleteView",
@@ -29,8 +32,10 @@ __all__ = [
     "ObjectEditView",
     "ObjectHistoryView",
     "ObjectListView",
+    "PasswordChangeView",
     "PickView",
     "SearchView",
+    "SignInListView",
     "TableConfigView",
     "check_version",
     "deletion_summary",

@@ -40,6 +40,7 @@ def ensure_users() -> dict[str, User]:
             "email": f"{spec.username}@{EMAIL_DOMAIN}",
             "is_superuser": spec.role == Role.ADMINISTRATOR,
             "is_active": True,
+            "must_change_password": False,  # the published demo password stays usable
             "password": password,
         }
         user = existing.get(spec.username) or User(username=spec.username)
