@@ -4,7 +4,7 @@ import pytest
 from django.apps import apps
 from django.contrib.auth.models import AnonymousUser, Group
 from django.urls import URLResolver, get_resolver, reverse
-from django.urls.converters import IntConverter
+from django.urls.converters import IntConverter, UUIDConverter
 
 from infra.core import registry
 from infra.core.choices import Role
@@ -284,6 +284,10 @@ class TestRoleBackend:
 # --- the doors -----------------------------------------------------------------------------------
 
 
+# A value each path converter accepts (1 for each id).
+SAMPLE_VALUES = {IntConverter: 1, UUIDConverter: "00000000-0000-0000-0000-000000000000"}
+
+
 def site_urls() -> list[str]:
     """Every URL of the web UI, with 1 for each id in it.
 
@@ -300,7 +304,7 @@ def site_urls() -> list[str]:
                 walk(pattern, [*namespaces, pattern.namespace] if pattern.namespace else namespaces)
             elif pattern.name:
                 converters = getattr(pattern.pattern, "converters", {})
-                kwargs = {k: 1 if isinstance(c, IntConverter) else "x" for k, c in converters.items()}
+                kwargs = {k: SAMPLE_VALUES.get(type(c), "x") for k, c in converters.items()}
                 urls.append(reverse(":".join([*namespaces, pattern.name]), kwargs=kwargs))
 
     walk(get_resolver(), [])
