@@ -141,7 +141,7 @@ AUTH_USER_MODEL = "core.User"
 # django-axes first: it refuses a locked-out sign-in before any password is checked.
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "infra.core.permissions.RoleBackend"]
 # Every door that sets a password applies these (forms, the admin, createsuperuser through
-# core.models.users.UserManager); docs/_security/auth.md.
+# core.models.users.UserManager); docs/operations.md, "Security".
 SIMPUL_PASSWORD_MIN_LENGTH = int(os.environ.get("SIMPUL_PASSWORD_MIN_LENGTH", "12"))
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
