@@ -1,5 +1,6 @@
 """The web's edit page and a migration's move check the version the page was opened at: a save
-without it, or over a newer change, is refused with a clear message and saves nothing.
+without it, or over a newer change, is refused with a clear message and saves nothing. A bulk edit
+does not write back objects changed since it read them.
 
 Two saves at the same moment against a real server are in tests/api/test_concurrency.py.
 """
@@ -9,7 +10,9 @@ from django.urls import reverse
 
 from infra.core import versions
 from infra.core.models import ObjectChange
+from infra.core.services.bulk import BulkInvalid, set_values
 from infra.inventory.forms import DeviceForm
+from infra.inventory.models import Device
 
 from ..factories import DeviceFactory, MigrationFactory
 
@@ -126,3 +129,22 @@ def test_a_move_from_a_page_older_than_the_migration_is_refused(signed_in):
     response = move(signed_in, migration, _version=versions.etag_for(migration))
     migration.refresh_from_db()
     assert migration.state == "assessed"
+
+
+# --- bulk edit -------------------------------------------------------------------------------------
+
+
+def test_bulk_edit_does_not_write_back_an_object_changed_since_it_was_read():
+    """Each save of a bulk edit writes every field: an object changed meanwhile (its description,
+    here) would have lost that change."""
+    devices = [DeviceFactory(status="active") for _ in range(3)]
+    read = list(Device.objects.filter(pk__in=[d.pk for d in devices]).order_by("pk"))
+    meanwhile = Device.objects.get(pk=read[1].pk)
+    meanwhile.description = "orang lain"
+    meanwhile.save()
+    with pytest.raises(BulkInvalid) as refused:
+        set_values(read, {"status": "offline"}, may_save=lambda obj: True)
+    assert list(refused.value.errors) == [1]
+    assert "changed it meanwhile" in refused.value.errors[1][0]
+    assert set(Device.objects.values_list("status", flat=True)) == {"active"}
+    assert Device.objects.get(pk=read[1].pk).description == "orang lain"

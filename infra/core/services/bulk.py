@@ -17,6 +17,7 @@ from django.db import models, transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.utils.translation import gettext as _
 
+from .. import versions
 from ..bulk import create_many
 from ..deletion import protection_reasons, refusal_message
 from ..validation import as_id, condition_holds, unique_checks, validate_instances
@@ -111,8 +112,9 @@ def set_values(
     The model's rules run once over the batch (``core.validation``, as ``full_clean()`` would judge
     each object); ``may_save`` is asked of each object as it would be saved (an OPD operator may not
     move a device to another OPD). Any refused object raises :class:`BulkInvalid` with the messages
-    of every refused object by its position, and nothing is saved. Each save is logged as a single
-    save is.
+    of every refused object by its position, and nothing is saved; so does an object someone else
+    changed since ``objects`` were read (each save writes every field, and would undo that change).
+    Each save is logged as a single save is.
     """
     objects = list(objects)
     for obj in objects:
@@ -131,6 +133,17 @@ def set_values(
     if errors:
         raise BulkInvalid(dict(sorted(errors.items())))
     with transaction.atomic():
+        # Each save writes every field: an object changed by someone else since it was read would
+        # lose that change. Their rows are locked and their versions compared first (core.versions).
+        if objects:
+            stored = versions.lock(type(objects[0])._base_manager.all(), [obj.pk for obj in objects])
+            changed = {
+                index: [_("someone else changed it meanwhile; nothing was saved, try again")]
+                for index, obj in enumerate(objects)
+                if obj.pk in stored and versions.stamp_of(stored[obj.pk]) != versions.stamp_of(obj)
+            }
+            if changed:
+                raise BulkInvalid(changed)
         for obj in objects:
             obj.save()
 
