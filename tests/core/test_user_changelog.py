@@ -6,6 +6,7 @@ import json
 import pytest
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
+from django.http import HttpRequest
 from django.utils import timezone
 
 from infra.core.changelog import redacted
@@ -26,7 +27,7 @@ def user_records(user_pk: int) -> list[ObjectChange]:
 
 @pytest.fixture
 def admin_client(client, admin_user):
-    assert client.login(username=admin_user.username, password=PASSWORD)
+    assert client.login(request=HttpRequest(), username=admin_user.username, password=PASSWORD)
     return client
 
 
@@ -40,6 +41,7 @@ def change_form(user: User, **values) -> dict:
         "role": user.role,
         "organization": user.organization_id or "",
         "is_active": "on" if user.is_active else "",
+        "must_change_password": "on" if user.must_change_password else "",
         "date_joined_0": joined.strftime("%Y-%m-%d"),
         "date_joined_1": joined.strftime("%H:%M:%S.%f"),
     }
@@ -98,7 +100,7 @@ def test_the_admin_logs_a_new_user_a_role_change_and_a_password_change(admin_cli
 def test_signing_in_is_not_a_change_of_the_user(client):
     user = UserFactory()
     before = len(user_records(user.pk))
-    assert client.login(username=user.username, password=PASSWORD)
+    assert client.login(request=HttpRequest(), username=user.username, password=PASSWORD)
     assert User.objects.get(pk=user.pk).last_login is not None
     assert len(user_records(user.pk)) == before
 
