@@ -9,6 +9,7 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
+from django.http import HttpRequest
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -103,7 +104,7 @@ def assert_logged(city: dict) -> None:
 
 @pytest.fixture
 def signed_in(client, admin_user):
-    assert client.login(username=admin_user.username, password=PASSWORD)
+    assert client.login(request=HttpRequest(), username=admin_user.username, password=PASSWORD)
     return client
 
 

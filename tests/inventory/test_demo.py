@@ -441,7 +441,14 @@ def test_second_run_changes_nothing_and_resets_the_demo_users(demo_city, db, dja
     assert ObjectChange.objects.count() == counts[ObjectChange] + 4
     resets = {r.object_id: r for r in users[:2]}
     assert set(resets) == {admin.pk, operator.pk}
-    assert set(resets[admin.pk].diff()) == {"password", "role", "is_superuser", "is_active", "is_staff"}
+    assert set(resets[admin.pk].diff()) == {
+        "password",
+        "role",
+        "is_superuser",
+        "is_active",
+        "is_staff",
+        "must_change_password",
+    }
     assert resets[operator.pk].diff() == {
         "organization_id": (resets[operator.pk].before["organization_id"], operator.organization_id)
     }

@@ -9,6 +9,7 @@ import html
 import pytest
 from django.db import transaction
 from django.db.models import ProtectedError
+from django.http import HttpRequest
 from django.urls import reverse
 
 from infra.core.choices import Role
@@ -65,7 +66,7 @@ def english_api(user):
 
 @pytest.fixture
 def operator_client(client, operator):
-    assert client.login(username=operator.username, password=PASSWORD)
+    assert client.login(request=HttpRequest(), username=operator.username, password=PASSWORD)
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     return client
 
