@@ -30,5 +30,9 @@ def views_of(base: type) -> list[tuple[str, URLPattern]]:
 
 
 def initkwargs(pattern: URLPattern) -> dict:
-    """What ``as_view(...)`` was given for the pattern's view (queryset, filter set, form...)."""
-    return getattr(pattern.callback, "view_initkwargs", {})
+    """The pattern's view configuration (queryset, filter set, form...): what ``as_view(...)`` was
+    given, over what the view class sets itself (the sign-in log's views name theirs as attributes)."""
+    view_class = getattr(pattern.callback, "view_class", None)
+    names = ("queryset", "filterset_class", "form_class", "table_class", "model")
+    own = {name: getattr(view_class, name) for name in names if getattr(view_class, name, None) is not None}
+    return {**own, **getattr(pattern.callback, "view_initkwargs", {})}
