@@ -6,11 +6,14 @@ Two saves at the same moment against a real server are in tests/api/test_concurr
 """
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.urls import reverse
 
 from infra.core import versions
 from infra.core.models import ObjectChange
 from infra.core.services.bulk import BulkInvalid, set_values
+from infra.core.views.edit import check_version
 from infra.inventory.forms import DeviceForm
 from infra.inventory.models import Device
 
@@ -40,7 +43,7 @@ def test_the_edit_page_carries_the_objects_version(signed_in):
     assert f'name="_version" value="{versions.etag_for(device).replace(chr(34), "&quot;")}"' in html
 
 
-@pytest.mark.parametrize("version", [None, "", "   "], ids=["missing", "empty", "blank"])
+@pytest.mark.parametrize("version", [None, "", "   ", "*"], ids=["missing", "empty", "blank", "any"])
 def test_a_save_without_the_version_is_refused_and_keeps_the_input(signed_in, engineer, version):
     device = DeviceFactory(description="asli")
     data = {**opened(device, engineer), "description": "ketikan pengguna"}
@@ -148,3 +151,27 @@ def test_bulk_edit_does_not_write_back_an_object_changed_since_it_was_read():
     assert "changed it meanwhile" in refused.value.errors[1][0]
     assert set(Device.objects.values_list("status", flat=True)) == {"active"}
     assert Device.objects.get(pk=read[1].pk).description == "orang lain"
+
+
+def test_a_save_of_a_record_deleted_meanwhile_is_refused_not_inserted_again(db):
+    """Deleted between the edit's read and its lock: the save would insert the row again with its
+    old id, without what its delete took with it."""
+    device = DeviceFactory()
+    tag = versions.etag_for(device)
+    Device.objects.filter(pk=device.pk).delete()
+    with pytest.raises(ValidationError) as refused, transaction.atomic():
+        check_version(device, tag)
+        device.save()
+    assert refused.value.messages == ["Someone deleted this record after you opened it. Nothing was saved."]
+    assert not Device.objects.filter(pk=device.pk).exists()
+
+
+def test_a_bulk_edit_of_a_record_deleted_meanwhile_saves_nothing():
+    kept, gone = DeviceFactory(status="active"), DeviceFactory(status="active")
+    selection = list(Device.objects.filter(pk__in=[kept.pk, gone.pk]).order_by("pk"))
+    Device.objects.filter(pk=gone.pk).delete()
+    with pytest.raises(BulkInvalid) as refused:
+        set_values(selection, {"status": "offline"}, may_save=lambda obj: True)
+    assert list(refused.value.errors) == [1]
+    assert not Device.objects.filter(pk=gone.pk).exists()
+    assert Device.objects.get(pk=kept.pk).status == "active"

@@ -140,7 +140,8 @@ def set_values(
             changed = {
                 index: [_("someone else changed it meanwhile; nothing was saved, try again")]
                 for index, obj in enumerate(objects)
-                if obj.pk in stored and versions.stamp_of(stored[obj.pk]) != versions.stamp_of(obj)
+                # Deleted meanwhile counts too: its save would insert it again.
+                if obj.pk not in stored or versions.stamp_of(stored[obj.pk]) != versions.stamp_of(obj)
             }
             if changed:
                 raise BulkInvalid(changed)

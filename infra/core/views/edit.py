@@ -100,10 +100,14 @@ def check_version(obj: models.Model, sent: str) -> None:
     another version now: its row is locked first, so call it inside the save's transaction."""
     model = type(obj)
     sent = (sent or "").strip()
-    if not sent:
+    if not sent or sent == versions.ANY:  # the page always sends one version; "*" would match any
         raise ValidationError(no_version_message(), code="no_version")
+    locked = versions.lock(model._base_manager.all(), [obj.pk])
+    if obj.pk not in locked:
+        # Deleted since the page was read: saving would insert it again, without what its delete took.
+        raise ValidationError(_("Someone deleted this record after you opened it. Nothing was saved."), code="deleted")
     try:
-        versions.check(versions.lock(model._base_manager.all(), [obj.pk]), {obj.pk: {sent}})
+        versions.check(locked, {obj.pk: {sent}})
     except versions.Stale:
         last = ObjectChange.objects.filter(
             content_type=ContentType.objects.get_for_model(model), object_id=obj.pk
