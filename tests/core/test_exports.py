@@ -139,9 +139,11 @@ def poison(db_models) -> int:
         ]
         if not fields:
             continue
-        for obj in model.objects.all():
+        for position, obj in enumerate(model.objects.order_by("pk")):
             for index, field in enumerate(fields):
-                payload = PAYLOADS[(index + obj.pk) % len(PAYLOADS)]
+                # By position, not id: ids differ between runs on PostgreSQL (sequences are not reset),
+                # and every model's first text must be one the checks recognise in both formats.
+                payload = PAYLOADS[(index + position) % len(PAYLOADS)]
                 # The first character makes the formula; the id keeps unique names unique.
                 text = f"{payload[0]}{obj.pk}.{index}{payload[1:]}"
                 setattr(obj, field.attname, text[: field.max_length] if field.max_length else text)
