@@ -1,0 +1,25 @@
+"""What every engine shares: the outcome of one probe.
+
+The values are stored (a small integer per raw result), so they never change; labels for people live
+in ``infra.probes.choices.ResultOutcome``, which is built from this enum.
+"""
+
+from enum import IntEnum
+
+
+class Outcome(IntEnum):
+    OK = 0  # ICMP: at least one reply; SNMP: the agent answered every object asked for
+    TIMEOUT = 1  # nothing came back in time (a wrong SNMP community looks like this too)
+    HOST_UNREACHABLE = 2  # an ICMP "host unreachable" (or any other destination unreachable code)
+    NETWORK_UNREACHABLE = 3  # an ICMP "network unreachable", or no route from here
+    TTL_EXCEEDED = 4  # an ICMP "time exceeded" on the way
+    NAME_NOT_RESOLVED = 5  # the target's name did not resolve
+    LOCAL_ERROR = 6  # the prober could not send (socket not permitted, no route, bad address, ...)
+    AUTH_FAILURE = 7  # SNMPv3: unknown user, wrong key (WrongDigest), unsupported security level
+    NO_SUCH_OBJECT = 8  # SNMP: the agent answered, but an object asked for does not exist
+    ERROR = 9  # any other error the agent reported
+
+    @property
+    def answered(self) -> bool:
+        """The target answered: it counts as up. An SNMP agent that lacks an object still answered."""
+        return self in (Outcome.OK, Outcome.NO_SUCH_OBJECT)
