@@ -43,6 +43,24 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+
+
+def _secret_encryption_keys() -> list[str]:
+    """Fernet keys for secrets stored in the database (SNMP communities and keys): the first encrypts,
+    all decrypt, so a new key can be put first and `manage.py rotate_secrets` run (docs/operations.md).
+    From SIMPUL_SECRET_KEYS (comma-separated), else one generated once into var/ (never in the repo)."""
+    if os.environ.get("SIMPUL_SECRET_KEYS"):
+        return env_list("SIMPUL_SECRET_KEYS", [])
+    key_file = VAR_DIR / "secret_encryption_keys"
+    if not key_file.exists():
+        from cryptography.fernet import Fernet
+
+        key_file.write_text(Fernet.generate_key().decode() + "\n")
+        key_file.chmod(0o600)
+    return [line.strip() for line in key_file.read_text().splitlines() if line.strip()]
+
+
+SIMPUL_SECRET_KEYS = _secret_encryption_keys()
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -195,6 +213,24 @@ else:
         "huey_class": "huey.SqliteHuey",
         "filename": str(VAR_DIR / "huey.sqlite3"),
     }
+
+# --- Probes (docs/probes.md) -------------------------------------------------------------------
+# This consumer's name in results and runs (default: the host name); its reference target, probed
+# before trusting its results (empty: no self-check; set it to the gateway or the DC core switch).
+SIMPUL_PROBER_NAME = os.environ.get("SIMPUL_PROBER_NAME", "")
+SIMPUL_PROBE_REFERENCE = os.environ.get("SIMPUL_PROBE_REFERENCE", "")
+# When set, the only networks probes go to (comma-separated); the tests and the demo use loopback.
+SIMPUL_PROBE_NETWORKS = env_list("SIMPUL_PROBE_NETWORKS", [])
+# Targets in flight at once per chunk (empty: the engine's measured default), and chunk sizes.
+SIMPUL_PROBE_CONCURRENCY = (
+    int(os.environ["SIMPUL_PROBE_CONCURRENCY"]) if os.environ.get("SIMPUL_PROBE_CONCURRENCY") else None
+)
+SIMPUL_PROBE_CHUNK = int(os.environ.get("SIMPUL_PROBE_CHUNK", "500"))
+SIMPUL_PROBE_SNMP_CHUNK = int(os.environ.get("SIMPUL_PROBE_SNMP_CHUNK", "100"))
+# Raw results are kept this many days; hourly and daily figures this many days.
+SIMPUL_PROBE_RAW_DAYS = int(os.environ.get("SIMPUL_PROBE_RAW_DAYS", "30"))
+SIMPUL_PROBE_HOURLY_DAYS = int(os.environ.get("SIMPUL_PROBE_HOURLY_DAYS", "400"))
+SIMPUL_PROBE_DAILY_DAYS = int(os.environ.get("SIMPUL_PROBE_DAILY_DAYS", str(10 * 366)))
 
 # A checked spreadsheet waits this many seconds (in the database) for its confirmation.
 SIMPUL_IMPORT_STAGE_TTL = int(os.environ.get("SIMPUL_IMPORT_STAGE_TTL", "3600"))

@@ -28,6 +28,8 @@ NOTES_MAX_LENGTH = 8000
 REASON_MAX_LENGTH = 2000
 # A report the application writes itself (an import's summary): cut to fit, never refused.
 REPORT_MAX_LENGTH = 10000
+# A secret (a community, a key): its clear text; what is stored, encrypted, is longer.
+SECRET_MAX_LENGTH = 256
 
 
 class LimitedTextField(models.TextField):
@@ -116,3 +118,31 @@ class MACAddressField(models.CharField):
                 raise ValidationError(self.error_messages["invalid_mac"], code="invalid_mac", params={"value": value})
             value = canonical
         return super().clean(value, model_instance)
+
+
+class EncryptedTextField(LimitedTextField):
+    """A secret (an SNMP community, a key): stored encrypted (``core.crypto``), read back in clear by
+    the code that needs it. Empty stays empty, so "not set" needs no decryption. Never shown: forms
+    and serializers treat it as write-only, and the change log holds a keyed digest of it (declare
+    the field in the model's ``changelog_redact``)."""
+
+    def from_db_value(self, value, expression, connection):
+        if not value:
+            return ""
+        from infra.core import crypto
+
+        try:
+            return crypto.decrypt(value)
+        except crypto.InvalidToken as error:
+            raise ValueError(
+                f"{self.model._meta.label}.{self.name} cannot be decrypted with SIMPUL_SECRET_KEYS "
+                "(was the key changed without rotating?)"
+            ) from error
+
+    def get_prep_value(self, value):
+        value = super().get_prep_value(value)
+        if not value:
+            return ""
+        from infra.core import crypto
+
+        return crypto.encrypt(value)

@@ -58,6 +58,24 @@ class FiberLink(ChangeLoggedModel):
         _("termination B"), max_length=20, choices=TerminationKind.choices, default=TerminationKind.OTB
     )
     termination_b_label = models.CharField(_("termination B label"), max_length=100, blank=True)
+    interface_a = models.ForeignKey(
+        "inventory.Interface",
+        verbose_name=_("interface at A"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="fiber_links_a",
+        help_text=_("The switch port this link ends on at site A: SNMP reads the link's state there."),
+    )
+    interface_b = models.ForeignKey(
+        "inventory.Interface",
+        verbose_name=_("interface at B"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="fiber_links_b",
+        help_text=_("The switch port this link ends on at site B."),
+    )
     cable_type = models.CharField(_("cable type"), max_length=10, choices=CableType.choices, default=CableType.G652D)
     core_count = models.PositiveSmallIntegerField(
         _("core count"), choices=[(n, str(n)) for n in CORE_COUNTS], default=24
@@ -165,6 +183,16 @@ class FiberLink(ChangeLoggedModel):
     def clean(self) -> None:
         if self.site_a_id and self.site_b_id and self.site_a_id == self.site_b_id:
             raise ValidationError({"site_b": _("A fiber link must join two different sites.")})
+        errors = {}
+        for end in ("a", "b"):
+            interface = getattr(self, f"interface_{end}") if getattr(self, f"interface_{end}_id") else None
+            site_id = getattr(self, f"site_{end}_id")
+            if interface is not None and site_id and interface.device.site_id != site_id:
+                errors[f"interface_{end}"] = _("This interface's device is not at the link's site %(end)s.") % {
+                    "end": end.upper()
+                }
+        if errors:
+            raise ValidationError(errors)
         if self.pk and self.core_count:
             busy = list(
                 self.cores.filter(number__gt=self.core_count)

@@ -1,0 +1,82 @@
+"""Every choice list of the probes app, in one place."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .engines.base import Outcome
+
+
+class CheckKind(models.TextChoices):
+    ICMP = "icmp", _("ICMP (ping)")
+    SNMP = "snmp", _("SNMP")
+
+
+class CheckState(models.TextChoices):
+    UP = "up", _("Up")
+    DOWN = "down", _("Down")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+class SnmpVersion(models.TextChoices):
+    V2C = "2c", _("v2c (community)")
+    V3 = "3", _("v3 (user, authPriv)")
+
+
+class AuthProtocol(models.TextChoices):
+    SHA = "SHA", "SHA-1"
+    SHA224 = "SHA-224", "SHA-224"
+    SHA256 = "SHA-256", "SHA-256"
+    SHA384 = "SHA-384", "SHA-384"
+    SHA512 = "SHA-512", "SHA-512"
+
+
+class PrivProtocol(models.TextChoices):
+    AES = "AES", "AES-128"
+    AES192 = "AES-192", "AES-192"
+    AES256 = "AES-256", "AES-256"
+
+
+_OUTCOME_LABELS = {
+    Outcome.OK: _("Reply"),
+    Outcome.TIMEOUT: _("Timeout"),
+    Outcome.HOST_UNREACHABLE: _("Host unreachable"),
+    Outcome.NETWORK_UNREACHABLE: _("Network unreachable"),
+    Outcome.TTL_EXCEEDED: _("TTL exceeded"),
+    Outcome.NAME_NOT_RESOLVED: _("Name not resolved"),
+    Outcome.LOCAL_ERROR: _("Local error"),
+    Outcome.AUTH_FAILURE: _("Authentication failure"),
+    Outcome.NO_SUCH_OBJECT: _("No such object"),
+    Outcome.ERROR: _("Error"),
+}
+
+# The engines' outcomes with labels for people: the stored values are the engines' own.
+ResultOutcome = models.IntegerChoices(
+    "ResultOutcome", [(outcome.name, (outcome.value, _OUTCOME_LABELS[outcome])) for outcome in Outcome]
+)
+
+
+class EventKind(models.TextChoices):
+    STATE = "state", _("State change")
+    FLAP_START = "flap_start", _("Started flapping")
+    FLAP_END = "flap_end", _("Stopped flapping")
+    REBOOT = "reboot", _("Reboot")
+    INTERFACE = "interface", _("Interface change")
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    LOST = "lost", _("Lost")
+
+
+class Granularity(models.TextChoices):
+    HOUR = "hour", _("Hourly")
+    DAY = "day", _("Daily")
+
+
+class PeriodKind(models.TextChoices):
+    DAY = "day", _("Day")
+    MONTH = "month", _("Month")
+    YEAR = "year", _("Year")
+    CUSTOM = "custom", _("Custom range")

@@ -1,0 +1,19 @@
+from .checks import Check, MaintenanceWindow, SnmpCredential
+from .results import DailyRollup, HourlyRollup, Result
+from .status import CheckEvent, CheckStatus, Downtime, InterfaceStatus, ProbeMarker, Prober, ProbeRun
+
+__all__ = [
+    "Check",
+    "CheckEvent",
+    "CheckStatus",
+    "DailyRollup",
+    "Downtime",
+    "HourlyRollup",
+    "InterfaceStatus",
+    "MaintenanceWindow",
+    "ProbeMarker",
+    "ProbeRun",
+    "Prober",
+    "Result",
+    "SnmpCredential",
+]

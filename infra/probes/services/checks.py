@@ -1,0 +1,92 @@
+"""Checks follow the registry: an ICMP check for every IP address marked for probing, a status row
+for every check, and a check's results gone with it."""
+
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.utils import timezone
+
+from infra.inventory.models import IPAddress
+
+from ..choices import CheckKind
+from ..models import Check, CheckEvent, CheckStatus, DailyRollup, HourlyRollup, Result
+
+
+def follow_marks(ip_ids: Iterable[int] | None = None) -> dict[str, int]:
+    """Create, update, disable or delete the automatic ICMP checks of these addresses (all when None)
+    so that they follow each address's ``probe`` mark. A check with history is disabled, never deleted:
+    its results and downtimes are evidence. Every write goes through ``save()``, so it is logged."""
+    counts = {"created": 0, "updated": 0, "disabled": 0, "deleted": 0}
+    addresses = IPAddress.objects.select_related("interface__device")
+    if ip_ids is not None:
+        addresses = addresses.filter(pk__in=list(ip_ids))
+    else:
+        # Only what may need work: marked addresses, and addresses with an automatic check.
+        addresses = addresses.filter(probe=True) | addresses.filter(checks__auto_created=True)
+        addresses = addresses.distinct()
+    addresses = list(addresses)
+    existing = {
+        c.ip_address_id: c for c in Check.objects.filter(kind=CheckKind.ICMP, ip_address__in=[a.pk for a in addresses])
+    }
+    with transaction.atomic():
+        for ip in addresses:
+            check = existing.get(ip.pk)
+            device_id = ip.interface.device_id if ip.interface_id else None
+            if ip.probe:
+                if check is None:
+                    check = Check(kind=CheckKind.ICMP, ip_address=ip, auto_created=True)
+                    check.address, check.device_id = ip.address, device_id
+                    check.full_clean()
+                    check.save()
+                    counts["created"] += 1
+                elif (
+                    check.address != ip.address
+                    or check.device_id != device_id
+                    or (check.auto_created and not check.enabled)
+                ):
+                    check.address, check.device_id = ip.address, device_id
+                    if check.auto_created:
+                        check.enabled = True
+                    check.save()
+                    counts["updated"] += 1
+            elif check is not None and check.auto_created:
+                has_history = (
+                    Result.objects.filter(probe_check_id=check.pk).exists()
+                    or CheckEvent.objects.filter(probe_check_id=check.pk).exists()
+                )
+                if has_history:
+                    if check.enabled:
+                        check.enabled = False
+                        check.save()
+                        counts["disabled"] += 1
+                else:
+                    check.delete()
+                    counts["deleted"] += 1
+    return counts
+
+
+def ensure_status(check_ids: Iterable[int] | None = None) -> int:
+    """Give each check (all when None) its status row; a new check is due at once."""
+    checks = Check.objects.filter(status__isnull=True)
+    if check_ids is not None:
+        checks = checks.filter(pk__in=list(check_ids))
+    missing = list(checks.values_list("pk", flat=True))
+    now = timezone.now()
+    CheckStatus.objects.bulk_create(
+        [CheckStatus(probe_check_id=pk, next_due=now) for pk in missing], ignore_conflicts=True
+    )
+    return len(missing)
+
+
+def drop_results(check_ids: list[int], using: str | None = None) -> None:
+    """A deleted check's raw results and roll-ups, in one statement each (they are not collected
+    object by object: a check can have millions)."""
+    for model in (Result, HourlyRollup, DailyRollup):
+        model.objects.using(using or "default").filter(probe_check_id__in=check_ids)._raw_delete(using or "default")
+
+
+def reconcile() -> dict[str, int]:
+    """What the signals could not see (bulk writes, imports): run by the scheduler each minute."""
+    counts = follow_marks(None)
+    counts["statuses"] = ensure_status(None)
+    return counts

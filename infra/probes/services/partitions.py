@@ -1,0 +1,81 @@
+"""PostgreSQL only: the raw results table is partitioned by UTC day, so that dropping a day of results
+is dropping a table (instantly, leaving no dead rows), not deleting millions of rows.
+
+Each day's partition is made ahead of time (the scheduler calls :func:`ensure` each minute, and the
+migration that partitions the table makes the first ones); a DEFAULT partition catches anything
+outside them so that a write never fails, and pruning deletes from it by rows."""
+
+import datetime
+
+from django.db import connections
+
+TABLE = "probes_result"
+DAYS_AHEAD = 3
+
+
+def supported(using: str = "default") -> bool:
+    return connections[using].vendor == "postgresql"
+
+
+def name_for(day: datetime.date) -> str:
+    return f"{TABLE}_p{day:%Y%m%d}"
+
+
+def existing(using: str = "default") -> dict[datetime.date, str]:
+    """{first day: partition name} of the day partitions (the default partition left out)."""
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+            "JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = %s",
+            [TABLE],
+        )
+        names = [row[0] for row in cursor.fetchall()]
+    days = {}
+    for name in names:
+        suffix = name.removeprefix(f"{TABLE}_p")
+        if suffix != name and suffix.isdigit():
+            days[datetime.datetime.strptime(suffix, "%Y%m%d").date()] = name
+    return days
+
+
+def ensure(today: datetime.date | None = None, days_ahead: int = DAYS_AHEAD, using: str = "default") -> list[str]:
+    """Make the partitions of today and the next ``days_ahead`` days that are missing."""
+    if not supported(using):
+        return []
+    today = today or datetime.datetime.now(datetime.UTC).date()
+    have = existing(using)
+    made = []
+    with connections[using].cursor() as cursor:
+        for offset in range(days_ahead + 1):
+            day = today + datetime.timedelta(days=offset)
+            if day in have:
+                continue
+            name = name_for(day)
+            start = datetime.datetime.combine(day, datetime.time(), datetime.UTC)
+            end = start + datetime.timedelta(days=1)
+            # Rows of that day already in the default partition (written before the day's partition
+            # existed) are moved into the new one, or creating it would fail.
+            cursor.execute(f'CREATE TABLE "{name}" (LIKE "{TABLE}" INCLUDING DEFAULTS INCLUDING CONSTRAINTS)')
+            cursor.execute(
+                f'WITH moved AS (DELETE FROM "{TABLE}_default" WHERE "time" >= %s AND "time" < %s RETURNING *) '
+                f'INSERT INTO "{name}" SELECT * FROM moved',
+                [start, end],
+            )
+            cursor.execute(
+                f'ALTER TABLE "{TABLE}" ATTACH PARTITION "{name}" FOR VALUES FROM (%s) TO (%s)', [start, end]
+            )
+            made.append(name)
+    return made
+
+
+def drop_before(day: datetime.date, using: str = "default") -> list[str]:
+    """Drop the partitions of the days before ``day``; returns their names."""
+    if not supported(using):
+        return []
+    dropped = []
+    with connections[using].cursor() as cursor:
+        for first_day, name in sorted(existing(using).items()):
+            if first_day < day:
+                cursor.execute(f'DROP TABLE "{name}"')
+                dropped.append(name)
+    return dropped
