@@ -46,6 +46,18 @@ def _huey_immediate():
     HUEY.immediate = previous
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _probes_stay_on_loopback():
+    """DEVELOPERS.md's network rule, enforced: whatever a test's checks say, the probes' services
+    send nothing beyond loopback (a test that probes a namespace runs the engine inside it)."""
+    from django.conf import settings
+
+    previous = settings.SIMPUL_PROBE_NETWORKS
+    settings.SIMPUL_PROBE_NETWORKS = ["127.0.0.0/8", "::1/128"]
+    yield
+    settings.SIMPUL_PROBE_NETWORKS = previous
+
+
 @pytest.fixture
 def huey_queue(tmp_path):
     """huey as in production (not immediate): tasks wait in a SqliteHuey queue in a temporary file."""
