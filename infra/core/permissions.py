@@ -8,6 +8,8 @@
   migrations), and links into them (many-to-many) only records their organization owns: their
   application runs on their servers (``refused_links``);
 - auditor: reads everything, changes nothing.
+A model may declare the roles that read it at all (``readers``: SNMP credentials are read by
+engineers and administrators only); administrators read everything.
 Nobody changes or deletes the change log, nor any model declared read-only. The change records of
 users, groups and permissions are read by administrators and auditors only.
 
@@ -63,11 +65,13 @@ def can(user, action: str, model_or_obj, organization_id: int | None = None) -> 
     if role is None:
         return False
     label = _label(model_or_obj)
+    declared = registry.declaration(model_or_obj)
+    if declared.readers is not None and role != Role.ADMINISTRATOR and role not in declared.readers:
+        return False  # who may not read a record may do nothing else with it either
     if action == VIEW:
         if label in SIGN_IN_RECORDS:
             return role in (Role.ADMINISTRATOR, Role.AUDITOR)
         return label not in ADMIN_ONLY_MODELS or role == Role.ADMINISTRATOR
-    declared = registry.declaration(model_or_obj)
     if declared.read_only:
         return False
     if role == Role.ADMINISTRATOR:
@@ -91,13 +95,20 @@ def can(user, action: str, model_or_obj, organization_id: int | None = None) -> 
 def readable_changes(user, queryset: models.QuerySet) -> models.QuerySet:
     """The change records ``user`` may read: all of them for administrators and auditors; for the
     others, none about users, groups or permissions (an account's role and status are not theirs to
-    audit). A subquery, not a list of ids: no extra query."""
-    if role_of(user) in (Role.ADMINISTRATOR, Role.AUDITOR):
+    audit), nor about records their role may not read (``readers``). A subquery, not a list of ids:
+    no extra query."""
+    role = role_of(user)
+    if role in (Role.ADMINISTRATOR, Role.AUDITOR):
         return queryset
     from django.contrib.contenttypes.models import ContentType
 
     hidden = models.Q()
-    for label in ADMIN_ONLY_MODELS:
+    restricted = {
+        label
+        for label, declared in registry.declared_models().items()
+        if declared.readers is not None and role not in declared.readers
+    }
+    for label in ADMIN_ONLY_MODELS | restricted:
         app_label, model = label.split(".")
         hidden |= models.Q(app_label=app_label, model=model)
     return queryset.exclude(content_type__in=ContentType.objects.filter(hidden).values("pk"))

@@ -18,23 +18,38 @@ An app declares itself once, from its ``AppConfig.ready()``::
   may add, change and delete such records. Records without one an OPD operator only reads.
 - ``read_only``: written only by the app's own services (a log, a history), never through the
   web, the API or the admin, by anyone.
+- ``readers``: the roles that may read the model's records at all (administrators always may);
+  by default every signed-in role reads every record. For records most users have no use for and
+  should not browse (SNMP credentials: engineers and administrators only).
+
+An app may also add a panel to another model's detail page without that model's app importing it
+(the probes app shows a device's checks on the device's page)::
+
+    register_detail_panel(Device, "probes/_device_checks.html", device_checks)
+
+``device_checks(request, device)`` returns the panel's context (``None``: no panel for this user or
+object); the page includes the template with that context as ``panel``, in a fixed number of queries.
 
 core.permissions asks this module; the global search has its own registry (core.search). Change
 logging, timestamps and display are features a model inherits (core.models.features).
 """
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.db import models
 
 __all__ = [
+    "DetailPanel",
     "ModelDeclaration",
     "apps_engineers_edit",
     "declaration",
     "declared_models",
+    "detail_panels",
     "engineers_edit",
     "register_app",
+    "register_detail_panel",
     "register_model",
 ]
 
@@ -45,11 +60,21 @@ class ModelDeclaration:
 
     owner: str | None = None
     read_only: bool = False
+    readers: frozenset[str] | None = None
+
+
+@dataclass(frozen=True)
+class DetailPanel:
+    """A panel another app adds to a model's detail page: see the module's docstring."""
+
+    template: str
+    context: Callable[[object, models.Model], dict | None]
 
 
 # Filled once at start-up from the apps' ready(); read on every permission check.
 _apps_engineers_edit: set[str] = set()
 _models: dict[str, ModelDeclaration] = {}
+_panels: dict[str, list[DetailPanel]] = {}
 _NOTHING_DECLARED = ModelDeclaration()
 
 
@@ -66,15 +91,35 @@ def register_app(app_label: str, *, engineers_edit: bool = False) -> None:
         _apps_engineers_edit.discard(app_label)
 
 
-def register_model(model: type[models.Model], *, owner: str | None = None, read_only: bool = False) -> None:
-    """Declare how ``model`` belongs to an organization and whether any door may write it.
+def register_model(
+    model: type[models.Model],
+    *,
+    owner: str | None = None,
+    read_only: bool = False,
+    readers: Iterable[str] | None = None,
+) -> None:
+    """Declare how ``model`` belongs to an organization, whether any door may write it, and who reads it.
 
     The owner path is checked now (every model is loaded when apps are ready), so a typo fails at
     start-up, not in an OPD operator's request.
     """
     if owner is not None:
         _check_owner_path(model, owner)
-    _models[_label(model)] = ModelDeclaration(owner=owner, read_only=read_only)
+    _models[_label(model)] = ModelDeclaration(
+        owner=owner, read_only=read_only, readers=frozenset(readers) if readers is not None else None
+    )
+
+
+def register_detail_panel(
+    model: type[models.Model], template: str, context: Callable[[object, models.Model], dict | None]
+) -> None:
+    """Add a panel to ``model``'s detail page (called from the adding app's ready())."""
+    _panels.setdefault(_label(model), []).append(DetailPanel(template, context))
+
+
+def detail_panels(model_or_obj) -> list[DetailPanel]:
+    """The panels other apps added to this model's detail page, in the order they were registered."""
+    return list(_panels.get(_label(model_or_obj), ()))
 
 
 def _check_owner_path(model: type[models.Model], path: str) -> None:

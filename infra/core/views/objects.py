@@ -13,6 +13,7 @@ from django.views import View
 from ..models import ObjectChange
 from ..paging import CappedPaginator
 from ..permissions import CHANGE, DELETE, VIEW, can
+from ..registry import detail_panels
 from ..validation import as_id
 from .base import ModelViewMixin
 
@@ -41,11 +42,22 @@ class ObjectDetailView(ModelViewMixin, View):
             **self.object_context(request, obj),
             "active_tab": "detail",
             "object_fields": object_fields(obj),
+            "panels": panels(request, obj),
             **self.get_extra_context(request, obj),
         }
         names = [self.template_name] if self.template_name else []
         names += [f"{obj._meta.app_label}/{obj._meta.model_name}.html", "generic/object_detail.html"]
         return render(request, names, context)
+
+
+def panels(request: HttpRequest, obj: models.Model) -> list[tuple[str, dict]]:
+    """(template, context) of each panel other apps added to this object's page (core.registry)."""
+    found = []
+    for panel in detail_panels(obj):
+        context = panel.context(request, obj)
+        if context is not None:
+            found.append((panel.template, context))
+    return found
 
 
 def object_fields(obj: models.Model) -> list[tuple[str, object, str]]:

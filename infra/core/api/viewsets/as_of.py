@@ -39,13 +39,19 @@ class AsOfMixin:
                 {"as_of": [_("Give a date and time with its offset, e.g. 2025-12-31T23:59:59+07:00.")]}
             )
         moment = to_utc(moment)
-        rows = [r for r in state_as_of(self.model, moment) if self._matches(r, request.query_params)]
+        # A secret's log entry is a marker, not a value: a historical row leaves it out.
+        secrets = _secret_names(self.model)
+        rows = [
+            {k: v for k, v in r.items() if k not in secrets}
+            for r in state_as_of(self.model, moment)
+            if self._matches(r, request.query_params, secrets)
+        ]
         for row in rows:
             row["as_of_change"] = timezone.localtime(row["as_of_change"]).isoformat()
         fmt = request.query_params.get("format")
         if fmt in EXPORT_FORMATS:
             self._add_related_as_of(rows, moment, as_text=True)
-            columns = as_of_columns(self.model)
+            columns = [c for c in as_of_columns(self.model) if c not in secrets]
             header = [*columns, *(f.name for f in self._foreign_keys())]
             table = [header, *([row.get(c) for c in header] for row in rows)]
             return exports.response(table, self.export_name(), fmt)
@@ -53,14 +59,14 @@ class AsOfMixin:
         self._add_related_as_of(page, moment)
         return self.get_paginated_response(page)
 
-    def _matches(self, row: dict, params) -> bool:
+    def _matches(self, row: dict, params, hidden: set[str] = frozenset()) -> bool:
         """Exact filters on the historical values: ?organization=3 matches organization_id 3;
         a repeated parameter (?status=active&status=offline) matches any of its values."""
         for key, values in params.lists():
             if key in CONTROL_PARAMS:
                 continue
             for name in (f"{key}_id", key):
-                if name in row:
+                if name in row and name not in hidden:
                     held = row[name] if isinstance(row[name], list) else [row[name]]
                     if not {"null" if v is None else str(v) for v in held} & set(values):
                         return False
@@ -90,6 +96,12 @@ class AsOfMixin:
                         "url": _url_or_none(field.related_model, pk, request),
                         "display": then.get(pk),
                     }
+
+
+def _secret_names(model) -> set[str]:
+    """The columns of the model's secrets (``changelog_redact``)."""
+    redacted = set(getattr(model, "changelog_redact", ()))
+    return {f.attname for f in model._meta.concrete_fields if f.name in redacted}
 
 
 def _url_or_none(model, pk, request) -> str | None:
