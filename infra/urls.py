@@ -48,6 +48,7 @@ urlpatterns = [
     path("preferences/table/<str:table>/", TableConfigView.as_view(), name="table_config"),
     path("pick/<str:form>/<str:field>/", PickView.as_view(), name="pick"),
     path("", include("infra.inventory.urls")),
+    path("probes/", include("infra.probes.urls")),
     path("api/", include((api_patterns, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", api_docs_csp(SpectacularSwaggerSplitView.as_view(url_name="api-schema")), name="api-docs"),

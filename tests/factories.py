@@ -138,3 +138,87 @@ class UserFactory(factory.django.DjangoModelFactory):
     def _save(obj, create, extracted, **kwargs):
         if create:
             obj.save()
+
+
+# --- probes ------------------------------------------------------------------------------------
+# Secrets distinctive enough that a test can look for them in any page, answer, export or log.
+COMMUNITY = "komunitas-RAHASIA-7f3a"
+AUTH_KEY = "kunci-auth-RAHASIA-91c2"
+PRIV_KEY = "kunci-priv-RAHASIA-5d0e"
+SECRETS = (COMMUNITY, AUTH_KEY, PRIV_KEY)
+
+
+class SnmpCredentialFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "probes.SnmpCredential"
+
+    name = factory.Sequence(lambda n: f"kredensial-{n}")
+    version = "3"
+    community = COMMUNITY
+    username = "simpul"
+    auth_key = AUTH_KEY
+    priv_key = PRIV_KEY
+
+
+class CheckFactory(factory.django.DjangoModelFactory):
+    """An ICMP check of a loopback address (tests never probe anything else)."""
+
+    class Meta:
+        model = "probes.Check"
+
+    kind = "icmp"
+    device = factory.SubFactory(DeviceFactory)
+    address = factory.Sequence(lambda n: f"127.30.{n // 250}.{n % 250 + 1}")
+
+
+class MaintenanceWindowFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "probes.MaintenanceWindow"
+
+    device = factory.SubFactory(DeviceFactory)
+    start = datetime.datetime(2026, 3, 1, 1, 0, tzinfo=datetime.UTC)
+    end = datetime.datetime(2026, 3, 1, 3, 0, tzinfo=datetime.UTC)
+    reason = "Penggantian UPS"
+
+
+def probe_history(check, *, at=None, results: int = 3) -> dict:
+    """What the probes would have written for ``check``: a prober, raw results (the last one failed),
+    its status, a state change, an open downtime and a run. Written as the services write them."""
+    from infra.probes.models import CheckEvent, CheckStatus, Downtime, Prober, ProbeRun, Result
+
+    at = at or datetime.datetime(2026, 3, 10, 8, 0, tzinfo=datetime.UTC)
+    prober, _ = Prober.objects.get_or_create(name="konsumen-uji", defaults={"reference": "127.0.0.1"})
+    rows = [
+        Result(
+            probe_check=check,
+            time=at + datetime.timedelta(minutes=i),
+            outcome=0 if i < results - 1 else 1,
+            sent=3,
+            received=3 if i < results - 1 else 0,
+            prober=prober,
+            rtt_min=0.05,
+            rtt_avg=0.07 + i / 100,
+            rtt_max=0.1,
+            jitter=0.01,
+        )
+        for i in range(results)
+    ]
+    Result.objects.bulk_create(rows)
+    last = rows[-1].time
+    CheckStatus.objects.update_or_create(
+        probe_check=check,
+        defaults={
+            "state": "down",
+            "since": last,
+            "last_at": last,
+            "last_outcome": 1,
+            "last_loss": 100.0,
+            "next_due": last + datetime.timedelta(minutes=1),
+        },
+    )
+    event = CheckEvent.objects.create(
+        probe_check=check, at=last, kind="state", old_state="up", new_state="down", outcome=1
+    )
+    downtime = Downtime.objects.create(probe_check=check, start=last, cause=1)
+    run = ProbeRun.objects.create(due=at, kind=check.kind, checks=[check.pk], status="done", prober=prober, results=1)
+    return {"prober": prober, "results": rows, "event": event, "downtime": downtime, "run": run}

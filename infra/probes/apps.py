@@ -10,14 +10,21 @@ class ProbesConfig(AppConfig):
     verbose_name = _("Probes")
 
     def ready(self) -> None:
-        from infra.core.registry import register_app, register_model
+        from infra.core.choices import Role
+        from infra.core.registry import register_app, register_detail_panel, register_model
+        from infra.inventory.models import Device
 
-        from . import models, signals  # noqa: F401  (signals.py connects the receivers)
+        from . import models, search, signals  # noqa: F401  (they register the searchable kinds, the receivers)
+        from .views import device_checks
 
         # Engineers configure and run the checks; what the probes found is written by services only.
         register_app(self.label, engineers_edit=True)
         register_model(models.Check, owner="device__organization")
         register_model(models.MaintenanceWindow)
+        # Credentials are the engineers' tools: nobody else opens or lists them (a check names its own).
+        register_model(models.SnmpCredential, readers=(Role.ADMINISTRATOR, Role.ENGINEER))
+        # A device's page lists its checks, without inventory knowing of probes.
+        register_detail_panel(Device, "probes/_device_checks.html", device_checks)
         for model in (
             models.Result,
             models.HourlyRollup,

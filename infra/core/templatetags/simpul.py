@@ -39,6 +39,11 @@ STATUS_COLORS = {
     "in_progress": "primary",
     "critical": "danger",
     "high": "warning",
+    "up": "success",
+    "down": "danger",
+    "queued": "info",
+    "running": "primary",
+    "lost": "danger",
 }
 
 

@@ -1,0 +1,146 @@
+"""The probes' pages that are not generic: a check's page (settings, status, recent results, events,
+downtimes), a credential's page (never its secrets) and the checks panel on a device's page. Each in a
+fixed number of queries."""
+
+import datetime
+from urllib.parse import urlencode
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from infra.core.filtersets import to_utc
+from infra.core.permissions import ADD, VIEW, can
+from infra.core.views import ObjectDetailView, object_fields
+
+from . import models
+from .choices import CheckKind, CheckState
+from .models.checks import SECRET_FIELDS
+from .tables import format_duration, outcome_label
+
+RESULTS_PER_PAGE = 50
+EVENTS_SHOWN = 20
+DOWNTIMES_SHOWN = 20
+DEVICE_CHECKS_SHOWN = 50
+
+
+def _before(raw: str | None) -> datetime.datetime | None:
+    """The ``before`` of a results page: an ISO time with its offset; anything else is the newest page."""
+    if not raw:
+        return None
+    try:
+        moment = parse_datetime(raw.replace(" ", "+"))  # a "+" left unencoded in the URL arrives as a space
+        return to_utc(moment) if moment is not None and moment.tzinfo is not None else None
+    except (ValueError, OverflowError):
+        return None
+
+
+def recent_results(check: models.Check, before: datetime.datetime | None) -> tuple[list, datetime.datetime | None]:
+    """One page of the check's raw results, newest first, older than ``before``; and the ``before`` of
+    the next (older) page, None at the end. Keyset paging on (check, time), the table's primary key, so a
+    page costs the same at any depth of tens of thousands of results (no count, no OFFSET)."""
+    rows = models.Result.objects.filter(probe_check_id=check.pk)
+    if before is not None:
+        rows = rows.filter(time__lt=before)
+    page = list(rows.order_by("-time")[: RESULTS_PER_PAGE + 1])
+    older = page[RESULTS_PER_PAGE - 1].time if len(page) > RESULTS_PER_PAGE else None
+    page = page[:RESULTS_PER_PAGE]
+    # The probers are few, and a result may name one since removed: read by id, not joined.
+    probers = models.Prober.objects.in_bulk({r.prober_id for r in page})
+    for result in page:
+        result.prober_name = probers[result.prober_id].name if result.prober_id in probers else ""
+        result.outcome_label = outcome_label(result.outcome)
+    return page, older
+
+
+def uptime(status: models.CheckStatus | None) -> str:
+    """The agent's sysUpTime (hundredths of a second) as a duration, for the status panel."""
+    if status is None or status.sys_uptime is None:
+        return ""
+    return format_duration(datetime.timedelta(seconds=status.sys_uptime / 100))
+
+
+class CheckDetailView(ObjectDetailView):
+    def get_extra_context(self, request: HttpRequest, obj: models.Check) -> dict:
+        status = getattr(obj, "status", None) if _has_status(obj) else None
+        before = _before(request.GET.get("before"))
+        results, older = recent_results(obj, before)
+        events_url = f"{reverse('probes:checkevent_list')}?{urlencode({'check': obj.pk})}"
+        downtimes_url = f"{reverse('probes:downtime_list')}?{urlencode({'check': obj.pk})}"
+        return {
+            "object_fields": _check_fields(request, obj),
+            "status": status,
+            "state": CheckState(status.state) if status is not None else CheckState.UNKNOWN,
+            "last_outcome": outcome_label(status.last_outcome) if status is not None else "",
+            "uptime": uptime(status),
+            "is_snmp": obj.kind == CheckKind.SNMP,
+            "results": results,
+            "results_before": before,
+            "older_url": f"?{urlencode({'before': older.isoformat()})}" if older is not None else "",
+            "events": list(obj.events.select_related("root_cause").order_by("-at", "-id")[:EVENTS_SHOWN]),
+            "events_url": events_url,
+            "downtimes": list(obj.downtimes.select_related("root_cause").order_by("-start", "-id")[:DOWNTIMES_SHOWN]),
+            "downtimes_url": downtimes_url,
+        }
+
+
+def _has_status(check: models.Check) -> bool:
+    try:
+        check.status  # noqa: B018  (read through select_related: no query)
+    except models.CheckStatus.DoesNotExist:
+        return False
+    return True
+
+
+def _check_fields(request: HttpRequest, obj: models.Check) -> list[tuple[str, object, str]]:
+    """The generic attribute rows, with the credential named but not linked for those who may not
+    open credentials (their pages are for engineers)."""
+    rows = object_fields(obj)
+    if can(request.user, VIEW, models.SnmpCredential):
+        return rows
+    label = models.Check._meta.get_field("credential").verbose_name
+    return [(name, value, "" if name == label else url) for name, value, url in rows]
+
+
+class SnmpCredentialDetailView(ObjectDetailView):
+    def get_extra_context(self, request: HttpRequest, obj: models.SnmpCredential) -> dict:
+        checks = obj.checks.select_related("device", "status").order_by("address", "id")
+        return {"object_fields": _credential_fields(obj), "checks": checks[:DEVICE_CHECKS_SHOWN]}
+
+
+def _credential_fields(obj: models.SnmpCredential) -> list[tuple[str, object, str]]:
+    """The attribute rows with every secret replaced by whether it is set: never its value."""
+    secret_labels = {models.SnmpCredential._meta.get_field(name).verbose_name: name for name in SECRET_FIELDS}
+    rows = []
+    for label, value, url in object_fields(obj):
+        if label in secret_labels:
+            value = _("Set") if getattr(obj, secret_labels[label]) else _("Not set")
+        rows.append((label, value, url))
+    return rows
+
+
+def device_checks(request: HttpRequest, device) -> dict | None:
+    """The checks panel of a device's page (core.registry's detail panel): its checks with their
+    state, in one query, and a link to add one when the user may."""
+    if not can(request.user, VIEW, models.Check):
+        return None
+    checks = list(
+        models.Check.objects.filter(device=device)
+        .select_related("status")
+        .order_by("kind", "address", "id")[: DEVICE_CHECKS_SHOWN + 1]
+    )
+    for check in checks:
+        status = check.status if _has_status(check) else None
+        check.state = CheckState(status.state) if status is not None else CheckState.UNKNOWN
+        check.since = status.since if status is not None else None
+    return {
+        "checks": checks[:DEVICE_CHECKS_SHOWN],
+        "more": len(checks) > DEVICE_CHECKS_SHOWN,
+        "list_url": f"{reverse('probes:check_list')}?{urlencode({'device': device.pk})}",
+        "add_url": (
+            f"{reverse('probes:check_add')}?{urlencode({'device': device.pk, 'return_url': request.path})}"
+            if can(request.user, ADD, models.Check, device.organization_id)
+            else ""
+        ),
+    }
