@@ -17,10 +17,11 @@ from infra.core.views import (
     TableConfigView,
 )
 from infra.inventory.api.urls import router as inventory_router
+from infra.probes.api.urls import urlpatterns as probes_api_patterns
 
 from . import views
 
-api_patterns = [*inventory_router.urls, *core_router.urls]
+api_patterns = [*inventory_router.urls, *probes_api_patterns, *core_router.urls]
 
 # The API's documentation pages load Swagger UI and Redoc from their CDN, and both libraries add
 # inline styles: these two pages alone widen the content security policy (settings.py) for that.

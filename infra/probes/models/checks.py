@@ -236,7 +236,7 @@ class MaintenanceWindow(ChangeLoggedModel):
     reason = LimitedTextField(_("reason"), max_length=REASON_MAX_LENGTH)
 
     constraint_fields = {"maintenance_one_target": "device", "maintenance_ends_after_start": "end"}
-    display_fields = ("start",)
+    # __str__ reads the device, site or OPD too: nothing is left out of a brief list (display_fields).
 
     class Meta:
         ordering = ["-start", "id"]

@@ -28,7 +28,9 @@ class ExportMixin:
         queryset = self.filter_queryset(self.get_queryset())
         serializer_class = self.get_serializer_class()
         context = self.get_serializer_context()
-        fields = [name for name in serializer_class(context=context).fields if name != "url"]
+        # Write-only fields (secrets) are never read back: they are no column either.
+        readable = serializer_class(context=context).fields.items()
+        fields = [name for name, field in readable if name != "url" and not field.write_only]
 
         def flatten(objs):
             for item in serializer_class(objs, many=True, context=context).data:

@@ -1,0 +1,295 @@
+"""API serializers of the probes. SNMP secrets are write-only: accepted, never returned (a credential
+says only whether each is set). What the probes found is read-only, with outcomes as value and label."""
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from infra.core.api.serializers import BaseModelSerializer, BriefRelatedField, api_url_for
+from infra.core.models.fields import SECRET_MAX_LENGTH
+from infra.core.permissions import VIEW, can
+
+from .. import models
+from ..choices import CheckState, PeriodKind
+from ..models.checks import SECRET_FIELDS
+from ..tables import outcome_label
+
+
+def _fields(model, *extra: str, skip: tuple[str, ...] = ()) -> tuple[str, ...]:
+    names = [f.name for f in model._meta.fields if f.name not in ("id", "url", *skip)]
+    return ("id", "url", "display", *names, *extra)
+
+
+class OutcomeLabelField(serializers.ReadOnlyField):
+    """An engine's outcome (a small integer) in words, beside the number."""
+
+    def to_representation(self, value) -> str:
+        return outcome_label(value)
+
+
+class CheckSerializer(BaseModelSerializer):
+    address = serializers.CharField(
+        max_length=255,
+        required=False,
+        allow_blank=True,
+        help_text=_("The IP address (or host name) probed; taken from ip_address when left out."),
+    )
+    state = serializers.SerializerMethodField(help_text=_("up, down or unknown (never probed, disabled)."))
+
+    class Meta:
+        model = models.Check
+        fields = _fields(models.Check, "state")
+
+    @extend_schema_field(serializers.ChoiceField(choices=CheckState.choices))
+    def get_state(self, obj) -> str:
+        try:
+            return obj.status.state
+        except models.CheckStatus.DoesNotExist:
+            return CheckState.UNKNOWN
+
+    def validate(self, attrs):
+        ip = attrs.get("ip_address")
+        if ip is not None and not attrs.get("address"):
+            attrs["address"] = ip.address
+        if "credential" in attrs:
+            current = self.instance.credential_id if self.instance is not None else None
+            chosen = attrs["credential"].pk if attrs["credential"] is not None else None
+            user = getattr(self.context.get("request"), "user", None)
+            if chosen != current and not can(user, VIEW, models.SnmpCredential):
+                raise serializers.ValidationError(
+                    {"credential": [_("SNMP credentials are chosen by engineers and administrators.")]}
+                )
+        return super().validate(attrs)
+
+
+def _secret(label) -> serializers.CharField:
+    return serializers.CharField(
+        label=label,
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,
+        max_length=SECRET_MAX_LENGTH,
+        style={"input_type": "password"},
+        help_text=_("Write-only: never returned. Leave it out to keep the stored one; send an empty text to clear it."),
+    )
+
+
+class SnmpCredentialSerializer(BaseModelSerializer):
+    community = _secret(_("community"))
+    auth_key = _secret(_("v3 authentication key"))
+    priv_key = _secret(_("v3 privacy key"))
+    community_set = serializers.SerializerMethodField()
+    auth_key_set = serializers.SerializerMethodField()
+    priv_key_set = serializers.SerializerMethodField()
+
+    class Meta:
+        model = models.SnmpCredential
+        fields = _fields(models.SnmpCredential, *(f"{name}_set" for name in SECRET_FIELDS))
+
+    def get_community_set(self, obj) -> bool:
+        return bool(obj.community)
+
+    def get_auth_key_set(self, obj) -> bool:
+        return bool(obj.auth_key)
+
+    def get_priv_key_set(self, obj) -> bool:
+        return bool(obj.priv_key)
+
+
+class MaintenanceWindowSerializer(BaseModelSerializer):
+    class Meta:
+        model = models.MaintenanceWindow
+        fields = _fields(models.MaintenanceWindow)
+
+
+class _ReadOnlyRecordSerializer(BaseModelSerializer):
+    """What a probe service wrote: read, never written through the API."""
+
+    check = BriefRelatedField(source="probe_check", read_only=True)
+
+
+class CheckEventSerializer(_ReadOnlyRecordSerializer):
+    outcome_label = OutcomeLabelField(source="outcome")
+    root_cause = BriefRelatedField(read_only=True, help_text=_("The down site this check's site is reached through."))
+
+    class Meta:
+        model = models.CheckEvent
+        fields = (
+            "id",
+            "url",
+            "display",
+            "check",
+            "at",
+            "kind",
+            "old_state",
+            "new_state",
+            "outcome",
+            "outcome_label",
+            "held",
+            "root_cause",
+            "detail",
+        )
+        read_only_fields = fields
+
+
+class DowntimeSerializer(_ReadOnlyRecordSerializer):
+    cause_label = OutcomeLabelField(source="cause")
+    duration = serializers.SerializerMethodField(help_text=_("Seconds; null while still down."))
+    root_cause = BriefRelatedField(read_only=True)
+
+    class Meta:
+        model = models.Downtime
+        fields = ("id", "url", "display", "check", "start", "end", "duration", "cause", "cause_label", "root_cause")
+        read_only_fields = fields
+
+    def get_duration(self, obj) -> float | None:
+        return obj.duration.total_seconds() if obj.end is not None else None
+
+
+class ProbeRunSerializer(BaseModelSerializer):
+    prober = serializers.CharField(source="prober.name", read_only=True, allow_null=True, default=None)
+    check_count = serializers.SerializerMethodField()
+
+    class Meta:
+        model = models.ProbeRun
+        fields = (
+            "id",
+            "url",
+            "display",
+            "created",
+            "due",
+            "kind",
+            "checks",
+            "check_count",
+            "status",
+            "prober",
+            "started",
+            "finished",
+            "results",
+            "late",
+        )
+        read_only_fields = fields
+
+    def get_check_count(self, obj) -> int:
+        return len(obj.checks or ())
+
+
+class CheckStatusSerializer(_ReadOnlyRecordSerializer):
+    last_outcome_label = OutcomeLabelField(source="last_outcome")
+
+    class Meta:
+        model = models.CheckStatus
+        fields = (
+            "url",
+            "check",
+            "state",
+            "since",
+            "flapping",
+            "last_at",
+            "last_outcome",
+            "last_outcome_label",
+            "last_rtt",
+            "last_loss",
+            "next_due",
+            "sys_name",
+            "sys_descr",
+            "sys_uptime",
+            "uptime_at",
+        )
+        read_only_fields = fields
+
+
+class ResultSerializer(serializers.Serializer):
+    """One raw result: keyed by its check and its time (no id, no page of its own)."""
+
+    check = serializers.SerializerMethodField()
+    time = serializers.DateTimeField()
+    outcome = serializers.IntegerField()
+    outcome_label = OutcomeLabelField(source="outcome")
+    sent = serializers.IntegerField()
+    received = serializers.IntegerField()
+    loss = serializers.FloatField(allow_null=True, help_text=_("Percent of packets lost; null when none was sent."))
+    rtt_min = serializers.SerializerMethodField()
+    rtt_avg = serializers.SerializerMethodField()
+    rtt_max = serializers.SerializerMethodField()
+    jitter = serializers.SerializerMethodField()
+    prober = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.DictField())
+    def get_check(self, obj) -> dict:
+        request = self.context.get("request")
+        check = obj.probe_check
+        return {"id": check.pk, "url": api_url_for(models.Check, check.pk, request), "display": str(check)}
+
+    @extend_schema_field(serializers.FloatField(allow_null=True))
+    def get_rtt_min(self, obj) -> float | None:
+        return _ms(obj.rtt("rtt_min"))
+
+    @extend_schema_field(serializers.FloatField(allow_null=True))
+    def get_rtt_avg(self, obj) -> float | None:
+        return _ms(obj.rtt("rtt_avg"))
+
+    @extend_schema_field(serializers.FloatField(allow_null=True))
+    def get_rtt_max(self, obj) -> float | None:
+        return _ms(obj.rtt("rtt_max"))
+
+    @extend_schema_field(serializers.FloatField(allow_null=True))
+    def get_jitter(self, obj) -> float | None:
+        return _ms(obj.rtt("jitter"))
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_prober(self, obj) -> str | None:
+        return self.context.get("probers", {}).get(obj.prober_id)
+
+
+def _ms(value: float | None) -> float | None:
+    """Milliseconds to the microsecond: a 4-byte float read back carries digits it never had (0.07 is
+    0.0700000002980232 from PostgreSQL's real)."""
+    return None if value is None else round(value, 3)
+
+
+class AvailabilityQuerySerializer(serializers.Serializer):
+    """The question of the availability endpoint, checked before anything is computed."""
+
+    SCOPES = ("check", "device", "site", "organization")
+
+    scope = serializers.ChoiceField(choices=SCOPES)
+    id = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+    period = serializers.ChoiceField(choices=PeriodKind.choices, default=PeriodKind.MONTH)
+    date = serializers.DateField(
+        required=False, help_text=_("A day in the period (the city's calendar); today by default.")
+    )
+    start = serializers.DateField(required=False, help_text=_("custom: the first day (the city's calendar)."))
+    end = serializers.DateField(required=False, help_text=_("custom: the last day, included."))
+
+    def validate(self, attrs):
+        if attrs["period"] == PeriodKind.CUSTOM:
+            start, end = attrs.get("start"), attrs.get("end")
+            if start is None or end is None:
+                raise serializers.ValidationError({"start": [_("A custom period needs start and end (YYYY-MM-DD).")]})
+            if end < start:
+                raise serializers.ValidationError({"end": [_("The end cannot be before the start.")]})
+            if (end - start).days > 3660:
+                raise serializers.ValidationError({"end": [_("A custom period is at most ten years.")]})
+        return attrs
+
+
+class AvailabilitySerializer(serializers.Serializer):
+    """Time-weighted availability of one check, device, site or OPD over a period."""
+
+    scope = serializers.CharField()
+    id = serializers.IntegerField()
+    display = serializers.CharField()
+    period = serializers.CharField()
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    time_zone = serializers.CharField()
+    up = serializers.FloatField(help_text=_("Seconds up."))
+    down = serializers.FloatField(help_text=_("Seconds down."))
+    unknown = serializers.FloatField(help_text=_("Seconds unknown: never probed, disabled, or the prober cut off."))
+    maintenance = serializers.FloatField(help_text=_("Seconds in maintenance windows (left out of the percentages)."))
+    percent = serializers.FloatField(
+        allow_null=True, help_text=_("Up over all time outside maintenance; unknown time never counts as up.")
+    )
+    known_percent = serializers.FloatField(allow_null=True, help_text=_("Up over the time the state was known."))

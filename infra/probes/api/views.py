@@ -1,0 +1,231 @@
+"""API viewsets of the probes: the filter sets are the web lists' own.
+
+Checks, SNMP credentials and maintenance windows are written like the inventory's records (one line of
+declaration each on core's BaseViewSet). What the probes found is read-only: events, downtimes and
+runs page like every list; raw results are read for given checks over a time range, in time order,
+a page at a time by cursor, never counted (the table holds hundreds of millions of rows)."""
+
+import datetime
+
+from django.conf import settings
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, mixins, viewsets
+from rest_framework.decorators import action
+from rest_framework.pagination import CursorPagination
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from infra.core.api.pagination import LimitOffsetPagination
+from infra.core.api.serializers import ObjectChangeSerializer
+from infra.core.api.viewsets import APIMixin, BaseViewSet, ExportMixin, HistoryMixin
+from infra.core.bulk import create_many
+from infra.core.permissions import VIEW, can
+from infra.inventory.models import Device, Organization, Site
+
+from .. import filtersets, models
+from ..choices import PeriodKind
+from ..services import checks as check_service
+from . import serializers
+
+# Checks one results request may name: each is a range scan of the (check, time) key.
+MAX_RESULT_CHECKS = 100
+
+
+class ProbesViewSet(HistoryMixin, BaseViewSet):
+    ordering_fields = "__all__"
+
+    @extend_schema(
+        responses={200: ObjectChangeSerializer(many=True)},
+        filters=False,
+        parameters=[OpenApiParameter(name, int) for name in ("limit", "offset", "after_id")],
+        description="The object's change records, newest first.",
+    )
+    @action(detail=True, methods=["get"], pagination_class=LimitOffsetPagination)
+    def history(self, request, pk=None):
+        return HistoryMixin.history(self, request, pk)
+
+
+class CheckViewSet(ProbesViewSet):
+    """Checks: what is probed, how often, and the thresholds of its state. ``state`` is read-only
+    (``/api/probes/status/`` has the rest of the current status)."""
+
+    queryset = models.Check.objects.select_related("device", "ip_address", "credential", "status")
+    serializer_class = serializers.CheckSerializer
+    filterset_class = filtersets.CheckFilterSet
+
+    def bulk_create(self, instances, items):
+        # Rows written in one go have no save signals: their status rows are made here, at once due.
+        created = create_many(models.Check, instances, validate=False)
+        check_service.ensure_status([check.pk for check in created])
+        return created
+
+
+class SnmpCredentialViewSet(ProbesViewSet):
+    """SNMP credentials (engineers and administrators only). ``community``, ``auth_key`` and
+    ``priv_key`` are write-only: accepted on write, never returned; ``*_set`` says whether each is set.
+    Leave a secret out to keep it; send an empty text to clear it."""
+
+    queryset = models.SnmpCredential.objects.all()
+    serializer_class = serializers.SnmpCredentialSerializer
+    filterset_class = filtersets.SnmpCredentialFilterSet
+
+
+class MaintenanceWindowViewSet(ProbesViewSet):
+    """Maintenance windows of a device, a site or an OPD: alerts held, time left out of availability."""
+
+    queryset = models.MaintenanceWindow.objects.select_related("device", "site", "organization")
+    brief_select_related = ("device", "site", "organization")
+    serializer_class = serializers.MaintenanceWindowSerializer
+    filterset_class = filtersets.MaintenanceWindowFilterSet
+
+
+class _FoundViewSet(APIMixin, ExportMixin, viewsets.ReadOnlyModelViewSet):
+    """What the probes found: read-only, filtered, paged and exported like every list."""
+
+
+class CheckEventViewSet(_FoundViewSet):
+    """State changes, flapping, reboots and interface changes of the checks, newest first."""
+
+    queryset = models.CheckEvent.objects.select_related("probe_check", "root_cause")
+    serializer_class = serializers.CheckEventSerializer
+    filterset_class = filtersets.CheckEventFilterSet
+    ordering_fields = ("at", "id")
+    ordering = ("-at", "-id")
+
+
+class DowntimeViewSet(_FoundViewSet):
+    """Downtime records: when a check went down, when it came back (null: still down), and why."""
+
+    queryset = models.Downtime.objects.select_related("probe_check", "root_cause")
+    serializer_class = serializers.DowntimeSerializer
+    filterset_class = filtersets.DowntimeFilterSet
+    ordering_fields = ("start", "end", "id")
+    ordering = ("-start", "-id")
+
+
+class ProbeRunViewSet(_FoundViewSet):
+    """Chunks of checks enqueued for the consumers: who ran them and when; late or lost ones show."""
+
+    queryset = models.ProbeRun.objects.select_related("prober")
+    serializer_class = serializers.ProbeRunSerializer
+    filterset_class = filtersets.ProbeRunFilterSet
+    ordering_fields = ("created", "due", "id")
+    ordering = ("-created", "-id")
+
+
+class CheckStatusViewSet(_FoundViewSet):
+    """The current state of each check (by the check's id): state, since, flapping, the last result,
+    the next probe, and for SNMP what the agent said."""
+
+    queryset = models.CheckStatus.objects.select_related("probe_check")
+    serializer_class = serializers.CheckStatusSerializer
+    filterset_class = filtersets.CheckStatusFilterSet
+    ordering_fields = ("probe_check", "state", "since", "last_at")
+    ordering = ("probe_check",)
+
+
+class ResultPagination(CursorPagination):
+    """Raw results a page at a time, in time order, by an opaque cursor (``next``): each page costs
+    one range read of the (check, time) key however far in; ``count`` is always null."""
+
+    page_size = settings.REST_FRAMEWORK["PAGE_SIZE"]
+    page_size_query_param = "limit"
+    max_page_size = settings.REST_FRAMEWORK["MAX_PAGE_SIZE"]
+    ordering = ("time",)
+
+    def get_paginated_response(self, data):
+        return Response(
+            {"count": None, "next": self.get_next_link(), "previous": self.get_previous_link(), "results": data}
+        )
+
+    def get_paginated_response_schema(self, schema: dict) -> dict:
+        response = super().get_paginated_response_schema(schema)
+        response["properties"]["count"] = {"type": "integer", "nullable": True, "description": "Always null."}
+        return response
+
+
+class ResultViewSet(APIMixin, ExportMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Raw results of the given checks (``?check=ID``, required, repeatable) from ``since`` until
+    ``until``, oldest first (``?ordering=-time``: newest first). RTT figures and jitter are null when
+    nothing came back. Kept for a limited period (settings.SIMPUL_PROBE_RAW_DAYS); older figures are in
+    the hourly and daily roll-ups."""
+
+    queryset = models.Result.objects.select_related("probe_check").only(
+        *(f.attname for f in models.Result._meta.concrete_fields), "probe_check__kind", "probe_check__address"
+    )
+    serializer_class = serializers.ResultSerializer
+    filterset_class = filtersets.ResultFilterSet
+    pagination_class = ResultPagination
+    ordering_fields = ("time",)
+    ordering = ("time",)
+
+    def list(self, request, *args, **kwargs):
+        checks = request.query_params.getlist("check")
+        if not checks:
+            raise exceptions.ValidationError({"check": [_("Name the check (or checks) whose results to read.")]})
+        if len(checks) > MAX_RESULT_CHECKS:
+            raise exceptions.ValidationError(
+                {"check": [_("At most %(n)d checks per request.") % {"n": MAX_RESULT_CHECKS}]}
+            )
+        return super().list(request, *args, **kwargs)
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        # Probers are few, and a result may name one since removed: read once, not joined per row.
+        context["probers"] = dict(models.Prober.objects.values_list("id", "name"))
+        return context
+
+
+SCOPE_MODELS = {"check": models.Check, "device": Device, "site": Site, "organization": Organization}
+
+
+class AvailabilityView(APIMixin, APIView):
+    """Time-weighted availability of one check, device, site or OPD over a day, month or year (the one
+    containing ``date``, today by default) or a custom range of days, in the city's time zone. Time
+    unknown and in maintenance windows are given apart and never counted as up."""
+
+    @extend_schema(parameters=[serializers.AvailabilityQuerySerializer], responses=serializers.AvailabilitySerializer)
+    def get(self, request):
+        query = serializers.AvailabilityQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        asked = query.validated_data
+        model = SCOPE_MODELS[asked["scope"]]
+        if not can(request.user, VIEW, model):
+            raise exceptions.PermissionDenied()
+        obj = get_object_or_404(model.objects.all(), pk=asked["id"])
+        tz = timezone.get_default_timezone()
+        start, end = _period(asked, tz)
+        from ..selectors import availability_for  # the lead's selectors (infra.probes.selectors)
+
+        figures = availability_for(asked["scope"], obj.pk, start, end)
+        data = {
+            "scope": asked["scope"],
+            "id": obj.pk,
+            "display": str(obj),
+            "period": asked["period"],
+            "start": start,
+            "end": end,
+            "time_zone": str(tz),
+            "up": figures.up,
+            "down": figures.down,
+            "unknown": figures.unknown,
+            "maintenance": figures.maintenance,
+            "percent": figures.percent,
+            "known_percent": figures.known_percent,
+        }
+        return Response(serializers.AvailabilitySerializer(data).data)
+
+
+def _period(asked: dict, tz) -> tuple[datetime.datetime, datetime.datetime]:
+    """The period asked for as UTC instants, from local midnights (state.period's calendar rules)."""
+    from ..state import period
+
+    try:
+        if asked["period"] == PeriodKind.CUSTOM:
+            return period("day", asked["start"], tz)[0], period("day", asked["end"], tz)[1]
+        return period(asked["period"], asked.get("date") or timezone.localdate(timezone=tz), tz)
+    except (ValueError, OverflowError):
+        raise exceptions.ValidationError({"date": [_("This date is out of the range a period can have.")]}) from None
