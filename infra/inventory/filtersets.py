@@ -187,6 +187,9 @@ class FiberLinkFilterSet(BaseFilterSet):
     cable_type = _multi(choices.CableType)
     deployment = _multi(choices.Deployment)
     core_count = django_filters.MultipleChoiceFilter(choices=[(n, str(n)) for n in choices.CORE_COUNTS])
+    device = django_filters.ModelMultipleChoiceFilter(
+        queryset=models.Device.objects.all(), method="filter_device", label=_("Device (either end's interface)")
+    )
     search_fields = ("code", "name", "contractor", "procurement_package", "description")
     panel_fields = ("site", "status", "cable_type", "deployment", "core_count", "contractor")
 
@@ -199,6 +202,8 @@ class FiberLinkFilterSet(BaseFilterSet):
                 "name",
                 "site_a",
                 "site_b",
+                "interface_a",
+                "interface_b",
                 "length_km",
                 "installed_date",
                 "contractor",
@@ -214,6 +219,14 @@ class FiberLinkFilterSet(BaseFilterSet):
         from django.db.models import Q
 
         return queryset.filter(Q(site_a__in=value) | Q(site_b__in=value))
+
+    def filter_device(self, queryset, name, value):
+        """The links that end on a port of these devices (a switch's uplinks)."""
+        if not value:
+            return queryset
+        from django.db.models import Q
+
+        return queryset.filter(Q(interface_a__device__in=value) | Q(interface_b__device__in=value))
 
 
 class FiberCoreFilterSet(BaseFilterSet):

@@ -1,6 +1,7 @@
 """Forms of the inventory: one edit form and one bulk-edit form per model."""
 
 from infra.core.forms import BaseModelForm, BulkEditForm
+from infra.core.validation import as_id
 
 from . import choices, models
 from .services.fiber import save_link
@@ -119,6 +120,8 @@ class ApplicationForm(BaseModelForm):
 
 
 class FiberLinkForm(BaseModelForm):
+    picker_search = {"interface_a": ("device__name", "name"), "interface_b": ("device__name", "name")}
+
     class Meta:
         model = models.FiberLink
         fields = (
@@ -127,9 +130,11 @@ class FiberLinkForm(BaseModelForm):
             "site_a",
             "termination_a",
             "termination_a_label",
+            "interface_a",
             "site_b",
             "termination_b",
             "termination_b_label",
+            "interface_b",
             "cable_type",
             "core_count",
             "deployment",
@@ -145,6 +150,24 @@ class FiberLinkForm(BaseModelForm):
             "measured_on",
             "description",
         )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Each end's port is an interface of a device at that end's site: the choices are those of the
+        # site the form holds (as sent, or as stored); the model's clean() says so when they differ.
+        for end in ("a", "b"):
+            field = self.fields[f"interface_{end}"]
+            field.queryset = models.Interface.objects.select_related("device")
+            field.label_from_instance = lambda i: f"{i.device.name} {i.name}"
+            site = self._site_of(end)
+            if site is not None:
+                field.queryset = field.queryset.filter(device__site_id=site)
+
+    def _site_of(self, end: str) -> int | None:
+        name = f"site_{end}"
+        if self.is_bound:
+            return as_id(self.data.get(self.add_prefix(name)))
+        return as_id(self.initial.get(name)) or getattr(self.instance, f"{name}_id", None)
 
     def save(self, commit: bool = True) -> models.FiberLink:
         """The link with its cores (the fiber service keeps them in step with the core count)."""

@@ -133,7 +133,9 @@ PAGES = [
         forms.FiberLinkForm,
         forms.FiberLinkBulkEditForm,
         detail=FiberLinkDetailView,
-        detail_queryset=models.FiberLink.objects.select_related("site_a", "site_b"),
+        detail_queryset=models.FiberLink.objects.select_related(
+            "site_a", "site_b", "interface_a__device", "interface_b__device"
+        ),
     ),
     ModelPages(
         "fiber-cores",

@@ -91,7 +91,7 @@ ApplicationViewSet = viewset(
     "Applications (public-service systems).",
 )
 FiberLinkViewSet = viewset(
-    models.FiberLink.objects.select_related("site_a", "site_b"),
+    models.FiberLink.objects.select_related("site_a", "site_b", "interface_a", "interface_b"),
     serializers.FiberLinkSerializer,
     filtersets.FiberLinkFilterSet,
     "Fiber links between sites, with the loss budget.",

@@ -170,6 +170,14 @@ DEVICE = RefKind(
     label=lambda d: d.name,
     scope=lambda d: d.organization_id,
 )
+INTERFACE = RefKind(
+    noun=gettext_lazy("port"),
+    queryset=lambda: Interface.objects.select_related("device").only("name", "device__name", "device__site"),
+    # "sw-core-01 ge-0/0/1" or "sw-core-01:ge-0/0/1": the device's name, then its interface's.
+    keys=lambda i: (f"{i.device.name} {i.name}", f"{i.device.name}:{i.name}"),
+    label=lambda i: f"{i.device.name} {i.name}",
+    scope=lambda i: i.device.site_id,
+)
 WAVE = RefKind(
     noun=gettext_lazy("migration wave"),
     queryset=lambda: MigrationWave.objects.all(),
@@ -178,6 +186,7 @@ WAVE = RefKind(
 )
 
 OPD_HELP = gettext_lazy("The OPD: its short name (Disdukcapil) or its full name.")
+PORT_HELP = gettext_lazy("device name and interface name at the row's site, e.g. sw-core-01 ge-0/0/1")
 DESCRIPTION_ALIASES = ("description", "catatan", "deskripsi")
 
 
@@ -620,16 +629,34 @@ class FiberLinkSheet(Sheet):
     model = FiberLink
     title = gettext_lazy("Fiber links")
     key_help = gettext_lazy("A row updates the link with the same kode (any case), or creates one with its cores.")
-    refs = {"site": SITE}
+    refs = {"site": SITE, "interface": INTERFACE}
     columns = (
         Column("kode", "code", key=True, aliases=("kode_link", "kode_ruas"), help=gettext_lazy("Link code, unique.")),
         Column("nama", "name", aliases=("nama_ruas",)),
         Column("lokasi_a", "site_a", Reference(gettext_lazy("name of a site")), ref="site", aliases=("site_a",)),
         Column("terminasi_a", "termination_a", choice(TerminationKind)),
         Column("label_terminasi_a", "termination_a_label"),
+        Column(
+            "port_a",
+            "interface_a",
+            Reference(PORT_HELP),
+            ref="interface",
+            scope="lokasi_a",
+            aliases=("interface_a", "antarmuka_a"),
+            help=gettext_lazy("The switch port the link ends on at site A: SNMP reads the link's state there."),
+        ),
         Column("lokasi_b", "site_b", Reference(gettext_lazy("name of a site")), ref="site", aliases=("site_b",)),
         Column("terminasi_b", "termination_b", choice(TerminationKind)),
         Column("label_terminasi_b", "termination_b_label"),
+        Column(
+            "port_b",
+            "interface_b",
+            Reference(PORT_HELP),
+            ref="interface",
+            scope="lokasi_b",
+            aliases=("interface_b", "antarmuka_b"),
+            help=gettext_lazy("The switch port the link ends on at site B."),
+        ),
         Column("jenis_kabel", "cable_type", choice(CableType), aliases=("kabel", "tipe_kabel")),
         Column("jumlah_core", "core_count", aliases=("core", "jumlah_inti")),
         Column("pemasangan", "deployment", choice(Deployment), aliases=("jenis_pemasangan", "instalasi")),
@@ -653,7 +680,7 @@ class FiberLinkSheet(Sheet):
         return _key_text(self, row, "kode")
 
     def export_queryset(self):
-        return FiberLink.objects.select_related("site_a", "site_b")
+        return FiberLink.objects.select_related("site_a", "site_b", "interface_a__device", "interface_b__device")
 
     def after_write(self, rows: list[Row]) -> None:
         # New links get their cores, and a changed core count adds or drops spare ones (the service's
