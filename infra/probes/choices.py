@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .engines.base import Outcome
 
@@ -12,9 +13,10 @@ class CheckKind(models.TextChoices):
 
 
 class CheckState(models.TextChoices):
-    UP = "up", _("Up")
-    DOWN = "down", _("Down")
-    UNKNOWN = "unknown", _("Unknown")
+    # In context: "Up" and "Down" are also the column chooser's arrows, which Indonesian words differently.
+    UP = "up", pgettext_lazy("check state", "Up")
+    DOWN = "down", pgettext_lazy("check state", "Down")
+    UNKNOWN = "unknown", pgettext_lazy("check state", "Unknown")
 
 
 class SnmpVersion(models.TextChoices):

@@ -27,10 +27,12 @@ from infra.inventory.models import (
     Region,
     Site,
 )
+from infra.probes.models import Check, CheckEvent, MaintenanceWindow, SnmpCredential
 
 from ..conftest import PASSWORD
 from ..factories import (
     ApplicationFactory,
+    CheckFactory,
     DeviceFactory,
     InterfaceFactory,
     IPAddressFactory,
@@ -47,7 +49,7 @@ WRITES = ("add", "change", "delete")
 INVENTORY = [m for m in apps.get_app_config("inventory").get_models()]
 READ_ONLY = [ObjectChange, MigrationTransition]
 USERS = [User, Group]
-OPERATOR_MODELS = [Device, Interface, IPAddress, Application, Migration, MigrationBlocker]
+OPERATOR_MODELS = [Device, Interface, IPAddress, Application, Migration, MigrationBlocker, Check]
 NOT_FOR_OPERATORS = [Region, Organization, Contact, Site, Rack, FiberLink, FiberCore, MigrationWave]
 
 
@@ -57,7 +59,7 @@ def label(model) -> str:
 
 def test_the_operator_list_is_what_the_rules_say():
     assert {label(m) for m in OPERATOR_MODELS} == {m for m, d in registry.declared_models().items() if d.owner}
-    assert set(INVENTORY) >= set(OPERATOR_MODELS) | set(NOT_FOR_OPERATORS) | {MigrationTransition}
+    assert set(INVENTORY) | {Check} >= set(OPERATOR_MODELS) | set(NOT_FOR_OPERATORS) | {MigrationTransition}
 
 
 class TestAdministrator:
@@ -131,10 +133,11 @@ class TestOperator:
                 ApplicationFactory(organization=org),
                 migration,
                 MigrationBlocker.objects.create(migration=migration, category="backup"),
+                CheckFactory(device=device),
             ]
         return result
 
-    @pytest.mark.parametrize("index", range(6), ids=[m.__name__ for m in OPERATOR_MODELS])
+    @pytest.mark.parametrize("index", range(len(OPERATOR_MODELS)), ids=[m.__name__ for m in OPERATOR_MODELS])
     @pytest.mark.parametrize("action", ["change", "delete"])
     def test_own_organizations_records_only(self, operator, own_and_other, index, action):
         own, other = own_and_other["own"][index], own_and_other["other"][index]
@@ -170,6 +173,40 @@ class TestAuditor:
 
     def test_not_even_one_object(self, auditor):
         assert not can(auditor, "change", DeviceFactory())
+
+
+class TestRestrictedReaders:
+    """SNMP credentials are read (and so written) by engineers and administrators only."""
+
+    @pytest.mark.parametrize("action", ACTIONS)
+    def test_engineers_and_administrators(self, admin_user, engineer, action):
+        assert can(admin_user, action, SnmpCredential)
+        assert can(engineer, action, SnmpCredential)
+
+    @pytest.mark.parametrize("who", ["operator", "auditor"])
+    @pytest.mark.parametrize("action", ACTIONS)
+    def test_nobody_else(self, request, who, action):
+        assert not can(request.getfixturevalue(who), action, SnmpCredential)
+
+    def test_not_one_credential_either(self, operator):
+        assert not can(operator, "view", SnmpCredential(name="x"))
+
+    def test_their_change_records_are_hidden_from_operators(self, admin_user, engineer, operator, auditor):
+        from infra.core.permissions import readable_changes
+
+        SnmpCredential.objects.create(name="inti", version="2c", community="komunitas-uji")
+        records = ObjectChange.objects.filter(content_type__model="snmpcredential")
+        assert records.count() == 1
+        for user in (admin_user, auditor, engineer):
+            assert readable_changes(user, records).count() == 1
+        assert readable_changes(operator, records).count() == 0
+
+    def test_the_rest_of_the_probes_is_read_by_everybody(self, operator, auditor):
+        for model in (Check, CheckEvent, MaintenanceWindow):
+            assert can(operator, "view", model) and can(auditor, "view", model)
+        assert not can(auditor, "change", Check)
+        assert not can(operator, "change", MaintenanceWindow)
+        assert not can(operator, "add", CheckEvent)
 
 
 class TestNobodyEditsHistory:

@@ -8,13 +8,17 @@ from infra.inventory.urls import PAGES
 
 from ..factories import (
     ApplicationFactory,
+    CheckFactory,
     DeviceFactory,
     FiberLinkFactory,
     IPAddressFactory,
+    MaintenanceWindowFactory,
     MigrationFactory,
     MigrationWaveFactory,
     RackFactory,
     RegionFactory,
+    SnmpCredentialFactory,
+    probe_history,
 )
 
 
@@ -34,7 +38,16 @@ def city(db):
     RegionFactory()
     models.Contact.objects.create(organization=device.organization, name="Budi")
     models.YearTarget.objects.create(year=2026, servers_moved=100)
-    return {"device": device, "link": link}
+    # The probes' records too (the fuzz and export tests walk every list): a check with its history,
+    # an SNMP check with its credential, a maintenance window.
+    check = CheckFactory(device=device, ip_address=ip, address=ip.address)
+    found = probe_history(check)
+    found["downtime"].root_cause = found["event"].root_cause = link.site_b  # down behind the link's far end
+    found["downtime"].save()
+    found["event"].save()
+    CheckFactory(kind="snmp", device=device, credential=SnmpCredentialFactory(), address=ip.address)
+    MaintenanceWindowFactory(device=device)
+    return {"device": device, "link": link, "check": check}
 
 
 @pytest.mark.parametrize("pages", PAGES, ids=lambda p: p.slug)
