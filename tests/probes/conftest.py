@@ -53,9 +53,13 @@ def clients(client, admin_user, engineer, operator, auditor):
 
 @pytest.fixture
 def apis(admin_user, engineer, operator, auditor):
-    return {
+    """An API client per role, each with its own token, asking for English (the tests' language)."""
+    clients = {
         "admin": token_client(admin_user),
         "engineer": token_client(engineer),
         "operator": token_client(operator),
         "auditor": token_client(auditor),
     }
+    for api in clients.values():
+        api.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return clients

@@ -51,6 +51,9 @@ class CheckSerializer(BaseModelSerializer):
         ip = attrs.get("ip_address")
         if ip is not None and not attrs.get("address"):
             attrs["address"] = ip.address
+        device = attrs.get("device", self.instance.device if self.instance is not None else None)
+        if ip is not None and ip.interface_id and device is None:
+            attrs["device"] = ip.interface.device  # the address's device, as the web form does
         if "credential" in attrs:
             current = self.instance.credential_id if self.instance is not None else None
             chosen = attrs["credential"].pk if attrs["credential"] is not None else None
