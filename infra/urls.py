@@ -6,6 +6,7 @@ from django.urls import include, path, re_path
 from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
+from infra.core.api.routers import api_root
 from infra.core.api.urls import router as core_router
 from infra.core.forms import LoginForm
 from infra.core.views import (
@@ -17,11 +18,18 @@ from infra.core.views import (
     TableConfigView,
 )
 from infra.inventory.api.urls import router as inventory_router
+from infra.probes.api.urls import router as probes_router
 from infra.probes.api.urls import urlpatterns as probes_api_patterns
 
 from . import views
 
-api_patterns = [*inventory_router.urls, *probes_api_patterns, *core_router.urls]
+api_patterns = [
+    # One index of every app's endpoints, before the routers' own.
+    api_root(inventory_router, probes_router, core_router, extra={"probes/availability": "probes-availability"}),
+    *inventory_router.urls,
+    *probes_api_patterns,
+    *core_router.urls,
+]
 
 # The API's documentation pages load Swagger UI and Redoc from their CDN, and both libraries add
 # inline styles: these two pages alone widen the content security policy (settings.py) for that.

@@ -15,19 +15,24 @@ from django.db import models
 
 from infra.inventory import choices
 from infra.inventory import models as inv
+from infra.probes import models as probes
 
 from ..factories import (
+    COMMUNITY,
     ApplicationFactory,
+    CheckFactory,
     DeviceFactory,
     FiberLinkFactory,
     InterfaceFactory,
     IPAddressFactory,
+    MaintenanceWindowFactory,
     MigrationFactory,
     MigrationWaveFactory,
     OrganizationFactory,
     RackFactory,
     RegionFactory,
     SiteFactory,
+    SnmpCredentialFactory,
 )
 
 
@@ -98,6 +103,8 @@ class Endpoint:
     change: dict  # a valid change of one field (sent with PUT)
     patch: dict  # another valid change of the same field (sent with PATCH)
     deletable: bool = True
+    write_only: tuple[str, ...] = ()  # fields accepted and never returned (secrets)
+    readers: tuple[str, ...] | None = None  # the roles that read it, when not every role does
 
     def __str__(self) -> str:
         return self.prefix
@@ -149,6 +156,25 @@ def _blocker_payload() -> dict:
 
 def _year_payload() -> dict:
     return payload_from(YearTargetFactory.build(year=2060 + next(_unique) % 40))
+
+
+def _check_payload() -> dict:
+    n = next(_unique)
+    return payload_from(CheckFactory.build(device=DeviceFactory(), address=f"127.45.{n // 250}.{n % 250 + 1}"))
+
+
+def _credential_payload() -> dict:
+    return {"name": f"kredensial-api-{next(_unique)}", "version": "2c", "community": COMMUNITY, "description": "uji"}
+
+
+def _maintenance_payload() -> dict:
+    # In WIB, as the API writes times back: the test compares what it sent with what it reads.
+    return {
+        "device": DeviceFactory().pk,
+        "start": "2026-03-01T08:00:00+07:00",
+        "end": "2026-03-01T10:00:00+07:00",
+        "reason": "Penggantian UPS",
+    }
 
 
 ENDPOINTS = [
@@ -248,6 +274,25 @@ ENDPOINTS = [
     ),
     Endpoint(
         "yearly-targets", inv.YearTarget, YearTargetFactory, _year_payload, {"servers_moved": 55}, {"servers_moved": 60}
+    ),
+    Endpoint("probes/checks", probes.Check, CheckFactory, _check_payload, {"interval": 120}, {"interval": 300}),
+    Endpoint(
+        "probes/snmp-credentials",
+        probes.SnmpCredential,
+        SnmpCredentialFactory,
+        _credential_payload,
+        {"description": "Switch inti"},
+        {"description": "Switch distribusi"},
+        write_only=("community",),
+        readers=("administrator", "engineer"),
+    ),
+    Endpoint(
+        "probes/maintenance-windows",
+        probes.MaintenanceWindow,
+        MaintenanceWindowFactory,
+        _maintenance_payload,
+        {"reason": "Ganti UPS"},
+        {"reason": "Ganti baterai UPS"},
     ),
 ]
 WRITABLE = [e for e in ENDPOINTS if e.payload is not None]

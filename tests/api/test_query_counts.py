@@ -22,6 +22,7 @@ from infra.core.models.tokens import hash_key
 from infra.inventory import choices
 from infra.inventory import models as inv
 from infra.inventory.services.fiber import sync_cores
+from infra.probes import models as probes
 
 from ..factories import MigrationFactory, OrganizationFactory, RackFactory, RegionFactory, SiteFactory
 from .endpoints import ENDPOINTS, url
@@ -187,6 +188,36 @@ def make_tokens(user):
     Token.objects.bulk_create(Token(user=user, prefix=f"p{i:07d}", key_hash=hash_key(f"kunci-{i}")) for i in range(N))
 
 
+def make_checks():
+    devices = _servers(N)
+    checks = probes.Check.objects.bulk_create(
+        probes.Check(device=d, address=f"127.70.{i // 250}.{i % 250 + 1}") for i, d in enumerate(devices)
+    )
+    probes.CheckStatus.objects.bulk_create(probes.CheckStatus(probe_check=c, state="up") for c in checks)
+
+
+def make_snmp_credentials():
+    probes.SnmpCredential.objects.bulk_create(
+        probes.SnmpCredential(name=f"kredensial-massal-{i}", version="2c", community=f"komunitas-{i}") for i in range(N)
+    )
+
+
+def make_maintenance_windows():
+    """Windows of devices, sites and OPDs alike: each names its target."""
+    device = _servers(1)[0]
+    start = datetime.datetime(2026, 3, 1, tzinfo=datetime.UTC)
+    targets = [{"device": device}, {"site": device.site}, {"organization": device.organization}]
+    probes.MaintenanceWindow.objects.bulk_create(
+        probes.MaintenanceWindow(
+            **targets[i % 3],
+            start=start + datetime.timedelta(hours=i),
+            end=start + datetime.timedelta(hours=i + 1),
+            reason=f"Pemeliharaan {i}",
+        )
+        for i in range(N)
+    )
+
+
 LISTS = {
     "regions": make_regions,
     "organizations": make_organizations,
@@ -203,6 +234,9 @@ LISTS = {
     "migrations": make_migrations,
     "migration-blockers": make_migration_blockers,
     "yearly-targets": make_yearly_targets,
+    "probes/checks": make_checks,
+    "probes/snmp-credentials": make_snmp_credentials,
+    "probes/maintenance-windows": make_maintenance_windows,
 }
 NEEDS_USER = {
     "migration-transitions": make_migration_transitions,

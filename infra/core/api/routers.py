@@ -1,5 +1,6 @@
 """A router whose list route also takes bulk PUT, PATCH and DELETE."""
 
+from django.urls import re_path
 from rest_framework.routers import APIRootView, DefaultRouter, Route
 
 from .viewsets import APIMixin
@@ -40,3 +41,16 @@ class BulkRouter(DefaultRouter):
             for prefix, _viewset, basename in router.registry:
                 api_root_dict[prefix] = list_name.format(basename=basename)
         return self.APIRootView.as_view(api_root_dict=api_root_dict)
+
+
+def api_root(*routers: BulkRouter, extra: dict[str, str] | None = None):
+    """The /api/ index of every router the project mounts there (each app has its own), and of
+    ``extra`` views by URL name: put it first, before the routers' own index pages."""
+    list_name = BulkRouter.routes[0].name
+    api_root_dict = {
+        prefix: list_name.format(basename=basename)
+        for router in routers
+        for prefix, _viewset, basename in router.registry
+    }
+    api_root_dict.update(extra or {})
+    return re_path(r"^$", RootView.as_view(api_root_dict=api_root_dict), name="api-root")

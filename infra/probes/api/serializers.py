@@ -4,6 +4,7 @@ says only whether each is set). What the probes found is read-only, with outcome
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.fields import empty
 
 from infra.core.api.serializers import BaseModelSerializer, BriefRelatedField, api_url_for
 from infra.core.models.fields import SECRET_MAX_LENGTH
@@ -39,6 +40,9 @@ class CheckSerializer(BaseModelSerializer):
     class Meta:
         model = models.Check
         fields = _fields(models.Check, "state")
+        # DRF gives the fields of a conditional unique constraint a default of None, so a PUT leaving
+        # them out would unlink the device: left out, they keep their value (full_clean checks the rule).
+        extra_kwargs = {name: {"default": empty, "required": False} for name in ("device", "ip_address")}
 
     @extend_schema_field(serializers.ChoiceField(choices=CheckState.choices))
     def get_state(self, obj) -> str:
