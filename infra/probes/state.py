@@ -251,14 +251,14 @@ def combine(members: Sequence[Sequence[Interval]], start: datetime, end: datetim
     start, end = _utc(start), _utc(end)
     if end <= start:
         return []
-    # At each boundary a member leaves its old state (-1) and enters its new one (+1). Leaving is
-    # sorted before entering at one instant, so a member between two touching intervals never counts twice.
+    # At each boundary a member leaves its old state (-1) and enters its new one (+1). Every boundary at
+    # one instant is counted before the next piece is cut, so their order within the instant is irrelevant.
     points: list[tuple[datetime, int, State]] = []
     for member in members:
         for item in _clipped(member, start, end):
             points.append((item.start, 1, item.state))
             points.append((item.end, 0, item.state))
-    points.sort(key=lambda p: (p[0], p[1]))
+    points.sort(key=lambda p: p[0])
     up = down = 0
     pieces: list[Interval] = []
     cursor = start

@@ -251,6 +251,21 @@ def test_flapping_holds_the_changes_it_covers_and_ends_on_a_steady_run():
     assert (flap_end.old, flap_end.new, flap_end.held) == (UP, UP, False)
 
 
+def test_flapping_starts_at_the_high_threshold_and_stops_only_below_the_low_one():
+    """The edges themselves: a percent equal to flap_high starts flapping, one equal to flap_low does not
+    stop it. A new check's first change weighs 1.2 / 20 = 6 %; one change at the oldest pair 0.8 / 20 = 4 %."""
+    six, four = flap_percent("ud", 21), flap_percent("d" + "u" * 20)
+    rules = Rules(flap_high=six, flap_low=four)
+    tracker, changes = run_all(rules, [(at(0), True), (at(60), False)])
+    assert tracker.flapping and changes[-1][1] == [Change(at(60), "flap_start", UNKNOWN, UNKNOWN, held=False)]
+    steady = [(at(120 + 60 * i), False) for i in range(19)]  # the change moves to the oldest pair: 4 %
+    tracker, steps = run_all(rules, steady, tracker)
+    assert tracker.history == "u" + "d" * 20 and flap_percent(tracker.history, 21) == four and tracker.flapping
+    tracker, changes = apply(tracker, rules, at(10_000), False)  # the change leaves the window: 0 %
+    assert not tracker.flapping and changes == [Change(at(10_000), "flap_end", DOWN, DOWN, held=False)]
+    assert [c.held for _, step in steps for c in step] == [True]  # the check went down while flapping
+
+
 def test_rules_refuse_values_that_cannot_work():
     with pytest.raises(ValueError):
         Rules(down_after=0)
@@ -674,6 +689,8 @@ def test_behind_examples():
     # A second data center keeps its side up; the data center itself down cuts off all it feeds.
     assert behind([*chain, ("DC2", "D")], ["DC", "DC2"], {"A"}) == {}
     assert behind(chain, ["DC"], {"DC"}) == {"A": "DC", "B": "DC", "C": "DC", "D": "DC"}
+    # One data center down and a cut behind the other: each cut-off site is behind the site that cuts it off.
+    assert behind([("DC", 1), ("DC2", 2), (2, 3), (3, 4)], ["DC", "DC2"], {"DC", 3}) == {1: "DC", 4: 3}
     # A site with no fiber path to a data center is behind nothing.
     assert behind([*chain, ("X", "Y")], ["DC"], {"A", "X"}) == {"B": "A", "C": "A", "D": "A"}
     assert behind([], ["DC"], {"DC"}) == {}
