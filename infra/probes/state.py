@@ -46,6 +46,8 @@ def _utc(moment: datetime) -> datetime:
     """The instant in UTC. Aware datetimes of one zone compare and subtract by wall clock in Python
     (a DST day would have 24 hours, two instants of the repeated hour compare equal), so every instant
     is taken to UTC first; naive ones are refused rather than guessed."""
+    if moment.tzinfo is UTC:  # the common case (Django gives UTC): skip the conversion
+        return moment
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError(f"a naive datetime ({moment.isoformat()}): pass an aware one")
     return moment.astimezone(UTC)
@@ -251,34 +253,35 @@ def combine(members: Sequence[Sequence[Interval]], start: datetime, end: datetim
     start, end = _utc(start), _utc(end)
     if end <= start:
         return []
-    # At each boundary a member leaves its old state (-1) and enters its new one (+1). Every boundary at
-    # one instant is counted before the next piece is cut, so their order within the instant is irrelevant.
-    points: list[tuple[datetime, int, State]] = []
+    # Only UP and DOWN count: each such interval adds one to its state's count at its start and takes it
+    # away at its end. Every boundary at one instant is counted before the state is read, so their order
+    # within the instant is irrelevant; a piece is cut only where the aggregate state changes.
+    points: list[tuple[datetime, int, int]] = []
     for member in members:
         for item in _clipped(member, start, end):
-            points.append((item.start, 1, item.state))
-            points.append((item.end, 0, item.state))
+            if item.state == State.UP:
+                points += ((item.start, 1, 0), (item.end, -1, 0))
+            elif item.state == State.DOWN:
+                points += ((item.start, 0, 1), (item.end, 0, -1))
     points.sort(key=lambda p: p[0])
     up = down = 0
     pieces: list[Interval] = []
-    cursor = start
+    current, since = State.UNKNOWN, start
     i = 0
     while i < len(points):
-        at = points[i][0]
-        if at > cursor:
-            pieces.append(Interval(cursor, at, _aggregate(up, down)))
-            cursor = at
-        while i < len(points) and points[i][0] == at:
-            _, enter, state = points[i]
-            step = 1 if enter else -1
-            if state == State.UP:
-                up += step
-            elif state == State.DOWN:
-                down += step
+        moment = points[i][0]
+        while i < len(points) and points[i][0] == moment:
+            up += points[i][1]
+            down += points[i][2]
             i += 1
-    if cursor < end:
-        pieces.append(Interval(cursor, end, _aggregate(up, down)))
-    return _merge(pieces)
+        state = _aggregate(up, down)
+        if state != current:
+            if moment > since:
+                pieces.append(Interval(since, moment, current))
+            current, since = state, moment
+    if since < end:
+        pieces.append(Interval(since, end, current))
+    return pieces
 
 
 def _aggregate(up: int, down: int) -> State:
