@@ -23,6 +23,7 @@ __all__ = [
     "Rules",
     "State",
     "Tracker",
+    "aggregate",
     "apply",
     "availability",
     "behind",
@@ -282,6 +283,15 @@ def combine(members: Sequence[Sequence[Interval]], start: datetime, end: datetim
     if since < end:
         pieces.append(Interval(since, end, current))
     return pieces
+
+
+def aggregate(states: Iterable[State]) -> State:
+    """The state of an aggregate now, from its members' states now: :func:`combine`'s rule at one instant."""
+    up = down = 0
+    for member in states:
+        up += member == State.UP
+        down += member == State.DOWN
+    return _aggregate(up, down)
 
 
 def _aggregate(up: int, down: int) -> State:

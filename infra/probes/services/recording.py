@@ -1,0 +1,303 @@
+"""Write what a chunk of probes found, once: raw results, then each check's state, events and downtimes.
+
+Idempotent by construction: a raw result is keyed by (check, scheduled time) and inserted with
+ON CONFLICT DO NOTHING; a check's state takes a result only if it is newer than the last one it took
+(``state.apply`` ignores the rest); events are unique per (check, time, kind) and downtimes per
+(check, start). So a chunk written twice, by one consumer or two, leaves the same rows."""
+
+import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.db import connection, transaction
+from django.db.models import Q
+
+from infra.inventory.models import Interface
+
+from .. import state
+from ..choices import CheckKind, EventKind
+from ..engines.base import Outcome
+from ..models import Check, CheckEvent, CheckStatus, Downtime, InterfaceStatus, MaintenanceWindow, Result
+from ..topology import snapshot
+
+RESULT_BATCH = 5000
+# Down events this recent get their root cause filled in when the site they sit behind goes down
+# later in the same sweep (another chunk, another consumer).
+LATE_CAUSE_WINDOW = datetime.timedelta(minutes=15)
+
+
+@dataclass
+class Observation:
+    """One probe of one check, as the services hand it over to be written."""
+
+    check_id: int
+    time: datetime.datetime  # the schedule slot: the result's key
+    outcome: int
+    sent: int = 0
+    received: int = 0
+    rtt_min: float = 0.0
+    rtt_avg: float = 0.0
+    rtt_max: float = 0.0
+    jitter: float = 0.0
+    # False when the prober's own reference did not answer: the result is kept but says nothing.
+    trustworthy: bool = True
+    sys_name: str | None = None
+    sys_descr: str | None = None
+    sys_uptime: int | None = None
+    interfaces: dict = field(default_factory=dict)  # ifIndex -> engines.snmp.InterfaceReading
+    # When the answer came (the slot may be minutes earlier for a late chunk): sysUpTime is read against it.
+    observed_at: datetime.datetime | None = None
+
+    @property
+    def reachable(self) -> bool | None:
+        return Outcome(self.outcome).answered if self.trustworthy else None
+
+
+def _rules(check: Check) -> state.Rules:
+    return state.Rules(
+        down_after=check.down_after, up_after=check.up_after, flap_low=check.flap_low, flap_high=check.flap_high
+    )
+
+
+def _tracker(status: CheckStatus) -> state.Tracker:
+    return state.Tracker(
+        state=state.State(status.state),
+        since=status.since,
+        failures=status.failures,
+        successes=status.successes,
+        history=status.history,
+        flapping=status.flapping,
+        last_at=status.last_at,
+    )
+
+
+def write_results(observations: Sequence[Observation], prober_id: int) -> None:
+    rows = [
+        Result(
+            probe_check_id=o.check_id,
+            time=o.time,
+            outcome=o.outcome,
+            sent=o.sent,
+            received=o.received,
+            prober_id=prober_id,
+            rtt_min=o.rtt_min,
+            rtt_avg=o.rtt_avg,
+            rtt_max=o.rtt_max,
+            jitter=o.jitter,
+        )
+        for o in observations
+    ]
+    Result.objects.bulk_create(rows, batch_size=RESULT_BATCH, ignore_conflicts=True)
+
+
+_STATUS_COLUMNS = (
+    "state",
+    "since",
+    "failures",
+    "successes",
+    "history",
+    "flapping",
+    "last_at",
+    "last_outcome",
+    "last_rtt",
+    "last_loss",
+    "sys_name",
+    "sys_descr",
+    "sys_uptime",
+    "uptime_at",
+)
+
+
+def _save_statuses(statuses: Sequence[CheckStatus]) -> None:
+    """One executemany UPDATE (bulk_update's CASE per column grows too slow at thousands of rows)."""
+    if not statuses:
+        return
+    table = CheckStatus._meta.db_table
+    fields = [CheckStatus._meta.get_field(name) for name in _STATUS_COLUMNS]
+    assignments = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields)
+    sql = f"UPDATE {connection.ops.quote_name(table)} SET {assignments} WHERE check_id = %s"
+    params = [
+        [f.get_db_prep_save(getattr(s, f.attname), connection) for f in fields] + [s.probe_check_id] for s in statuses
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
+def _in_maintenance(windows, at, device_id, site_id, org_id) -> bool:
+    return any(
+        w.start <= at < w.end
+        and (
+            (w.device_id and w.device_id == device_id)
+            or (w.site_id and w.site_id == site_id)
+            or (w.organization_id and w.organization_id == org_id)
+        )
+        for w in windows
+    )
+
+
+def record(observations: Sequence[Observation], prober_id: int) -> dict[str, int]:
+    """Write ``observations`` (any order, any checks) and move each check's state. Returns counts."""
+    counts = {"results": len(observations), "applied": 0, "events": 0}
+    if not observations:
+        return counts
+    ordered = sorted(observations, key=lambda o: (o.check_id, o.time))
+    ids = sorted({o.check_id for o in ordered})
+    with transaction.atomic():
+        write_results(ordered, prober_id)
+        statuses = {
+            s.probe_check_id: s
+            for s in CheckStatus.objects.select_for_update(of=("self",))
+            .select_related("probe_check__device__site")
+            .filter(probe_check_id__in=ids)
+            .order_by("probe_check_id")
+        }
+        first = min(o.time for o in ordered)
+        windows = list(MaintenanceWindow.objects.filter(end__gt=first - datetime.timedelta(days=1)))
+        events: list[CheckEvent] = []
+        opened: list[Downtime] = []
+        closed: list[tuple[int, datetime.datetime]] = []
+        changed: list[CheckStatus] = []
+        interface_readings: list[tuple[Check, Observation]] = []
+        for o in ordered:
+            status = statuses.get(o.check_id)
+            if status is None:
+                continue  # the check was deleted meanwhile
+            check = status.probe_check
+            tracker, changes = state.apply(_tracker(status), _rules(check), o.time, o.reachable)
+            if tracker.last_at == status.last_at:
+                continue  # an old or repeated result: already taken
+            counts["applied"] += 1
+            device = check.device
+            site_id = device.site_id if device else None
+            org_id = device.organization_id if device else None
+            in_window = _in_maintenance(windows, o.time, getattr(device, "pk", None), site_id, org_id)
+            for change in changes:
+                events.append(
+                    CheckEvent(
+                        probe_check_id=check.pk,
+                        at=change.at,
+                        kind=change.kind,
+                        old_state=change.old.value,
+                        new_state=change.new.value,
+                        outcome=o.outcome,
+                        held=change.held or in_window,
+                        detail="" if o.trustworthy else "prober cut off: its reference target did not answer",
+                    )
+                )
+                if change.kind == "state":
+                    if change.new is state.State.DOWN:
+                        opened.append(Downtime(probe_check_id=check.pk, start=change.at, cause=o.outcome))
+                    elif change.old is state.State.DOWN:
+                        closed.append((check.pk, change.at))
+            if check.kind == CheckKind.SNMP and o.reachable:
+                if (
+                    o.sys_uptime is not None
+                    and status.sys_uptime is not None
+                    and status.uptime_at is not None
+                    and state.is_reboot(status.sys_uptime, status.uptime_at, o.sys_uptime, o.observed_at or o.time)
+                ):
+                    events.append(
+                        CheckEvent(
+                            probe_check_id=check.pk,
+                            at=o.time,
+                            kind=EventKind.REBOOT,
+                            old_state=tracker.state.value,
+                            new_state=tracker.state.value,
+                            outcome=o.outcome,
+                            held=in_window,
+                            detail=f"sysUpTime {status.sys_uptime} -> {o.sys_uptime}",
+                        )
+                    )
+                if o.sys_uptime is not None:
+                    status.sys_uptime, status.uptime_at = o.sys_uptime, o.observed_at or o.time
+                status.sys_name = (o.sys_name or status.sys_name)[:255]
+                status.sys_descr = (o.sys_descr or status.sys_descr)[:1000]
+                if o.interfaces:
+                    interface_readings.append((check, o))
+            status.state, status.since = tracker.state.value, tracker.since
+            status.failures, status.successes = tracker.failures, tracker.successes
+            status.history, status.flapping, status.last_at = tracker.history, tracker.flapping, tracker.last_at
+            status.last_outcome = o.outcome
+            status.last_rtt = o.rtt_avg if o.received else None
+            status.last_loss = round(100.0 * (o.sent - o.received) / o.sent, 2) if o.sent else None
+            changed.append(status)
+        _save_statuses(changed)
+        events.extend(_interface_events(interface_readings))
+        if events:
+            CheckEvent.objects.bulk_create(events, ignore_conflicts=True)
+            counts["events"] = len(events)
+        if opened:
+            Downtime.objects.bulk_create(opened, ignore_conflicts=True)
+        for check_id, end in closed:
+            Downtime.objects.filter(probe_check_id=check_id, end__isnull=True, start__lte=end).update(end=end)
+        if any(e.kind == EventKind.STATE for e in events):
+            _mark_root_causes(first)
+    return counts
+
+
+def _interface_events(readings: list[tuple[Check, Observation]]) -> list[CheckEvent]:
+    """Store each read interface's status; an operational status that changed is an event."""
+    if not readings:
+        return []
+    device_ids = {check.device_id for check, _ in readings}
+    interfaces = {
+        (i.device_id, i.if_index): i
+        for i in Interface.objects.filter(device_id__in=device_ids, if_index__isnull=False).select_related(
+            "probe_status"
+        )
+    }
+    events, upserts = [], []
+    for check, o in readings:
+        for if_index, reading in o.interfaces.items():
+            interface = interfaces.get((check.device_id, if_index))
+            if interface is None:
+                continue
+            previous = getattr(interface, "probe_status", None)
+            since = o.time
+            if previous is not None and previous.at is not None and previous.at >= o.time:
+                continue
+            if previous is not None and previous.oper_status == reading.oper_status:
+                since = previous.since
+            elif previous is not None and previous.oper_status is not None:
+                events.append(
+                    CheckEvent(
+                        probe_check_id=check.pk,
+                        at=o.time,
+                        kind=EventKind.INTERFACE,
+                        outcome=o.outcome,
+                        detail=f"{interface.name}: ifOperStatus {previous.oper_status} -> {reading.oper_status}",
+                    )
+                )
+            upserts.append(
+                InterfaceStatus(
+                    interface=interface,
+                    oper_status=reading.oper_status,
+                    admin_status=reading.admin_status,
+                    in_octets=reading.in_octets,
+                    out_octets=reading.out_octets,
+                    at=o.time,
+                    since=since,
+                )
+            )
+    InterfaceStatus.objects.bulk_create(
+        upserts,
+        update_conflicts=True,
+        unique_fields=["interface"],
+        update_fields=["oper_status", "admin_status", "in_octets", "out_octets", "at", "since"],
+    )
+    return events
+
+
+def _mark_root_causes(since: datetime.datetime) -> None:
+    """Down events and open downtimes of sites behind a down site name that site and hold the alert."""
+    snap = snapshot()
+    behind = {site_id: agg.behind for site_id, agg in snap.sites.items() if agg.behind}
+    if not behind:
+        return
+    recent = since - LATE_CAUSE_WINDOW
+    for site_id, cause in behind.items():
+        in_site = Q(probe_check__device__site_id=site_id)
+        CheckEvent.objects.filter(
+            in_site, kind=EventKind.STATE, new_state=state.State.DOWN.value, at__gte=recent, root_cause__isnull=True
+        ).update(root_cause_id=cause, held=True)
+        Downtime.objects.filter(in_site, end__isnull=True, root_cause__isnull=True).update(root_cause_id=cause)

@@ -1,0 +1,82 @@
+"""The fiber network as the probes see it: which sites are down, and which are only cut off
+behind a down site (upstream awareness, what Nagios calls parents and Zabbix dependencies).
+
+The rules themselves are plain functions in ``state`` (``aggregate``, ``behind``); this module reads
+what they need from the database in a fixed number of queries."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+
+from infra.inventory.choices import FiberLinkStatus, SiteKind
+from infra.inventory.models import FiberLink, Site
+
+from . import state
+from .models import CheckStatus
+
+# Links that carry traffic: a faulty link is still the path, it is what may be down.
+CARRYING = (FiberLinkStatus.ACTIVE, FiberLinkStatus.FAULTY)
+
+
+@dataclass
+class Aggregate:
+    state: state.State = state.State.UNKNOWN
+    up: int = 0
+    down: int = 0
+    unknown: int = 0
+    behind: int | None = None  # for a site: the down site that cuts it off
+
+
+@dataclass
+class Snapshot:
+    """The current state of every device, site and organization with an enabled check."""
+
+    devices: dict[int, Aggregate] = field(default_factory=dict)
+    sites: dict[int, Aggregate] = field(default_factory=dict)
+    organizations: dict[int, Aggregate] = field(default_factory=dict)
+    site_of_device: dict[int, int] = field(default_factory=dict)
+
+    def site_behind(self, site_id: int | None) -> int | None:
+        return None if site_id is None else self.sites.get(site_id, Aggregate()).behind
+
+
+def _fold(members: dict[int, list[state.State]]) -> dict[int, Aggregate]:
+    folded = {}
+    for key, states in members.items():
+        agg = Aggregate(state=state.aggregate(states))
+        for member in states:
+            setattr(agg, member.value, getattr(agg, member.value) + 1)
+        folded[key] = agg
+    return folded
+
+
+def snapshot() -> Snapshot:
+    """Devices from their checks, sites from their devices, OPDs from their sites; then the sites
+    behind a down site. Three queries whatever the size of the city."""
+    rows = CheckStatus.objects.filter(probe_check__enabled=True, probe_check__device__isnull=False).values_list(
+        "probe_check__device_id", "probe_check__device__site_id", "probe_check__device__site__organization_id", "state"
+    )
+    by_device: dict[int, list[state.State]] = defaultdict(list)
+    site_of_device, org_of_site = {}, {}
+    for device_id, site_id, org_id, check_state in rows:
+        by_device[device_id].append(state.State(check_state))
+        site_of_device[device_id] = site_id
+        org_of_site[site_id] = org_id
+    snap = Snapshot(devices=_fold(by_device), site_of_device=site_of_device)
+    by_site: dict[int, list[state.State]] = defaultdict(list)
+    for device_id, agg in snap.devices.items():
+        by_site[site_of_device[device_id]].append(agg.state)
+    snap.sites = _fold(by_site)
+    by_org: dict[int, list[state.State]] = defaultdict(list)
+    for site_id, agg in snap.sites.items():
+        if org_of_site.get(site_id):
+            by_org[org_of_site[site_id]].append(agg.state)
+    snap.organizations = _fold(by_org)
+    links = FiberLink.objects.filter(status__in=CARRYING).values_list("site_a_id", "site_b_id")
+    roots = Site.objects.filter(Q(kind=SiteKind.DATA_CENTER)).values_list("pk", flat=True)
+    down = [site_id for site_id, agg in snap.sites.items() if agg.state is state.State.DOWN]
+    if down:
+        for site_id, cause in state.behind(list(links), list(roots), down).items():
+            snap.sites.setdefault(site_id, Aggregate()).behind = cause
+    return snap
