@@ -50,7 +50,9 @@ serve:
 	trap 'kill $$consumer 2>/dev/null' EXIT INT TERM; \
 	$(VENV)/bin/gunicorn infra.wsgi -b $(HOST):$(PORT) -w $(WORKERS) --access-logfile - --log-level warning
 
-# Debian packages the tests drive for real: Chromium (browser tests) and fonts to render pages.
+# Debian packages the tests drive for real: Chromium (browser tests), fonts to render pages, and
+# snmpd (the SNMP engine's tests start agents of their own on high ports; the system agent that the
+# package starts where systemd runs is stopped and disabled again, as nothing here uses it).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # ICMP checks use unprivileged ICMP sockets (docs/probes.md): the process's group must be inside
 # net.ipv4.ping_group_range. As root, widen the range when it leaves us out; otherwise say how.
@@ -62,8 +64,9 @@ icmp-sockets:
 	fi
 
 system-deps: icmp-sockets
-	@command -v chromium >/dev/null 2>&1 && [ -d /usr/share/fonts/truetype/dejavu ] || \
-		($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium fonts-dejavu-core)
+	@command -v chromium >/dev/null 2>&1 && [ -d /usr/share/fonts/truetype/dejavu ] && [ -x /usr/sbin/snmpd ] || \
+		($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium fonts-dejavu-core snmpd && \
+		{ ! [ -d /run/systemd/system ] || $(SUDO) systemctl disable --now snmpd >/dev/null 2>&1 || true; })
 
 test: $(VENV)/.test-deps system-deps lint test-sqlite test-postgres
 
