@@ -14,6 +14,7 @@ from infra.inventory.models import FiberLink, Site
 
 from . import state
 from .models import CheckStatus
+from .state import State
 
 # Links that carry traffic: a faulty link is still the path, it is what may be down.
 CARRYING = (FiberLinkStatus.ACTIVE, FiberLinkStatus.FAULTY)
@@ -21,7 +22,7 @@ CARRYING = (FiberLinkStatus.ACTIVE, FiberLinkStatus.FAULTY)
 
 @dataclass
 class Aggregate:
-    state: state.State = state.State.UNKNOWN
+    state: State = State.UNKNOWN
     up: int = 0
     down: int = 0
     unknown: int = 0

@@ -115,7 +115,8 @@ def _save_statuses(statuses: Sequence[CheckStatus]) -> None:
     table = CheckStatus._meta.db_table
     fields = [CheckStatus._meta.get_field(name) for name in _STATUS_COLUMNS]
     assignments = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields)
-    sql = f"UPDATE {connection.ops.quote_name(table)} SET {assignments} WHERE check_id = %s"
+    key = connection.ops.quote_name(CheckStatus._meta.pk.column)
+    sql = f"UPDATE {connection.ops.quote_name(table)} SET {assignments} WHERE {key} = %s"
     params = [
         [f.get_db_prep_save(getattr(s, f.attname), connection) for f in fields] + [s.probe_check_id] for s in statuses
     ]
