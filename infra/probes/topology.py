@@ -13,6 +13,7 @@ from infra.inventory.choices import FiberLinkStatus, SiteKind
 from infra.inventory.models import FiberLink, Site
 
 from . import state
+from .choices import CheckKind
 from .models import CheckStatus
 from .state import State
 
@@ -55,12 +56,22 @@ def _fold(members: dict[int, list[state.State]]) -> dict[int, Aggregate]:
 def snapshot() -> Snapshot:
     """Devices from their checks, sites from their devices, OPDs from their sites; then the sites
     behind a down site. Three queries whatever the size of the city."""
-    rows = CheckStatus.objects.filter(probe_check__enabled=True, probe_check__device__isnull=False).values_list(
-        "probe_check__device_id", "probe_check__device__site_id", "probe_check__device__site__organization_id", "state"
+    rows = list(
+        CheckStatus.objects.filter(probe_check__enabled=True, probe_check__device__isnull=False).values_list(
+            "probe_check__device_id",
+            "probe_check__device__site_id",
+            "probe_check__device__site__organization_id",
+            "state",
+            "probe_check__kind",
+        )
     )
+    # Reachability: a device's ICMP checks; SNMP only for a device without one (selectors does the same).
+    has_icmp = {row[0] for row in rows if row[4] == CheckKind.ICMP}
     by_device: dict[int, list[state.State]] = defaultdict(list)
     site_of_device, org_of_site = {}, {}
-    for device_id, site_id, org_id, check_state in rows:
+    for device_id, site_id, org_id, check_state, kind in rows:
+        if kind != CheckKind.ICMP and device_id in has_icmp:
+            continue
         by_device[device_id].append(state.State(check_state))
         site_of_device[device_id] = site_id
         org_of_site[site_id] = org_id

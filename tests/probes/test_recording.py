@@ -225,3 +225,16 @@ def test_recording_costs_the_same_queries_for_few_or_many_checks(prober):
         return len(queries)
 
     assert run(3, T0) == run(40, T0)
+
+
+def test_disabling_a_check_makes_it_unknown_at_once_and_ends_its_downtime(city, prober):
+    check = city["checks"]["A"]
+    record([ok(check, T0), ok(check, T0 + MINUTE)] + [fail(check, T0 + i * MINUTE) for i in range(2, 5)], prober.pk)
+    assert status(check).state == "down"
+    check.enabled = False
+    check.save()
+    s = status(check)
+    assert s.state == "unknown"
+    event = CheckEvent.objects.filter(probe_check=check).latest("at")
+    assert (event.old_state, event.new_state, event.detail) == ("down", "unknown", "check disabled")
+    assert Downtime.objects.get(probe_check=check).end == event.at

@@ -78,6 +78,14 @@ def ensure_status(check_ids: Iterable[int] | None = None) -> int:
     return len(missing)
 
 
+def disabled_become_unknown(check_ids: Iterable[int]) -> int:
+    """A disabled check is not probed: its state is unknown from the moment it was disabled."""
+    from .recording import mark_unknown
+
+    disabled = list(Check.objects.filter(pk__in=list(check_ids), enabled=False).values_list("pk", flat=True))
+    return mark_unknown(disabled, timezone.now(), "check disabled") if disabled else 0
+
+
 def drop_results(check_ids: list[int], using: str | None = None) -> None:
     """A deleted check's raw results and roll-ups, in one statement each (they are not collected
     object by object: a check can have millions)."""

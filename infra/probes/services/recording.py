@@ -302,3 +302,41 @@ def _mark_root_causes(since: datetime.datetime) -> None:
             in_site, kind=EventKind.STATE, new_state=state.State.DOWN.value, at__gte=recent, root_cause__isnull=True
         ).update(root_cause_id=cause, held=True)
         Downtime.objects.filter(in_site, end__isnull=True, root_cause__isnull=True).update(root_cause_id=cause)
+
+
+def mark_unknown(check_ids: Sequence[int], at: datetime.datetime, detail: str) -> int:
+    """Checks that stop being probed (disabled) become unknown at once, with their event: their time
+    from now on is neither up nor down. Returns how many changed."""
+    changed, events, closed = [], [], []
+    with transaction.atomic():
+        for status in (
+            CheckStatus.objects.select_for_update(of=("self",))
+            .select_related("probe_check")
+            .filter(probe_check_id__in=list(check_ids))
+            .exclude(state=state.State.UNKNOWN.value)
+            .order_by("probe_check_id")
+        ):
+            at_ = max(at, status.last_at + datetime.timedelta(microseconds=1)) if status.last_at else at
+            tracker, changes = state.apply(_tracker(status), _rules(status.probe_check), at_, None)
+            for change in changes:
+                events.append(
+                    CheckEvent(
+                        probe_check_id=status.probe_check_id,
+                        at=change.at,
+                        kind=change.kind,
+                        old_state=change.old.value,
+                        new_state=change.new.value,
+                        held=True,
+                        detail=detail,
+                    )
+                )
+                if change.kind == "state" and change.old is state.State.DOWN:
+                    closed.append((status.probe_check_id, change.at))
+            status.state, status.since = tracker.state.value, tracker.since
+            status.failures, status.successes, status.last_at = tracker.failures, tracker.successes, tracker.last_at
+            changed.append(status)
+        _save_statuses(changed)
+        CheckEvent.objects.bulk_create(events, ignore_conflicts=True)
+        for check_id, end in closed:
+            Downtime.objects.filter(probe_check_id=check_id, end__isnull=True, start__lte=end).update(end=end)
+    return len(changed)
