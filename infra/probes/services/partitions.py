@@ -68,6 +68,40 @@ def ensure(today: datetime.date | None = None, days_ahead: int = DAYS_AHEAD, usi
     return made
 
 
+def compact(before: datetime.date | None = None, using: str = "default") -> list[str]:
+    """Rebuild the primary-key index of each finished day's partition, packed full.
+
+    While a day is written, each sweep inserts one entry per check into every part of the
+    (check, time) index, which leaves its pages about two-thirds full (measured: 44 bytes per entry
+    against 28 packed). Once the day is over it gets almost no writes (a late chunk at most), so its
+    index is rebuilt with fillfactor 100, concurrently (reads and writes go on). A day is compacted
+    once: its index's fillfactor says it was."""
+    if not supported(using):
+        return []
+    before = before or datetime.datetime.now(datetime.UTC).date()
+    connection = connections[using]
+    done = []
+    for day, name in sorted(existing(using).items()):
+        if day >= before:
+            continue
+        index = f"{name}_pkey"
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT reloptions FROM pg_class WHERE relname = %s", [index])
+            row = cursor.fetchone()
+            if row is None or (row[0] and "fillfactor=100" in row[0]):
+                continue
+            cursor.execute(f'ALTER INDEX "{index}" SET (fillfactor = 100)')
+        # REINDEX CONCURRENTLY cannot run in a transaction block: only from autocommit.
+        if connection.in_atomic_block:
+            with connection.cursor() as cursor:
+                cursor.execute(f'REINDEX INDEX "{index}"')
+        else:
+            with connection.cursor() as cursor:
+                cursor.execute(f'REINDEX INDEX CONCURRENTLY "{index}"')
+        done.append(name)
+    return done
+
+
 def drop_before(day: datetime.date, using: str = "default") -> list[str]:
     """Drop the partitions of the days before ``day``; returns their names."""
     if not supported(using):

@@ -9,7 +9,7 @@ import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 
 from infra.inventory.models import Interface
@@ -17,8 +17,9 @@ from infra.inventory.models import Interface
 from .. import state
 from ..choices import CheckKind, EventKind
 from ..engines.base import Outcome
-from ..models import Check, CheckEvent, CheckStatus, Downtime, InterfaceStatus, MaintenanceWindow, Result
+from ..models import CheckEvent, CheckStatus, Downtime, InterfaceStatus, MaintenanceWindow
 from ..topology import snapshot
+from . import fastwrite
 
 RESULT_BATCH = 5000
 # Down events this recent get their root cause filled in when the site they sit behind goes down
@@ -53,75 +54,92 @@ class Observation:
         return Outcome(self.outcome).answered if self.trustworthy else None
 
 
-def _rules(check: Check) -> state.Rules:
-    return state.Rules(
-        down_after=check.down_after, up_after=check.up_after, flap_low=check.flap_low, flap_high=check.flap_high
-    )
+@dataclass
+class _Status:
+    """A check's status row and what the rules need of its check, read in one query without models."""
 
+    check_id: int
+    state: str
+    since: datetime.datetime | None
+    failures: int
+    successes: int
+    history: str
+    flapping: bool
+    last_at: datetime.datetime | None
+    last_outcome: int | None
+    last_rtt: float | None
+    last_loss: float | None
+    sys_name: str
+    sys_descr: str
+    sys_uptime: int | None
+    uptime_at: datetime.datetime | None
+    kind: str
+    down_after: int
+    up_after: int
+    flap_low: float
+    flap_high: float
+    device_id: int | None
+    site_id: int | None
+    org_id: int | None
 
-def _tracker(status: CheckStatus) -> state.Tracker:
-    return state.Tracker(
-        state=state.State(status.state),
-        since=status.since,
-        failures=status.failures,
-        successes=status.successes,
-        history=status.history,
-        flapping=status.flapping,
-        last_at=status.last_at,
-    )
-
-
-def write_results(observations: Sequence[Observation], prober_id: int) -> None:
-    rows = [
-        Result(
-            probe_check_id=o.check_id,
-            time=o.time,
-            outcome=o.outcome,
-            sent=o.sent,
-            received=o.received,
-            prober_id=prober_id,
-            rtt_min=o.rtt_min,
-            rtt_avg=o.rtt_avg,
-            rtt_max=o.rtt_max,
-            jitter=o.jitter,
+    @property
+    def tracker(self) -> state.Tracker:
+        return state.Tracker(
+            state=state.State(self.state),
+            since=self.since,
+            failures=self.failures,
+            successes=self.successes,
+            history=self.history,
+            flapping=self.flapping,
+            last_at=self.last_at,
         )
-        for o in observations
-    ]
-    Result.objects.bulk_create(rows, batch_size=RESULT_BATCH, ignore_conflicts=True)
+
+    @property
+    def rules(self) -> state.Rules:
+        return state.Rules(
+            down_after=self.down_after, up_after=self.up_after, flap_low=self.flap_low, flap_high=self.flap_high
+        )
+
+    def take(self, tracker: state.Tracker) -> None:
+        self.state, self.since = tracker.state.value, tracker.since
+        self.failures, self.successes = tracker.failures, tracker.successes
+        self.history, self.flapping, self.last_at = tracker.history, tracker.flapping, tracker.last_at
+
+    def row(self) -> tuple:
+        return (self.check_id, *(getattr(self, c) for c in fastwrite.STATUS_COLUMNS))
 
 
-_STATUS_COLUMNS = (
-    "state",
-    "since",
-    "failures",
-    "successes",
-    "history",
-    "flapping",
-    "last_at",
-    "last_outcome",
-    "last_rtt",
-    "last_loss",
-    "sys_name",
-    "sys_descr",
-    "sys_uptime",
-    "uptime_at",
+_STATUS_FIELDS = ("probe_check_id", *fastwrite.STATUS_COLUMNS)
+_CHECK_FIELDS = (
+    "probe_check__kind",
+    "probe_check__down_after",
+    "probe_check__up_after",
+    "probe_check__flap_low",
+    "probe_check__flap_high",
+    "probe_check__device_id",
+    "probe_check__device__site_id",
+    "probe_check__device__site__organization_id",
 )
 
 
-def _save_statuses(statuses: Sequence[CheckStatus]) -> None:
-    """One executemany UPDATE (bulk_update's CASE per column grows too slow at thousands of rows)."""
-    if not statuses:
-        return
-    table = CheckStatus._meta.db_table
-    fields = [CheckStatus._meta.get_field(name) for name in _STATUS_COLUMNS]
-    assignments = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields)
-    key = connection.ops.quote_name(CheckStatus._meta.pk.column)
-    sql = f"UPDATE {connection.ops.quote_name(table)} SET {assignments} WHERE {key} = %s"
-    params = [
-        [f.get_db_prep_save(getattr(s, f.attname), connection) for f in fields] + [s.probe_check_id] for s in statuses
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
+def _locked_statuses(check_ids: Sequence[int]) -> dict[int, _Status]:
+    """The status rows of these checks, locked until the transaction ends (in key order)."""
+    rows = (
+        CheckStatus.objects.select_for_update(of=("self",))
+        .filter(probe_check_id__in=list(check_ids))
+        .order_by("probe_check_id")
+        .values_list(*_STATUS_FIELDS, *_CHECK_FIELDS)
+    )
+    return {row[0]: _Status(*row) for row in rows}
+
+
+def write_results(observations: Sequence[Observation], prober_id: int) -> None:
+    fastwrite.insert_results(
+        [
+            (o.check_id, o.time, o.outcome, o.sent, o.received, prober_id, o.rtt_min, o.rtt_avg, o.rtt_max, o.jitter)
+            for o in observations
+        ]
+    )
 
 
 def _in_maintenance(windows, at, device_id, site_id, org_id) -> bool:
@@ -142,40 +160,31 @@ def record(observations: Sequence[Observation], prober_id: int) -> dict[str, int
     if not observations:
         return counts
     ordered = sorted(observations, key=lambda o: (o.check_id, o.time))
-    ids = sorted({o.check_id for o in ordered})
     with transaction.atomic():
         write_results(ordered, prober_id)
-        statuses = {
-            s.probe_check_id: s
-            for s in CheckStatus.objects.select_for_update(of=("self",))
-            .select_related("probe_check__device__site")
-            .filter(probe_check_id__in=ids)
-            .order_by("probe_check_id")
-        }
+        statuses = _locked_statuses(sorted({o.check_id for o in ordered}))
         first = min(o.time for o in ordered)
-        windows = list(MaintenanceWindow.objects.filter(end__gt=first - datetime.timedelta(days=1)))
+        windows = list(MaintenanceWindow.objects.filter(end__gt=first, start__lte=max(o.time for o in ordered)))
         events: list[CheckEvent] = []
         opened: list[Downtime] = []
         closed: list[tuple[int, datetime.datetime]] = []
-        changed: list[CheckStatus] = []
-        interface_readings: list[tuple[Check, Observation]] = []
+        changed: dict[int, _Status] = {}
+        interface_readings: list[tuple[_Status, Observation]] = []
         for o in ordered:
             status = statuses.get(o.check_id)
             if status is None:
                 continue  # the check was deleted meanwhile
-            check = status.probe_check
-            tracker, changes = state.apply(_tracker(status), _rules(check), o.time, o.reachable)
+            tracker, changes = state.apply(status.tracker, status.rules, o.time, o.reachable)
             if tracker.last_at == status.last_at:
                 continue  # an old or repeated result: already taken
             counts["applied"] += 1
-            device = check.device
-            site_id = device.site_id if device else None
-            org_id = device.organization_id if device else None
-            in_window = _in_maintenance(windows, o.time, getattr(device, "pk", None), site_id, org_id)
+            in_window = bool(windows) and _in_maintenance(
+                windows, o.time, status.device_id, status.site_id, status.org_id
+            )
             for change in changes:
                 events.append(
                     CheckEvent(
-                        probe_check_id=check.pk,
+                        probe_check_id=status.check_id,
                         at=change.at,
                         kind=change.kind,
                         old_state=change.old.value,
@@ -187,19 +196,20 @@ def record(observations: Sequence[Observation], prober_id: int) -> dict[str, int
                 )
                 if change.kind == "state":
                     if change.new is state.State.DOWN:
-                        opened.append(Downtime(probe_check_id=check.pk, start=change.at, cause=o.outcome))
+                        opened.append(Downtime(probe_check_id=status.check_id, start=change.at, cause=o.outcome))
                     elif change.old is state.State.DOWN:
-                        closed.append((check.pk, change.at))
-            if check.kind == CheckKind.SNMP and o.reachable:
+                        closed.append((status.check_id, change.at))
+            if status.kind == CheckKind.SNMP and o.reachable:
+                observed = o.observed_at or o.time
                 if (
                     o.sys_uptime is not None
                     and status.sys_uptime is not None
                     and status.uptime_at is not None
-                    and state.is_reboot(status.sys_uptime, status.uptime_at, o.sys_uptime, o.observed_at or o.time)
+                    and state.is_reboot(status.sys_uptime, status.uptime_at, o.sys_uptime, observed)
                 ):
                     events.append(
                         CheckEvent(
-                            probe_check_id=check.pk,
+                            probe_check_id=status.check_id,
                             at=o.time,
                             kind=EventKind.REBOOT,
                             old_state=tracker.state.value,
@@ -210,19 +220,17 @@ def record(observations: Sequence[Observation], prober_id: int) -> dict[str, int
                         )
                     )
                 if o.sys_uptime is not None:
-                    status.sys_uptime, status.uptime_at = o.sys_uptime, o.observed_at or o.time
+                    status.sys_uptime, status.uptime_at = o.sys_uptime, observed
                 status.sys_name = (o.sys_name or status.sys_name)[:255]
                 status.sys_descr = (o.sys_descr or status.sys_descr)[:1000]
                 if o.interfaces:
-                    interface_readings.append((check, o))
-            status.state, status.since = tracker.state.value, tracker.since
-            status.failures, status.successes = tracker.failures, tracker.successes
-            status.history, status.flapping, status.last_at = tracker.history, tracker.flapping, tracker.last_at
+                    interface_readings.append((status, o))
+            status.take(tracker)
             status.last_outcome = o.outcome
             status.last_rtt = o.rtt_avg if o.received else None
             status.last_loss = round(100.0 * (o.sent - o.received) / o.sent, 2) if o.sent else None
-            changed.append(status)
-        _save_statuses(changed)
+            changed[status.check_id] = status
+        fastwrite.update_statuses([s.row() for s in changed.values()])
         events.extend(_interface_events(interface_readings))
         if events:
             CheckEvent.objects.bulk_create(events, ignore_conflicts=True)
@@ -236,7 +244,7 @@ def record(observations: Sequence[Observation], prober_id: int) -> dict[str, int
     return counts
 
 
-def _interface_events(readings: list[tuple[Check, Observation]]) -> list[CheckEvent]:
+def _interface_events(readings: list[tuple["_Status", Observation]]) -> list[CheckEvent]:
     """Store each read interface's status; an operational status that changed is an event."""
     if not readings:
         return []
@@ -262,7 +270,7 @@ def _interface_events(readings: list[tuple[Check, Observation]]) -> list[CheckEv
             elif previous is not None and previous.oper_status is not None:
                 events.append(
                     CheckEvent(
-                        probe_check_id=check.pk,
+                        probe_check_id=check.check_id,
                         at=o.time,
                         kind=EventKind.INTERFACE,
                         outcome=o.outcome,
@@ -309,19 +317,16 @@ def mark_unknown(check_ids: Sequence[int], at: datetime.datetime, detail: str) -
     from now on is neither up nor down. Returns how many changed."""
     changed, events, closed = [], [], []
     with transaction.atomic():
-        for status in (
-            CheckStatus.objects.select_for_update(of=("self",))
-            .select_related("probe_check")
-            .filter(probe_check_id__in=list(check_ids))
-            .exclude(state=state.State.UNKNOWN.value)
-            .order_by("probe_check_id")
-        ):
-            at_ = max(at, status.last_at + datetime.timedelta(microseconds=1)) if status.last_at else at
-            tracker, changes = state.apply(_tracker(status), _rules(status.probe_check), at_, None)
+        for status in _locked_statuses(check_ids).values():
+            if status.state == state.State.UNKNOWN.value:
+                continue
+            # after the last result taken, so that the rules do not ignore it
+            when = max(at, status.last_at + datetime.timedelta(microseconds=1)) if status.last_at else at
+            tracker, changes = state.apply(status.tracker, status.rules, when, None)
             for change in changes:
                 events.append(
                     CheckEvent(
-                        probe_check_id=status.probe_check_id,
+                        probe_check_id=status.check_id,
                         at=change.at,
                         kind=change.kind,
                         old_state=change.old.value,
@@ -331,11 +336,10 @@ def mark_unknown(check_ids: Sequence[int], at: datetime.datetime, detail: str) -
                     )
                 )
                 if change.kind == "state" and change.old is state.State.DOWN:
-                    closed.append((status.probe_check_id, change.at))
-            status.state, status.since = tracker.state.value, tracker.since
-            status.failures, status.successes, status.last_at = tracker.failures, tracker.successes, tracker.last_at
+                    closed.append((status.check_id, change.at))
+            status.take(tracker)
             changed.append(status)
-        _save_statuses(changed)
+        fastwrite.update_statuses([s.row() for s in changed])
         CheckEvent.objects.bulk_create(events, ignore_conflicts=True)
         for check_id, end in closed:
             Downtime.objects.filter(probe_check_id=check_id, end__isnull=True, start__lte=end).update(end=end)
