@@ -46,11 +46,21 @@ serve:
 	trap 'kill $$consumer 2>/dev/null' EXIT INT TERM; \
 	$(VENV)/bin/gunicorn infra.wsgi -b $(HOST):$(PORT) -w $(WORKERS) --access-logfile - --log-level warning
 
-# Debian packages the tests drive for real: Chromium (browser tests) and fonts to render pages.
+# Debian packages the tests drive for real: Chromium (browser tests) and fonts to render pages; fping
+# (bench/probes.py compares the ICMP engine with it). ICMP probes use unprivileged ICMP sockets, which
+# need the process's group inside net.ipv4.ping_group_range (Debian's default "1 0" allows nobody):
+# as root, widen it when the current group is outside (it is per network namespace, and not persistent:
+# docs/probes.md says how to keep it).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 system-deps:
 	@command -v chromium >/dev/null 2>&1 && [ -d /usr/share/fonts/truetype/dejavu ] || \
 		($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium fonts-dejavu-core)
+	@command -v fping >/dev/null 2>&1 || ($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q fping)
+	@set -- $$(cat /proc/sys/net/ipv4/ping_group_range); gid=$$(id -g); \
+	if [ "$$gid" -lt "$$1" ] || [ "$$gid" -gt "$$2" ]; then \
+		if [ "$$(id -u)" = 0 ]; then sysctl -w net.ipv4.ping_group_range="0 2147483647"; \
+		else echo "ICMP probes need group $$gid in net.ipv4.ping_group_range ($$1 $$2): sudo sysctl -w net.ipv4.ping_group_range=\"0 2147483647\""; fi; \
+	fi
 
 test: $(VENV)/.test-deps system-deps lint test-sqlite test-postgres
 
