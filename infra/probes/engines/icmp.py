@@ -6,8 +6,8 @@ down here (DESIGN.md, section 5). This engine keeps ping3's packet code (``ping3
 builds and sends each echo request, ``ping3.read_icmp_header`` parses what comes back) but owns the
 sockets: one unprivileged ICMP *datagram* socket per target, even as root. The kernel gives such a
 socket an ICMP id of its own and hands it only the replies carrying that id, so replies cannot be
-mixed up between targets; on top of that a reply must come from the target's address, carry the
-sequence number of a packet still waiting and echo the send time ping3 wrote into the request.
+mixed up between targets; on top of that a reply must come from the target's address and carry the
+sequence number of a packet still waiting (from a random start, so a stale reply cannot match).
 All sockets are waited on by one thread through ``selectors``; ICMP errors (unreachable, time
 exceeded) are read from the socket's error queue (``IP_RECVERR``), which says which router sent them.
 
@@ -213,6 +213,7 @@ class _Probe:
 
 def _parse_address(address: str) -> tuple[int, str, bytes] | None:
     """An IP literal as (family, literal to send to, packed address); None for a name."""
+    address = address.strip()
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
@@ -260,8 +261,8 @@ class _Sweep:
         try:
             for index, target in enumerate(self.targets):
                 probe = _Probe(index, target)
-                parsed = _parse_address(target.address)
                 problem = _bad_parameters(target)
+                parsed = None if problem else _parse_address(target.address)
                 if problem:
                     self._finish_early(probe, Outcome.LOCAL_ERROR, problem)
                 elif parsed is not None:
@@ -473,7 +474,7 @@ class _Sweep:
         return packet if packet < probe.sent else -1
 
     def _reply(self, probe: _Probe, data: bytes, ancdata: list, address: tuple) -> None:
-        if len(data) < 16 or socket.inet_pton(probe.family, address[0].split("%", 1)[0]) != probe.expect:
+        if len(data) < 8 or socket.inet_pton(probe.family, address[0].split("%", 1)[0]) != probe.expect:
             return  # another address answered (a multicast or broadcast target, a stale reply): not our target
         header = ping3.read_icmp_header(data[:8])
         if header["type"] != ECHO_REPLY[probe.family] or header["id"] != probe.ident:
@@ -481,16 +482,17 @@ class _Sweep:
         packet = self._packet_of(probe, header["seq"])
         if packet < 0 or probe.rtts[packet] is not None:
             return  # not a packet of ours, or a duplicate
-        (echoed,) = struct.unpack("!d", data[8:16])
-        wall_before, wall_after = probe.sent_wall[packet]
-        if not wall_before <= echoed <= wall_after:
-            return  # the payload is not the one ping3 sent with this packet
         mono_rtt = time.monotonic() - probe.sent_mono[packet]
         rtt = mono_rtt
+        # The send time ping3 wrote into the payload, if the reply echoes it (RFC 792 says it must; a
+        # device that mangles the payload still counts as answering, with the time taken before send).
+        wall_before, wall_after = probe.sent_wall[packet]
+        (echoed,) = struct.unpack("!d", data[8:16]) if len(data) >= 16 else (0.0,)
+        sent_at = echoed if wall_before <= echoed <= wall_after else wall_before
         for level, kind, value in ancdata:
             if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS and len(value) >= 16:
                 seconds, nanoseconds = struct.unpack("=qq", value[:16])
-                kernel_rtt = seconds + nanoseconds / 1e9 - echoed
+                kernel_rtt = seconds + nanoseconds / 1e9 - sent_at
                 if 0 <= kernel_rtt <= mono_rtt:  # else the wall clock stepped: keep the monotonic figure
                     rtt = kernel_rtt
         if rtt > probe.target.timeout:
@@ -581,7 +583,7 @@ class _Sweep:
 
 
 def _bad_parameters(target: IcmpTarget) -> str:
-    if not str(target.address).strip():
+    if not isinstance(target.address, str) or not target.address.strip():
         return "no address to probe"
     if target.packets < 1 or target.timeout <= 0 or target.interval < 0:
         return f"bad probe parameters: packets={target.packets}, timeout={target.timeout}, interval={target.interval}"
