@@ -50,22 +50,26 @@ serve:
 	trap 'kill $$consumer 2>/dev/null' EXIT INT TERM; \
 	$(VENV)/bin/gunicorn infra.wsgi -b $(HOST):$(PORT) -w $(WORKERS) --access-logfile - --log-level warning
 
-# Debian packages the tests drive for real: Chromium (browser tests), fonts to render pages, and
-# snmpd (the SNMP engine's tests start agents of their own on high ports; the system agent that the
-# package starts where systemd runs is stopped and disabled again, as nothing here uses it).
-SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # ICMP checks use unprivileged ICMP sockets (docs/probes.md): the process's group must be inside
-# net.ipv4.ping_group_range. As root, widen the range when it leaves us out; otherwise say how.
+# net.ipv4.ping_group_range (Debian's default "1 0" allows nobody). As root, widen it when the current
+# group is outside (it is per network namespace, and not persistent: docs/probes.md says how to keep
+# it); otherwise say how.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 icmp-sockets:
 	@gid=$$(id -g); set -- $$(cat /proc/sys/net/ipv4/ping_group_range); \
 	if [ "$$gid" -lt "$$1" ] || [ "$$gid" -gt "$$2" ]; then \
 		if [ "$$(id -u)" = 0 ]; then sysctl -q -w net.ipv4.ping_group_range="0 2147483647"; \
-		else echo "ICMP checks need: sudo sysctl -w net.ipv4.ping_group_range='0 2147483647' (docs/probes.md)"; fi; \
+		else echo "ICMP checks need group $$gid in net.ipv4.ping_group_range: sudo sysctl -w net.ipv4.ping_group_range='0 2147483647' (docs/probes.md)"; fi; \
 	fi
 
+# Debian packages the tests drive for real: Chromium (browser tests), fonts to render pages, snmpd
+# (the SNMP tests start agents of their own on high ports; the system agent the package starts where
+# systemd runs is stopped and disabled again, as nothing here uses it) and fping (bench/probes.py
+# compares the ICMP engine with it).
 system-deps: icmp-sockets
-	@command -v chromium >/dev/null 2>&1 && [ -d /usr/share/fonts/truetype/dejavu ] && [ -x /usr/sbin/snmpd ] || \
-		($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium fonts-dejavu-core snmpd && \
+	@command -v chromium >/dev/null 2>&1 && [ -d /usr/share/fonts/truetype/dejavu ] && [ -x /usr/sbin/snmpd ] \
+		&& command -v fping >/dev/null 2>&1 || \
+		($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium fonts-dejavu-core snmpd fping && \
 		{ ! [ -d /run/systemd/system ] || $(SUDO) systemctl disable --now snmpd >/dev/null 2>&1 || true; })
 
 test: $(VENV)/.test-deps system-deps lint test-sqlite test-postgres
