@@ -27,7 +27,6 @@ import socket
 import struct
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -308,13 +307,6 @@ class SnmpAgent:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
-
-
-def start_agent(directory: Path | None = None, **options: object) -> SnmpAgent:
-    """An agent started in ``directory`` (a fresh temporary one when None); the caller stops it."""
-    agent = SnmpAgent(Path(directory or tempfile.mkdtemp(prefix="simpul-snmpd-")), **options)
-    agent.start()
-    return agent
 
 
 @pytest.fixture(scope="module")
