@@ -27,7 +27,6 @@ import socket
 import struct
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -75,9 +74,34 @@ def snmpd_path() -> str | None:
 
 def free_udp_port(host: str = "127.0.0.1") -> int:
     """A UDP port nobody holds right now on ``host`` (the kernel's choice, so unique per process)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.bind((host, 0))
-        return sock.getsockname()[1]
+    return free_udp_ports(1, host)[0]
+
+
+def free_udp_ports(count: int, host: str = "127.0.0.1", ipv6: bool = False) -> list[int]:
+    """``count`` distinct UDP ports free right now on ``host`` (and on ::1 too when ``ipv6``).
+
+    All are held open until all are chosen, so the kernel cannot hand out one port twice.
+    """
+    held: list[socket.socket] = []
+    ports: list[int] = []
+    try:
+        while len(ports) < count:
+            sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            held.append(sock)
+            sock.bind((host, 0))
+            port = sock.getsockname()[1]
+            if ipv6:
+                six = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+                held.append(six)
+                try:
+                    six.bind(("::1", port))
+                except OSError:
+                    continue  # taken on ::1: keep this one held and draw another
+            ports.append(port)
+    finally:
+        for sock in held:
+            sock.close()
+    return ports
 
 
 def _ber(tag: int, body: bytes) -> bytes:
@@ -207,24 +231,13 @@ class SnmpAgent:
         self._write_config()
         for _ in range(attempts):
             if not self.starts:
-                self.ports = [self._free_port() for _ in range(self.port_count)]
+                # In a namespace of its own every port is free; outside, also free on ::1 when it listens there.
+                self.ports = free_udp_ports(self.port_count, ipv6=self.ipv6)
             if self._start_once():
                 self.starts += 1
                 return
             time.sleep(0.1)  # a port was taken between the choice and the bind: choose again (or wait)
         raise RuntimeError(f"snmpd did not start; its log:\n{self.log_path.read_text(errors='replace')}")
-
-    def _free_port(self) -> int:
-        if self.netns:
-            return free_udp_port()  # a fresh namespace has every port free; any high one will do
-        port = free_udp_port()
-        if self.ipv6:
-            with socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as sock:
-                try:
-                    sock.bind(("::1", port))
-                except OSError:
-                    return self._free_port()
-        return port
 
     def _start_once(self) -> bool:
         self.log_path.write_text("")
@@ -294,13 +307,6 @@ class SnmpAgent:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
-
-
-def start_agent(directory: Path | None = None, **options: object) -> SnmpAgent:
-    """An agent started in ``directory`` (a fresh temporary one when None); the caller stops it."""
-    agent = SnmpAgent(Path(directory or tempfile.mkdtemp(prefix="simpul-snmpd-")), **options)
-    agent.start()
-    return agent
 
 
 @pytest.fixture(scope="module")
