@@ -1,4 +1,11 @@
-"""How fast and how right are the probes? The ICMP half: the engine against fping, on the same targets.
+"""How fast and how right are the probes? ``make bench-probes`` runs this: ICMP, then SNMP, then storage.
+
+1. ICMP (below): the engine against fping, on the same targets.
+2. SNMP: GETs per second per consumer against local snmpd agents (bench/probes_snmp.py).
+3. Storage, on PostgreSQL: results written per second, bytes per raw result, and the availability of
+   one site over a month with a year of history for 20,000 checks (bench/probes_store.py, run as a
+   process of its own since it sets Django up on a database of its own).
+``--only icmp|snmp|store`` runs one part.
 
 Run (as root: it builds network namespaces): .venv/bin/python bench/probes.py [--live N] [--silent N]
     [--timeout S] [--concurrency N[,N...]] [--repeat R] [--ping3-threads N] [--json]
@@ -168,12 +175,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--ping3-threads", type=int, default=0, help="also run ping3.ping() as root in N threads")
     parser.add_argument("--json", action="store_true", help="print only the JSON summary")
+    parser.add_argument("--only", choices=("icmp", "snmp", "store"), help="run one part only")
     args = parser.parse_args(argv)
-    levels = [int(n) for n in args.concurrency.split(",") if n.strip()] or None
-    summary = icmp_bench(args.live, args.silent, args.timeout, levels, args.repeat, args.ping3_threads)
-    if not args.json:
-        _print(summary)
-    print(json.dumps(summary))
+    if args.only in (None, "icmp"):
+        levels = [int(n) for n in args.concurrency.split(",") if n.strip()] or None
+        summary = icmp_bench(args.live, args.silent, args.timeout, levels, args.repeat, args.ping3_threads)
+        if not args.json:
+            _print(summary)
+        print(json.dumps(summary))
+    if args.only in (None, "snmp"):
+        import subprocess
+
+        subprocess.run([sys.executable, str(ROOT / "bench" / "probes_snmp.py")], check=True)
+    if args.only in (None, "store"):
+        import subprocess
+
+        subprocess.run([sys.executable, str(ROOT / "bench" / "probes_store.py")], check=True)
     return 0
 
 
