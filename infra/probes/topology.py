@@ -92,3 +92,34 @@ def snapshot() -> Snapshot:
         for site_id, cause in state.behind(list(links), list(roots), down).items():
             snap.sites.setdefault(site_id, Aggregate()).behind = cause
     return snap
+
+
+# IF-MIB ifOperStatus: 1 up, 2 down, 3 testing, 4 unknown, 5 dormant, 6 notPresent, 7 lowerLayerDown.
+IF_UP = 1
+
+
+def interface_state(oper_status: int | None) -> State:
+    """An interface end as the link's state sees it: up, down (any other reported status), or unknown."""
+    if oper_status is None:
+        return State.UNKNOWN
+    return State.UP if oper_status == IF_UP else State.DOWN
+
+
+def link_state(end_a: int | None, end_b: int | None) -> State:
+    """A fiber link is down when either end reports its port not up (a cut fiber takes both ends down;
+    one is enough to say the link does not carry), up when an end reports up and none reports down (an
+    optical port is up only while it receives light from the far end), unknown when no end is read (no
+    interface named, no SNMP check on its device, or no answer yet)."""
+    ends = (interface_state(end_a), interface_state(end_b))
+    if State.DOWN in ends:
+        return State.DOWN
+    if State.UP in ends:
+        return State.UP
+    return State.UNKNOWN
+
+
+def fiber_link_states(link_ids: list[int] | None = None) -> dict[int, State]:
+    """{fiber link id: operational state} from the interfaces at its two ends: one query."""
+    links = FiberLink.objects.all() if link_ids is None else FiberLink.objects.filter(pk__in=link_ids)
+    rows = links.values_list("pk", "interface_a__probe_status__oper_status", "interface_b__probe_status__oper_status")
+    return {pk: link_state(a, b) for pk, a, b in rows}

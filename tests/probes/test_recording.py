@@ -238,3 +238,28 @@ def test_disabling_a_check_makes_it_unknown_at_once_and_ends_its_downtime(city, 
     event = CheckEvent.objects.filter(probe_check=check).latest("at")
     assert (event.old_state, event.new_state, event.detail) == ("down", "unknown", "check disabled")
     assert Downtime.objects.get(probe_check=check).end == event.at
+
+
+@pytest.mark.parametrize(
+    ("end_a", "end_b", "expected"),
+    [(1, 1, "up"), (1, None, "up"), (None, 1, "up"), (1, 2, "down"), (7, 1, "down"), (None, None, "unknown")],
+)
+def test_a_fiber_links_state_follows_its_two_ends(end_a, end_b, expected):
+    from infra.probes.topology import link_state
+
+    assert link_state(end_a, end_b) == expected
+
+
+def test_fiber_link_states_are_read_from_the_interfaces_snmp_saw(city, snmp_check, prober):
+    from infra.probes.topology import fiber_link_states
+
+    check, uplink = snmp_check
+    link = FiberLinkFactory(site_a=city["a"], site_b=city["b"], interface_a=uplink)
+    other = FiberLinkFactory(site_a=city["a"], site_b=city["dc"])
+    assert fiber_link_states([link.pk, other.pk]) == {link.pk: "unknown", other.pk: "unknown"}
+    record([snmp(check, T0, 100)], prober.pk)
+    assert fiber_link_states([link.pk])[link.pk] == "up"
+    record([snmp(check, T0 + MINUTE, 6_100, oper=2)], prober.pk)
+    with CaptureQueriesContext(connection) as queries:
+        states = fiber_link_states([link.pk, other.pk])
+    assert states == {link.pk: "down", other.pk: "unknown"} and len(queries) == 1
