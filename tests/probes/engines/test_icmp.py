@@ -72,7 +72,7 @@ def test_loopback_answers_with_sane_figures():
         assert result.outcome == Outcome.OK, result
         assert (result.sent, result.received, result.loss, result.error) == (3, 3, 0.0, "")
         assert 0 < result.rtt_min <= result.rtt_avg <= result.rtt_max < 100
-        assert 0 <= result.jitter <= result.rtt_max - result.rtt_min
+        assert 0 <= result.jitter <= result.rtt_max - result.rtt_min + 0.002  # each figure is rounded to 1 µs
         assert result.resolved == result.address
         assert before <= result.started <= after and result.started.tzinfo is UTC
         assert 0.1 <= result.duration < 1.0  # two intervals of 0.05 s, then the last reply
@@ -319,6 +319,86 @@ def test_agrees_with_ping3_on_reply_or_none(lab):  # noqa: F811
     results = lab.icmp([{"address": a, "packets": 1, "timeout": 0.5} for a in addresses])
     assert [bool(d) for d in ping3_says] == [r["outcome"] == "OK" for r in results] == [1, 1, 1, 0, 0, 0, 0]
     assert [d is False for d in ping3_says] == [r["outcome"].endswith("UNREACHABLE") for r in results]
+
+
+def test_replies_after_the_timeout_are_lost_and_rtt_is_measured(lab):  # noqa: F811
+    """A responder that answers 300 ms late: lost with a 150 ms timeout, counted at 300 ms with a 1 s one."""
+    with lab.responder(delay=0.3):
+        short, long = lab.icmp(
+            [
+                {"address": LIVE, "packets": 2, "interval": 0.05, "timeout": 0.15},
+                {"address": LIVE, "packets": 2, "interval": 0.05, "timeout": 1.0},
+            ]
+        )
+    assert (short["outcome"], short["sent"], short["received"]) == ("TIMEOUT", 2, 0)
+    assert (long["outcome"], long["sent"], long["received"]) == ("OK", 2, 2)
+    assert 300 <= long["rtt_min"] <= long["rtt_max"] < 400
+
+
+@pytest.mark.parametrize(
+    ("mode", "outcome", "received"),
+    [
+        ("duplicate", "OK", 3),  # every reply twice: each packet counts once
+        ("mangle", "OK", 3),  # the payload comes back changed: still an answer, as ping counts it
+        ("other-seq", "TIMEOUT", 0),  # the right id and address, but a sequence number never sent
+    ],
+)
+def test_odd_replies(lab, mode, outcome, received):  # noqa: F811
+    with lab.responder(mode):
+        (result,) = lab.icmp([{"address": LIVE, "packets": 3, "interval": 0.05, "timeout": 0.5}])
+    assert (result["outcome"], result["sent"], result["received"]) == (outcome, 3, received)
+    if received:
+        assert result["loss"] == 0.0 and 0 < result["rtt_max"] < 100
+
+
+PENDING_ERROR_CODE = """
+import json
+from infra.probes.engines.icmp import IcmpTarget, _Probe, _Sweep, _parse_address
+target = IcmpTarget(1, %r, packets=2, interval=60, timeout=5, ttl=1)
+run = _Sweep([target], 1)
+probe = _Probe(0, target)
+probe.family, probe.sendto, probe.expect = _parse_address(target.address)
+run._start(probe)  # packet 1: over veth the router's "time exceeded" is queued before send returns
+run._send(probe)  # packet 2, before the loop has read the error queue
+print(json.dumps({"sent": probe.sent, "outcome": probe.outcome.name, "error": probe.error}))
+probe.sock.close()
+"""
+
+
+def test_an_unread_icmp_error_does_not_fail_the_next_send(lab):  # noqa: F811
+    """The kernel reports a socket's pending ICMP error on its next send (EHOSTUNREACH): that is not a
+    local error. Provoked here by sending the second packet before the loop reads the first's error."""
+    seen = lab.python(PENDING_ERROR_CODE % FAR)
+    assert seen == {
+        "sent": 2,
+        "outcome": "TTL_EXCEEDED",
+        "error": f"time exceeded in transit (ICMP type 11 code 0 from {ROUTER})",
+    }
+
+
+LATE_READ_CODE = """
+import json, time
+from infra.probes.engines.icmp import IcmpTarget, _Probe, _Sweep, _parse_address
+seen = {}
+for name, timeout in (("in_time", 1.0), ("too_late", 0.15)):
+    target = IcmpTarget(1, %r, packets=1, timeout=timeout)
+    run = _Sweep([target], 1)
+    probe = _Probe(0, target)
+    probe.family, probe.sendto, probe.expect = _parse_address(target.address)
+    run._start(probe)
+    time.sleep(1.2)  # the loop is busy elsewhere: the reply (0.3 s after the request) waits unread
+    run._deadline(probe, 0)
+    seen[name] = run.results[0].received
+print(json.dumps(seen))
+"""
+
+
+def test_a_reply_read_late_is_judged_by_when_it_arrived(lab):  # noqa: F811
+    """The kernel's receive time decides, not when a busy loop gets to the socket: a reply 0.3 s after
+    its request counts against a 1 s timeout even if read after 1.2 s, and not against a 0.15 s one."""
+    with lab.responder(delay=0.3):
+        seen = lab.python(LATE_READ_CODE % LIVE)
+    assert seen == {"in_time": 1, "too_late": 0}
 
 
 # -- the issue's concurrency test
