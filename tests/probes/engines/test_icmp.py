@@ -135,6 +135,14 @@ def test_no_targets():
     assert sweep([]) == []
 
 
+def test_the_engine_imports_no_django():
+    """It runs inside namespaces and in bench scripts without settings, and holds no ORM (the issue)."""
+    code = "import sys, infra.probes.engines.icmp_runner; print(sorted({m.split('.')[0] for m in sys.modules}))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "django" not in result.stdout and "ping3" in result.stdout
+
+
 @needs_icmp
 @pytest.mark.parametrize("concurrency", [1, 3])
 def test_no_more_targets_in_flight_than_the_concurrency(concurrency):
