@@ -10,7 +10,8 @@ The engine runs inside the prober with ``ip netns exec`` (``Lab.icmp``); the add
 benchmarking prefixes (198.18.0.0/15, 2001:2::/48) that exist only there. Names carry the pid and a
 random token, so parallel workers and other checkouts never collide; ``Lab`` removes its namespaces
 (and ends anything still running in them) however the test ends. Needs root (CI runs as root): use
-``lab_skip_reason()`` or the ``lab`` fixtures, which skip with the reason.
+``lab_skip_reason()`` or the ``lab`` and ``bare_prober`` fixtures (import ``lab_fixture`` and
+``bare_prober_fixture`` into a test module), which skip with the reason.
 """
 
 from __future__ import annotations
@@ -288,15 +289,15 @@ def _lab(**kwargs: Any) -> Iterator[Lab]:
         lab.close()
 
 
-@pytest.fixture
-def lab() -> Iterator[Lab]:
+@pytest.fixture(name="lab")
+def lab_fixture() -> Iterator[Lab]:
     """A prober with a router behind it, fresh for each test: a Linux router rate-limits the ICMP errors
     of its unreachable routes per source address (a burst of 5, then 1 a second; net.ipv4.route.error_*
     exist only in the first namespace), so a shared router would answer a later test with silence."""
     yield from _lab()
 
 
-@pytest.fixture
-def bare_prober() -> Iterator[Lab]:
+@pytest.fixture(name="bare_prober")
+def bare_prober_fixture() -> Iterator[Lab]:
     """A lone prober namespace whose ping_group_range is the kernel default ("1 0": nobody)."""
     yield from _lab(router=False, ping_allowed=False)
