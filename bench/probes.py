@@ -8,7 +8,8 @@
 ``--only icmp|snmp|store`` runs one part.
 
 Run (as root: it builds network namespaces): .venv/bin/python bench/probes.py [--live N] [--silent N]
-    [--timeout S] [--concurrency N[,N...]] [--repeat R] [--ping3-threads N] [--json]
+    [--timeout S] [--concurrency N[,N...]] [--repeat R] [--ping3-threads N] [--packets N] [--interval S]
+    [--json]
 
 Inside a prober namespace made for the run (tests/probes/netns.py), ``--live`` loopback addresses
 (127.1.0.1 on; all of 127/8 answers) and ``--silent`` addresses blackholed at a router namespace
@@ -27,6 +28,7 @@ import argparse
 import json
 import re
 import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -42,7 +44,10 @@ ENGINE_CODE = """
 import json, resource, sys, time
 from infra.probes.engines.icmp import IcmpTarget, sweep
 data = json.load(sys.stdin)
-targets = [IcmpTarget(i, a, packets=1, timeout=data["timeout"]) for i, a in enumerate(data["addresses"])]
+targets = [
+    IcmpTarget(i, a, packets=data["packets"], timeout=data["timeout"], interval=data["interval"])
+    for i, a in enumerate(data["addresses"])
+]
 cpu = time.process_time()
 started = time.perf_counter()
 results = sweep(targets, concurrency=data["concurrency"])
@@ -75,9 +80,19 @@ def misreports(answered: list[bool], expected: list[bool]) -> int:
     return sum(a != e for a, e in zip(answered, expected, strict=True))
 
 
-def run_engine(lab: Lab, addresses: list[str], timeout: float, concurrency: int) -> dict[str, Any]:
+def run_engine(
+    lab: Lab, addresses: list[str], timeout: float, concurrency: int, packets: int = 1, interval: float = 0.2
+) -> dict[str, Any]:
     """The engine in-process inside the prober namespace: its wall and CPU time, and each answer."""
-    payload = json.dumps({"addresses": addresses, "timeout": timeout, "concurrency": concurrency})
+    payload = json.dumps(
+        {
+            "addresses": addresses,
+            "timeout": timeout,
+            "concurrency": concurrency,
+            "packets": packets,
+            "interval": interval,
+        }
+    )
     return lab.python(ENGINE_CODE, stdin=payload)
 
 
@@ -107,6 +122,8 @@ def icmp_bench(
     concurrency: list[int] | None = None,
     repeat: int = 1,
     ping3_threads: int = 0,
+    packets: int = 1,
+    interval: float = 0.2,
 ) -> dict[str, Any]:
     """Run the comparison ``repeat`` times in one pair of fresh namespaces; the figures of every run."""
     from infra.probes.engines.icmp import DEFAULT_CONCURRENCY
@@ -126,7 +143,7 @@ def icmp_bench(
             row["fping_wall"] = round(fping["wall"], 3)
             row["fping_misreports"] = misreports(fping["answered"], expected)
             for level in levels:
-                engine = run_engine(lab, addresses, timeout, level)
+                engine = run_engine(lab, addresses, timeout, level, packets, interval)
                 row[f"engine_{level}_wall"] = round(engine["wall"], 3)
                 row[f"engine_{level}_cpu"] = round(engine["cpu"], 3)
                 row[f"engine_{level}_misreports"] = misreports(engine["answered"], expected)
@@ -143,6 +160,8 @@ def icmp_bench(
         "timeout": timeout,
         "concurrency": levels,
         "ping3_threads": ping3_threads,
+        "packets": packets,
+        "interval": interval,
         "runs": runs,
     }
 
@@ -150,8 +169,9 @@ def icmp_bench(
 def _print(summary: dict[str, Any]) -> None:
     levels = summary["concurrency"]
     print(
-        f"ICMP sweep: {summary['live']} loopback + {summary['silent']} silent targets, one packet, "
-        f"{summary['timeout']:g} s timeout (wall seconds / misreports)"
+        f"ICMP sweep: {summary['live']} loopback + {summary['silent']} silent targets, {summary['timeout']:g} s "
+        f"timeout; fping one packet each, the engine {summary['packets']} ({summary['interval']:g} s apart); "
+        "wall seconds / misreports"
     )
     header = ["run", "fping"] + [f"engine c={n}" for n in levels] + (["ping3 root"] if summary["ping3_threads"] else [])
     print("  ".join(f"{h:>16}" for h in header))
@@ -174,22 +194,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", default="", help="comma-separated levels (default: the engine's default)")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--ping3-threads", type=int, default=0, help="also run ping3.ping() as root in N threads")
+    parser.add_argument("--packets", type=int, default=1, help="packets per target for the engine (fping: 1)")
+    parser.add_argument("--interval", type=float, default=0.2, help="seconds between the engine's packets")
     parser.add_argument("--json", action="store_true", help="print only the JSON summary")
     parser.add_argument("--only", choices=("icmp", "snmp", "store"), help="run one part only")
     args = parser.parse_args(argv)
     if args.only in (None, "icmp"):
         levels = [int(n) for n in args.concurrency.split(",") if n.strip()] or None
-        summary = icmp_bench(args.live, args.silent, args.timeout, levels, args.repeat, args.ping3_threads)
+        summary = icmp_bench(
+            args.live, args.silent, args.timeout, levels, args.repeat, args.ping3_threads, args.packets, args.interval
+        )
         if not args.json:
             _print(summary)
         print(json.dumps(summary))
     if args.only in (None, "snmp"):
-        import subprocess
-
         subprocess.run([sys.executable, str(ROOT / "bench" / "probes_snmp.py")], check=True)
     if args.only in (None, "store"):
-        import subprocess
-
         subprocess.run([sys.executable, str(ROOT / "bench" / "probes_store.py")], check=True)
     return 0
 

@@ -10,11 +10,13 @@ The engine runs inside the prober with ``ip netns exec`` (``Lab.icmp``); the add
 benchmarking prefixes (198.18.0.0/15, 2001:2::/48) that exist only there. Names carry the pid and a
 random token, so parallel workers and other checkouts never collide; ``Lab`` removes its namespaces
 (and ends anything still running in them) however the test ends. Needs root (CI runs as root): use
-``lab_skip_reason()`` or the ``lab`` fixtures, which skip with the reason.
+``lab_skip_reason()`` or the ``lab`` and ``bare_prober`` fixtures (import ``lab_fixture`` and
+``bare_prober_fixture`` into a test module), which skip with the reason.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import json
 import os
@@ -51,6 +53,39 @@ FAR6 = "2001:2:0:3::3"
 MULTICAST6 = "ff02::1%v0"
 
 _count = 0
+
+# A user-space echo responder for the router namespace (the kernel's own replies switched off there):
+# it answers LIVE from LIVE, after a delay, twice, with another payload or with another sequence number.
+RESPONDER_CODE = """
+import socket, struct, sys, threading, time
+address, delay, mode = sys.argv[1], float(sys.argv[2]), sys.argv[3]
+
+def checksum(data):
+    data += b"\\0" * (len(data) % 2)
+    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return ~total & 0xFFFF
+
+sock = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+sock.bind((address, 0))
+print("ready", flush=True)
+while True:
+    data, (source, _) = sock.recvfrom(2048)
+    icmp = data[(data[0] & 15) * 4:]
+    if icmp[0] != 8 or socket.inet_ntoa(data[16:20]) != address:
+        continue
+    ident, seq = struct.unpack("!HH", icmp[4:8])
+    payload = icmp[8:]
+    if mode == "mangle":
+        payload = bytes(len(payload))
+    if mode == "other-seq":
+        seq = (seq + 1000) & 0xFFFF
+    body = struct.pack("!HH", ident, seq) + payload
+    reply = struct.pack("!BBH", 0, 0, checksum(b"\\0\\0\\0\\0" + body)) + body
+    for _ in range(2 if mode == "duplicate" else 1):
+        threading.Timer(delay, sock.sendto, (reply, (source, 0))).start()
+"""
 
 
 def silent(count: int, net: ipaddress.IPv4Network | ipaddress.IPv6Network = SILENT_NET) -> list[str]:
@@ -191,6 +226,25 @@ class Lab:
             _ip("netns", "del", name, check=False)
         self.created.clear()
 
+    @contextlib.contextmanager
+    def responder(self, mode: str = "echo", delay: float = 0.0) -> Iterator[None]:
+        """LIVE answered by RESPONDER_CODE instead of the router's kernel: ``mode`` is "echo", "duplicate",
+        "mangle" (the payload comes back zeroed) or "other-seq"; each reply leaves ``delay`` seconds late."""
+        assert self.router is not None
+        self.sysctl(self.router, "net.ipv4.icmp_echo_ignore_all=1")
+        process = subprocess.Popen(
+            ["ip", "netns", "exec", self.router, sys.executable, "-c", RESPONDER_CODE, LIVE, str(delay), mode],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            assert process.stdout is not None and process.stdout.readline().strip() == "ready"
+            yield
+        finally:
+            process.kill()
+            process.wait(timeout=30)
+            self.sysctl(self.router, "net.ipv4.icmp_echo_ignore_all=0")
+
     def exec(self, args: Sequence[str], *, ns: str | None = None, stdin: str | None = None, timeout: float = 300):
         """Run a command inside the prober namespace (or ``ns``), from the repository's root."""
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -235,15 +289,15 @@ def _lab(**kwargs: Any) -> Iterator[Lab]:
         lab.close()
 
 
-@pytest.fixture
-def lab() -> Iterator[Lab]:
+@pytest.fixture(name="lab")
+def lab_fixture() -> Iterator[Lab]:
     """A prober with a router behind it, fresh for each test: a Linux router rate-limits the ICMP errors
     of its unreachable routes per source address (a burst of 5, then 1 a second; net.ipv4.route.error_*
     exist only in the first namespace), so a shared router would answer a later test with silence."""
     yield from _lab()
 
 
-@pytest.fixture
-def bare_prober() -> Iterator[Lab]:
+@pytest.fixture(name="bare_prober")
+def bare_prober_fixture() -> Iterator[Lab]:
     """A lone prober namespace whose ping_group_range is the kernel default ("1 0": nobody)."""
     yield from _lab(router=False, ping_allowed=False)

@@ -41,12 +41,12 @@ import ping3.errors
 
 from .base import Outcome
 
-# Measured with bench/probes.py (docs/_icmp/benchmarks.md): 5,000 loopback + 500 silent targets, one
-# packet, 1 s timeout. The sweep is bounded by silent targets holding their socket for the timeout, so
-# the concurrency must exceed the silent targets of a sweep; above ~1,000 the wall time stops falling
-# (the loop's own CPU work is then the limit), while every extra socket costs a file descriptor and
-# kernel memory. With the defaults (3 packets 0.2 s apart) a live target holds its socket ~0.4 s, so
-# 1,024 sockets probe about 2,500 targets a second.
+# Measured with bench/probes.py (docs/_icmp/benchmarks.md) on 5,000 loopback + 500 silent targets, 1 s
+# timeout. A silent target holds its socket for the whole timeout, so the concurrency must exceed the
+# silent targets of a sweep: one packet each took 4.1 s at 128, 2.1 s at 256, then 1.2 s from 512 up to
+# 4,096 (fping: 1.1 s); three packets 0.2 s apart took 6.5 s at 512, 3.9 s at 1,024, 2.4 s at 2,048.
+# 1,024 keeps room for a thousand silent targets per sweep (far above a scheduler chunk of a few
+# hundred); the price is one file descriptor per socket in flight (the soft limit is raised as needed).
 DEFAULT_CONCURRENCY = 1024
 
 PAYLOAD_SIZE = 56  # ICMP payload bytes, as ping(8) sends: ping3 puts the send time in the first 8
