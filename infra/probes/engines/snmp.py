@@ -90,9 +90,6 @@ IF_OUT_OCTETS = "1.3.6.1.2.1.2.2.1.16"
 IF_HC_IN_OCTETS = "1.3.6.1.2.1.31.1.1.1.6"
 IF_HC_OUT_OCTETS = "1.3.6.1.2.1.31.1.1.1.10"
 
-# sysUpTime is a 32-bit count of hundredths of a second: it wraps after 497.1 days.
-UPTIME_WRAP = 2**32
-
 # Objects per GET: a reply with 24 varbinds and a long sysDescr stays under 1,400 bytes, so it is
 # never fragmented; an agent that still answers tooBig gets the request again in halves.
 MAX_OBJECTS_PER_PDU = 24
@@ -219,25 +216,6 @@ def poll(targets: Sequence[SnmpTarget], *, concurrency: int = DEFAULT_CONCURRENC
     if not targets:
         return []
     return asyncio.run(_poll(list(targets), max(1, concurrency)))
-
-
-def rebooted(
-    previous: int, previous_at: datetime, current: int, current_at: datetime, *, tolerance: float = 10.0
-) -> bool:
-    """Did the agent restart between two readings of sysUpTime?
-
-    A drop alone is not enough: the 32-bit counter wraps every 497.1 days and then drops too. The
-    readings are continuous when ``current`` is where ``previous`` plus the elapsed time lands,
-    modulo the wrap, within ``tolerance`` seconds (or 0.1 % of the gap, for clock drift over long
-    gaps). A restart shows as a discontinuity with an uptime no longer than the gap itself.
-    """
-    elapsed = (current_at - previous_at).total_seconds() * 100
-    if elapsed < 0:
-        return False  # readings out of order: nothing to say
-    slack = max(tolerance * 100, elapsed * 0.001)
-    expected = (previous + elapsed) % UPTIME_WRAP
-    drift = (current - expected + UPTIME_WRAP / 2) % UPTIME_WRAP - UPTIME_WRAP / 2
-    return abs(drift) > slack and current <= elapsed + slack
 
 
 # --- inside the event loop -------------------------------------------------------------------------
