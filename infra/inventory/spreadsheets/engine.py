@@ -245,6 +245,9 @@ class Sheet:
     columns: ClassVar[tuple[Column, ...]]
     refs: ClassVar[dict[str, RefKind]] = {}
     key_help: ClassVar[str | Promise] = ""
+    # The URL name of the list of what the sheet imports (after an import, the page links to it);
+    # empty: the inventory's "inventory:<model>_list".
+    list_url: ClassVar[str] = ""
 
     def __init__(self, *, user: object | None = None):
         self.user = user
