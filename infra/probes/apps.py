@@ -11,8 +11,10 @@ class ProbesConfig(AppConfig):
 
     def ready(self) -> None:
         from infra.core.registry import register_app, register_model
+        from infra.inventory import spreadsheets as inventory_spreadsheets
 
         from . import models, signals  # noqa: F401  (signals.py connects the receivers)
+        from .spreadsheets import CheckSheet
 
         # Engineers configure and run the checks; what the probes found is written by services only.
         register_app(self.label, engineers_edit=True)
@@ -31,3 +33,6 @@ class ProbesConfig(AppConfig):
             models.ProbeMarker,
         ):
             register_model(model, read_only=True)
+        # Checks in the spreadsheet import, export and templates: the inventory keeps the registry and
+        # may not import the probes, so the sheet is added from here.
+        inventory_spreadsheets.register(CheckSheet)

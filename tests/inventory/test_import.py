@@ -409,7 +409,29 @@ def test_query_count_does_not_grow_with_the_rows(city, tmp_path):
             spreadsheets.import_file("devices", path)
         return len(captured)
 
+    queries_for(1, "www")  # the first import in a process reads the content types (cached from then on)
     assert queries_for(3, "a") == queries_for(40, "bb")
+
+
+def test_query_count_of_updates_does_not_grow_with_the_rows(city, tmp_path):
+    """Changed devices and addresses: their version stamps are loaded with them, not read back one by one."""
+
+    def queries_for(n, prefix):
+        rows = [
+            [f"{prefix}-{i}", "Disdukcapil", "Kantor Disdukcapil", "server", "", "", "", "", "", "", "", "",
+             f"127.2.{len(prefix)}.{i + 1}", "", ""]
+            for i in range(n)
+        ]  # fmt: skip
+        spreadsheets.import_file("devices", write_csv(tmp_path / f"{prefix}.csv", DEVICE_HEADER, rows))
+        for r in rows:
+            r[-1], r[-3] = "diubah", r[-3].replace("127.2.", "127.3.")  # a description and the address
+        path = write_csv(tmp_path / f"{prefix}-b.csv", DEVICE_HEADER, rows)
+        with CaptureQueriesContext(connection) as captured:
+            assert spreadsheets.import_file("devices", path).updated == n
+        return len(captured)
+
+    assert queries_for(3, "a") == queries_for(40, "bb")
+    assert IPAddress.objects.filter(address__startswith="127.3.").count() == 43
 
 
 # --- sites and organizations ------------------------------------------------------------------
