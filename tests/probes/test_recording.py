@@ -112,7 +112,7 @@ def test_results_of_a_cut_off_prober_make_the_state_unknown(city, prober):
     check = city["checks"]["A"]
     record([ok(check, T0), ok(check, T0 + MINUTE)], prober.pk)
     cut_off = fail(check, T0 + 2 * MINUTE)
-    cut_off.trustworthy = False
+    cut_off.trustworthy, cut_off.note = False, "prober cut off: its reference target did not answer"
     record([cut_off], prober.pk)
     assert status(check).state == "unknown"
     event = CheckEvent.objects.filter(probe_check=check).latest("at")

@@ -84,6 +84,25 @@ def test_two_sweeps_bring_loopback_checks_up():
     assert CheckEvent.objects.filter(kind="state", new_state="up").count() == 3
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_check_outside_the_allowed_networks_is_not_probed_and_becomes_unknown(settings):
+    device = DeviceFactory()
+    up = Check.objects.create(device=device, address="127.3.9.1", packets=1, timeout=0.5)
+    fenced = Check.objects.create(device=device, address="127.3.9.2", packets=1, timeout=0.5)
+    CheckStatus.objects.update(next_due=timezone.now() - datetime.timedelta(seconds=5))
+    for minute in range(2):
+        runs: list[int] = []
+        scheduling.schedule(enqueue=runs.append, now=timezone.now() + datetime.timedelta(seconds=61 * minute))
+        for run_id in runs:
+            scheduling.run_chunk(run_id)
+        CheckStatus.objects.update(lease_until=None)
+        settings.SIMPUL_PROBE_NETWORKS = ["127.3.9.1/32"]  # from the second sweep on, .2 is fenced off
+    assert CheckStatus.objects.get(probe_check=up).state == "up"
+    fenced_status = CheckStatus.objects.get(probe_check=fenced)
+    assert (fenced_status.state, fenced_status.last_outcome) == ("unknown", 6)  # local error, not down
+    assert Result.objects.filter(probe_check=fenced, outcome=6, sent=0).count() == 1  # nothing was sent
+
+
 @pytest.mark.django_db
 def test_a_run_that_never_finishes_is_marked_lost():
     run = ProbeRun.objects.create(due=timezone.now(), kind="icmp", checks=[])

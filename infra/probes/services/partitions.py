@@ -7,7 +7,7 @@ outside them so that a write never fails, and pruning deletes from it by rows.""
 
 import datetime
 
-from django.db import connections
+from django.db import connections, transaction
 
 TABLE = "probes_result"
 DAYS_AHEAD = 3
@@ -43,9 +43,11 @@ def ensure(today: datetime.date | None = None, days_ahead: int = DAYS_AHEAD, usi
     if not supported(using):
         return []
     today = today or datetime.datetime.now(datetime.UTC).date()
-    have = existing(using)
     made = []
-    with connections[using].cursor() as cursor:
+    with transaction.atomic(using=using), connections[using].cursor() as cursor:
+        # One maker at a time (the scheduler, the hourly task and `probe rollup` may meet here).
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"simpul:{TABLE}:partitions"])
+        have = existing(using)
         for offset in range(days_ahead + 1):
             day = today + datetime.timedelta(days=offset)
             if day in have:

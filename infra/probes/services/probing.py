@@ -95,6 +95,9 @@ def _fiber_if_indexes(device_ids: Iterable[int]) -> dict[int, tuple[int, ...]]:
     return {k: tuple(sorted(v)) for k, v in found.items()}
 
 
+CUT_OFF = "prober cut off: its reference target did not answer"
+
+
 def _icmp_observation(result: icmp.IcmpResult, slot: datetime.datetime, trustworthy: bool) -> Observation:
     return Observation(
         check_id=result.key,
@@ -107,6 +110,7 @@ def _icmp_observation(result: icmp.IcmpResult, slot: datetime.datetime, trustwor
         rtt_max=result.rtt_max or 0.0,
         jitter=result.jitter or 0.0,
         trustworthy=trustworthy,
+        note="" if trustworthy else CUT_OFF,
     )
 
 
@@ -123,6 +127,7 @@ def _snmp_observation(result: snmp.SnmpResult, slot: datetime.datetime, trustwor
         rtt_avg=rtt,
         rtt_max=rtt,
         trustworthy=trustworthy,
+        note="" if trustworthy else CUT_OFF,
         sys_name=result.sys_name,
         sys_descr=result.sys_descr,
         sys_uptime=result.sys_uptime,

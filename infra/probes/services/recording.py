@@ -40,8 +40,10 @@ class Observation:
     rtt_avg: float = 0.0
     rtt_max: float = 0.0
     jitter: float = 0.0
-    # False when the prober's own reference did not answer: the result is kept but says nothing.
+    # False when the result says nothing of the target (the prober's own reference did not answer, or
+    # the target was not probed): it is kept, and the check's state becomes unknown; ``note`` says why.
     trustworthy: bool = True
+    note: str = ""
     sys_name: str | None = None
     sys_descr: str | None = None
     sys_uptime: int | None = None
@@ -191,7 +193,7 @@ def record(observations: Sequence[Observation], prober_id: int) -> dict[str, int
                         new_state=change.new.value,
                         outcome=o.outcome,
                         held=change.held or in_window,
-                        detail="" if o.trustworthy else "prober cut off: its reference target did not answer",
+                        detail=o.note[:300],
                     )
                 )
                 if change.kind == "state":
