@@ -18,7 +18,7 @@ PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/simpul
 TEST_WORKERS ?= 2
 PYTEST := $(VENV)/bin/pytest -q -n $(TEST_WORKERS) --dist worksteal
 
-.PHONY: run serve system-deps test test-sqlite test-postgres query-counts lint format bench messages screenshots clean
+.PHONY: run serve system-deps icmp-sockets bench-probes test test-sqlite test-postgres query-counts lint format bench messages screenshots clean
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Simpul needs Python 3.11 or newer; found " + sys.version.split()[0])'
@@ -33,7 +33,11 @@ $(VENV)/.test-deps: requirements.txt requirements-test.txt | $(VENV)/bin/python
 	$(PIP) install -q -r requirements-test.txt
 	@touch $@ $(VENV)/.run-deps
 
-run: $(VENV)/.run-deps
+# The demo city's probes go to loopback only (its other addresses have probing off, and this is a
+# second fence); `make serve` has no such limit. The consumer checks itself against 127.0.0.1.
+run: export SIMPUL_PROBE_NETWORKS ?= 127.0.0.0/8,::1/128
+run: export SIMPUL_PROBE_REFERENCE ?= 127.0.0.1
+run: $(VENV)/.run-deps icmp-sockets
 	$(PY) manage.py migrate --noinput -v0
 	$(PY) manage.py collectstatic --noinput -v0
 	$(PY) manage.py load_demo
@@ -46,11 +50,27 @@ serve:
 	trap 'kill $$consumer 2>/dev/null' EXIT INT TERM; \
 	$(VENV)/bin/gunicorn infra.wsgi -b $(HOST):$(PORT) -w $(WORKERS) --access-logfile - --log-level warning
 
-# Debian packages the tests drive for real: Chromium (browser tests) and fonts to render pages.
+# ICMP checks use unprivileged ICMP sockets (docs/probes.md): the process's group must be inside
+# net.ipv4.ping_group_range (Debian's default "1 0" allows nobody). As root, widen it when the current
+# group is outside (it is per network namespace, and not persistent: docs/probes.md says how to keep
+# it); otherwise say how.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-system-deps:
-	@command -v chromium >/dev/null 2>&1 && [ -d /usr/share/fonts/truetype/dejavu ] || \
-		($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium fonts-dejavu-core)
+icmp-sockets:
+	@gid=$$(id -g); set -- $$(cat /proc/sys/net/ipv4/ping_group_range); \
+	if [ "$$gid" -lt "$$1" ] || [ "$$gid" -gt "$$2" ]; then \
+		if [ "$$(id -u)" = 0 ]; then sysctl -q -w net.ipv4.ping_group_range="0 2147483647"; \
+		else echo "ICMP checks need group $$gid in net.ipv4.ping_group_range: sudo sysctl -w net.ipv4.ping_group_range='0 2147483647' (docs/probes.md)"; fi; \
+	fi
+
+# Debian packages the tests drive for real: Chromium (browser tests), fonts to render pages, snmpd
+# (the SNMP tests start agents of their own on high ports; the system agent the package starts where
+# systemd runs is stopped and disabled again, as nothing here uses it) and fping (bench/probes.py
+# compares the ICMP engine with it).
+system-deps: icmp-sockets
+	@command -v chromium >/dev/null 2>&1 && [ -d /usr/share/fonts/truetype/dejavu ] && [ -x /usr/sbin/snmpd ] \
+		&& command -v fping >/dev/null 2>&1 || \
+		($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium fonts-dejavu-core snmpd fping && \
+		{ ! [ -d /run/systemd/system ] || $(SUDO) systemctl disable --now snmpd >/dev/null 2>&1 || true; })
 
 test: $(VENV)/.test-deps system-deps lint test-sqlite test-postgres
 
@@ -86,10 +106,14 @@ format: $(VENV)/.test-deps
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-bench: $(VENV)/.test-deps
+bench: $(VENV)/.test-deps bench-probes
 	$(PY) bench/import_devices.py
 	$(PY) bench/web_pages.py
 	$(PY) bench/api.py
+
+# ICMP against fping, SNMP GETs per second, and results written, stored and read on PostgreSQL.
+bench-probes: $(VENV)/.test-deps system-deps
+	$(PY) bench/probes.py
 
 screenshots: $(VENV)/.test-deps system-deps
 	$(PY) scripts/screenshots.py

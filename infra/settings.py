@@ -197,7 +197,8 @@ if DEBUG:
 # HUEY_BACKEND=sqlite (default, a file under var/) or redis (REDIS_URL) for several consumers.
 HUEY_BACKEND = os.environ.get("HUEY_BACKEND", "sqlite").lower()
 _huey_common = {
-    "name": "simpul",
+    # Consumers sharing one Redis share the queue of this name (the tests give each run its own).
+    "name": os.environ.get("SIMPUL_HUEY_NAME", "simpul"),
     "immediate": env_bool("HUEY_IMMEDIATE", False),
     "consumer": {"workers": int(os.environ.get("HUEY_WORKERS", "4")), "worker_type": "thread"},
 }

@@ -38,6 +38,7 @@ from django.utils.translation import ngettext
 
 from . import changelog
 from .choices import ChangeAction
+from .events import bulk_written
 from .models import ChangeLoggingMixin
 from .models.features import next_stamp
 from .validation import validate_instances
@@ -108,6 +109,7 @@ def create_many(
         insert(model, instances, batch_size=batch_size)
         if log and logs_changes(model):
             changelog.record_bulk((obj, ChangeAction.CREATE, None, changelog.serialize(obj)) for obj in instances)
+        bulk_written.send(sender=model, pks=[obj.pk for obj in instances])
     return instances
 
 
@@ -156,6 +158,7 @@ def update_many(
             model._base_manager.using(using).bulk_update(instances, list(fields), batch_size=batch_size)
         if log and logs_changes(model):
             changelog.record_bulk((obj, ChangeAction.UPDATE, before, after) for obj, before, after in changed_items)
+        bulk_written.send(sender=model, pks=[obj.pk for obj, _, _ in changed_items])
     return len(changed_items)
 
 

@@ -26,6 +26,7 @@ from django.db.models.deletion import CASCADE, DO_NOTHING, PROTECT, RESTRICT, Co
 
 from . import changelog
 from .choices import ChangeAction
+from .events import bulk_written
 from .models import ChangeLoggingMixin
 
 # Handlers that delete the rows or refuse: those rows get their own records, or nothing happens.
@@ -223,6 +224,7 @@ def logged_update(queryset: models.QuerySet, update: Callable[..., int], kwargs:
                 for row, before in zip(rows, befores, strict=True)
                 if row.pk in afters
             )
+            bulk_written.send(sender=model, pks=[row.pk for row in rows])
     return count
 
 

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.decorators import method_decorator
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -253,9 +253,13 @@ class ImportJobView(View):
                 token=str(job.token) if job.status == choices.ImportStatus.STAGED else "",
                 preview_limit=preview.limit,
             )
-        if job.status == choices.ImportStatus.IMPORTED:
-            meta = spreadsheets.SHEETS[job.kind].model._meta
-            context["list_url"] = reverse(f"inventory:{meta.model_name}_list")
+        sheet = spreadsheets.SHEETS.get(job.kind)
+        if job.status == choices.ImportStatus.IMPORTED and sheet is not None:
+            meta = sheet.model._meta
+            try:
+                context["list_url"] = reverse(sheet.list_url or f"inventory:{meta.model_name}_list")
+            except NoReverseMatch:
+                pass  # an app's kind whose list is not served here: the page shows no link
             context["list_label"] = meta.verbose_name_plural
         return _import_page(request, kinds, **context)
 

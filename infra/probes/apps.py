@@ -12,9 +12,11 @@ class ProbesConfig(AppConfig):
     def ready(self) -> None:
         from infra.core.choices import Role
         from infra.core.registry import register_app, register_detail_panel, register_model
+        from infra.inventory import spreadsheets as inventory_spreadsheets
         from infra.inventory.models import Device
 
         from . import models, search, signals  # noqa: F401  (they register the searchable kinds, the receivers)
+        from .spreadsheets import CheckSheet
         from .views import device_checks
 
         # Engineers configure and run the checks; what the probes found is written by services only.
@@ -38,3 +40,6 @@ class ProbesConfig(AppConfig):
             models.ProbeMarker,
         ):
             register_model(model, read_only=True)
+        # Checks in the spreadsheet import, export and templates: the inventory keeps the registry and
+        # may not import the probes, so the sheet is added from here.
+        inventory_spreadsheets.register(CheckSheet)

@@ -39,17 +39,32 @@ OLD_READ_ONLY = {"core.objectchange", "inventory.migrationtransition"}
 # lift a lock) is written by axes alone.
 SIGN_IN_RECORDS = {"axes.accesslog", "axes.accessfailurelog", "axes.accessattempt", "axes.accessattemptexpiration"}
 SIGN_IN_READ_ONLY = {"axes.accesslog", "axes.accessfailurelog"}
+# Added with the probes (issue 10): an OPD operator edits the checks of its own devices; what the
+# probes found (results, figures, state, events, downtimes, runs) is written by the probes' services only.
+PROBES_OWNED = {"probes.check": "device__organization"}
+PROBES_READ_ONLY = {
+    "probes.result",
+    "probes.hourlyrollup",
+    "probes.dailyrollup",
+    "probes.checkstatus",
+    "probes.checkevent",
+    "probes.downtime",
+    "probes.interfacestatus",
+    "probes.prober",
+    "probes.proberun",
+    "probes.probemarker",
+}
 
 
 def test_owners_are_the_old_operator_table():
     declared = {label: d.owner for label, d in registry.declared_models().items() if d.owner}
-    assert declared == OLD_OPERATOR_EDITABLE
+    assert declared == OLD_OPERATOR_EDITABLE | PROBES_OWNED
 
 
 def test_read_only_models_are_the_old_list():
     assert {
         label for label, d in registry.declared_models().items() if d.read_only
-    } == OLD_READ_ONLY | SIGN_IN_READ_ONLY
+    } == OLD_READ_ONLY | SIGN_IN_READ_ONLY | PROBES_READ_ONLY
 
 
 def test_engineers_edit_the_inventory_and_probes_apps():
@@ -73,7 +88,7 @@ def test_every_model_and_action_as_the_old_rules_said(role):
                 expected = role in (Role.ADMINISTRATOR, Role.AUDITOR)
             elif action == "view":
                 expected = label not in admin_only or role == Role.ADMINISTRATOR
-            elif label in OLD_READ_ONLY | SIGN_IN_READ_ONLY:
+            elif label in OLD_READ_ONLY | SIGN_IN_READ_ONLY | PROBES_READ_ONLY:
                 expected = False
             elif role == Role.ADMINISTRATOR:
                 expected = True
@@ -82,7 +97,7 @@ def test_every_model_and_action_as_the_old_rules_said(role):
             elif role == Role.ENGINEER:
                 expected = label.startswith(("inventory.", "probes."))
             else:
-                expected = label in OLD_OPERATOR_EDITABLE
+                expected = label in OLD_OPERATOR_EDITABLE | PROBES_OWNED
             assert can(user, action, model) is expected, (label, action)
 
 

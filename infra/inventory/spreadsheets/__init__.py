@@ -1,8 +1,13 @@
-"""Spreadsheet import and export of the inventory: OPDs, sites, devices, fiber links, migrations.
+"""Spreadsheet import and export: OPDs, sites, devices, fiber links, migrations, and other apps' kinds.
 
 One declaration per kind (``sheets.py``) gives the columns, the key that matches a row to a stored
 object, and how related objects are named; import, export and the templates all follow it. An
 import saves every row or, if any row has a problem, none (``ImportFailed`` lists them all).
+
+The registry (``SHEETS``) starts with the inventory's own kinds; an app above the inventory adds
+its sheets with ``register`` from its ``AppConfig.ready()`` (the probes' checks), since the
+inventory may not import it. So the kinds are read from the registry when they are needed
+(``kinds()``, ``KINDS``), never frozen when this module is imported.
 """
 
 from pathlib import Path
@@ -14,7 +19,26 @@ from .engine import Column, ImportFailed, ImportResult, RowError, Sheet
 from .sheets import SHEETS
 from .tables import FORMATS, Progress, ReadLimits, Table, TableError, read_table, write_csv, write_xlsx
 
-KINDS = tuple(SHEETS)
+
+def register(sheet: type[Sheet]) -> type[Sheet]:
+    """Offer ``sheet`` in every import, export and template (the page, the API, the commands)."""
+    known = SHEETS.get(sheet.kind)
+    if known is not None and (known.__module__, known.__qualname__) != (sheet.__module__, sheet.__qualname__):
+        raise ValueError(f"The kind {sheet.kind!r} is already registered for {known.__module__}.{known.__qualname__}.")
+    SHEETS[sheet.kind] = sheet
+    return sheet
+
+
+def kinds() -> tuple[str, ...]:
+    """The kinds registered now, in the order of the registry."""
+    return tuple(SHEETS)
+
+
+def __getattr__(name: str) -> object:
+    # ``spreadsheets.KINDS`` is read from the registry at each use (PEP 562), like ``kinds()``.
+    if name == "KINDS":
+        return kinds()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def get_sheet(kind: str) -> type[Sheet]:
@@ -22,7 +46,7 @@ def get_sheet(kind: str) -> type[Sheet]:
         return SHEETS[kind]
     except KeyError:
         raise ValueError(
-            _("Unknown kind %(kind)s: use one of %(kinds)s.") % {"kind": kind, "kinds": ", ".join(KINDS)}
+            _("Unknown kind %(kind)s: use one of %(kinds)s.") % {"kind": kind, "kinds": ", ".join(kinds())}
         ) from None
 
 
@@ -95,5 +119,7 @@ __all__ = [
     "get_sheet",
     "import_file",
     "import_table",
+    "kinds",
+    "register",
     "write_template",
 ]

@@ -245,6 +245,9 @@ class Sheet:
     columns: ClassVar[tuple[Column, ...]]
     refs: ClassVar[dict[str, RefKind]] = {}
     key_help: ClassVar[str | Promise] = ""
+    # The URL name of the list of what the sheet imports (after an import, the page links to it);
+    # empty: the inventory's "inventory:<model>_list".
+    list_url: ClassVar[str] = ""
 
     def __init__(self, *, user: object | None = None):
         self.user = user
@@ -659,8 +662,8 @@ class Sheet:
                     model_field.set_cached_value(instance, related)
 
     def existing_queryset(self) -> models.QuerySet:
-        # What the change log ignores (timestamps) is neither compared nor needed: not loaded.
-        return self.model._base_manager.defer(*self.model.changelog_exclude)
+        # What the change log ignores is neither compared nor needed: not loaded (see unneeded_fields).
+        return self.model._base_manager.defer(*unneeded_fields(self.model))
 
     def instance_key(self, obj: models.Model) -> object:
         raise NotImplementedError
@@ -750,6 +753,13 @@ def _unique_message(check) -> str:
         "model_name": capfirst(check.model._meta.verbose_name),
         "field_label": field.verbose_name,
     }
+
+
+def unneeded_fields(model: type[models.Model]) -> list[str]:
+    """The fields an import need not load: those the change log ignores, but the version stamp
+    (``last_updated``), which a bulk update moves on from its stored value (core.bulk.update_many);
+    deferred, it would be read back with one query per changed row."""
+    return [name for name in model.changelog_exclude if name != "last_updated"]
 
 
 def unsaved_relations(instance: models.Model) -> list[tuple[models.Field, models.Model]]:

@@ -46,7 +46,7 @@ from ..models import (
 from ..services.fiber import sync_cores
 from ..services.migration import start_tracking
 from .cells import Boolean, CellError, Choice, Converter, Reference, normalize_key
-from .engine import AMBIGUOUS, BATCH_SIZE, Column, Lookup, RefKind, Row, Sheet
+from .engine import AMBIGUOUS, BATCH_SIZE, Column, Lookup, RefKind, Row, Sheet, unneeded_fields
 
 # Labels that Indonesian spreadsheets already use for each choice, besides the code and the
 # translated label. Matching ignores case, spaces, "-" and "_".
@@ -451,7 +451,7 @@ class DeviceSheet(Sheet):
         device_ip = Device._meta.get_field("primary_ip")
         ip_interface = IPAddress._meta.get_field("interface")
         self.devices_by_pk = {d.pk: d for d in self.loaded}
-        timestamps = Interface.changelog_exclude
+        timestamps = unneeded_fields(Interface)
         self.management = {
             i.device_id: i for i in Interface.objects.filter(name=MANAGEMENT_INTERFACE).defer(*timestamps)
         }
@@ -460,7 +460,7 @@ class DeviceSheet(Sheet):
         self.ips_by_interface: dict[int, list[IPAddress]] = {}
         ip_by_pk = {}
         addresses = IPAddress.objects.select_related("interface").defer(
-            *IPAddress.changelog_exclude, *(f"interface__{name}" for name in timestamps)
+            *unneeded_fields(IPAddress), *(f"interface__{name}" for name in timestamps)
         )
         for ip in addresses:
             if ip.interface_id in management_by_pk:

@@ -4,6 +4,7 @@ for every check, and a check's results gone with it."""
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from infra.inventory.models import IPAddress
@@ -78,6 +79,14 @@ def ensure_status(check_ids: Iterable[int] | None = None) -> int:
     return len(missing)
 
 
+def disabled_become_unknown(check_ids: Iterable[int]) -> int:
+    """A disabled check is not probed: its state is unknown from the moment it was disabled."""
+    from .recording import mark_unknown
+
+    disabled = list(Check.objects.filter(pk__in=list(check_ids), enabled=False).values_list("pk", flat=True))
+    return mark_unknown(disabled, timezone.now(), "check disabled") if disabled else 0
+
+
 def drop_results(check_ids: list[int], using: str | None = None) -> None:
     """A deleted check's raw results and roll-ups, in one statement each (they are not collected
     object by object: a check can have millions)."""
@@ -85,8 +94,25 @@ def drop_results(check_ids: list[int], using: str | None = None) -> None:
         model.objects.using(using or "default").filter(probe_check_id__in=check_ids)._raw_delete(using or "default")
 
 
+def _out_of_step() -> list[int]:
+    """Addresses whose automatic check does not match their mark: marked without a check, or with a
+    check that is disabled or probes another address; checked but no longer marked. Two queries."""
+    missing = IPAddress.objects.filter(probe=True).exclude(checks__kind=CheckKind.ICMP).values_list("pk", flat=True)
+    stale = (
+        Check.objects.filter(kind=CheckKind.ICMP, auto_created=True, ip_address__isnull=False)
+        .filter(
+            Q(ip_address__probe=False, enabled=True)
+            | Q(ip_address__probe=True, enabled=False)
+            | ~Q(address=F("ip_address__address"))
+        )
+        .values_list("ip_address_id", flat=True)
+    )
+    return sorted({*missing, *stale})
+
+
 def reconcile() -> dict[str, int]:
-    """What the signals could not see (bulk writes, imports): run by the scheduler each minute."""
-    counts = follow_marks(None)
+    """What no signal told (a raw SQL write): run by the scheduler each minute; cheap when in step."""
+    out_of_step = _out_of_step()
+    counts = follow_marks(out_of_step) if out_of_step else {"created": 0, "updated": 0, "disabled": 0, "deleted": 0}
     counts["statuses"] = ensure_status(None)
     return counts

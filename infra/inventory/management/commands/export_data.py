@@ -1,4 +1,4 @@
-"""manage.py export_data KIND: write OPDs, sites, devices, fiber links or migrations as CSV or XLSX."""
+"""manage.py export_data KIND: write OPDs, sites, devices, fiber links, migrations or checks as CSV or XLSX."""
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
@@ -10,7 +10,7 @@ class Command(BaseCommand):
     help = "Export as CSV (standard output by default) or XLSX, with the columns import_data reads."
 
     def add_arguments(self, parser):
-        parser.add_argument("kind", choices=spreadsheets.KINDS)
+        parser.add_argument("kind", choices=spreadsheets.kinds())
         parser.add_argument("--format", choices=spreadsheets.FORMATS, default="csv")
         parser.add_argument("--output", help="File to write; CSV goes to standard output without it.")
 

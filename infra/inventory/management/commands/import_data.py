@@ -1,4 +1,4 @@
-"""manage.py import_data KIND FILE: load a CSV or XLSX file of OPDs, sites, devices, fiber links or migrations."""
+"""manage.py import_data KIND FILE: load a CSV or XLSX file of any registered kind (OPDs, devices, checks...)."""
 
 import sys
 import time
@@ -52,7 +52,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("kind", choices=spreadsheets.KINDS)
+        parser.add_argument("kind", choices=spreadsheets.kinds())
         parser.add_argument("file", help="CSV or XLSX file; - reads CSV from standard input.")
         parser.add_argument("--format", choices=spreadsheets.FORMATS, help="Default: from the file name.")
         parser.add_argument("--user", help="Username recorded in the change log as the one who imported.")

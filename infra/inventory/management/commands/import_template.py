@@ -11,7 +11,7 @@ class Command(BaseCommand):
     help = "Write an empty import template: a header row; as XLSX also a Petunjuk sheet describing each column."
 
     def add_arguments(self, parser):
-        parser.add_argument("kind", choices=spreadsheets.KINDS)
+        parser.add_argument("kind", choices=spreadsheets.kinds())
         parser.add_argument("--format", choices=spreadsheets.FORMATS, default="csv")
         parser.add_argument("--output", help="File to write; CSV goes to standard output without it.")
 

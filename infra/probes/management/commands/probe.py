@@ -1,0 +1,114 @@
+"""``manage.py probe run|schedule|rollup|prune``: the probes by hand (docs/probes.md)."""
+
+import sys
+import time
+from collections import Counter
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db.models import Q
+
+from infra.probes.choices import ResultOutcome
+from infra.probes.models import Check
+from infra.probes.services import partitions, retention, scheduling
+from infra.probes.services.probing import probe_now
+from infra.probes.tasks import run_probe_chunk
+
+
+class Progress:
+    """A one-line progress bar on a terminal; nothing when the output is a file or a pipe."""
+
+    def __init__(self, total: int, stream) -> None:
+        self.total, self.done, self.stream = total, 0, stream
+        self.enabled = stream.isatty() and total > 0
+        self.started = time.monotonic()
+
+    def __call__(self, count: int) -> None:
+        self.done += count
+        if self.enabled:
+            width = 30
+            filled = int(width * self.done / self.total)
+            elapsed = time.monotonic() - self.started
+            self.stream.write(
+                f"\r[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} checks, {elapsed:.1f} s"
+            )
+            self.stream.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            self.stream.write("\n")
+
+
+class Command(BaseCommand):
+    help = "Probe checks now, run one tick of the schedule, roll up or prune results."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True)
+        run = sub.add_parser("run", help="Probe checks now and print a summary.")
+        which = run.add_mutually_exclusive_group(required=True)
+        which.add_argument("--check", type=int, action="append", help="A check's id (repeatable).")
+        which.add_argument("--device", help="A device's name: its enabled checks.")
+        which.add_argument("--site", help="A site's name: the enabled checks of its devices.")
+        which.add_argument("--all", action="store_true", help="Every enabled check.")
+        sub.add_parser("schedule", help="One tick of the schedule: enqueue the due checks.")
+        sub.add_parser("rollup", help="Roll up raw results into hourly and daily figures.")
+        sub.add_parser("prune", help="Drop results past their keeping time.")
+
+    def handle(self, *args, action: str, **options) -> None:
+        getattr(self, f"_{action}")(**options)
+
+    def _run(self, check=None, device=None, site=None, all=False, **options) -> None:
+        checks = Check.objects.select_related("credential").order_by("pk")
+        if check:
+            checks = checks.filter(pk__in=check)
+            missing = set(check) - set(checks.values_list("pk", flat=True))
+            if missing:
+                raise CommandError(f"No check with id {', '.join(map(str, sorted(missing)))}.")
+        else:
+            checks = checks.filter(enabled=True)
+            if device:
+                checks = checks.filter(device__name=device)
+            elif site:
+                checks = checks.filter(Q(device__site__name=site))
+        checks = list(checks)
+        if not checks:
+            raise CommandError("No enabled check matches.")
+        progress = Progress(len(checks), sys.stderr)
+        started = time.monotonic()
+        observations, totals = probe_now(checks, progress=progress)
+        progress.close()
+        elapsed = time.monotonic() - started
+        outcomes = Counter(ResultOutcome(o.outcome).label for o in observations)
+        answered = sum(1 for o in observations if o.reachable)
+        self.stdout.write(
+            f"Probed {len(observations)} checks in {elapsed:.2f} s: {answered} answered, "
+            f"{len(observations) - answered} did not; {totals['events']} events."
+        )
+        for label, count in outcomes.most_common():
+            self.stdout.write(f"  {label}: {count}")
+        if len(observations) <= 20:
+            by_id = {c.pk: c for c in checks}
+            for o in observations:
+                rtt = f"{o.rtt_avg:.2f} ms" if o.received else "-"
+                self.stdout.write(
+                    f"  #{o.check_id} {by_id[o.check_id].address}: {ResultOutcome(o.outcome).label}, "
+                    f"{o.received}/{o.sent} received, RTT {rtt}"
+                )
+
+    def _schedule(self, **options) -> None:
+        counts = scheduling.schedule(enqueue=run_probe_chunk)
+        if not counts.get("owner"):
+            self.stdout.write("Another consumer holds the schedule: nothing done.")
+            return
+        self.stdout.write(f"Enqueued {counts['checks']} checks in {counts['runs']} runs; {counts['lost']} runs lost.")
+
+    def _rollup(self, **options) -> None:
+        partitions.ensure()
+        counts = retention.rollup()
+        self.stdout.write(f"Rolled up {counts['hours']} hours and {counts['days']} days ({counts['rows']} rows).")
+
+    def _prune(self, **options) -> None:
+        counts = retention.prune()
+        self.stdout.write(
+            f"Dropped {counts['partitions']} partitions and {counts['results']} raw results; "
+            f"{counts['hourly']} hourly and {counts['daily']} daily rows."
+        )

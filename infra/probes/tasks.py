@@ -1,0 +1,31 @@
+"""The probes' background work, run by huey's consumers (``manage.py run_huey``).
+
+Every consumer runs the periodic tasks; only the one holding the schedule lease schedules (the others
+return at once), and any consumer runs the chunks it is handed (docs/probes.md, "Scheduling")."""
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
+
+from .services import partitions, retention, scheduling
+
+
+@db_task()
+def run_probe_chunk(run_id: int) -> dict[str, int]:
+    return scheduling.run_chunk(run_id)
+
+
+@db_periodic_task(crontab(minute="*"))
+def schedule_probes() -> dict[str, int]:
+    return scheduling.schedule(enqueue=run_probe_chunk)
+
+
+@db_periodic_task(crontab(minute="7"))
+def roll_up_and_prune_results() -> dict[str, int]:
+    """Hourly: roll up the hours and days that ended, then prune what is past its keeping time."""
+    if not scheduling.take_schedule(scheduling.prober_name()):
+        return {}
+    partitions.ensure()
+    counts = retention.rollup()
+    counts.update(retention.prune())
+    counts["compacted"] = len(partitions.compact())
+    return counts

@@ -1,0 +1,125 @@
+"""The fiber network as the probes see it: which sites are down, and which are only cut off
+behind a down site (upstream awareness, what Nagios calls parents and Zabbix dependencies).
+
+The rules themselves are plain functions in ``state`` (``aggregate``, ``behind``); this module reads
+what they need from the database in a fixed number of queries."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+
+from infra.inventory.choices import FiberLinkStatus, SiteKind
+from infra.inventory.models import FiberLink, Site
+
+from . import state
+from .choices import CheckKind
+from .models import CheckStatus
+from .state import State
+
+# Links that carry traffic: a faulty link is still the path, it is what may be down.
+CARRYING = (FiberLinkStatus.ACTIVE, FiberLinkStatus.FAULTY)
+
+
+@dataclass
+class Aggregate:
+    state: State = State.UNKNOWN
+    up: int = 0
+    down: int = 0
+    unknown: int = 0
+    behind: int | None = None  # for a site: the down site that cuts it off
+
+
+@dataclass
+class Snapshot:
+    """The current state of every device, site and organization with an enabled check."""
+
+    devices: dict[int, Aggregate] = field(default_factory=dict)
+    sites: dict[int, Aggregate] = field(default_factory=dict)
+    organizations: dict[int, Aggregate] = field(default_factory=dict)
+    site_of_device: dict[int, int] = field(default_factory=dict)
+
+    def site_behind(self, site_id: int | None) -> int | None:
+        return None if site_id is None else self.sites.get(site_id, Aggregate()).behind
+
+
+def _fold(members: dict[int, list[state.State]]) -> dict[int, Aggregate]:
+    folded = {}
+    for key, states in members.items():
+        agg = Aggregate(state=state.aggregate(states))
+        for member in states:
+            setattr(agg, member.value, getattr(agg, member.value) + 1)
+        folded[key] = agg
+    return folded
+
+
+def snapshot() -> Snapshot:
+    """Devices from their checks, sites from their devices, OPDs from their sites; then the sites
+    behind a down site. Three queries whatever the size of the city."""
+    rows = list(
+        CheckStatus.objects.filter(probe_check__enabled=True, probe_check__device__isnull=False).values_list(
+            "probe_check__device_id",
+            "probe_check__device__site_id",
+            "probe_check__device__site__organization_id",
+            "state",
+            "probe_check__kind",
+        )
+    )
+    # Reachability: a device's ICMP checks; SNMP only for a device without one (selectors does the same).
+    has_icmp = {row[0] for row in rows if row[4] == CheckKind.ICMP}
+    by_device: dict[int, list[state.State]] = defaultdict(list)
+    site_of_device, org_of_site = {}, {}
+    for device_id, site_id, org_id, check_state, kind in rows:
+        if kind != CheckKind.ICMP and device_id in has_icmp:
+            continue
+        by_device[device_id].append(state.State(check_state))
+        site_of_device[device_id] = site_id
+        org_of_site[site_id] = org_id
+    snap = Snapshot(devices=_fold(by_device), site_of_device=site_of_device)
+    by_site: dict[int, list[state.State]] = defaultdict(list)
+    for device_id, agg in snap.devices.items():
+        by_site[site_of_device[device_id]].append(agg.state)
+    snap.sites = _fold(by_site)
+    by_org: dict[int, list[state.State]] = defaultdict(list)
+    for site_id, agg in snap.sites.items():
+        if org_of_site.get(site_id):
+            by_org[org_of_site[site_id]].append(agg.state)
+    snap.organizations = _fold(by_org)
+    links = FiberLink.objects.filter(status__in=CARRYING).values_list("site_a_id", "site_b_id")
+    roots = Site.objects.filter(Q(kind=SiteKind.DATA_CENTER)).values_list("pk", flat=True)
+    down = [site_id for site_id, agg in snap.sites.items() if agg.state is state.State.DOWN]
+    if down:
+        for site_id, cause in state.behind(list(links), list(roots), down).items():
+            snap.sites.setdefault(site_id, Aggregate()).behind = cause
+    return snap
+
+
+# IF-MIB ifOperStatus: 1 up, 2 down, 3 testing, 4 unknown, 5 dormant, 6 notPresent, 7 lowerLayerDown.
+IF_UP = 1
+
+
+def interface_state(oper_status: int | None) -> State:
+    """An interface end as the link's state sees it: up, down (any other reported status), or unknown."""
+    if oper_status is None:
+        return State.UNKNOWN
+    return State.UP if oper_status == IF_UP else State.DOWN
+
+
+def link_state(end_a: int | None, end_b: int | None) -> State:
+    """A fiber link is down when either end reports its port not up (a cut fiber takes both ends down;
+    one is enough to say the link does not carry), up when an end reports up and none reports down (an
+    optical port is up only while it receives light from the far end), unknown when no end is read (no
+    interface named, no SNMP check on its device, or no answer yet)."""
+    ends = (interface_state(end_a), interface_state(end_b))
+    if State.DOWN in ends:
+        return State.DOWN
+    if State.UP in ends:
+        return State.UP
+    return State.UNKNOWN
+
+
+def fiber_link_states(link_ids: list[int] | None = None) -> dict[int, State]:
+    """{fiber link id: operational state} from the interfaces at its two ends: one query."""
+    links = FiberLink.objects.all() if link_ids is None else FiberLink.objects.filter(pk__in=link_ids)
+    rows = links.values_list("pk", "interface_a__probe_status__oper_status", "interface_b__probe_status__oper_status")
+    return {pk: link_state(a, b) for pk, a, b in rows}
