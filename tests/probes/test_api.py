@@ -287,8 +287,8 @@ def test_availability_of_nothing_is_not_found(apis, world):
 
 
 def test_availability_of_a_month(apis, world):
-    """Needs the lead's selectors (infra.probes.selectors.availability_for) and state.period."""
-    pytest.importorskip("infra.probes.selectors")
+    """March in WIB for the check that went down on 10 March (unknown before: no state yet), with its
+    device's two hours of maintenance on 1 March taken out."""
     response = apis["auditor"].get(
         f"/api/probes/availability/?scope=check&id={world['auto'].pk}&period=month&date=2026-03-15"
     )
@@ -301,6 +301,12 @@ def test_availability_of_a_month(apis, world):
     total = body["up"] + body["down"] + body["unknown"] + body["maintenance"]
     assert total == pytest.approx((end - start).total_seconds())
     assert body["time_zone"] == "Asia/Jakarta"
+    went_down = datetime.datetime(2026, 3, 10, 8, 2, tzinfo=UTC)
+    assert body["maintenance"] == 2 * 3600
+    assert body["up"] == 0 and body["down"] == (end - went_down).total_seconds()
+    assert body["unknown"] == (went_down - start).total_seconds() - 2 * 3600
+    assert (body["percent"], body["known_percent"], body["checks"]) == (0.0, 0.0, 1)
+    assert [(datetime.datetime.fromisoformat(d["start"]), d["end"]) for d in body["downtimes"]] == [(went_down, None)]
     own = world["own"]
     for scope, pk in (("device", own.pk), ("site", own.site_id), ("organization", own.organization_id)):
         query = f"scope={scope}&id={pk}&period=custom&start=2026-03-01&end=2026-03-31"

@@ -282,6 +282,14 @@ class AvailabilityQuerySerializer(serializers.Serializer):
         return attrs
 
 
+class DowntimeStretchSerializer(serializers.Serializer):
+    """A stretch of down time within the period (cut to it; ``end`` null: still down at its end)."""
+
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField(allow_null=True)
+    seconds = serializers.FloatField()
+
+
 class AvailabilitySerializer(serializers.Serializer):
     """Time-weighted availability of one check, device, site or OPD over a period."""
 
@@ -292,6 +300,7 @@ class AvailabilitySerializer(serializers.Serializer):
     start = serializers.DateTimeField()
     end = serializers.DateTimeField()
     time_zone = serializers.CharField()
+    checks = serializers.IntegerField(help_text=_("The checks the figures are made of."))
     up = serializers.FloatField(help_text=_("Seconds up."))
     down = serializers.FloatField(help_text=_("Seconds down."))
     unknown = serializers.FloatField(help_text=_("Seconds unknown: never probed, disabled, or the prober cut off."))
@@ -300,3 +309,4 @@ class AvailabilitySerializer(serializers.Serializer):
         allow_null=True, help_text=_("Up over all time outside maintenance; unknown time never counts as up.")
     )
     known_percent = serializers.FloatField(allow_null=True, help_text=_("Up over the time the state was known."))
+    downtimes = DowntimeStretchSerializer(many=True)

@@ -25,9 +25,10 @@ from infra.core.bulk import create_many
 from infra.core.permissions import VIEW, can
 from infra.inventory.models import Device, Organization, Site
 
-from .. import filtersets, models
+from .. import filtersets, models, selectors
 from ..choices import PeriodKind
 from ..services import checks as check_service
+from ..state import period
 from . import serializers
 
 # Checks one results request may name: each is a range scan of the (check, time) key.
@@ -184,8 +185,9 @@ SCOPE_MODELS = {"check": models.Check, "device": Device, "site": Site, "organiza
 
 class AvailabilityView(APIMixin, APIView):
     """Time-weighted availability of one check, device, site or OPD over a day, month or year (the one
-    containing ``date``, today by default) or a custom range of days, in the city's time zone. Time
-    unknown and in maintenance windows are given apart and never counted as up."""
+    containing ``date``, today by default) or a custom range of days, in the city's time zone, with the
+    downtimes within it. Time unknown and in maintenance windows are given apart and never counted as
+    up. The arithmetic is ``infra.probes.state``'s, the reading ``infra.probes.selectors``'."""
 
     @extend_schema(parameters=[serializers.AvailabilityQuerySerializer], responses=serializers.AvailabilitySerializer)
     def get(self, request):
@@ -196,11 +198,10 @@ class AvailabilityView(APIMixin, APIView):
         if not can(request.user, VIEW, model):
             raise exceptions.PermissionDenied()
         obj = get_object_or_404(model.objects.all(), pk=asked["id"])
-        tz = timezone.get_default_timezone()
+        tz = selectors.city_zone()
         start, end = _period(asked, tz)
-        from ..selectors import availability_for  # the lead's selectors (infra.probes.selectors)
-
-        figures = availability_for(asked["scope"], obj.pk, start, end)
+        found = selectors.report(asked["scope"], obj.pk, start, end)
+        figures = found.availability
         data = {
             "scope": asked["scope"],
             "id": obj.pk,
@@ -209,20 +210,20 @@ class AvailabilityView(APIMixin, APIView):
             "start": start,
             "end": end,
             "time_zone": str(tz),
+            "checks": found.checks,
             "up": figures.up,
             "down": figures.down,
             "unknown": figures.unknown,
             "maintenance": figures.maintenance,
             "percent": figures.percent,
             "known_percent": figures.known_percent,
+            "downtimes": [{"start": d.start, "end": d.end, "seconds": d.seconds} for d in found.downtimes],
         }
         return Response(serializers.AvailabilitySerializer(data).data)
 
 
 def _period(asked: dict, tz) -> tuple[datetime.datetime, datetime.datetime]:
     """The period asked for as UTC instants, from local midnights (state.period's calendar rules)."""
-    from ..state import period
-
     try:
         if asked["period"] == PeriodKind.CUSTOM:
             return period("day", asked["start"], tz)[0], period("day", asked["end"], tz)[1]
