@@ -128,6 +128,9 @@ def test_maintenance_windows(apis, world):
     assert response.status_code == 400 and "The window must end after it starts." in str(response.json())
     refused = apis["operator"].post("/api/probes/maintenance-windows/", {**body, "reason": "x"}, format="json")
     assert refused.status_code == 403
+    utc = {"site": world["own"].site_id, "start": "2026-05-01T15:00:00Z", "end": "2026-05-01T16:00:00Z"}
+    created = api.post("/api/probes/maintenance-windows/", {**utc, "reason": "x"}, format="json").json()
+    assert created["display"].endswith(": 2026-05-01 22:00")  # named in the city's time, as sent in UTC
     brief = api.get("/api/probes/maintenance-windows/?brief=1").json()["results"]
     assert {item["display"].split(":")[0] for item in brief} == {world["own"].name, world["own"].site.name}
 

@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from infra.core.models import ChangeLoggedModel
@@ -262,4 +263,5 @@ class MaintenanceWindow(ChangeLoggedModel):
 
     def __str__(self) -> str:
         target = self.device or self.site or self.organization
-        return f"{target}: {self.start:%Y-%m-%d %H:%M}"
+        # In the city's time, however the start was given (an API client may send another offset).
+        return f"{target}: {timezone.localtime(self.start):%Y-%m-%d %H:%M}"
