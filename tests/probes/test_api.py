@@ -130,7 +130,8 @@ def test_maintenance_windows(apis, world):
     assert refused.status_code == 403
     utc = {"site": world["own"].site_id, "start": "2026-05-01T15:00:00Z", "end": "2026-05-01T16:00:00Z"}
     created = api.post("/api/probes/maintenance-windows/", {**utc, "reason": "x"}, format="json").json()
-    assert created["display"].endswith(": 2026-05-01 22:00")  # named in the city's time, as sent in UTC
+    read = api.get(created["url"]).json()  # read back from the database, where times are UTC
+    assert created["display"] == read["display"] == f"{world['own'].site.name}: 2026-05-01 22:00"
     brief = api.get("/api/probes/maintenance-windows/?brief=1").json()["results"]
     assert {item["display"].split(":")[0] for item in brief} == {world["own"].name, world["own"].site.name}
 
