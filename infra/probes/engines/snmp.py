@@ -30,6 +30,7 @@ targets' repr.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import ipaddress
 import socket
 import struct
@@ -211,11 +212,19 @@ class SnmpResult:
 def poll(targets: Sequence[SnmpTarget], *, concurrency: int = DEFAULT_CONCURRENCY) -> list[SnmpResult]:
     """Poll every target at most ``concurrency`` at a time; one result per target, in their order.
 
-    Runs its own event loop, so call it from a plain thread (a huey worker), not from async code.
+    Runs its own event loop: in this thread, or in a thread of its own when this one already runs one.
     """
     if not targets:
         return []
-    return asyncio.run(_poll(list(targets), max(1, concurrency)))
+    work = _poll(list(targets), max(1, concurrency))
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(work)
+    # This thread already runs a loop (async code, or a library's sync API built on one, such as
+    # Playwright's): the poll gets a thread and a loop of its own.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, work).result()
 
 
 # --- inside the event loop -------------------------------------------------------------------------

@@ -300,18 +300,20 @@ def _interface_events(readings: list[tuple["_Status", Observation]]) -> list[Che
 
 
 def _mark_root_causes(since: datetime.datetime) -> None:
-    """Down events and open downtimes of sites behind a down site name that site and hold the alert."""
+    """Down events and open downtimes of sites behind a down site name that site and hold the alert:
+    two updates per down site that cuts others off, whatever the number of sites behind it."""
     snap = snapshot()
-    behind = {site_id: agg.behind for site_id, agg in snap.sites.items() if agg.behind}
-    if not behind:
-        return
+    behind_by_cause: dict[int, list[int]] = {}
+    for site_id, agg in snap.sites.items():
+        if agg.behind:
+            behind_by_cause.setdefault(agg.behind, []).append(site_id)
     recent = since - LATE_CAUSE_WINDOW
-    for site_id, cause in behind.items():
-        in_site = Q(probe_check__device__site_id=site_id)
+    for cause, site_ids in behind_by_cause.items():
+        in_sites = Q(probe_check__device__site_id__in=site_ids)
         CheckEvent.objects.filter(
-            in_site, kind=EventKind.STATE, new_state=state.State.DOWN.value, at__gte=recent, root_cause__isnull=True
+            in_sites, kind=EventKind.STATE, new_state=state.State.DOWN.value, at__gte=recent, root_cause__isnull=True
         ).update(root_cause_id=cause, held=True)
-        Downtime.objects.filter(in_site, end__isnull=True, root_cause__isnull=True).update(root_cause_id=cause)
+        Downtime.objects.filter(in_sites, end__isnull=True, root_cause__isnull=True).update(root_cause_id=cause)
 
 
 def mark_unknown(check_ids: Sequence[int], at: datetime.datetime, detail: str) -> int:

@@ -7,6 +7,7 @@ root, as CI has, and say so when they skip.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -499,3 +500,14 @@ def test_results_survive_the_runner_round_trip(agent):
     (result,) = poll([v2c(agent, key=("site", 3), if_indexes=(1,))])
     again = result_from_dict(json.loads(json.dumps(result_to_dict(result))))
     assert again == result
+
+
+def test_polling_from_a_thread_that_already_runs_an_event_loop(agent):
+    """Async code, or a library's sync API built on a loop (Playwright's, in the browser tests),
+    calls poll() with a loop running: the poll runs in a thread of its own instead of failing."""
+
+    async def inside_a_loop():
+        return snmp.poll([v2c(agent)])
+
+    (result,) = asyncio.run(inside_a_loop())
+    assert result.outcome is Outcome.OK and result.sys_uptime is not None
