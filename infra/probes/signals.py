@@ -2,7 +2,7 @@
 writes (``core.events.bulk_written``); the scheduler's reconciliation (services.checks.reconcile)
 catches anything else (a raw SQL update) within a minute."""
 
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from infra.core.events import bulk_written
@@ -37,8 +37,3 @@ def _give_status(sender, instance: Check, created: bool, raw: bool = False, **kw
         checks.ensure_status([instance.pk])
         if not instance.enabled:
             checks.disabled_become_unknown([instance.pk])
-
-
-@receiver(post_delete, sender=Check)
-def _drop_results(sender, instance: Check, **kwargs) -> None:
-    checks.drop_results([instance.pk], using=kwargs.get("using"))

@@ -42,6 +42,8 @@ SIGN_IN_READ_ONLY = {"axes.accesslog", "axes.accessfailurelog"}
 # Added with the probes (issue 10): an OPD operator edits the checks of its own devices; what the
 # probes found (results, figures, state, events, downtimes, runs) is written by the probes' services only.
 PROBES_OWNED = {"probes.check": "device__organization"}
+# SNMP credentials are read by engineers and administrators only (their names, never their secrets).
+PROBES_READERS = {"probes.snmpcredential": {Role.ADMINISTRATOR, Role.ENGINEER}}
 PROBES_READ_ONLY = {
     "probes.result",
     "probes.hourlyrollup",
@@ -84,7 +86,9 @@ def test_every_model_and_action_as_the_old_rules_said(role):
     for model in apps.get_models(include_auto_created=True):
         label = model._meta.label_lower
         for action in ("view", "add", "change", "delete"):
-            if action == "view" and label in SIGN_IN_RECORDS:
+            if label in PROBES_READERS and role not in PROBES_READERS[label]:
+                expected = False
+            elif action == "view" and label in SIGN_IN_RECORDS:
                 expected = role in (Role.ADMINISTRATOR, Role.AUDITOR)
             elif action == "view":
                 expected = label not in admin_only or role == Role.ADMINISTRATOR
@@ -135,13 +139,20 @@ def test_an_owner_path_must_follow_foreign_keys():
     assert registry.declaration(models.Device).owner == "organization"  # unchanged by the failures
 
 
-def test_search_finds_every_inventory_kind_with_a_quick_search_in_page_order():
+def test_search_finds_every_inventory_and_probes_kind_with_a_quick_search_in_page_order():
+    from infra.probes.urls import PAGES as PROBES_PAGES
+
     kinds = search.registered_kinds()
-    expected = [p for p in PAGES if p.filterset.search_fields]
-    assert [(k.queryset.model, k.filterset) for k in kinds] == [(p.queryset.model, p.filterset) for p in expected]
-    for kind, pages in zip(kinds, expected, strict=True):
+    expected = [(p, "inventory") for p in PAGES if p.filterset.search_fields] + [
+        # SNMP credentials are for engineers, and the search shows every hit to every role
+        (p, "probes")
+        for p in PROBES_PAGES
+        if p.filterset.search_fields and p.queryset.model._meta.model_name != "snmpcredential"
+    ]
+    assert [(k.queryset.model, k.filterset) for k in kinds] == [(p.queryset.model, p.filterset) for p, _ in expected]
+    for kind, (pages, app) in zip(kinds, expected, strict=True):
         meta = pages.queryset.model._meta
-        assert kind.list_url_name == f"inventory:{meta.model_name}_list"
+        assert kind.list_url_name == f"{app}:{meta.model_name}_list"
         assert kind.label == meta.verbose_name_plural
         # The objects' own queryset: a hit's name may need a related object (a migration's server).
         assert str(kind.queryset.query) == str(pages.object_queryset.query)

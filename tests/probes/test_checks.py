@@ -72,6 +72,11 @@ def test_reconcile_catches_marks_written_without_signals():
     assert counts["created"] == 1
     assert Check.objects.get().ip_address_id == ip.pk
     assert CheckStatus.objects.count() == 1
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE inventory_ipaddress SET address = %s WHERE id = %s", ["127.0.8.8", ip.pk])
+    assert check_service.reconcile()["updated"] == 1
+    assert Check.objects.get().address == "127.0.8.8"
+    assert check_service.reconcile() == {"created": 0, "updated": 0, "disabled": 0, "deleted": 0, "statuses": 0}
 
 
 def test_bulk_writes_of_marks_make_checks_at_once():
@@ -156,3 +161,29 @@ def test_v3_keys_shorter_than_eight_characters_are_refused():
     with pytest.raises(ValidationError) as error:
         cred.full_clean()
     assert set(error.value.message_dict) == {"auth_key", "priv_key"}
+
+
+def test_deleting_a_device_takes_its_checks_results_in_the_same_queries_for_one_check_or_many():
+    from django.test.utils import CaptureQueriesContext
+
+    from infra.probes.models import HourlyRollup, Prober
+    from tests.factories import DeviceFactory
+
+    prober = Prober.objects.create(name="t")
+
+    def delete_device_with(n):
+        device = DeviceFactory()
+        for i in range(n):
+            check = Check.objects.create(device=device, address=f"127.0.{n}.{i + 1}")
+            Result.objects.create(
+                probe_check=check, time="2026-01-01T00:00Z", outcome=0, sent=1, received=1, prober=prober
+            )
+            HourlyRollup.objects.create(
+                probe_check=check, start="2026-01-01T00:00Z", count=1, answered=1, sent=1, received=1
+            )
+        with CaptureQueriesContext(connection) as queries:
+            device.delete()
+        return len(queries)
+
+    assert delete_device_with(1) == delete_device_with(6)
+    assert not Result.objects.exists() and not HourlyRollup.objects.exists() and not Check.objects.exists()

@@ -1,16 +1,15 @@
-"""Checks follow the registry: an ICMP check for every IP address marked for probing, a status row
-for every check, and a check's results gone with it."""
+"""Checks follow the registry: an ICMP check for every IP address marked for probing, and a status row
+for every check (a check's results go with it by their foreign key's ``on_delete``, models/results.py)."""
 
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.db.models import F, Q
 from django.utils import timezone
 
 from infra.inventory.models import IPAddress
 
 from ..choices import CheckKind
-from ..models import Check, CheckEvent, CheckStatus, DailyRollup, HourlyRollup, Result
+from ..models import Check, CheckEvent, CheckStatus, Result
 
 
 def follow_marks(ip_ids: Iterable[int] | None = None) -> dict[str, int]:
@@ -87,26 +86,18 @@ def disabled_become_unknown(check_ids: Iterable[int]) -> int:
     return mark_unknown(disabled, timezone.now(), "check disabled") if disabled else 0
 
 
-def drop_results(check_ids: list[int], using: str | None = None) -> None:
-    """A deleted check's raw results and roll-ups, in one statement each (they are not collected
-    object by object: a check can have millions)."""
-    for model in (Result, HourlyRollup, DailyRollup):
-        model.objects.using(using or "default").filter(probe_check_id__in=check_ids)._raw_delete(using or "default")
-
-
 def _out_of_step() -> list[int]:
     """Addresses whose automatic check does not match their mark: marked without a check, or with a
-    check that is disabled or probes another address; checked but no longer marked. Two queries."""
+    check that is disabled or probes another address; checked but no longer marked. Two queries (the
+    addresses compared in Python: PostgreSQL keeps them as inet, the check as text)."""
     missing = IPAddress.objects.filter(probe=True).exclude(checks__kind=CheckKind.ICMP).values_list("pk", flat=True)
-    stale = (
-        Check.objects.filter(kind=CheckKind.ICMP, auto_created=True, ip_address__isnull=False)
-        .filter(
-            Q(ip_address__probe=False, enabled=True)
-            | Q(ip_address__probe=True, enabled=False)
-            | ~Q(address=F("ip_address__address"))
-        )
-        .values_list("ip_address_id", flat=True)
+    stale = set()
+    automatic = Check.objects.filter(kind=CheckKind.ICMP, auto_created=True, ip_address__isnull=False).values_list(
+        "ip_address_id", "enabled", "address", "ip_address__probe", "ip_address__address"
     )
+    for ip_id, enabled, address, probe, ip_address in automatic:
+        if enabled != probe or address != ip_address:
+            stale.add(ip_id)
     return sorted({*missing, *stale})
 
 
