@@ -53,6 +53,11 @@ class CheckForm(BaseModelForm):
             for name in ("kind", "device", "ip_address", "address"):
                 self.fields[name].disabled = True
                 self.fields[name].help_text = _("Follows the IP address marked for probing.")
+            # On or off with the address's probe mark too: the mark is the one switch.
+            self.fields["enabled"].disabled = True
+            self.fields["enabled"].help_text = _(
+                "Follows the IP address's probe mark: remove the mark to stop probing this address."
+            )
 
     def clean(self) -> dict:
         cleaned = super().clean()

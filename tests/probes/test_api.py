@@ -47,6 +47,14 @@ def test_a_bulk_create_gives_every_check_its_status(apis, world):
     assert ObjectChange.objects.filter(content_type__model="check", object_id__in=ids).count() == 5
 
 
+def test_an_automatic_check_is_switched_by_its_address_mark(apis, world):
+    api = apis["engineer"]
+    response = api.patch(f"/api/probes/checks/{world['auto'].pk}/", {"enabled": False}, format="json")
+    assert response.status_code == 400 and "enabled" in response.json()
+    assert Check.objects.get(pk=world["auto"].pk).enabled
+    assert api.patch(f"/api/probes/checks/{world['manual'].pk}/", {"enabled": False}, format="json").status_code == 200
+
+
 def test_bulk_update_and_delete(apis, world):
     api = apis["engineer"]
     items = [{"id": world["auto"].pk, "interval": 300}, {"id": world["manual"].pk, "interval": 300}]

@@ -23,7 +23,7 @@ from infra.core.choices import ChangeAction, ChangeSource
 from infra.core.models import ObjectChange
 from infra.inventory import spreadsheets
 from infra.inventory.models import Site
-from infra.inventory.spreadsheets import Column, Sheet
+from infra.inventory.spreadsheets import Column, ImportFailed, Sheet
 from infra.probes.choices import CheckKind, CheckState, SnmpVersion
 from infra.probes.models import Check, CheckStatus, SnmpCredential
 from infra.probes.spreadsheets import CheckSheet
@@ -178,16 +178,33 @@ def test_good_csv_creates_checks_with_status_rows_and_change_records(city, tmp_p
     assert logged["flap_high"] == (None, 30.5) and records.get(object_id=loose.pk).diff()["timeout"] == (None, 0.5)
 
 
+def test_an_automatic_check_is_not_switched_off_by_a_file_but_a_manual_one_is(city, tmp_path):
+    auto = Check.objects.get(ip_address=city["server_ip"])  # made by the probe mark
+    manual = Check.objects.create(address="127.0.40.77")
+    header = ["jenis", "target", "aktif"]
+    path = write_xlsx(
+        tmp_path / "off.xlsx", header, [["icmp", "127.0.40.2", "tidak"], ["icmp", "127.0.40.77", "tidak"]]
+    )
+    with pytest.raises(ImportFailed) as failed:
+        spreadsheets.import_file("checks", path)
+    assert "change the mark on the IP address instead" in str(failed.value) and "Row 2" in str(failed.value)
+    assert Check.objects.get(pk=manual.pk).enabled and Check.objects.get(pk=auto.pk).enabled  # nothing saved
+    path = write_xlsx(tmp_path / "off2.xlsx", header, [["icmp", "127.0.40.77", "tidak"]])
+    spreadsheets.import_file("checks", path)
+    assert not Check.objects.get(pk=manual.pk).enabled
+    assert CheckStatus.objects.get(probe_check=manual).state == CheckState.UNKNOWN  # disabled: not probed
+
+
 def test_xlsx_updates_in_place_with_english_headers_and_logs_only_real_changes(city, tmp_path):
     auto = Check.objects.get(ip_address=city["server_ip"])  # made by the probe mark
     header = ["kind", "address", "interval", "timeout", "enabled", "description"]
-    path = write_xlsx(tmp_path / "c.xlsx", header, [["icmp", "127.0.40.2", 300, 2.5, "tidak", "SIAK"]])
+    path = write_xlsx(tmp_path / "c.xlsx", header, [["icmp", "127.0.40.2", 300, 2.5, "ya", "SIAK"]])
 
     result = spreadsheets.import_file("checks", path)
 
     assert (result.created, result.updated) == (0, 1)
     auto.refresh_from_db()
-    assert (auto.interval, auto.timeout, auto.enabled, auto.description) == (300, 2.5, False, "SIAK")
+    assert (auto.interval, auto.timeout, auto.enabled, auto.description) == (300, 2.5, True, "SIAK")
     # Columns left out keep their values; it still follows the address it was made for.
     assert (auto.packets, auto.auto_created, auto.ip_address, auto.device) == (
         3,
@@ -200,10 +217,8 @@ def test_xlsx_updates_in_place_with_english_headers_and_logs_only_real_changes(c
     assert update.diff() == {
         "interval": (60, 300),
         "timeout": (1.0, 2.5),
-        "enabled": (True, False),
         "description": ("", "SIAK"),
     }
-    assert CheckStatus.objects.get(probe_check=auto).state == CheckState.UNKNOWN  # disabled: not probed
 
     changes = ObjectChange.objects.count()
     again = spreadsheets.import_file("checks", path)

@@ -336,13 +336,23 @@ def test_bulk_edit_sets_the_thresholds_of_the_selected_checks(client, engineer, 
     pks = [world["auto"].pk, world["manual"].pk]
     response = client.post(
         reverse("probes:check_bulk_edit"),
-        {"pk": pks, "_apply": "1", "interval": 120, "down_after": 5, "packets": 5, "enabled": "false"},
+        {"pk": pks, "_apply": "1", "interval": 120, "down_after": 5, "packets": 5, "enabled": "true"},
     )
     assert response.status_code == 302
     assert set(Check.objects.filter(pk__in=pks).values_list("interval", "down_after", "packets", "enabled")) == {
-        (120, 5, 5, False)
+        (120, 5, 5, True)
     }
     assert Check.objects.get(pk=world["snmp"].pk).interval == 60
+
+
+def test_an_automatic_check_is_switched_by_its_address_mark_not_by_bulk_edit(client, engineer, world):
+    client.force_login(engineer)
+    client.cookies["django_language"] = "en"
+    pks = [world["auto"].pk, world["manual"].pk]
+    response = client.post(reverse("probes:check_bulk_edit"), {"pk": pks, "_apply": "1", "enabled": "false"})
+    assert response.status_code == 400
+    assert "change the mark on the IP address instead" in response.content.decode()
+    assert set(Check.objects.filter(pk__in=pks).values_list("enabled", flat=True)) == {True}  # nothing saved
 
 
 def test_bulk_edit_refuses_bad_values_and_saves_none(client, engineer, world):

@@ -200,6 +200,11 @@ class Check(ChangeLoggedModel):
                 errors["device"] = _("An SNMP check belongs to a device.")
         if self.ip_address_id and self.ip_address and not self.address:
             self.address = self.ip_address.address
+        if self.auto_created and self.ip_address_id and self.ip_address and self.enabled != self.ip_address.probe:
+            # The address's probe mark is the one switch of its automatic check (services.checks).
+            errors["enabled"] = _(
+                "This check follows the probe mark of %(address)s: change the mark on the IP address instead."
+            ) % {"address": self.ip_address.address}
         if errors:
             raise ValidationError(errors)
 
