@@ -275,7 +275,7 @@ def test_an_import_shows_its_progress_bar_until_the_preview_and_the_result(
     path = tmp_path / "lokasi.csv"
     path.write_text(
         "nama,jenis,status,opd,wilayah,alamat,lintang,bujur,keterangan\n"
-        + "".join(f"Kantor {i},opd_office,active,Diskominfo,,,-5.4,105.2,\n" for i in range(8_000)),
+        + "".join(f"Kantor {i},opd_office,active,Diskominfo,,,-5.4,105.2,\n" for i in range(20_000)),
         encoding="utf-8",
     )
     login(engineer_user)
@@ -295,12 +295,12 @@ def test_an_import_shows_its_progress_bar_until_the_preview_and_the_result(
         except PlaywrightError:
             pass
         page.wait_for_timeout(200)
-    expect(ready).to_contain_text("8.000")  # the page is in Indonesian
+    expect(ready).to_contain_text("20.000")  # the page is in Indonesian
     assert values == sorted(values), values
     assert any(0 < v < 100 for v in values), values
     assert models.Site.objects.count() == 0
 
     page.get_by_test_id("confirm-import").click()
     expect(page.get_by_test_id("import-done")).to_be_visible(timeout=120_000)
-    expect(page.get_by_test_id("import-done")).to_contain_text("8000")
-    assert models.Site.objects.count() == 8_000
+    expect(page.get_by_test_id("import-done")).to_contain_text("20000")
+    assert models.Site.objects.count() == 20_000

@@ -13,6 +13,7 @@ import logging
 import os
 import shutil
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -509,5 +510,10 @@ def test_polling_from_a_thread_that_already_runs_an_event_loop(agent):
     async def inside_a_loop():
         return snmp.poll([v2c(agent)])
 
-    (result,) = asyncio.run(inside_a_loop())
+    results = []
+    # a thread of the test's own, as this one may run a loop already (Playwright's, in the same worker)
+    worker = threading.Thread(target=lambda: results.extend(asyncio.run(inside_a_loop())))
+    worker.start()
+    worker.join(timeout=30)
+    (result,) = results
     assert result.outcome is Outcome.OK and result.sys_uptime is not None
