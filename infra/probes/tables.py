@@ -24,6 +24,14 @@ def outcome_label(value: int | None) -> str:
         return str(value)
 
 
+class Moment(tables.DateTimeColumn):
+    """A time on one line: a date that wraps reads as two values."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("attrs", {"td": {"class": "text-nowrap"}})
+        super().__init__(*args, **kwargs)
+
+
 class StateColumn(tables.Column):
     """A check's state as a coloured badge (Up, Down, Unknown); a check never probed is Unknown."""
 
@@ -76,25 +84,26 @@ class CheckTable(BaseTable):
     site = tables.Column(accessor="device__site", linkify=True, verbose_name=_("Site"))
     organization = tables.Column(accessor="device__organization", linkify=True, verbose_name=_("Organization"))
     state = StateColumn(accessor="status__state", order_by=("status__state",))
-    since = tables.DateTimeColumn(accessor="status__since", format=DATETIME, verbose_name=_("Since"))
+    since = Moment(accessor="status__since", format=DATETIME, verbose_name=_("Since"))
     flapping = tables.BooleanColumn(accessor="status__flapping", verbose_name=_("Flapping"))
     last_outcome = OutcomeColumn(accessor="status__last_outcome", verbose_name=_("Last outcome"))
     last_rtt = tables.Column(accessor="status__last_rtt", verbose_name=_("Last RTT (ms)"))
     last_loss = tables.Column(accessor="status__last_loss", verbose_name=_("Last loss (%)"))
-    last_at = tables.DateTimeColumn(accessor="status__last_at", format=DATETIME, verbose_name=_("Last probed"))
-    next_due = tables.DateTimeColumn(accessor="status__next_due", format=DATETIME, verbose_name=_("Next probe"))
+    last_at = Moment(accessor="status__last_at", format=DATETIME, verbose_name=_("Last probed"))
+    next_due = Moment(accessor="status__next_due", format=DATETIME, verbose_name=_("Next probe"))
 
     class Meta(BaseTable.Meta):
         model = models.Check
+        # The state next to the target: on a phone it is the column in view.
         fields = (
             "pk",
             "address",
+            "state",
+            "since",
             "kind",
             "device",
             "site",
             "organization",
-            "state",
-            "since",
             "flapping",
             "last_outcome",
             "last_rtt",
@@ -115,11 +124,11 @@ class CheckTable(BaseTable):
         )
         default_columns = (
             "address",
+            "state",
+            "since",
             "kind",
             "device",
             "site",
-            "state",
-            "since",
             "flapping",
             "last_rtt",
             "last_loss",
@@ -157,8 +166,8 @@ class SnmpCredentialTable(BaseTable):
 
 
 class MaintenanceWindowTable(BaseTable):
-    start = tables.DateTimeColumn(format=DATETIME, linkify=True)
-    end = tables.DateTimeColumn(format=DATETIME)
+    start = Moment(format=DATETIME, linkify=True)
+    end = Moment(format=DATETIME)
     device = tables.Column(linkify=True)
     site = tables.Column(linkify=True)
     organization = tables.Column(linkify=True)
@@ -170,7 +179,7 @@ class MaintenanceWindowTable(BaseTable):
 
 
 class CheckEventTable(BaseTable):
-    at = tables.DateTimeColumn(format="Y-m-d H:i:s", verbose_name=_("Time"))
+    at = Moment(format="Y-m-d H:i:s", verbose_name=_("Time"))
     probe_check = tables.Column(linkify=True, verbose_name=_("Check"))
     device = tables.Column(accessor="probe_check__device", linkify=True, verbose_name=_("Device"))
     kind = ChoiceBadgeColumn(accessor="kind", verbose_name=_("Kind"))
@@ -191,8 +200,8 @@ class DowntimeTable(BaseTable):
     probe_check = tables.Column(linkify=True, verbose_name=_("Check"))
     device = tables.Column(accessor="probe_check__device", linkify=True, verbose_name=_("Device"))
     site = tables.Column(accessor="probe_check__device__site", linkify=True, verbose_name=_("Site"))
-    start = tables.DateTimeColumn(format="Y-m-d H:i:s")
-    end = tables.DateTimeColumn(format="Y-m-d H:i:s")
+    start = Moment(format="Y-m-d H:i:s")
+    end = Moment(format="Y-m-d H:i:s")
     duration = tables.Column(verbose_name=_("Duration"), empty_values=(), orderable=False, accessor="pk")
     cause = OutcomeColumn(verbose_name=_("Cause"))
     root_cause = tables.Column(linkify=True, verbose_name=_("Behind"))
@@ -211,13 +220,13 @@ class DowntimeTable(BaseTable):
 
 
 class ProbeRunTable(BaseTable):
-    created = tables.DateTimeColumn(format="Y-m-d H:i:s", verbose_name=_("Enqueued"))
-    due = tables.DateTimeColumn(format="Y-m-d H:i:s")
+    created = Moment(format="Y-m-d H:i:s", verbose_name=_("Enqueued"))
+    due = Moment(format="Y-m-d H:i:s")
     status = ChoiceBadgeColumn(accessor="status", verbose_name=_("Status"))
     check_count = tables.Column(verbose_name=_("Checks"), empty_values=(), orderable=False, accessor="pk")
     prober = tables.Column()
-    started = tables.DateTimeColumn(format="Y-m-d H:i:s")
-    finished = tables.DateTimeColumn(format="Y-m-d H:i:s")
+    started = Moment(format="Y-m-d H:i:s")
+    finished = Moment(format="Y-m-d H:i:s")
 
     class Meta(BaseTable.Meta):
         model = models.ProbeRun
