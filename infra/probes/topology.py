@@ -43,13 +43,17 @@ class Snapshot:
         return None if site_id is None else self.sites.get(site_id, Aggregate()).behind
 
 
-def _fold(members: dict[int, list[state.State]]) -> dict[int, Aggregate]:
+def _fold(members: dict[int, list[str]]) -> dict[int, Aggregate]:
+    """Aggregates from their members' states (as stored: plain strings, counted without enums)."""
     folded = {}
     for key, states in members.items():
-        agg = Aggregate(state=state.aggregate(states))
-        for member in states:
-            setattr(agg, member.value, getattr(agg, member.value) + 1)
-        folded[key] = agg
+        up, down = states.count("up"), states.count("down")
+        folded[key] = Aggregate(
+            state=state.aggregate([State.UP] * bool(up) + [State.DOWN] * bool(down)),
+            up=up,
+            down=down,
+            unknown=len(states) - up - down,
+        )
     return folded
 
 
@@ -67,23 +71,23 @@ def snapshot() -> Snapshot:
     )
     # Reachability: a device's ICMP checks; SNMP only for a device without one (selectors does the same).
     has_icmp = {row[0] for row in rows if row[4] == CheckKind.ICMP}
-    by_device: dict[int, list[state.State]] = defaultdict(list)
+    by_device: dict[int, list[str]] = defaultdict(list)
     site_of_device, org_of_site = {}, {}
     for device_id, site_id, org_id, check_state, kind in rows:
         if kind != CheckKind.ICMP and device_id in has_icmp:
             continue
-        by_device[device_id].append(state.State(check_state))
+        by_device[device_id].append(check_state)
         site_of_device[device_id] = site_id
         org_of_site[site_id] = org_id
     snap = Snapshot(devices=_fold(by_device), site_of_device=site_of_device)
-    by_site: dict[int, list[state.State]] = defaultdict(list)
+    by_site: dict[int, list[str]] = defaultdict(list)
     for device_id, agg in snap.devices.items():
-        by_site[site_of_device[device_id]].append(agg.state)
+        by_site[site_of_device[device_id]].append(agg.state.value)
     snap.sites = _fold(by_site)
-    by_org: dict[int, list[state.State]] = defaultdict(list)
+    by_org: dict[int, list[str]] = defaultdict(list)
     for site_id, agg in snap.sites.items():
         if org_of_site.get(site_id):
-            by_org[org_of_site[site_id]].append(agg.state)
+            by_org[org_of_site[site_id]].append(agg.state.value)
     snap.organizations = _fold(by_org)
     links = FiberLink.objects.filter(status__in=CARRYING).values_list("site_a_id", "site_b_id")
     roots = Site.objects.filter(Q(kind=SiteKind.DATA_CENTER)).values_list("pk", flat=True)

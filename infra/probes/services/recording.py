@@ -241,7 +241,8 @@ def record(observations: Sequence[Observation], prober_id: int) -> dict[str, int
             Downtime.objects.bulk_create(opened, ignore_conflicts=True)
         for check_id, end in closed:
             Downtime.objects.filter(probe_check_id=check_id, end__isnull=True, start__lte=end).update(end=end)
-        if any(e.kind == EventKind.STATE for e in events):
+        # Only a check going down can put a site behind another (root causes are named on down changes).
+        if any(e.kind == EventKind.STATE and e.new_state == state.State.DOWN.value for e in events):
             _mark_root_causes(first)
     return counts
 
