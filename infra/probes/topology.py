@@ -57,11 +57,11 @@ def _fold(members: dict[int, list[str]]) -> dict[int, Aggregate]:
     return folded
 
 
-def snapshot() -> Snapshot:
-    """Devices from their checks, sites from their devices, OPDs from their sites; then the sites
-    behind a down site. Three queries whatever the size of the city."""
+def _reachability_rows(statuses) -> list[tuple]:
+    """(device, site, organization, state) of the enabled checks that tell whether their device is
+    reachable: a device's ICMP checks; SNMP only for a device without one (selectors does the same)."""
     rows = list(
-        CheckStatus.objects.filter(probe_check__enabled=True, probe_check__device__isnull=False).values_list(
+        statuses.filter(probe_check__enabled=True, probe_check__device__isnull=False).values_list(
             "probe_check__device_id",
             "probe_check__device__site_id",
             "probe_check__device__site__organization_id",
@@ -69,21 +69,37 @@ def snapshot() -> Snapshot:
             "probe_check__kind",
         )
     )
-    # Reachability: a device's ICMP checks; SNMP only for a device without one (selectors does the same).
     has_icmp = {row[0] for row in rows if row[4] == CheckKind.ICMP}
+    return [row[:4] for row in rows if row[4] == CheckKind.ICMP or row[0] not in has_icmp]
+
+
+def _sites(rows: list[tuple]) -> tuple[dict[int, Aggregate], dict[int, Aggregate], dict[int, int], dict[int, int]]:
+    """Devices from their checks, then sites from their devices (one rule: state.aggregate)."""
     by_device: dict[int, list[str]] = defaultdict(list)
     site_of_device, org_of_site = {}, {}
-    for device_id, site_id, org_id, check_state, kind in rows:
-        if kind != CheckKind.ICMP and device_id in has_icmp:
-            continue
+    for device_id, site_id, org_id, check_state in rows:
         by_device[device_id].append(check_state)
         site_of_device[device_id] = site_id
         org_of_site[site_id] = org_id
-    snap = Snapshot(devices=_fold(by_device), site_of_device=site_of_device)
+    devices = _fold(by_device)
     by_site: dict[int, list[str]] = defaultdict(list)
-    for device_id, agg in snap.devices.items():
+    for device_id, agg in devices.items():
         by_site[site_of_device[device_id]].append(agg.state.value)
-    snap.sites = _fold(by_site)
+    return devices, _fold(by_site), site_of_device, org_of_site
+
+
+def site_is_down(site_ids) -> dict[int, bool]:
+    """{site id: whether it is down now} for these sites only: one query."""
+    rows = _reachability_rows(CheckStatus.objects.filter(probe_check__device__site_id__in=[s for s in site_ids if s]))
+    _, sites, _, _ = _sites(rows)
+    return {site_id: agg.state is State.DOWN for site_id, agg in sites.items()}
+
+
+def snapshot() -> Snapshot:
+    """Devices from their checks, sites from their devices, OPDs from their sites; then the sites
+    behind a down site. Three queries whatever the size of the city."""
+    devices, sites, site_of_device, org_of_site = _sites(_reachability_rows(CheckStatus.objects.all()))
+    snap = Snapshot(devices=devices, sites=sites, site_of_device=site_of_device)
     by_org: dict[int, list[str]] = defaultdict(list)
     for site_id, agg in snap.sites.items():
         if org_of_site.get(site_id):

@@ -18,7 +18,7 @@ from .. import state
 from ..choices import CheckKind, EventKind
 from ..engines.base import Outcome
 from ..models import CheckEvent, CheckStatus, Downtime, InterfaceStatus, MaintenanceWindow
-from ..topology import snapshot
+from ..topology import site_is_down, snapshot
 from . import fastwrite
 
 RESULT_BATCH = 5000
@@ -241,8 +241,14 @@ def record(observations: Sequence[Observation], prober_id: int) -> dict[str, int
             Downtime.objects.bulk_create(opened, ignore_conflicts=True)
         for check_id, end in closed:
             Downtime.objects.filter(probe_check_id=check_id, end__isnull=True, start__lte=end).update(end=end)
-        # Only a check going down can put a site behind another (root causes are named on down changes).
-        if any(e.kind == EventKind.STATE and e.new_state == state.State.DOWN.value for e in events):
+        # Only a site going down puts others behind it: look for root causes only when a check went
+        # down and its whole site is down now (one small query), not on every flaky probe.
+        went_down = {
+            statuses[e.probe_check_id].site_id
+            for e in events
+            if e.kind == EventKind.STATE and e.new_state == state.State.DOWN.value
+        }
+        if went_down and any(site_is_down(went_down)):
             _mark_root_causes(first)
     return counts
 
