@@ -24,6 +24,7 @@ __all__ = [
     "State",
     "Tracker",
     "aggregate",
+    "aggregate_counts",
     "apply",
     "availability",
     "behind",
@@ -275,7 +276,7 @@ def combine(members: Sequence[Sequence[Interval]], start: datetime, end: datetim
             up += points[i][1]
             down += points[i][2]
             i += 1
-        state = _aggregate(up, down)
+        state = aggregate_counts(up, down)
         if state != current:
             if moment > since:
                 pieces.append(Interval(since, moment, current))
@@ -291,10 +292,11 @@ def aggregate(states: Iterable[State]) -> State:
     for member in states:
         up += member == State.UP
         down += member == State.DOWN
-    return _aggregate(up, down)
+    return aggregate_counts(up, down)
 
 
-def _aggregate(up: int, down: int) -> State:
+def aggregate_counts(up: int, down: int) -> State:
+    """The aggregate rule on counts: UP while any member is up, DOWN while every known one is down."""
     if up:
         return State.UP
     if down:

@@ -49,7 +49,7 @@ def _fold(members: dict[int, list[str]]) -> dict[int, Aggregate]:
     for key, states in members.items():
         up, down = states.count("up"), states.count("down")
         folded[key] = Aggregate(
-            state=state.aggregate([State.UP] * bool(up) + [State.DOWN] * bool(down)),
+            state=state.aggregate_counts(up, down),
             up=up,
             down=down,
             unknown=len(states) - up - down,

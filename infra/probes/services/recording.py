@@ -248,7 +248,7 @@ def record(observations: Sequence[Observation], prober_id: int) -> dict[str, int
             for e in events
             if e.kind == EventKind.STATE and e.new_state == state.State.DOWN.value
         }
-        if went_down and any(site_is_down(went_down)):
+        if went_down and any(site_is_down(went_down).values()):
             _mark_root_causes(first)
     return counts
 
