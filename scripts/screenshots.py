@@ -24,8 +24,9 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 def start_server(port: int) -> tuple[subprocess.Popen, str]:
     var = tempfile.mkdtemp(prefix="simpul-shots-")
-    env = {**os.environ, "SIMPUL_VAR_DIR": var, "DEBUG": "true"}
-    for args in (["migrate", "-v0"], ["load_demo"]):
+    env = {**os.environ, "SIMPUL_VAR_DIR": var, "DEBUG": "true", "SIMPUL_PROBE_NETWORKS": "127.0.0.0/8,::1/128"}
+    # Two sweeps of the demo's checks (all on loopback), so that the probes' pages show states.
+    for args in (["migrate", "-v0"], ["load_demo"], ["probe", "run", "--all"], ["probe", "run", "--all"]):
         subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
     server = subprocess.Popen(
         [PYTHON, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
@@ -75,6 +76,11 @@ def shoot(url: str) -> None:
         page.screenshot(path=OUT / "fiber-link.png")
         page.goto("/migrations/progress/")
         page.screenshot(path=OUT / "migration-progress.png", full_page=True)
+        page.goto("/probes/checks/?per_page=25")
+        page.screenshot(path=OUT / "checks.png")
+        page.locator("table a[href*='/probes/checks/']").first.click()
+        page.wait_for_load_state()
+        page.screenshot(path=OUT / "check.png", full_page=True)
         browser.close()
     for name in sorted(OUT.glob("*.png")):
         print(name.relative_to(ROOT))
