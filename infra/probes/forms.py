@@ -2,6 +2,7 @@
 windows, and the bulk edit of checks."""
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from infra.core.forms import BaseModelForm, BulkEditForm
@@ -12,6 +13,7 @@ from infra.inventory.models import Device, IPAddress
 from . import models
 from .choices import CheckKind
 from .models.checks import SECRET_FIELDS
+from .services.checks import ADDRESS_ELSEWHERE, SNMP_CHECKS_REFUSED, address_elsewhere, writes_snmp_checks
 
 
 class CheckForm(BaseModelForm):
@@ -61,12 +63,17 @@ class CheckForm(BaseModelForm):
 
     def clean(self) -> dict:
         cleaned = super().clean()
+        kinds = {cleaned.get("kind"), self.instance.kind if self.instance.pk else None}
+        if CheckKind.SNMP in kinds and not writes_snmp_checks(self.user):
+            raise ValidationError(SNMP_CHECKS_REFUSED)
         ip = cleaned.get("ip_address")
         if ip is not None:
             if not cleaned.get("address"):
                 cleaned["address"] = ip.address
             if cleaned.get("device") is None and ip.interface_id and "device" not in self.errors:
                 cleaned["device"] = ip.interface.device
+        if address_elsewhere(cleaned.get("ip_address"), cleaned.get("device")):
+            self.add_error("ip_address", ADDRESS_ELSEWHERE)
         if not cleaned.get("address") and "address" not in self.errors:
             self.add_error("address", _("Give the address to probe, or choose an IP address."))
         if cleaned.get("kind") != CheckKind.SNMP and "credential" in self.fields:

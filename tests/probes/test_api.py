@@ -97,17 +97,30 @@ def test_an_operator_writes_their_own_devices_checks(apis, world):
     assert other.status_code == 403
     assert api.patch(f"/api/probes/checks/{world['manual'].pk}/", {"interval": 90}, format="json").status_code == 403
     assert api.patch(f"/api/probes/checks/{world['auto'].pk}/", {"interval": 90}, format="json").status_code == 200
-    # They may not move their check onto another OPD's device, nor choose a credential.
-    moved = api.patch(f"/api/probes/checks/{world['auto'].pk}/", {"device": world["other"].pk}, format="json")
+    # They may not move their check onto another OPD's device, nor an automatic check off its address's
+    # device, nor point a check at another device's address.
+    moved = api.patch(f"/api/probes/checks/{own.json()['id']}/", {"device": world["other"].pk}, format="json")
     assert moved.status_code == 403
-    snmp = api.patch(f"/api/probes/checks/{world['snmp'].pk}/", {"credential": world["credential"].pk}, format="json")
-    assert snmp.status_code == 200  # the credential it has: no change
+    moved = api.patch(f"/api/probes/checks/{world['auto'].pk}/", {"device": world["other"].pk}, format="json")
+    assert moved.status_code == 400 and "ip_address" in moved.json()
+    foreign = IPAddressFactory(interface__device=world["other"], address="127.31.0.50")
+    elsewhere = api.post(
+        "/api/probes/checks/",
+        _check_body(address="127.31.4.9", device=world["own"].pk, ip_address=foreign.pk),
+        format="json",
+    )
+    assert elsewhere.status_code == 400 and "ip_address" in elsewhere.json()
+    # SNMP checks send a credential's secrets to their address and port: engineers' business only.
+    for change in ({"address": "127.99.99.99"}, {"port": 9999}, {"interval": 90}):
+        snmp = api.patch(f"/api/probes/checks/{world['snmp'].pk}/", change, format="json")
+        assert snmp.status_code == 400 and "kind" in snmp.json(), change
+    assert Check.objects.get(pk=world["snmp"].pk).address != "127.99.99.99"
     check = api.post(
         "/api/probes/checks/",
         _check_body(kind="snmp", address="127.31.4.3", device=world["own"].pk, credential=world["credential"].pk),
         format="json",
     )
-    assert check.status_code == 400 and "credential" in check.json()
+    assert check.status_code == 400
 
 
 def test_auditors_and_read_only_tokens_read_only(apis, engineer, world):

@@ -507,3 +507,19 @@ def test_a_check_follows_its_device_in_the_list(client, engineer):
     CheckFactory(device=None, address="127.31.0.77")
     client.force_login(engineer)
     assert "127.31.0.77" in _html(client.get(reverse("probes:check_list")))
+
+
+def test_an_operator_cannot_point_an_snmp_check_elsewhere(client, operator, world):
+    """An SNMP check sends its credential's secrets to its address and port: only those who read
+    credentials change it, also on the operator's own device."""
+    check = world["snmp"]
+    client.force_login(operator)
+    client.cookies["django_language"] = "en"
+    url = reverse("probes:check_edit", args=[check.pk])
+    data = _check_form(
+        kind="snmp", device=world["own"].pk, address="127.99.99.99", port=9999, _version=_version(client, url)
+    )
+    response = client.post(url, data)
+    assert "SNMP checks are set up by engineers and administrators" in response.content.decode()
+    check.refresh_from_db()
+    assert (check.address, check.port) == ("127.31.0.1", 16161)

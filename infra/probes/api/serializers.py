@@ -11,8 +11,9 @@ from infra.core.models.fields import SECRET_MAX_LENGTH
 from infra.core.permissions import VIEW, can
 
 from .. import models
-from ..choices import CheckState, PeriodKind
+from ..choices import CheckKind, CheckState, PeriodKind
 from ..models.checks import SECRET_FIELDS
+from ..services.checks import ADDRESS_ELSEWHERE, SNMP_CHECKS_REFUSED, address_elsewhere, writes_snmp_checks
 from ..tables import outcome_label
 
 
@@ -52,12 +53,19 @@ class CheckSerializer(BaseModelSerializer):
             return CheckState.UNKNOWN
 
     def validate(self, attrs):
+        user = getattr(self.context.get("request"), "user", None)
+        kinds = {attrs.get("kind"), self.instance.kind if self.instance is not None else None}
+        if CheckKind.SNMP in kinds and not writes_snmp_checks(user):
+            raise serializers.ValidationError({"kind": [SNMP_CHECKS_REFUSED]})
         ip = attrs.get("ip_address")
         if ip is not None and not attrs.get("address"):
             attrs["address"] = ip.address
         device = attrs.get("device", self.instance.device if self.instance is not None else None)
         if ip is not None and ip.interface_id and device is None:
             attrs["device"] = ip.interface.device  # the address's device, as the web form does
+        ip = ip if "ip_address" in attrs else (self.instance.ip_address if self.instance is not None else None)
+        if address_elsewhere(ip, attrs.get("device", device)):
+            raise serializers.ValidationError({"ip_address": [ADDRESS_ELSEWHERE]})
         if "credential" in attrs:
             current = self.instance.credential_id if self.instance is not None else None
             chosen = attrs["credential"].pk if attrs["credential"] is not None else None

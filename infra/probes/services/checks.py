@@ -5,11 +5,32 @@ from collections.abc import Iterable
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from infra.inventory.models import IPAddress
 
 from ..choices import CheckKind
 from ..models import Check, CheckEvent, CheckStatus, Result
+
+
+def writes_snmp_checks(user) -> bool:
+    """Who may create or change an SNMP check: who reads SNMP credentials. An SNMP check sends its
+    credential's secrets to its address and port, so moving one is as good as reading them."""
+    from infra.core.permissions import VIEW, can
+
+    from ..models import SnmpCredential
+
+    return can(user, VIEW, SnmpCredential)
+
+
+def address_elsewhere(ip_address, device) -> bool:
+    """An IP address on an interface of another device than the check's: a check probes its own
+    device's address (an automatic check takes its device from its address)."""
+    return bool(ip_address and ip_address.interface_id and device and ip_address.interface.device_id != device.pk)
+
+
+ADDRESS_ELSEWHERE = _("This IP address is on another device than the check's.")
+SNMP_CHECKS_REFUSED = _("SNMP checks are set up by engineers and administrators (they use SNMP credentials).")
 
 
 def follow_marks(ip_ids: Iterable[int] | None = None) -> dict[str, int]:
