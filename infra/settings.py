@@ -31,14 +31,30 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def _create_once(path: Path, content: str) -> None:
+    """Write a generated secret to ``path`` (mode 600) unless it exists, atomically with its content
+    (written aside, then hard-linked into place, which fails if another process was first): processes
+    starting together (gunicorn's workers, the consumer) all read the same one, never a half-written one."""
+    if path.exists():
+        return
+    aside = path.with_name(f".{path.name}.{os.getpid()}")
+    fd = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(content)
+    try:
+        os.link(aside, path)
+    except FileExistsError:
+        pass
+    finally:
+        aside.unlink()
+
+
 def _secret_key() -> str:
     """Use SECRET_KEY if given, else a key generated once into var/ so sessions survive restarts."""
     if os.environ.get("SECRET_KEY"):
         return os.environ["SECRET_KEY"]
     key_file = VAR_DIR / "secret_key"
-    if not key_file.exists():
-        key_file.write_text(secrets.token_urlsafe(50))
-        key_file.chmod(0o600)
+    _create_once(key_file, secrets.token_urlsafe(50))
     return key_file.read_text().strip()
 
 
@@ -55,8 +71,7 @@ def _secret_encryption_keys() -> list[str]:
     if not key_file.exists():
         from cryptography.fernet import Fernet
 
-        key_file.write_text(Fernet.generate_key().decode() + "\n")
-        key_file.chmod(0o600)
+        _create_once(key_file, Fernet.generate_key().decode() + "\n")
     return [line.strip() for line in key_file.read_text().splitlines() if line.strip()]
 
 

@@ -2,7 +2,7 @@
 writes (``core.events.bulk_written``); the scheduler's reconciliation (services.checks.reconcile)
 catches anything else (a raw SQL update) within a minute."""
 
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save, pre_delete
 from django.dispatch import receiver
 
 from infra.core.events import bulk_written
@@ -37,3 +37,15 @@ def _give_status(sender, instance: Check, created: bool, raw: bool = False, **kw
         checks.ensure_status([instance.pk])
         if not instance.enabled:
             checks.disabled_become_unknown([instance.pk])
+
+
+@receiver(pre_delete, sender=IPAddress)
+def _note_checks_of_address(sender, instance: IPAddress, **kwargs) -> None:
+    instance._automatic_checks = list(
+        Check.objects.filter(ip_address=instance, auto_created=True).values_list("pk", flat=True)
+    )
+
+
+@receiver(post_delete, sender=IPAddress)
+def _address_gone(sender, instance: IPAddress, **kwargs) -> None:
+    checks.address_gone(getattr(instance, "_automatic_checks", []))

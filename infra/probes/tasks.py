@@ -1,7 +1,10 @@
 """The probes' background work, run by huey's consumers (``manage.py run_huey``).
 
-Every consumer runs the periodic tasks; only the one holding the schedule lease schedules (the others
-return at once), and any consumer runs the chunks it is handed (docs/probes.md, "Scheduling")."""
+Every consumer puts the periodic tasks into the queue; the first worker to claim a period's tick runs
+it and the others return at once (``scheduling.take_tick``), and any consumer runs the chunks it is
+handed (docs/probes.md, "Scheduling")."""
+
+import datetime
 
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
@@ -22,8 +25,8 @@ def schedule_probes() -> dict[str, int]:
 @db_periodic_task(crontab(minute="7"))
 def roll_up_and_prune_results() -> dict[str, int]:
     """Hourly: roll up the hours and days that ended, then prune what is past its keeping time."""
-    if not scheduling.take_schedule(scheduling.prober_name()):
-        return {}
+    if not scheduling.take_tick("maintenance", period=datetime.timedelta(hours=1)):
+        return {}  # this hour's run happened elsewhere
     partitions.ensure()
     counts = retention.rollup()
     counts.update(retention.prune())

@@ -187,3 +187,48 @@ def test_deleting_a_device_takes_its_checks_results_in_the_same_queries_for_one_
 
     assert delete_device_with(1) == delete_device_with(6)
     assert not Result.objects.exists() and not HourlyRollup.objects.exists() and not Check.objects.exists()
+
+
+def test_deleting_a_marked_address_switches_its_check_off_or_deletes_it():
+    from infra.probes.models import Prober
+
+    fresh = IPAddressFactory(probe=True, address="127.0.6.1")
+    fresh.delete()
+    assert not Check.objects.filter(address="127.0.6.1").exists()  # it never ran: gone
+    ip = IPAddressFactory(probe=True, address="127.0.6.2")
+    check = Check.objects.get(ip_address=ip)
+    Result.objects.create(
+        probe_check=check,
+        time="2026-01-01T00:00Z",
+        outcome=0,
+        sent=1,
+        received=1,
+        prober=Prober.objects.create(name="t"),
+    )
+    ip.delete()
+    check.refresh_from_db()
+    assert (check.enabled, check.auto_created, check.ip_address_id) == (False, False, None)  # kept, switched off
+    assert CheckStatus.objects.get(probe_check=check).state == "unknown"
+
+
+def test_reconcile_switches_off_an_automatic_check_whose_address_went_past_every_signal():
+    ip = IPAddressFactory(probe=True, address="127.0.6.3")
+    check = Check.objects.get(ip_address=ip)
+    CheckEvent.objects.create(
+        probe_check=check, at="2026-01-01T00:00Z", kind="state", old_state="unknown", new_state="up"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE probes_check SET ip_address_id = NULL WHERE id = %s", [check.pk])
+        cursor.execute("DELETE FROM inventory_ipaddress WHERE id = %s", [ip.pk])
+    assert check_service.reconcile()["disabled"] == 1
+    check.refresh_from_db()
+    assert (check.enabled, check.auto_created) == (False, False)
+
+
+def test_probe_run_refuses_a_disabled_check():
+    from django.core.management import CommandError, call_command
+
+    check = Check.objects.create(address="127.0.7.1", enabled=False)
+    with pytest.raises(CommandError, match="disabled"):
+        call_command("probe", "run", "--check", str(check.pk))
+    assert not Result.objects.exists()

@@ -263,3 +263,13 @@ def test_fiber_link_states_are_read_from_the_interfaces_snmp_saw(city, snmp_chec
     with CaptureQueriesContext(connection) as queries:
         states = fiber_link_states([link.pk, other.pk])
     assert states == {link.pk: "down", other.pk: "unknown"} and len(queries) == 1
+
+
+def test_an_older_downtime_of_a_site_keeps_its_own_cause_when_its_upstream_site_goes_down_later(city, prober):
+    a, b = city["checks"]["A"], city["checks"]["B"]
+    record([ok(c, T0 + i * MINUTE) for c in (a, b) for i in range(2)], prober.pk)
+    record([fail(b, T0 + i * MINUTE) for i in range(2, 5)], prober.pk)  # B down on its own, Monday
+    days_later = T0 + datetime.timedelta(days=4)
+    record([fail(a, days_later + i * MINUTE) for i in range(3)], prober.pk)  # A down on Friday
+    assert Downtime.objects.get(probe_check=b).root_cause_id is None
+    assert CheckEvent.objects.get(probe_check=b, new_state="down").root_cause_id is None

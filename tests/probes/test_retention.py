@@ -124,3 +124,39 @@ def test_a_chunk_written_twice_gives_one_row_per_check_and_slot(check, prober):
     Result.objects.bulk_create(rows, ignore_conflicts=True)
     assert Result.objects.count() == 2
     assert ProbeMarker.objects.count() == 0
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="day partitions are PostgreSQL's")
+def test_pruning_on_postgresql_drops_whole_days_and_never_deletes_from_a_live_day(check, prober, settings):
+    settings.SIMPUL_PROBE_RAW_DAYS = 30
+    now = datetime.datetime(2026, 6, 15, 13, 30, tzinfo=UTC)
+    old_day = (now - datetime.timedelta(days=31)).date()
+    edge_day = (now - datetime.timedelta(days=30)).date()  # the day the cutoff falls in
+    partitions.ensure(today=old_day, days_ahead=1)
+    _results(check, prober, datetime.datetime.combine(old_day, datetime.time(), UTC), [1.0] * 5)
+    _results(check, prober, datetime.datetime.combine(edge_day, datetime.time(), UTC), [1.0] * 5)
+    ProbeMarker.objects.create(name="rollup_day", at=now)
+    counts = retention.prune(now=now)
+    assert counts["partitions"] == 1 and counts["results"] == 0  # nothing deleted row by row
+    with connection.cursor() as cursor:
+        cursor.execute(f'SELECT count(*) FROM "{partitions.name_for(edge_day)}"')
+        assert cursor.fetchone()[0] == 5  # the live day keeps its rows until it can go whole
+    assert Result.objects.count() == 5
+
+
+def test_a_days_figures_are_built_one_check_at_a_time_and_replace_the_day(check, prober):
+    other = Check.objects.create(address="127.0.0.2")
+    _results(check, prober, T0, [1.0] * 3)
+    _results(other, prober, T0, [2.0] * 3)
+    retention.rollup(now=T0 + datetime.timedelta(days=2))
+    day = selectors_day(T0)
+    assert {r.probe_check_id: r.count for r in DailyRollup.objects.filter(start=day)} == {check.pk: 3, other.pk: 3}
+    Result.objects.filter(probe_check=other).delete()  # as if the other check's results had gone
+    retention._roll(DailyRollup, day, day + datetime.timedelta(days=1))
+    assert {r.probe_check_id: r.count for r in DailyRollup.objects.filter(start=day)} == {check.pk: 3}
+
+
+def selectors_day(moment):
+    from infra.probes import selectors
+
+    return selectors.period("day", moment.astimezone(selectors.city_zone()).date())[0]

@@ -44,12 +44,12 @@ def test_due_checks_are_claimed_once_and_chunked(settings):
     runs = ProbeRun.objects.order_by("pk")
     assert [len(r.checks) for r in runs] == [4, 4, 2]
     assert sorted(c for r in runs for c, _ in r.checks) == sorted(Check.objects.values_list("pk", flat=True))
-    assert scheduling.schedule(enqueue=queued.append)["checks"] == 0  # claimed: not due again
+    assert scheduling.schedule(enqueue=queued.append, force=True)["checks"] == 0  # claimed: not due again
     # the next slot comes one interval later
     later = timezone.now() + datetime.timedelta(seconds=61)
     assert scheduling.schedule(enqueue=queued.append, now=later)["checks"] == 0  # still leased by the runs
     CheckStatus.objects.update(lease_until=None)
-    assert scheduling.schedule(enqueue=queued.append, now=later)["checks"] == 10
+    assert scheduling.schedule(enqueue=queued.append, now=later, force=True)["checks"] == 10
 
 
 @pytest.mark.django_db(transaction=True)
@@ -115,13 +115,48 @@ def test_a_run_that_never_finishes_is_marked_lost():
 
 
 @pytest.mark.django_db
-def test_one_consumer_owns_the_schedule():
-    now = timezone.now()
-    assert scheduling.take_schedule("a", now)
-    assert not scheduling.take_schedule("b", now)
-    assert scheduling.schedule(enqueue=lambda pk: None, now=now) == {"owner": 0}  # this process is not "a"
-    assert scheduling.take_schedule("a", now + datetime.timedelta(seconds=30))  # the owner renews
-    assert scheduling.take_schedule("b", now + scheduling.SCHEDULE_LEASE + datetime.timedelta(seconds=31))
+def test_each_minute_is_scheduled_once_whoever_runs_the_tick(settings):
+    """huey puts every consumer's periodic task in the shared queue: the first worker to claim the
+    minute schedules it, whichever machine it is on; the others return."""
+    now = timezone.now().replace(second=10)
+    settings.SIMPUL_PROBER_NAME = "consumer-a"
+    assert scheduling.take_tick("schedule", now)
+    settings.SIMPUL_PROBER_NAME = "consumer-b"
+    assert not scheduling.take_tick("schedule", now + datetime.timedelta(seconds=30))  # the same minute
+    assert scheduling.schedule(enqueue=lambda pk: None, now=now) == {"owner": 0}
+    assert scheduling.take_tick("schedule", now + datetime.timedelta(seconds=60))  # the next minute, by b
+    assert scheduling.take_tick("maintenance", now, period=datetime.timedelta(hours=1))
+    assert not scheduling.take_tick(
+        "maintenance", now + datetime.timedelta(minutes=1), period=datetime.timedelta(hours=1)
+    )
+
+
+@pytest.mark.django_db
+def test_a_run_counted_lost_while_running_does_not_free_the_checks_a_newer_run_holds():
+    check = _checks(1)[0]
+    scheduling.schedule(enqueue=lambda pk: None)
+    first = ProbeRun.objects.get().pk
+    ProbeRun.objects.filter(pk=first).update(status=RunStatus.RUNNING, started=timezone.now())
+    assert scheduling.mark_lost(timezone.now() + datetime.timedelta(minutes=4)) == 0  # still within its time
+    assert scheduling.mark_lost(timezone.now() + scheduling.RUN_LIMIT + datetime.timedelta(seconds=1)) == 1
+    lease = timezone.now() + datetime.timedelta(minutes=9)
+    CheckStatus.objects.filter(probe_check=check).update(lease_until=lease)  # a newer run's claim
+    assert not scheduling.finish(first, [check.pk], results=1, late=True)  # the old run ends after all
+    assert CheckStatus.objects.get(probe_check=check).lease_until == lease
+    assert ProbeRun.objects.get(pk=first).status == RunStatus.LOST
+
+
+@pytest.mark.django_db
+def test_a_run_enqueued_too_long_ago_is_not_started():
+    _checks(1)
+    scheduling.schedule(enqueue=lambda pk: None)
+    run_id = ProbeRun.objects.get().pk
+    ProbeRun.objects.filter(pk=run_id).update(
+        created=timezone.now() - scheduling.LOST_AFTER - datetime.timedelta(seconds=1)
+    )
+    assert scheduling.run_chunk(run_id) == {"skipped": 1}
+    assert ProbeRun.objects.get(pk=run_id).status == RunStatus.LOST
+    assert not Result.objects.exists()
 
 
 def _redis_available() -> bool:

@@ -177,7 +177,8 @@ class ProbeRun(models.Model):
 
 
 class ProbeMarker(models.Model):
-    """A named lease or watermark: who owns the schedule and until when; how far roll-ups have come."""
+    """A named tick or watermark: the last minute (or hour) a periodic job ran and who ran it; how far
+    roll-ups have come."""
 
     name = models.CharField(_("name"), max_length=50, primary_key=True)
     owner = models.CharField(_("owner"), max_length=200, blank=True)

@@ -86,6 +86,27 @@ def follow_marks(ip_ids: Iterable[int] | None = None) -> dict[str, int]:
     return counts
 
 
+def address_gone(check_ids: Iterable[int]) -> dict[str, int]:
+    """The automatic checks of deleted addresses: deleted if they never ran; else kept as evidence,
+    switched off, and no longer automatic (nothing is left for them to follow: whoever switches
+    one on again probes a target of their own choosing)."""
+    counts = {"disabled": 0, "deleted": 0}
+    with transaction.atomic():
+        for check in Check.objects.filter(pk__in=list(check_ids), auto_created=True):
+            has_history = (
+                Result.objects.filter(probe_check_id=check.pk).exists()
+                or CheckEvent.objects.filter(probe_check_id=check.pk).exists()
+            )
+            if has_history:
+                check.enabled, check.auto_created = False, False
+                check.save()
+                counts["disabled"] += 1
+            else:
+                check.delete()
+                counts["deleted"] += 1
+    return counts
+
+
 def ensure_status(check_ids: Iterable[int] | None = None) -> int:
     """Give each check (all when None) its status row; a new check is due at once."""
     checks = Check.objects.filter(status__isnull=True)
@@ -126,5 +147,12 @@ def reconcile() -> dict[str, int]:
     """What no signal told (a raw SQL write): run by the scheduler each minute; cheap when in step."""
     out_of_step = _out_of_step()
     counts = follow_marks(out_of_step) if out_of_step else {"created": 0, "updated": 0, "disabled": 0, "deleted": 0}
+    orphans = list(
+        Check.objects.filter(auto_created=True, ip_address__isnull=True).values_list("pk", flat=True)
+    )  # their address was deleted past every signal
+    if orphans:
+        gone = address_gone(orphans)
+        counts["disabled"] += gone["disabled"]
+        counts["deleted"] += gone["deleted"]
     counts["statuses"] = ensure_status(None)
     return counts

@@ -104,6 +104,14 @@ def compact(before: datetime.date | None = None, using: str = "default") -> list
     return done
 
 
+def delete_from_default_before(moment: datetime.datetime, using: str = "default") -> int:
+    """Delete the default partition's rows older than ``moment`` (rows written before their day's
+    partition existed); the day partitions are only ever dropped whole."""
+    with connections[using].cursor() as cursor:
+        cursor.execute(f'DELETE FROM "{TABLE}_default" WHERE "time" < %s', [moment])
+        return cursor.rowcount
+
+
 def drop_before(day: datetime.date, using: str = "default") -> list[str]:
     """Drop the partitions of the days before ``day``; returns their names."""
     if not supported(using):

@@ -320,7 +320,10 @@ def _mark_root_causes(since: datetime.datetime) -> None:
         CheckEvent.objects.filter(
             in_sites, kind=EventKind.STATE, new_state=state.State.DOWN.value, at__gte=recent, root_cause__isnull=True
         ).update(root_cause_id=cause, held=True)
-        Downtime.objects.filter(in_sites, end__isnull=True, root_cause__isnull=True).update(root_cause_id=cause)
+        # Only downtimes that began with this outage: an older one of the site had a cause of its own.
+        Downtime.objects.filter(in_sites, end__isnull=True, root_cause__isnull=True, start__gte=recent).update(
+            root_cause_id=cause
+        )
 
 
 def mark_unknown(check_ids: Sequence[int], at: datetime.datetime, detail: str) -> int:

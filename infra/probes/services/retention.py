@@ -6,6 +6,7 @@ recomputed on each run to take in late results. Hours are UTC hours; days are th
 (``TIME_ZONE``), as availability is. Raw results are pruned only once their days are rolled up."""
 
 import datetime
+import itertools
 import statistics
 from collections.abc import Iterator
 from zoneinfo import ZoneInfo
@@ -67,26 +68,32 @@ def figures(rows: list[tuple[int, int, int, float, float]]) -> dict[str, object]
 
 
 def _roll(model, start: datetime.datetime, end: datetime.datetime) -> int:
+    """Recompute one bucket, streaming one check's results at a time (a day of 20,000 checks is
+    29 million rows: never all in memory), and replace what the bucket held."""
     rows = (
         Result.objects.filter(time__gte=start, time__lt=end)
         .order_by("probe_check_id")
         .values_list("probe_check_id", "outcome", "sent", "received", "rtt_avg", "rtt_max")
     )
-    grouped: dict[int, list] = {}
-    for check_id, *rest in rows.iterator(chunk_size=20000):
-        grouped.setdefault(check_id, []).append(rest)
-    objs = [model(probe_check_id=check_id, start=start, **figures(items)) for check_id, items in grouped.items()]
+    fields = ["count", "answered", "sent", "received", "rtt_avg", "rtt_p50", "rtt_p95", "rtt_max"]
+    seen = 0
+    batch: list = []
     with transaction.atomic():
-        # The bucket is replaced as a whole: a check without results now has none left from before.
-        model.objects.filter(start=start).exclude(probe_check_id__in=list(grouped)).delete()
+        for check_id, items in itertools.groupby(rows.iterator(chunk_size=20000), key=lambda row: row[0]):
+            seen += 1
+            batch.append(model(probe_check_id=check_id, start=start, **figures([row[1:] for row in items])))
+            if len(batch) >= 2000:
+                model.objects.bulk_create(
+                    batch, update_conflicts=True, unique_fields=["probe_check", "start"], update_fields=fields
+                )
+                batch = []
         model.objects.bulk_create(
-            objs,
-            batch_size=2000,
-            update_conflicts=True,
-            unique_fields=["probe_check", "start"],
-            update_fields=["count", "answered", "sent", "received", "rtt_avg", "rtt_p50", "rtt_p95", "rtt_max"],
+            batch, update_conflicts=True, unique_fields=["probe_check", "start"], update_fields=fields
         )
-    return len(objs)
+        # The bucket is replaced as a whole: a check without results now has none left from before.
+        in_bucket = Result.objects.filter(time__gte=start, time__lt=end).values("probe_check_id")
+        model.objects.filter(start=start).exclude(probe_check_id__in=in_bucket).delete()
+    return seen
 
 
 def rollup(now: datetime.datetime | None = None) -> dict[str, int]:
@@ -126,7 +133,12 @@ def prune(now: datetime.datetime | None = None) -> dict[str, int]:
         cutoff = min(cutoff, rolled)
         cutoff_day = cutoff.astimezone(datetime.UTC).date()
         counts["partitions"] = len(partitions.drop_before(cutoff_day))
-        counts["results"] = Result.objects.filter(time__lt=cutoff)._raw_delete(Result.objects.db)
+        if partitions.supported():
+            # Whole days went with their partitions; rows are deleted only from the default one, never
+            # from a live day (which would leave it dead rows to vacuum).
+            counts["results"] = partitions.delete_from_default_before(cutoff)
+        else:
+            counts["results"] = Result.objects.filter(time__lt=cutoff)._raw_delete(Result.objects.db)
     counts["hourly"] = HourlyRollup.objects.filter(
         start__lt=now - datetime.timedelta(days=settings.SIMPUL_PROBE_HOURLY_DAYS)
     )._raw_delete(HourlyRollup.objects.db)

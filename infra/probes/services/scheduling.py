@@ -1,5 +1,5 @@
-"""The schedule: each minute one consumer (the one holding the schedule lease) finds the checks that
-are due, claims them, splits them into chunks and enqueues one task per chunk; any consumer runs a
+"""The schedule: each minute exactly one worker of the cluster (the first to claim the minute's tick)
+finds the checks that are due, claims them, splits them into chunks and enqueues one task per chunk; any consumer runs a
 chunk (``run_chunk``). A chunk is taken by one consumer only (a conditional update of its run), a
 check is claimed by one chunk only (its lease), and a run that never finishes is marked lost."""
 
@@ -21,28 +21,41 @@ from .recording import record
 
 log = logging.getLogger(__name__)
 
-SCHEDULE_LEASE = datetime.timedelta(seconds=90)
-# A run not finished this long after it was enqueued is lost (its checks are due again at their next slot).
+MINUTE = datetime.timedelta(minutes=1)
+
+# A run not started this long after it was enqueued, or not finished this long after it started, is
+# lost (and logged); its checks are probed again at their next slot once their lease has run out.
 LOST_AFTER = datetime.timedelta(minutes=5)
+RUN_LIMIT = datetime.timedelta(minutes=5)
+# A claimed check stays leased until its run ends, or for longer than any run may live.
+LEASE = LOST_AFTER + RUN_LIMIT
 # A run started this long after its slot is late (consumers too few or too busy).
 LATE_AFTER = datetime.timedelta(seconds=60)
 
 
-def take_schedule(owner: str, now: datetime.datetime | None = None) -> bool:
-    """Take or renew the schedule lease; False when another consumer holds it."""
+def take_tick(name: str, now: datetime.datetime | None = None, period: datetime.timedelta = MINUTE) -> bool:
+    """Claim this period's tick of a periodic job, once for the whole cluster.
+
+    huey's consumers each put the periodic tasks into the shared queue, and any worker of any machine
+    may run them; the first to claim the period (a locked row keyed by the job's name, holding the
+    last period claimed) runs it, the others return. So every period runs exactly once, whoever runs it."""
     now = now or timezone.now()
+    start = datetime.datetime.fromtimestamp(
+        now.timestamp() // period.total_seconds() * period.total_seconds(), tz=datetime.UTC
+    )
     with transaction.atomic():
-        marker, _ = ProbeMarker.objects.select_for_update().get_or_create(name="schedule")
-        if marker.owner and marker.owner != owner and marker.at and marker.at > now:
+        marker, _ = ProbeMarker.objects.select_for_update().get_or_create(name=name)
+        if marker.at is not None and marker.at >= start:
             return False
-        marker.owner, marker.at = owner, now + SCHEDULE_LEASE
+        marker.owner, marker.at = prober_name(), start
         marker.save()
     return True
 
 
 def mark_lost(now: datetime.datetime) -> int:
     lost = ProbeRun.objects.filter(
-        status__in=(RunStatus.QUEUED, RunStatus.RUNNING), created__lt=now - LOST_AFTER
+        Q(status=RunStatus.QUEUED, created__lt=now - LOST_AFTER)
+        | Q(status=RunStatus.RUNNING, started__lt=now - RUN_LIMIT)
     ).update(status=RunStatus.LOST, finished=now)
     if lost:
         log.warning("%s probe run(s) did not finish within %s: marked lost.", lost, LOST_AFTER)
@@ -71,7 +84,7 @@ def claim_due(now: datetime.datetime) -> dict[str, list[tuple[int, datetime.date
         for check_id, next_due, interval, kind in rows:
             slot = _slot(next_due, interval, now)
             claimed.setdefault(kind, []).append((check_id, slot))
-            lease = max(datetime.timedelta(seconds=interval), LOST_AFTER)
+            lease = max(datetime.timedelta(seconds=interval), LEASE)
             updates.append((slot + datetime.timedelta(seconds=interval), now + lease, check_id))
         if updates:
             quote = connection.ops.quote_name
@@ -84,11 +97,14 @@ def claim_due(now: datetime.datetime) -> dict[str, list[tuple[int, datetime.date
     return claimed
 
 
-def schedule(enqueue: Callable[[int], object], now: datetime.datetime | None = None) -> dict[str, int]:
-    """One tick of the schedule (every minute): returns what it did."""
+def schedule(
+    enqueue: Callable[[int], object], now: datetime.datetime | None = None, *, force: bool = False
+) -> dict[str, int]:
+    """One tick of the schedule (every minute): returns what it did. ``force``: run even if this
+    minute's tick ran (``manage.py probe schedule``); due checks are claimed once either way."""
     now = now or timezone.now()
-    if not take_schedule(prober_name(), now):
-        return {"owner": 0}
+    if not take_tick("schedule", now) and not force:
+        return {"owner": 0}  # this minute's tick ran elsewhere
     partitions.ensure()
     check_service.reconcile()
     counts = {"owner": 1, "lost": mark_lost(now), "checks": 0, "runs": 0}
@@ -114,10 +130,13 @@ def run_chunk(run_id: int) -> dict[str, int]:
     """Run one enqueued chunk, once: a second delivery (or a second consumer) finds it taken."""
     prober = current_prober()
     now = timezone.now()
-    taken = ProbeRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
+    # Not a run enqueued so long ago that the schedule counts it lost: its checks' leases may be
+    # running out, and another run may take them.
+    taken = ProbeRun.objects.filter(pk=run_id, status=RunStatus.QUEUED, created__gte=now - LOST_AFTER).update(
         status=RunStatus.RUNNING, prober=prober, started=now
     )
     if not taken:
+        ProbeRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(status=RunStatus.LOST, finished=now)
         return {"skipped": 1}
     run = ProbeRun.objects.get(pk=run_id)
     late = now - run.due > LATE_AFTER
@@ -127,8 +146,18 @@ def run_chunk(run_id: int) -> dict[str, int]:
     checks = list(Check.objects.filter(pk__in=list(slots), enabled=True).select_related("credential").order_by("pk"))
     observations = observe(checks, slots, prober)
     counts = record(observations, prober.pk)
-    CheckStatus.objects.filter(probe_check_id__in=list(slots)).update(lease_until=None)
-    ProbeRun.objects.filter(pk=run_id).update(
-        status=RunStatus.DONE, finished=timezone.now(), results=len(observations), late=late
-    )
+    finish(run_id, list(slots), len(observations), late)
     return counts
+
+
+def finish(run_id: int, check_ids: list[int], results: int, late: bool) -> bool:
+    """Mark a run done and let its checks go, if it still holds them: a run counted lost meanwhile may
+    see its checks claimed by a newer run, whose leases are not its to clear. Its results are kept."""
+    finished = ProbeRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
+        status=RunStatus.DONE, finished=timezone.now(), results=results, late=late
+    )
+    if finished:
+        CheckStatus.objects.filter(probe_check_id__in=check_ids).update(lease_until=None)
+    else:
+        log.warning("Probe run %s finished after it was counted lost; its results are kept.", run_id)
+    return bool(finished)

@@ -63,6 +63,10 @@ class Command(BaseCommand):
             missing = set(check) - set(checks.values_list("pk", flat=True))
             if missing:
                 raise CommandError(f"No check with id {', '.join(map(str, sorted(missing)))}.")
+            disabled = sorted(checks.filter(enabled=False).values_list("pk", flat=True))
+            if disabled:
+                # A disabled check's state is unknown by definition: probing it would give it one.
+                raise CommandError(f"Check {', '.join(map(str, disabled))} is disabled: enable it to probe it.")
         else:
             checks = checks.filter(enabled=True)
             if device:
@@ -95,7 +99,7 @@ class Command(BaseCommand):
                 )
 
     def _schedule(self, **options) -> None:
-        counts = scheduling.schedule(enqueue=run_probe_chunk)
+        counts = scheduling.schedule(enqueue=run_probe_chunk, force=True)
         if not counts.get("owner"):
             self.stdout.write("Another consumer holds the schedule: nothing done.")
             return
