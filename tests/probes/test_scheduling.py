@@ -118,7 +118,7 @@ def test_a_run_that_never_finishes_is_marked_lost():
 def test_each_minute_is_scheduled_once_whoever_runs_the_tick(settings):
     """huey puts every consumer's periodic task in the shared queue: the first worker to claim the
     minute schedules it, whichever machine it is on; the others return."""
-    now = timezone.now().replace(second=10)
+    now = datetime.datetime(2026, 5, 1, 8, 20, 10, tzinfo=datetime.UTC)  # well inside its hour
     settings.SIMPUL_PROBER_NAME = "consumer-a"
     assert scheduling.take_tick("schedule", now)
     settings.SIMPUL_PROBER_NAME = "consumer-b"
