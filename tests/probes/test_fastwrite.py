@@ -75,3 +75,14 @@ def test_status_rows_written_raw_read_back_as_saved():
     status = CheckStatus.objects.get(probe_check=check)
     assert {c: getattr(status, c) for c in fastwrite.STATUS_COLUMNS} == values
     assert CheckStatus.objects.filter(since=T, last_at__gt=T).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_results_and_statuses_are_written_outside_a_transaction_too():
+    check = Check.objects.create(address="127.0.0.1")
+    prober = Prober.objects.create(name="p")
+    fastwrite.insert_results([(check.pk, T, 0, 3, 3, prober.pk, 1, 1, 1, 0)])
+    row = (check.pk, "up", T, 0, 2, "uu", False, T, 0, 1.0, 0.0, "", "", None, None)
+    fastwrite.update_statuses([row])
+    assert Result.objects.filter(probe_check=check).count() == 1
+    assert CheckStatus.objects.get(probe_check=check).state == "up"

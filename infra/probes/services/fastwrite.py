@@ -61,10 +61,9 @@ def _adapt(connection, columns: Sequence[str], rows: Sequence[Sequence]) -> list
 
 def _copy_into_temp(cursor, connection, table: str, temp: str, columns: Sequence[str], rows) -> None:
     quote = connection.ops.quote_name
-    cursor.execute(
-        f"CREATE TEMPORARY TABLE IF NOT EXISTS {quote(temp)} (LIKE {quote(table)} INCLUDING DEFAULTS) "
-        "ON COMMIT DELETE ROWS"
-    )
+    # Emptied before each use (not ON COMMIT DELETE ROWS: outside a transaction, each statement
+    # commits, and the rows would be gone before the INSERT or UPDATE that reads them).
+    cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {quote(temp)} (LIKE {quote(table)} INCLUDING DEFAULTS)")
     cursor.execute(f"TRUNCATE {quote(temp)}")
     names = ", ".join(quote(c) for c in columns)
     with connection.wrap_database_errors, cursor.cursor.copy(f"COPY {quote(temp)} ({names}) FROM STDIN") as copy:
