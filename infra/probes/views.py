@@ -5,16 +5,19 @@ fixed number of queries."""
 import datetime
 from urllib.parse import urlencode
 
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.views import View
 
 from infra.core.filtersets import to_utc
 from infra.core.permissions import ADD, VIEW, can
 from infra.core.views import ObjectDetailView, object_fields
 
-from . import models
+from . import models, status
 from .choices import CheckKind, CheckState
 from .models.checks import SECRET_FIELDS
 from .tables import format_duration, outcome_label
@@ -23,6 +26,7 @@ RESULTS_PER_PAGE = 50
 EVENTS_SHOWN = 20
 DOWNTIMES_SHOWN = 20
 DEVICE_CHECKS_SHOWN = 50
+STATUS_REFRESH_SECONDS = 30
 
 
 def _before(raw: str | None) -> datetime.datetime | None:
@@ -144,3 +148,17 @@ def device_checks(request: HttpRequest, device) -> dict | None:
             else ""
         ),
     }
+
+
+class StatusView(View):
+    """What is down now, why and what sits behind it; the table refreshes itself (htmx) every 30 s."""
+
+    template_name = "probes/status.html"
+    fragment_name = "probes/_status.html"
+
+    def get(self, request: HttpRequest):
+        if not can(request.user, VIEW, models.Check):
+            raise PermissionDenied
+        context = {"status": status.current(), "refresh_seconds": STATUS_REFRESH_SECONDS}
+        name = self.fragment_name if request.htmx else self.template_name
+        return render(request, name, context)

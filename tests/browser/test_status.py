@@ -1,0 +1,65 @@
+"""The status page in a real browser, in both languages: an upstream outage with what sits behind
+it, then the page refreshing itself when a device goes down too."""
+
+import datetime
+
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from infra.inventory.choices import DeviceKind, SiteKind
+from infra.probes.models import Check, Prober
+from infra.probes.services.recording import Observation, record
+
+from ..factories import DeviceFactory, FiberLinkFactory, SiteFactory
+
+MINUTE = datetime.timedelta(minutes=1)
+
+
+def _sweeps(checks_ok: dict, start, sweeps: int) -> None:
+    prober, _ = Prober.objects.get_or_create(name="t")
+    for i in range(sweeps):
+        at = start + i * MINUTE
+        record(
+            [
+                Observation(c.pk, at, 0, 3, 3, 1, 1, 1, 0) if ok else Observation(c.pk, at, 1, 3, 0)
+                for c, ok in checks_ok.items()
+            ],
+            prober.pk,
+        )
+
+
+def test_the_status_page_shows_an_outage_and_refreshes_itself(page, login, engineer_user):
+    dc = SiteFactory(kind=SiteKind.DATA_CENTER, name="Pusat Data")
+    hub, leaf = SiteFactory(name="Kantor Camat Hub"), SiteFactory(name="Kantor Lurah Ujung")
+    FiberLinkFactory(site_a=dc, site_b=hub)
+    FiberLinkFactory(site_a=hub, site_b=leaf)
+    devices = [
+        DeviceFactory(site=site, organization=site.organization, kind=DeviceKind.SERVER, name=f"srv-{n}")
+        for n, site in enumerate((dc, hub, leaf))
+    ]
+    checks = [Check.objects.create(device=d, address=f"127.0.21.{i + 1}") for i, d in enumerate(devices)]
+    start = timezone.now() - datetime.timedelta(hours=1)
+    _sweeps(dict.fromkeys(checks, True), start, 2)
+    _sweeps({c: c is checks[0] for c in checks}, start + 2 * MINUTE, 3)  # the hub falls, the leaf behind it
+
+    login(engineer_user)
+    page.goto("/probes/status/")
+    incidents = page.get_by_test_id("incident")
+    expect(incidents).to_have_count(1)
+    expect(incidents.first).to_contain_text("Kantor Camat Hub")
+    expect(incidents.first.get_by_test_id("root-cause")).to_contain_text("1 lokasi terputus di belakangnya")
+    expect(incidents.first.get_by_test_id("behind")).to_have_text("Kantor Lurah Ujung")
+
+    page.locator("button[data-lang=en]").click()
+    page.goto("/probes/status/")
+    expect(page.get_by_test_id("incident").first.get_by_test_id("root-cause")).to_contain_text(
+        "1 site cut off behind it"
+    )
+    # the data center goes down too: now one outage with both sites behind it, which the page picks
+    # up by itself (htmx every 30 s; here every second)
+    page.evaluate("document.querySelector('[data-testid=status]').setAttribute('hx-trigger', 'every 1s')")
+    page.evaluate("htmx.process(document.querySelector('[data-testid=status]'))")
+    _sweeps({c: False for c in checks}, start + 5 * MINUTE, 3)
+    expect(page.get_by_test_id("root-cause")).to_contain_text("2 sites cut off behind it", timeout=10_000)
+    expect(page.get_by_test_id("incident")).to_have_count(1)
+    expect(page.get_by_test_id("incident").first).to_contain_text("Pusat Data")
