@@ -186,15 +186,20 @@ def test_two_consumers_on_redis_share_a_sweep_with_no_check_probed_twice_or_miss
     manage = [sys.executable, "manage.py"]
     consumers = [
         subprocess.Popen(
-            [*manage, "run_huey", "--no-periodic", "--workers", "2", "--quiet"],
+            [*manage, "run_huey", "--no-periodic", "--workers", "2"],
             cwd=ROOT,
             env={**env, "SIMPUL_PROBER_NAME": name},
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
+            text=True,
         )
         for name in ("consumer-a", "consumer-b")
     ]
     try:
+        # Both consumers listening before the sweep is enqueued (one that starts slowly under load would
+        # find the queue already drained by the other): each says so in its log.
+        for consumer in consumers:
+            _wait_for_line(consumer, "Huey consumer started")
         subprocess.run(
             [*manage, "probe", "schedule"], cwd=ROOT, env={**env, "SIMPUL_PROBER_NAME": "scheduler"}, check=True
         )
@@ -216,6 +221,22 @@ def test_two_consumers_on_redis_share_a_sweep_with_no_check_probed_twice_or_miss
     for check_id, _prober in results:
         per_check[check_id] = per_check.get(check_id, 0) + 1
     assert per_check == {c.pk: 1 for c in checks}  # none twice, none missed
+
+
+def _wait_for_line(process: subprocess.Popen, text: str, timeout: float = 60.0) -> None:
+    """Read the process's log until a line holds ``text``; the rest of the log drains in a thread."""
+    import threading
+
+    found = threading.Event()
+
+    def read() -> None:
+        for line in process.stderr:
+            if text in line:
+                found.set()
+
+    threading.Thread(target=read, daemon=True).start()
+    if not found.wait(timeout):
+        raise AssertionError(f"no {text!r} from the consumer within {timeout} s")
 
 
 def _wait_for_runs(var_dir: Path, expected: int, timeout: float = 90.0):
