@@ -4,6 +4,7 @@ from django.views.generic import TemplateView
 
 from infra.core.models import ObjectChange
 from infra.core.permissions import readable_changes
+from infra.core.registry import home_panels
 from infra.inventory.choices import FiberLinkStatus, MigrationState
 from infra.inventory.selectors import headline_figures, migration_progress
 
@@ -23,6 +24,10 @@ class HomeView(TemplateView):
             fiber_rows=[
                 (value, label, headline.fiber_links_by_status[value], headline.fiber_km_by_status[value])
                 for value, label in FiberLinkStatus.choices
+            ],
+            # panels other apps add (the probes' "down now"): each a template and its context
+            panels=[
+                (panel.template, found) for panel in home_panels() if (found := panel.context(self.request)) is not None
             ],
             recent_changes=readable_changes(self.request.user, ObjectChange.objects.select_related("content_type"))[
                 :10

@@ -29,6 +29,9 @@ An app may also add a panel to another model's detail page without that model's 
 
 ``device_checks(request, device)`` returns the panel's context (``None``: no panel for this user or
 object); the page includes the template with that context as ``panel``, in a fixed number of queries.
+The dashboard takes panels the same way (the probes app's "down now")::
+
+    register_home_panel("probes/_home_down_now.html", down_now)
 
 core.permissions asks this module; the global search has its own registry (core.search). Change
 logging, timestamps and display are features a model inherits (core.models.features).
@@ -48,8 +51,10 @@ __all__ = [
     "declared_models",
     "detail_panels",
     "engineers_edit",
+    "home_panels",
     "register_app",
     "register_detail_panel",
+    "register_home_panel",
     "register_model",
 ]
 
@@ -75,6 +80,7 @@ class DetailPanel:
 _apps_engineers_edit: set[str] = set()
 _models: dict[str, ModelDeclaration] = {}
 _panels: dict[str, list[DetailPanel]] = {}
+_home_panels: list[DetailPanel] = []
 _NOTHING_DECLARED = ModelDeclaration()
 
 
@@ -120,6 +126,17 @@ def register_detail_panel(
 def detail_panels(model_or_obj) -> list[DetailPanel]:
     """The panels other apps added to this model's detail page, in the order they were registered."""
     return list(_panels.get(_label(model_or_obj), ()))
+
+
+def register_home_panel(template: str, context: Callable[[object], dict | None]) -> None:
+    """Add a panel to the dashboard; ``context(request)`` returns its context or ``None`` (no panel)."""
+    if not any(panel.template == template for panel in _home_panels):
+        _home_panels.append(DetailPanel(template, context))
+
+
+def home_panels() -> list[DetailPanel]:
+    """The panels apps added to the dashboard, in the order they were registered."""
+    return list(_home_panels)
 
 
 def _check_owner_path(model: type[models.Model], path: str) -> None:

@@ -11,13 +11,13 @@ class ProbesConfig(AppConfig):
 
     def ready(self) -> None:
         from infra.core.choices import Role
-        from infra.core.registry import register_app, register_detail_panel, register_model
+        from infra.core.registry import register_app, register_detail_panel, register_home_panel, register_model
         from infra.inventory import spreadsheets as inventory_spreadsheets
         from infra.inventory.models import Device
 
         from . import models, search, signals  # noqa: F401  (they register the searchable kinds, the receivers)
         from .spreadsheets import CheckSheet
-        from .views import device_checks
+        from .views import device_checks, down_now
 
         # Engineers configure and run the checks; what the probes found is written by services only.
         register_app(self.label, engineers_edit=True)
@@ -27,6 +27,7 @@ class ProbesConfig(AppConfig):
         register_model(models.SnmpCredential, readers=(Role.ADMINISTRATOR, Role.ENGINEER))
         # A device's page lists its checks, without inventory knowing of probes.
         register_detail_panel(Device, "probes/_device_checks.html", device_checks)
+        register_home_panel("probes/_home_down_now.html", down_now)
         for model in (
             models.Result,
             models.HourlyRollup,

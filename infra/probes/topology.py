@@ -57,20 +57,29 @@ def _fold(members: dict[int, list[str]]) -> dict[int, Aggregate]:
     return folded
 
 
-def _reachability_rows(statuses) -> list[tuple]:
-    """(device, site, organization, state) of the enabled checks that tell whether their device is
-    reachable: a device's ICMP checks; SNMP only for a device without one (selectors does the same)."""
-    rows = list(
-        statuses.filter(probe_check__enabled=True, probe_check__device__isnull=False).values_list(
-            "probe_check__device_id",
-            "probe_check__device__site_id",
-            "probe_check__device__site__organization_id",
-            "state",
-            "probe_check__kind",
-        )
-    )
+def reachability(rows) -> list[tuple]:
+    """(device, site, organization, state) of the checks that tell whether their device is reachable,
+    from (device, site, organization, state, kind, ...) rows of enabled checks: a device's ICMP checks;
+    SNMP only for a device without one (selectors does the same). Checks without a device tell nothing."""
+    rows = [row for row in rows if row[0] is not None]
     has_icmp = {row[0] for row in rows if row[4] == CheckKind.ICMP}
     return [row[:4] for row in rows if row[4] == CheckKind.ICMP or row[0] not in has_icmp]
+
+
+# What ``reachability`` reads of a check's status, in its order (``status_rows`` may add columns after).
+STATUS_COLUMNS = (
+    "probe_check__device_id",
+    "probe_check__device__site_id",
+    "probe_check__device__site__organization_id",
+    "state",
+    "probe_check__kind",
+)
+
+
+def _reachability_rows(statuses) -> list[tuple]:
+    return reachability(
+        statuses.filter(probe_check__enabled=True, probe_check__device__isnull=False).values_list(*STATUS_COLUMNS)
+    )
 
 
 def _sites(rows: list[tuple]) -> tuple[dict[int, Aggregate], dict[int, Aggregate], dict[int, int], dict[int, int]]:
@@ -95,10 +104,13 @@ def site_is_down(site_ids) -> dict[int, bool]:
     return {site_id: agg.state is State.DOWN for site_id, agg in sites.items()}
 
 
-def snapshot() -> Snapshot:
+def snapshot(rows: list[tuple] | None = None) -> Snapshot:
     """Devices from their checks, sites from their devices, OPDs from their sites; then the sites
-    behind a down site. Three queries whatever the size of the city."""
-    devices, sites, site_of_device, org_of_site = _sites(_reachability_rows(CheckStatus.objects.all()))
+    behind a down site. Three queries whatever the size of the city; two when the caller has read the
+    enabled checks' ``STATUS_COLUMNS`` rows already (the status page reads them once for both)."""
+    if rows is None:
+        rows = CheckStatus.objects.filter(probe_check__enabled=True).values_list(*STATUS_COLUMNS)
+    devices, sites, site_of_device, org_of_site = _sites(reachability(rows))
     snap = Snapshot(devices=devices, sites=sites, site_of_device=site_of_device)
     by_org: dict[int, list[str]] = defaultdict(list)
     for site_id, agg in snap.sites.items():

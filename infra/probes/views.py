@@ -27,6 +27,7 @@ EVENTS_SHOWN = 20
 DOWNTIMES_SHOWN = 20
 DEVICE_CHECKS_SHOWN = 50
 STATUS_REFRESH_SECONDS = 30
+HOME_INCIDENTS_SHOWN = 5  # the dashboard shows the largest; the status page has them all
 
 
 def _before(raw: str | None) -> datetime.datetime | None:
@@ -150,6 +151,20 @@ def device_checks(request: HttpRequest, device) -> dict | None:
     }
 
 
+def down_now(request: HttpRequest) -> dict | None:
+    """The dashboard's "down now" panel (core.registry's home panel): the status page's largest
+    incidents, in the status page's nine queries."""
+    if not can(request.user, VIEW, models.Check):
+        return None
+    current = status.current()
+    return {
+        "status": current,
+        "incidents": current.incidents[:HOME_INCIDENTS_SHOWN],
+        "more": max(0, len(current.incidents) - HOME_INCIDENTS_SHOWN),
+        "refresh_seconds": STATUS_REFRESH_SECONDS,
+    }
+
+
 class StatusView(View):
     """What is down now, why and what sits behind it; the table refreshes itself (htmx) every 30 s."""
 
@@ -159,6 +174,8 @@ class StatusView(View):
     def get(self, request: HttpRequest):
         if not can(request.user, VIEW, models.Check):
             raise PermissionDenied
+        if request.htmx and request.GET.get("panel") == "home":
+            return render(request, "probes/_home_down_now.html", {"panel": down_now(request)})
         context = {"status": status.current(), "refresh_seconds": STATUS_REFRESH_SECONDS}
         name = self.fragment_name if request.htmx else self.template_name
         return render(request, name, context)

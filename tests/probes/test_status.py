@@ -137,3 +137,73 @@ def test_the_status_costs_the_same_queries_for_a_small_or_a_large_outage(client,
     many = outage(4, 3)
     assert few == many
     query_counts.check("web/probes-status", many)
+
+
+def test_the_dashboard_shows_what_is_down_now_largest_first_and_refreshes_itself(client, engineer, city):
+    client.force_login(engineer)
+    client.cookies["django_language"] = "en"
+    home = client.get("/").content.decode()
+    assert 'data-testid="down-now-none"' in home and "Nothing is down." in home
+    checks = city["checks"]
+    start = timezone.now() - datetime.timedelta(hours=1)
+    _sweeps({c: True for c in checks.values()}, start, sweeps=2)
+    _sweeps({c: name not in {"a", "b1", "b2", "c1"} for name, c in checks.items()}, start + 2 * MINUTE)
+    home = client.get("/").content.decode()
+    panel = home[home.index('data-testid="down-now"') :]
+    items = panel.split('data-testid="down-now-incident"')[1:]
+    assert len(items) == 2
+    assert "Kantor A" in items[0] and "+ 1 site behind it" in items[0] and "3 servers" in items[0]
+    assert city["devices"]["c1"].name in items[1] and "0 servers" in items[1]
+    assert "4 checks down, 0 unknown" in panel and 'hx-get="/probes/status/?panel=home"' in panel
+    fragment = client.get("/probes/status/?panel=home", headers={"HX-Request": "true"}).content.decode()
+    assert "<html" not in fragment and fragment.count('data-testid="down-now-incident"') == 2
+
+
+def test_the_dashboard_shows_the_first_five_incidents_and_how_many_more(client, engineer):
+    client.force_login(engineer)
+    client.cookies["django_language"] = "en"
+    dc = SiteFactory(kind=SiteKind.DATA_CENTER)
+    site = SiteFactory()
+    FiberLinkFactory(site_a=dc, site_b=site)
+    checks = [
+        Check.objects.create(device=DeviceFactory(site=site, organization=site.organization), address=f"127.0.13.{i}")
+        for i in range(1, 10)
+    ]
+    keeper = Check.objects.create(
+        device=DeviceFactory(site=site, organization=site.organization), address="127.0.13.99"
+    )
+    start = timezone.now() - datetime.timedelta(hours=1)
+    _sweeps({**dict.fromkeys(checks, True), keeper: True}, start, sweeps=2)
+    _sweeps({**dict.fromkeys(checks, False), keeper: True}, start + 2 * MINUTE)  # the site answers: 9 lone devices
+    home = client.get("/").content.decode()
+    assert home.count('data-testid="down-now-incident"') == 5
+    assert "and 4 more incidents" in home
+
+
+@pytest.mark.query_counts
+def test_the_dashboard_costs_the_same_queries_for_a_small_or_a_large_outage(client, engineer, query_counts):
+    client.force_login(engineer)
+
+    def outage(devices: int) -> int:
+        dc = SiteFactory(kind=SiteKind.DATA_CENTER)
+        site = SiteFactory()
+        FiberLinkFactory(site_a=dc, site_b=site)
+        checks = [
+            Check.objects.create(
+                device=DeviceFactory(site=site, organization=site.organization),
+                address=f"127.14.{Check.objects.count() // 250}.{Check.objects.count() % 250 + 1}",
+            )
+            for _ in range(devices)
+        ]
+        start = timezone.now() - datetime.timedelta(hours=1)
+        _sweeps(dict.fromkeys(checks, True), start, sweeps=2)
+        _sweeps(dict.fromkeys(checks, False), start + 2 * MINUTE)
+        client.get("/")
+        with CaptureQueriesContext(connection) as queries:
+            assert 'data-testid="down-now-incident"' in client.get("/").content.decode()
+        return len(queries)
+
+    few = outage(1)
+    many = outage(8)
+    assert few == many
+    query_counts.check("web/home-down-now", many)
