@@ -13,11 +13,11 @@ class ProbesConfig(AppConfig):
         from infra.core.choices import Role
         from infra.core.registry import register_app, register_detail_panel, register_model
         from infra.inventory import spreadsheets as inventory_spreadsheets
-        from infra.inventory.models import Device
+        from infra.inventory.models import Device, FiberLink, Organization, Site
 
         from . import models, search, signals  # noqa: F401  (they register the searchable kinds, the receivers)
         from .spreadsheets import CheckSheet
-        from .views import device_checks
+        from .views import chart_panel, device_checks
 
         # Engineers configure and run the checks; what the probes found is written by services only.
         register_app(self.label, engineers_edit=True)
@@ -27,6 +27,10 @@ class ProbesConfig(AppConfig):
         register_model(models.SnmpCredential, readers=(Role.ADMINISTRATOR, Role.ENGINEER))
         # A device's page lists its checks, without inventory knowing of probes.
         register_detail_panel(Device, "probes/_device_checks.html", device_checks)
+        # Charts of state, availability, latency and loss; the figures are fetched by a static script.
+        charted = {Device: "device", Site: "site", Organization: "organization", FiberLink: "fiberlink"}
+        for model, scope in charted.items():
+            register_detail_panel(model, "probes/_charts.html", chart_panel(scope))
         for model in (
             models.Result,
             models.HourlyRollup,
