@@ -15,7 +15,8 @@ SNMP checks only where it has no ICMP check. Across checks, per bucket:
   (what a single check would show had its probes been one check's), the 95th percentile and the
   maximum are the largest of the checks' (the worst check, an upper bound: percentiles do not add);
 - availability % is time-weighted from the state intervals, as the reports compute it: up / (up + down
-  + unknown), maintenance left out, none for a bucket spent in maintenance or not begun yet.
+  + unknown), maintenance left out; none for a bucket spent in maintenance, not begun yet, or whose
+  state was unknown throughout (the band shows it as unknown; a 0 % there would read as an outage).
 
 A fiber link has no state history of its own (the ports' status is kept as it is now, not over
 time), so its chart is drawn from the equipment at its two ends: at each end, the device of the port
@@ -195,8 +196,11 @@ def _availability(band, bounds: list[datetime.datetime]) -> list[float | None]:
             i += 1
     out: list[float | None] = []
     for parts in seconds:
-        counted = parts["up"] + parts["down"] + parts["unknown"]
-        out.append(round(100.0 * parts["up"] / counted, 3) if counted > 0 else None)
+        known = parts["up"] + parts["down"]
+        counted = known + parts["unknown"]
+        # A bucket with no known state at all (not monitored yet, the prober cut off) has no figure: the
+        # band says "unknown" there; a bucket partly unknown counts that time as not up, as reports do.
+        out.append(round(100.0 * parts["up"] / counted, 3) if known > 0 else None)
     return out
 
 

@@ -190,7 +190,7 @@ def _chart_labels() -> dict[str, str]:
         "maintenance": _("Maintenance"),
         "availability": _("Availability"),
         "availability_axis": _("Availability (%)"),
-        "latency_axis": _("Round-trip time (ms)"),
+        "latency_axis": _("Latency (ms)"),
         "loss_axis": _("Packet loss (%)"),
         "rtt_avg": _("RTT average"),
         "rtt_p95": _("RTT 95th percentile"),

@@ -111,6 +111,11 @@ def test_the_current_day_stops_at_now():
     assert figures.band == [(at(0), at(5.5), "up")]
     assert figures.availability[5] == 100.0  # the half hour that has been
     assert figures.availability[6:] == [None] * 18  # not begun: no figure
+    later = Check.objects.create(device=DeviceFactory(), address="127.40.3.2")
+    event(later, at(2.5), "down")  # monitored from 02:30: unknown before
+    figures = charts.series("device", later.device, "day", DAY, now=AFTER)
+    assert figures.band[:2] == [(at(0), at(2.5), "unknown"), (at(2.5), at(24), "down")]
+    assert figures.availability[:3] == [None, None, 0.0]  # not known at all: no figure; half unknown: not up
     future = charts.series("device", device, "day", DAY, now=at(-2))
     assert future.band == [] and future.empty
 
@@ -159,7 +164,9 @@ def test_a_fiber_link_is_down_while_either_end_is():
         (at(2), at(7), "up"),
         (at(7), at(24), "down"),
     ]
-    named = FiberLinkFactory(site_a=site_a, site_b=site_b, interface_a=left, interface_b=InterfaceFactory(device=right_device))
+    named = FiberLinkFactory(
+        site_a=site_a, site_b=site_b, interface_a=left, interface_b=InterfaceFactory(device=right_device)
+    )
     obj = FiberLink.objects.select_related("interface_a", "interface_b").get(pk=named.pk)
     assert charts.series("fiberlink", obj, "day", DAY, now=AFTER).band[2:] == [
         (at(2), at(5), "up"),

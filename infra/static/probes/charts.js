@@ -119,7 +119,10 @@
         scales: { x: { time: true }, y: { range: yRange } },
         axes: [
           { values: ticks, space: 60, size: 44 },
-          { label: yLabel, labelSize: 20, size: 50, show: yLabel !== null }
+          yLabel === labels.state
+            // the band's axis: no figures, but as wide as the others' so the time axes line up
+            ? { label: yLabel, labelSize: 20, size: 50, values: function () { return []; }, ticks: { show: false }, grid: { show: false } }
+            : { label: yLabel, labelSize: 20, size: 50 }
         ],
         series: [{ label: labels.time, value: function (u, v) { return v == null ? "–" : when(v); } }].concat(series),
         hooks: { setScale: [onScale] }
@@ -180,7 +183,7 @@
       destroy();
       var x = figures.x;
       var nothing = x.map(function () { return null; });
-      var band = options(80, null, [{
+      var band = options(90, labels.state, [{
         label: labels.state,
         stroke: "#333333",
         points: { show: false },
@@ -241,6 +244,7 @@
       error.classList.add("d-none");
       empty.classList.toggle("d-none", !json.empty);
       box.classList.toggle("d-none", json.empty);
+      panel.querySelector(".pc-hint").classList.toggle("d-none", json.empty);
       if (json.empty) destroy(); else draw();
       panel.dataset.zoomed = "false";
       panel.dataset.drawn = json.range + ":" + json.date + ":" + (++requests);
