@@ -5,19 +5,24 @@ fixed number of queries."""
 import datetime
 from urllib.parse import urlencode
 
+from django.apps import apps
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
-from django.shortcuts import render
+from django.http import Http404, HttpRequest, JsonResponse
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views import View
 
 from infra.core.filtersets import to_utc
 from infra.core.permissions import ADD, VIEW, can
 from infra.core.views import ObjectDetailView, object_fields
 
-from . import models, status
+from . import charts, models, status
 from .choices import CheckKind, CheckState
 from .models.checks import SECRET_FIELDS
 from .tables import format_duration, outcome_label
@@ -179,3 +184,114 @@ class StatusView(View):
         context = {"status": status.current(), "refresh_seconds": STATUS_REFRESH_SECONDS}
         name = self.fragment_name if request.htmx else self.template_name
         return render(request, name, context)
+
+
+# --- charts ------------------------------------------------------------------------------------------
+
+CHART_SCOPES = {
+    "device": "inventory.Device",
+    "site": "inventory.Site",
+    "organization": "inventory.Organization",
+    "fiberlink": "inventory.FiberLink",
+}
+
+
+def _chart_labels() -> dict[str, str]:
+    """The charts' words, in the user's language (the static script has none of its own)."""
+    return {
+        "time": _("Time"),
+        "state": _("State"),
+        "up": pgettext("check state", "Up"),
+        "down": pgettext("check state", "Down"),
+        "unknown": pgettext("check state", "Unknown"),
+        "maintenance": _("Maintenance"),
+        "availability": _("Availability"),
+        "availability_axis": _("Availability (%)"),
+        "latency_axis": _("Latency (ms)"),
+        "loss_axis": _("Packet loss (%)"),
+        "rtt_avg": _("RTT average"),
+        "rtt_p95": _("RTT 95th percentile"),
+        "rtt_max": _("RTT maximum"),
+        "loss": _("Packet loss"),
+        "loading": _("Loading…"),
+        "failed": _("The figures could not be loaded."),
+    }
+
+
+def chart_panel(scope: str):
+    """The charts panel of a device's, site's, OPD's or fiber link's page (core.registry's detail panel):
+    no query of its own; the static script fetches the figures from ``ChartDataView``."""
+
+    def context(request: HttpRequest, obj) -> dict | None:
+        if not can(request.user, VIEW, models.Check):
+            return None
+        return {
+            "url": reverse("probes:chart", args=[scope, obj.pk]),
+            "scope": scope,
+            "time_zone": settings.TIME_ZONE,
+            "labels": _chart_labels(),
+        }
+
+    return context
+
+
+def _epoch(moment: datetime.datetime) -> int:
+    return int(moment.timestamp())
+
+
+class ChartDataView(View):
+    """A chart's figures as JSON (``charts.series``): ``?range=day|month|year&date=YYYY-MM-DD`` (the local
+    date whose period is drawn; today by default). Bad input: a 400 with the reason, in the user's language."""
+
+    def get(self, request: HttpRequest, scope: str, pk: int) -> JsonResponse:
+        if scope not in CHART_SCOPES:
+            raise Http404
+        model = apps.get_model(CHART_SCOPES[scope])
+        if not can(request.user, VIEW, models.Check) or not can(request.user, VIEW, model):
+            raise PermissionDenied
+        kind = request.GET.get("range", "day")
+        if kind not in charts.RANGES:
+            return JsonResponse({"detail": _("Choose a range: day, month or year.")}, status=400)
+        raw = request.GET.get("date", "")
+        today = timezone.localdate(timezone.now(), charts.city_zone())
+        try:
+            day = datetime.date.fromisoformat(raw) if raw else today
+        except ValueError:
+            return JsonResponse({"detail": _("Give the date as YYYY-MM-DD.")}, status=400)
+        if not datetime.date(2000, 1, 1) <= day <= datetime.date(2100, 12, 31):
+            return JsonResponse({"detail": _("Give a date between 2000 and 2100.")}, status=400)
+        rows = model.objects.all()
+        if scope == "fiberlink":
+            rows = rows.select_related("interface_a", "interface_b").only(
+                "pk", "site_a_id", "site_b_id", "interface_a__device_id", "interface_b__device_id"
+            )
+        else:
+            rows = rows.only("pk", *(["site_id"] if scope == "device" else []))
+        obj = get_object_or_404(rows, pk=pk)
+        figures = charts.series(scope, obj, kind, day)
+        following = charts.step(kind, day, 1)
+        title = {
+            "day": lambda: date_format(day, "l, j F Y"),
+            "month": lambda: date_format(day, "F Y"),
+            "year": lambda: str(day.year),
+        }[kind]()
+        return JsonResponse(
+            {
+                "range": kind,
+                "date": day.isoformat(),
+                "title": title,
+                "previous": charts.step(kind, day, -1).isoformat(),
+                "next": following.isoformat() if following <= today else None,
+                "start": _epoch(figures.start),
+                "end": _epoch(figures.end),
+                "x": [_epoch(m) for m in figures.edges],
+                "availability": figures.availability,
+                "loss": figures.loss,
+                "rtt_avg": figures.rtt_avg,
+                "rtt_p95": figures.rtt_p95,
+                "rtt_max": figures.rtt_max,
+                "band": [[_epoch(lo), _epoch(hi), what] for lo, hi, what in figures.band],
+                "checks": figures.checks,
+                "empty": figures.empty,
+            }
+        )
