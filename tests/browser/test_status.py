@@ -63,3 +63,37 @@ def test_the_status_page_shows_an_outage_and_refreshes_itself(page, login, engin
     expect(page.get_by_test_id("root-cause")).to_contain_text("2 sites cut off behind it", timeout=10_000)
     expect(page.get_by_test_id("incident")).to_have_count(1)
     expect(page.get_by_test_id("incident").first).to_contain_text("Pusat Data")
+
+
+def test_the_dashboard_says_what_is_down_now_in_both_languages(page, login, engineer_user):
+    dc = SiteFactory(kind=SiteKind.DATA_CENTER, name="Pusat Data")
+    hub, leaf = SiteFactory(name="Kantor Camat Hub"), SiteFactory(name="Kantor Lurah Ujung")
+    FiberLinkFactory(site_a=dc, site_b=hub)
+    FiberLinkFactory(site_a=hub, site_b=leaf)
+    devices = [
+        DeviceFactory(site=site, organization=site.organization, kind=DeviceKind.SERVER, name=f"srv-{n}")
+        for n, site in enumerate((dc, hub, leaf))
+    ]
+    checks = [Check.objects.create(device=d, address=f"127.0.22.{i + 1}") for i, d in enumerate(devices)]
+    start = timezone.now() - datetime.timedelta(hours=1)
+    _sweeps(dict.fromkeys(checks, True), start, 2)
+
+    login(engineer_user)
+    page.goto("/")
+    expect(page.get_by_test_id("down-now-none")).to_have_text("Tidak ada yang mati.")
+    _sweeps({c: c is checks[0] for c in checks}, start + 2 * MINUTE, 3)
+    page.reload()
+    incident = page.get_by_test_id("down-now-incident")
+    expect(incident).to_have_count(1)
+    expect(incident).to_contain_text("Kantor Camat Hub")
+    expect(incident).to_contain_text("+ 1 lokasi di belakangnya")
+    expect(page.get_by_test_id("down-now")).to_contain_text("Mati sekarang")
+
+    page.locator("button[data-lang=en]").click()
+    page.goto("/")
+    expect(page.get_by_test_id("down-now")).to_contain_text("Down now")
+    expect(page.get_by_test_id("down-now-incident")).to_contain_text("+ 1 site behind it")
+    expect(page.get_by_test_id("down-now-incident")).to_contain_text("2 servers")
+    # the panel links to the status page, which has the same incident
+    page.get_by_test_id("down-now").get_by_role("link", name="Status now").click()
+    expect(page.get_by_test_id("incident")).to_have_count(1)
