@@ -5,7 +5,9 @@
 3. Storage, on PostgreSQL: results written per second, bytes per raw result, and the availability of
    one site over a month with a year of history for 20,000 checks (bench/probes_store.py, run as a
    process of its own since it sets Django up on a database of its own).
-``--only icmp|snmp|store`` runs one part.
+4. Pages, on PostgreSQL: the status page and an OPD's monthly availability report on a city of 20,000
+   checks with a year of history (bench/probes_reports.py, a process of its own likewise).
+``--only icmp|snmp|store|reports`` runs one part.
 
 Run (as root: it builds network namespaces): .venv/bin/python bench/probes.py [--live N] [--silent N]
     [--timeout S] [--concurrency N[,N...]] [--repeat R] [--ping3-threads N] [--packets N] [--interval S]
@@ -197,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--packets", type=int, default=1, help="packets per target for the engine (fping: 1)")
     parser.add_argument("--interval", type=float, default=0.2, help="seconds between the engine's packets")
     parser.add_argument("--json", action="store_true", help="print only the JSON summary")
-    parser.add_argument("--only", choices=("icmp", "snmp", "store"), help="run one part only")
+    parser.add_argument("--only", choices=("icmp", "snmp", "store", "reports"), help="run one part only")
     args = parser.parse_args(argv)
     if args.only in (None, "icmp"):
         levels = [int(n) for n in args.concurrency.split(",") if n.strip()] or None
@@ -211,6 +213,8 @@ def main(argv: list[str] | None = None) -> int:
         subprocess.run([sys.executable, str(ROOT / "bench" / "probes_snmp.py")], check=True)
     if args.only in (None, "store"):
         subprocess.run([sys.executable, str(ROOT / "bench" / "probes_store.py")], check=True)
+    if args.only in (None, "reports"):
+        subprocess.run([sys.executable, str(ROOT / "bench" / "probes_reports.py")], check=True)
     return 0
 
 
