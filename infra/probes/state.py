@@ -77,6 +77,11 @@ class Rules:
             raise ValueError("flap_window must hold at least two results")
 
 
+# Where the counts of results in a row stop: above any threshold (the models allow 20), inside the
+# stored small integers.
+RUN_CAP = 1000
+
+
 @dataclass(frozen=True)
 class Tracker:
     """What is persisted per check between two results."""
@@ -144,8 +149,10 @@ def apply(tracker: Tracker, rules: Rules, at: datetime, ok: bool | None) -> tupl
         history = tracker.history
         flapping = tracker.flapping
     else:
-        failures = 0 if ok else tracker.failures + 1
-        successes = tracker.successes + 1 if ok else 0
+        # runs saturate: a threshold is at most 20, and the stored counters are small integers
+        # (a check answering every minute would pass 32,767 in 23 days)
+        failures = 0 if ok else min(tracker.failures + 1, RUN_CAP)
+        successes = min(tracker.successes + 1, RUN_CAP) if ok else 0
         new_state = tracker.state
         if ok and successes >= rules.up_after:
             new_state = State.UP

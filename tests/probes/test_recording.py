@@ -273,3 +273,19 @@ def test_an_older_downtime_of_a_site_keeps_its_own_cause_when_its_upstream_site_
     record([fail(a, days_later + i * MINUTE) for i in range(3)], prober.pk)  # A down on Friday
     assert Downtime.objects.get(probe_check=b).root_cause_id is None
     assert CheckEvent.objects.get(probe_check=b, new_state="down").root_cause_id is None
+
+
+def test_a_check_answering_for_months_keeps_being_recorded(city, prober):
+    """The runs of results saturate: a check that has answered 40,000 times in a row (four weeks at a
+    minute) is stored and probed on, on PostgreSQL's small integers too, and still goes down after
+    three failures."""
+    from infra.probes.state import RUN_CAP
+
+    check = city["checks"]["A"]
+    record([ok(check, T0 + i * MINUTE) for i in range(3)], prober.pk)
+    CheckStatus.objects.filter(probe_check=check).update(successes=RUN_CAP)  # as after weeks of answers
+    later = T0 + 40_000 * MINUTE
+    record([ok(check, later)], prober.pk)
+    assert status(check).successes == RUN_CAP < 32_767
+    record([fail(check, later + i * MINUTE) for i in range(1, 4)], prober.pk)
+    assert (status(check).state, status(check).failures, status(check).successes) == ("down", 3, 0)

@@ -694,3 +694,20 @@ def test_behind_examples():
     # A site with no fiber path to a data center is behind nothing.
     assert behind([*chain, ("X", "Y")], ["DC"], {"A", "X"}) == {"B": "A", "C": "A", "D": "A"}
     assert behind([], ["DC"], {"DC"}) == {}
+
+
+def test_runs_of_results_saturate_and_still_decide_the_state():
+    from infra.probes.state import RUN_CAP, Rules
+
+    rules = Rules()
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+    tracker = Tracker(state=UP, successes=RUN_CAP - 1, last_at=t0)
+    tracker, _ = apply(tracker, rules, t0 + timedelta(minutes=1), True)
+    tracker, _ = apply(tracker, rules, t0 + timedelta(minutes=2), True)
+    assert tracker.successes == RUN_CAP
+    for i in range(3, 3 + rules.down_after):
+        tracker, changes = apply(tracker, rules, t0 + timedelta(minutes=i), False)
+    assert tracker.state == DOWN and tracker.failures == rules.down_after and changes[0].new == DOWN
+    tracker = Tracker(state=DOWN, failures=RUN_CAP, last_at=t0)
+    tracker, _ = apply(tracker, rules, t0 + timedelta(minutes=1), False)
+    assert tracker.failures == RUN_CAP
