@@ -249,7 +249,9 @@ def _statuses(derived: history.Derived, base: dict[int, float]) -> None:
                 t.state.value,
                 t.since,
                 t.failures,
-                min(t.successes, 32767),  # a smallint
+                # Only "at least up_after" matters to the rules; a small figure leaves live probing room in
+                # the smallint column (a steady check's count grows by one a probe).
+                min(t.successes, 1000),
                 t.history,
                 t.flapping,
                 t.last_at,
