@@ -21,12 +21,12 @@ if __name__ == "__main__":
 
     django.setup()
 
-import citygen  # noqa: E402
+import citygen
 
-from infra.inventory.models import IPAddress  # noqa: E402
-from infra.probes.models import Check  # noqa: E402
-from infra.probes.services import checks as check_service  # noqa: E402
-from infra.probes.services import history as history_service  # noqa: E402
+from infra.inventory.models import IPAddress
+from infra.probes.models import Check
+from infra.probes.services import checks as check_service
+from infra.probes.services import history as history_service
 
 
 def main() -> None:
