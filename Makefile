@@ -1,5 +1,5 @@
 # Simpul: the two commands of the quick start, and the tools around them.
-#   make run    - set up .venv, migrate, load the demo city, serve http://127.0.0.1:8000
+#   make run    - set up .venv, migrate, load the demo city (and its probe history), serve http://127.0.0.1:8000
 #   make test   - install what the tests need and run them all (SQLite, then PostgreSQL)
 #   make bench  - run the benchmarks under bench/ and print their figures
 
@@ -41,6 +41,7 @@ run: $(VENV)/.run-deps icmp-sockets
 	$(PY) manage.py migrate --noinput -v0
 	$(PY) manage.py collectstatic --noinput -v0
 	$(PY) manage.py load_demo
+	$(PY) manage.py probe demo-history
 	@$(MAKE) --no-print-directory serve
 
 # The web UI and API under gunicorn, with the task consumer (probe scheduler) beside it.

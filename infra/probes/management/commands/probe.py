@@ -5,13 +5,20 @@ import time
 from collections import Counter
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
 from django.db.models import Q
 
+from infra.inventory.demo import is_loaded as demo_is_loaded
+from infra.probes import history
 from infra.probes.choices import ResultOutcome
 from infra.probes.models import Check
+from infra.probes.services import history as history_service
 from infra.probes.services import partitions, retention, scheduling
 from infra.probes.services.probing import probe_now
 from infra.probes.tasks import run_probe_chunk
+
+# Hourly figures of the demo history on SQLite: 14 days keep `make run` fast (measured: docs/_history).
+SQLITE_HOURLY_DAYS = 14
 
 
 class Progress:
@@ -52,9 +59,23 @@ class Command(BaseCommand):
         sub.add_parser("schedule", help="One tick of the schedule: enqueue the due checks.")
         sub.add_parser("rollup", help="Roll up raw results into hourly and daily figures.")
         sub.add_parser("prune", help="Drop results past their keeping time.")
+        demo = sub.add_parser(
+            "demo-history",
+            help="Load a synthetic year of probe history for the demo city, once (docs/probes.md).",
+        )
+        demo.add_argument("--days", type=int, default=365, help="Days of history, ending now (365).")
+        demo.add_argument(
+            "--hourly-days",
+            type=int,
+            default=None,
+            help="Days of hourly figures (default: SIMPUL_PROBE_HOURLY_DAYS on PostgreSQL, 14 on SQLite).",
+        )
+        demo.add_argument("--seed", type=int, default=1871)
+        demo.add_argument("--profile", choices=sorted(history.RTT_PROFILES), default="loopback")
+        demo.add_argument("--any-city", action="store_true", help="Also when the demo city is not loaded (benchmarks).")
 
     def handle(self, *args, action: str, **options) -> None:
-        getattr(self, f"_{action}")(**options)
+        getattr(self, f"_{action.replace('-', '_')}")(**options)
 
     def _run(self, check=None, device=None, site=None, all=False, **options) -> None:
         checks = Check.objects.select_related("credential").order_by("pk")
@@ -116,3 +137,25 @@ class Command(BaseCommand):
             f"Dropped {counts['partitions']} partitions and {counts['results']} raw results; "
             f"{counts['hourly']} hourly and {counts['daily']} daily rows."
         )
+
+    def _demo_history(self, days=365, hourly_days=None, seed=1871, profile="loopback", any_city=False, **options):
+        if not any_city and not demo_is_loaded():
+            raise CommandError("The demo city is not loaded: a synthetic history belongs to the demo only.")
+        if history_service.is_loaded():
+            self.stdout.write("Demo probe history already loaded: nothing added.")
+            return
+        if days < 3:
+            raise CommandError("--days: at least 3.")
+        if hourly_days is None and connection.vendor == "sqlite":
+            hourly_days = SQLITE_HOURLY_DAYS
+        counts = history_service.load(days=days, hourly_days=hourly_days, seed=seed, profile=profile)
+        rows = sum(counts[k] for k in ("events", "downtimes", "hourly", "daily"))
+        self.stdout.write(
+            f"Demo probe history (synthetic) loaded in {counts['seconds']:.1f} s: {counts['checks']} checks, "
+            f"{counts['start']:%Y-%m-%d %H:%M} to {counts['end']:%Y-%m-%d %H:%M} UTC; {counts['events']} events, "
+            f"{counts['downtimes']} downtimes, {counts['windows']} maintenance windows, {counts['hourly']} hourly and "
+            f"{counts['daily']} daily figures ({rows / max(counts['seconds'], 0.001):,.0f} rows/s)."
+        )
+        if options.get("verbosity", 1) > 1:
+            for note in counts["notes"]:
+                self.stdout.write(f"  {note}")
