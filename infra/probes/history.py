@@ -331,7 +331,9 @@ def derive(
             if tracker.last_at is not None and begin - interval > tracker.last_at:
                 # the steady stretch before this group: every probe answered, nothing changes
                 skipped = int((begin - tracker.last_at) / interval) - 1
-                tracker = replace(tracker, successes=tracker.successes + skipped, last_at=begin - interval)
+                tracker = replace(
+                    tracker, successes=min(tracker.successes + skipped, state.RUN_CAP), last_at=begin - interval
+                )
             for i, ch in enumerate(results):
                 at = begin + interval * i
                 ep = owner.get(i)
@@ -365,7 +367,7 @@ def derive(
             last -= interval
         if tracker.last_at is not None and last > tracker.last_at:
             skipped = int((last - tracker.last_at) / interval)
-            tracker = replace(tracker, successes=tracker.successes + skipped, last_at=last)
+            tracker = replace(tracker, successes=min(tracker.successes + skipped, state.RUN_CAP), last_at=last)
         out.trackers[check.id] = tracker
     return out
 

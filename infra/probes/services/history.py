@@ -249,9 +249,7 @@ def _statuses(derived: history.Derived, base: dict[int, float]) -> None:
                 t.state.value,
                 t.since,
                 t.failures,
-                # Only "at least up_after" matters to the rules; a small figure leaves live probing room in
-                # the smallint column (a steady check's count grows by one a probe).
-                min(t.successes, 1000),
+                t.successes,  # saturated at state.RUN_CAP, as live probing keeps it
                 t.history,
                 t.flapping,
                 t.last_at,
