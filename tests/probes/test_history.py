@@ -17,6 +17,7 @@ import pytest
 from django.core.management import call_command
 from django.db import transaction
 
+from infra.core.models import ObjectChange
 from infra.inventory.choices import DeviceKind, SiteKind
 from infra.probes import history, selectors
 from infra.probes.models import (
@@ -309,3 +310,31 @@ def test_demo_city_history_is_consistent(demo_history):
     _assert_scenario(counts)
     # The status page's view now: nothing down (the history ends up; real probes take over).
     assert not CheckStatus.objects.exclude(state="up").filter(probe_check__enabled=True).exists()
+
+
+@pytest.mark.django_db
+def test_the_demo_has_one_live_incident_whose_probes_really_fail(demo_history):
+    """A server read by SNMP only, at a loopback port where no agent listens: probed for real, it goes
+    down after three probes and the status page lists it as a lone device at a site that answers."""
+    from infra.probes import status
+    from infra.probes.services import probing
+    from infra.probes.services.recording import record
+
+    check = service.add_live_incident()
+    assert check is not None and check.kind == "snmp" and check.device.kind in ("server", "virtual_machine")
+    assert service.add_live_incident() is None  # once
+    assert not Check.objects.filter(device=check.device).exclude(pk=check.pk).exists()
+    site_checks = Check.objects.filter(device__site=check.device.site, enabled=True).exclude(device=check.device)
+    assert site_checks.exists()
+    assert ObjectChange.objects.filter(object_repr=str(check), action="create").exists()  # change-logged
+    check = Check.objects.select_related("credential").get(pk=check.pk)
+    prober = probing.current_prober()
+    start = NOW + datetime.timedelta(minutes=1)
+    for i in range(3):
+        observations = probing.observe([check], {check.pk: start + datetime.timedelta(minutes=i)}, prober, None)
+        assert [o.received for o in observations] == [0]  # nothing answers there
+        record(observations, prober.pk)
+    assert CheckStatus.objects.get(probe_check=check).state == "down"
+    incidents = [i for i in status.current().incidents if i.kind == "device"]
+    assert [i.device.pk for i in incidents] == [check.device_id]
+    assert incidents[0].servers == 1

@@ -260,3 +260,49 @@ def _statuses(derived: history.Derived, base: dict[int, float]) -> None:
             )
         )
     fastwrite.update_statuses(rows)
+
+
+# The demo's one live incident: a server read by SNMP only, at a loopback address and port where no
+# agent listens. Its probes really fail, so from the third minute of `make run` the status page, the
+# dashboard, the events and the alerts have something true to show (docs/probes.md, "The demo").
+LIVE_INCIDENT_ADDRESS = "127.71.250.1"
+LIVE_INCIDENT_PORT = 16161
+LIVE_INCIDENT_CREDENTIAL = "demo v2c (no agent listens)"
+
+
+def add_live_incident() -> Check | None:
+    """Add the demo's live incident once: an SNMP check on the first server (by name) that has no
+    check yet and stands at a site whose other devices are probed. ``None`` when there is no such
+    server or the check is there already."""
+    from infra.inventory.choices import SERVER_KINDS
+    from infra.inventory.models import Device
+
+    from ..choices import CheckKind
+    from ..models import SnmpCredential
+
+    if Check.objects.filter(address=LIVE_INCIDENT_ADDRESS, port=LIVE_INCIDENT_PORT).exists():
+        return None
+    probed_sites = Check.objects.filter(enabled=True, device__isnull=False).values("device__site_id")
+    device = (
+        Device.objects.filter(kind__in=SERVER_KINDS, site_id__in=probed_sites, checks__isnull=True)
+        .order_by("name")
+        .first()
+    )
+    if device is None:
+        return None
+    with change_context(source=ChangeSource.COMMAND):
+        credential, _ = SnmpCredential.objects.get_or_create(
+            name=LIVE_INCIDENT_CREDENTIAL,
+            defaults={"community": "public", "description": "Demo: no SNMP agent answers at this port."},
+        )
+        check = Check.objects.create(
+            kind=CheckKind.SNMP,
+            device=device,
+            address=LIVE_INCIDENT_ADDRESS,
+            port=LIVE_INCIDENT_PORT,
+            credential=credential,
+        )
+    from .checks import ensure_status
+
+    ensure_status([check.pk])
+    return check
