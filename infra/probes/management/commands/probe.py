@@ -1,4 +1,4 @@
-"""``manage.py probe run|schedule|rollup|prune``: the probes by hand (docs/probes.md)."""
+"""``manage.py probe run|schedule|rollup|prune|alerts``: the probes by hand (docs/probes.md)."""
 
 import sys
 import time
@@ -9,7 +9,7 @@ from django.db.models import Q
 
 from infra.probes.choices import ResultOutcome
 from infra.probes.models import Check
-from infra.probes.services import partitions, retention, scheduling
+from infra.probes.services import alerting, partitions, retention, scheduling
 from infra.probes.services.probing import probe_now
 from infra.probes.tasks import run_probe_chunk
 
@@ -52,9 +52,14 @@ class Command(BaseCommand):
         sub.add_parser("schedule", help="One tick of the schedule: enqueue the due checks.")
         sub.add_parser("rollup", help="Roll up raw results into hourly and daily figures.")
         sub.add_parser("prune", help="Drop results past their keeping time.")
+        sub.add_parser("alerts", help="One pass of the alerts: decide about settled events, send due deliveries.")
 
     def handle(self, *args, action: str, **options) -> None:
         getattr(self, f"_{action}")(**options)
+
+    def _alerts(self, **options) -> None:
+        counts = alerting.run()
+        self.stdout.write(", ".join(f"{name} {count}" for name, count in counts.items()))
 
     def _run(self, check=None, device=None, site=None, all=False, **options) -> None:
         checks = Check.objects.select_related("credential").order_by("pk")
