@@ -343,7 +343,8 @@ def telegram_text(payload: dict) -> str:
         if event["detail"]:
             lines.append(e(event["detail"]))
         if check["url"].startswith("http"):
-            lines.append(f'<a href="{e(check["url"])}">{e(_("Open in Simpul"))}</a>')
+            link = _("Open in Simpul")
+            lines.append(f'<a href="{e(check["url"])}">{e(link)}</a>')
         return "\n".join(lines)
 
 
