@@ -18,7 +18,7 @@ from django.urls import reverse
 
 from infra.core.models import ObjectChange
 from infra.inventory.choices import DeviceKind, SiteKind
-from infra.probes.choices import AlertDecision, DeliveryStatus
+from infra.probes.choices import AlertDecision
 from infra.probes.engines.base import Outcome
 from infra.probes.models import (
     AlertAttempt,
@@ -148,7 +148,11 @@ def test_a_down_goes_out_as_signed_json_once_it_has_settled(receiver, prober, of
     assert alerting.run(down_at + MINUTE)["deliveries"] == 0  # not settled: its upstream may still fall
     assert not receiver.requests
     counts = alerting.run(down_at + 3 * MINUTE)
-    assert (counts["events"], counts["deliveries"], counts["sent"]) == (1, 1, 1)  # the "up"s were decided before: no alert
+    assert (counts["events"], counts["deliveries"], counts["sent"]) == (
+        1,
+        1,
+        1,
+    )  # the "up"s were decided before: no alert
     [request] = receiver.requests
     assert request["path"] == "/hook"
     expected = hmac.new(KEY.encode(), request["body"], hashlib.sha256).hexdigest()
@@ -500,7 +504,13 @@ def test_the_secret_is_never_shown(clients, apis):
         assert KEY.encode() not in content, url
     # an empty box keeps the secret
     version = unescape(re.search(r'name="_version" value="([^"]+)"', client.get(edit).content.decode()).group(1))
-    data = {"name": "hook 2", "kind": "webhook", "url": "https://hooks.kota.go.id/simpul", "secret": "", "enabled": "on"}
+    data = {
+        "name": "hook 2",
+        "kind": "webhook",
+        "url": "https://hooks.kota.go.id/simpul",
+        "secret": "",
+        "enabled": "on",
+    }
     response = client.post(edit, {**data, "_version": version})
     assert response.status_code == 302
     channel.refresh_from_db()
@@ -587,7 +597,8 @@ class AlertCity:
             AlertChannel(name=f"ch-{i}", url=f"http://127.0.0.1:9/{i}", secret=KEY) for i in new
         )
         AlertRule.objects.bulk_create(
-            AlertRule(name=f"r-{i}", channel=c, organization=self.org, site=self.site) for i, c in zip(new, channels)
+            AlertRule(name=f"r-{i}", channel=c, organization=self.org, site=self.site)
+            for i, c in zip(new, channels, strict=True)
         )
         AlertRule.objects.bulk_create(AlertRule(name=f"hub-{i}", channel=self.channel) for i in new)
         events = CheckEvent.objects.bulk_create(
@@ -595,7 +606,7 @@ class AlertCity:
         )
         deliveries = AlertDelivery.objects.bulk_create(
             AlertDelivery(event=e, channel=c, created=T0, kind="down", severity=2, summary="x", payload={"a": 1})
-            for e, c in zip(events, channels)
+            for e, c in zip(events, channels, strict=True)
         )
         deliveries += AlertDelivery.objects.bulk_create(
             AlertDelivery(event=e, channel=self.channel, created=T0, kind="down", severity=2) for e in events
@@ -656,3 +667,32 @@ def test_alert_pages_run_a_fixed_number_of_queries(client, admin_user, alert_cit
     assert measure() == small
     for name, count in small.items():
         query_counts.check(name, count)
+
+
+def test_deciding_runs_a_fixed_number_of_queries(receiver):
+    """Deciding about 5 events or 60 costs the same queries; each delivery sent costs its own few."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    org = OrganizationFactory()
+    channel = AlertChannel.objects.create(name="sink", url=receiver.url + "/x")
+    AlertRule.objects.create(name="r", channel=channel, organization=org, min_severity=1)
+    AlertRule.objects.create(name="r2", channel=channel, on_down=False, on_reboot=True)
+    MaintenanceWindow.objects.create(organization=OrganizationFactory(), start=T0, end=T0 + 60 * MINUTE, reason="x")
+
+    def decide(n: int, start) -> int:
+        site = SiteFactory(organization=org)
+        devices = [DeviceFactory(organization=org, site=site, kind=DeviceKind.SWITCH) for _ in range(2)]
+        checks = Check.objects.bulk_create(
+            Check(device=devices[i % 2], address=f"127.0.44.{i % 250}") for i in range(n)
+        )
+        CheckEvent.objects.bulk_create(
+            CheckEvent(probe_check=c, at=start, kind="state", old_state="up", new_state="down") for c in checks
+        )
+        with CaptureQueriesContext(connection) as ctx:
+            counts = alerting.dispatch(start + 3 * MINUTE)
+        assert counts["events"] == counts["deliveries"] == n
+        return len(ctx.captured_queries)
+
+    alerting.dispatch(T0)  # the first pass makes its marker row
+    assert decide(5, T0) == decide(60, T0 + 10 * MINUTE)  # (SQLite splits inserts of more than 999 values)
