@@ -278,6 +278,14 @@ def test_a_delivery_is_given_up_after_its_attempts(receiver, prober, office, set
     assert (delivery.status, delivery.attempts, delivery.next_attempt_at) == ("failed", 3, None)
     assert delivery.attempt_log.count() == 3
     assert len(receiver.requests) == 3
+    # its recovery is not sent either: the channel never heard of the down
+    for i in range(5, 7):
+        sweep(prober, dict.fromkeys(office["checks"], True), T0 + i * MINUTE)
+    receiver.fail = 0
+    alerting.run(now + 61 * MINUTE)
+    recovery = CheckEvent.objects.get(new_state="up", old_state="down")
+    assert recovery.alert_decision.decision == AlertDecision.NO_DOWN_SENT
+    assert len(receiver.requests) == 3
 
 
 def test_a_redirect_is_not_followed(receiver, prober, office):

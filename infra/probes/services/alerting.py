@@ -216,8 +216,11 @@ def dispatch(now: datetime.datetime | None = None) -> dict[str, int]:
         site_down = site_is_down(down_sites) if down_sites and rules else {}
         downs = [e.last_down for e in events if e.last_down is not None]
         sent_downs: dict[int, set[int]] = {}
-        for event_id, channel_id in AlertDelivery.objects.filter(event_id__in=downs, is_test=False).values_list(
-            "event_id", "channel_id"
+        # A down "sent" is one delivered or still being tried; one given up never reached its channel.
+        for event_id, channel_id in (
+            AlertDelivery.objects.filter(event_id__in=downs, is_test=False)
+            .exclude(status=DeliveryStatus.FAILED)
+            .values_list("event_id", "channel_id")
         ):
             sent_downs.setdefault(event_id, set()).add(channel_id)
         decisions, deliveries = [], []
