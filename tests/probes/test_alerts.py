@@ -704,3 +704,19 @@ def test_deciding_runs_a_fixed_number_of_queries(receiver):
 
     alerting.dispatch(T0)  # the first pass makes its marker row
     assert decide(5, T0) == decide(60, T0 + 10 * MINUTE)  # (SQLite splits inserts of more than 999 values)
+
+
+def test_the_log_outlives_a_deleted_check(receiver, prober, office, clients, apis):
+    """A check's events go in one fast DELETE (no relation to follow); its deliveries stay, eventless."""
+    webhook(receiver, min_severity=1)
+    down_at = up_then_down(prober, office["checks"], down=office["checks"][:1])
+    alerting.run(down_at + 3 * MINUTE)
+    delivery = AlertDelivery.objects.get()
+    office["checks"][0].delete()
+    assert not CheckEvent.objects.filter(pk=delivery.event_id).exists()
+    assert AlertDelivery.objects.select_related("event").get().event is None
+    client = clients("engineer")
+    assert client.get(delivery.get_absolute_url()).status_code == 200
+    assert client.get(reverse("probes:alertdelivery_list")).status_code == 200
+    data = apis["engineer"].get(f"/api/probes/alert-deliveries/{delivery.pk}/").json()
+    assert (data["event"], data["status"]) == (None, "sent")

@@ -145,10 +145,14 @@ class AlertEventDecision(models.Model):
     """The dispatcher's decision on one event, once: what makes dispatching idempotent (the event is
     the primary key), and what shows that nothing was sent, and why."""
 
+    # No database constraint and nothing done on delete: a check's events stay one fast DELETE when the
+    # check goes (Django would otherwise load every event to follow this relation). A decision left
+    # without its event is inert.
     event = models.OneToOneField(
         "probes.CheckEvent",
         verbose_name=_("event"),
-        on_delete=models.CASCADE,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
         primary_key=True,
         related_name="alert_decision",
     )
@@ -171,10 +175,13 @@ class AlertDelivery(models.Model):
     """One alert to one channel (an event's, or a test message), retried with back-off until sent or
     given up."""
 
+    # The log outlives the event: a deleted check's deliveries stay, without their event (read through
+    # a LEFT JOIN, so a missing one is None). No constraint, for the fast DELETE of events (above).
     event = models.ForeignKey(
         "probes.CheckEvent",
         verbose_name=_("event"),
-        on_delete=models.SET_NULL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
         null=True,
         blank=True,
         related_name="alert_deliveries",
