@@ -396,3 +396,19 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     },
 }
+
+# --- Alerts (docs/probes.md, "Alerts") ----------------------------------------------------------
+# The address people open Simpul at, for the links in alerts (empty: links are paths only).
+SIMPUL_BASE_URL = os.environ.get("SIMPUL_BASE_URL", "").rstrip("/")
+# Telegram's Bot API (tests point it at a local server).
+SIMPUL_TELEGRAM_API = os.environ.get("SIMPUL_TELEGRAM_API", "https://api.telegram.org").rstrip("/")
+# An event waits this long before it is routed, so that upstream awareness (a site behind it going
+# down a minute later) and maintenance have had their say.
+SIMPUL_ALERT_SETTLE_SECONDS = int(os.environ.get("SIMPUL_ALERT_SETTLE_SECONDS", "120"))
+# Events older than this when first seen are not alerted (a dispatcher that was away, a new install).
+SIMPUL_ALERT_MAX_AGE_HOURS = int(os.environ.get("SIMPUL_ALERT_MAX_AGE_HOURS", "6"))
+# Each attempt's timeout, and attempts before a delivery is given up (back-off 1, 2, 4 ... minutes).
+SIMPUL_ALERT_TIMEOUT = float(os.environ.get("SIMPUL_ALERT_TIMEOUT", "10"))
+SIMPUL_ALERT_MAX_ATTEMPTS = int(os.environ.get("SIMPUL_ALERT_MAX_ATTEMPTS", "6"))
+# The language of Telegram messages (Indonesian first; the JSON payload is language-free).
+SIMPUL_ALERT_LANGUAGE = os.environ.get("SIMPUL_ALERT_LANGUAGE", "id")

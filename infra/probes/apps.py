@@ -25,6 +25,13 @@ class ProbesConfig(AppConfig):
         register_model(models.MaintenanceWindow)
         # Credentials are the engineers' tools: nobody else opens or lists them (a check names its own).
         register_model(models.SnmpCredential, readers=(Role.ADMINISTRATOR, Role.ENGINEER))
+        # Alerts: channels hold addresses of staff chats and secrets, the log shows where alerts went:
+        # engineers and administrators set them up and read them; the log is written by services only.
+        staff = (Role.ADMINISTRATOR, Role.ENGINEER)
+        register_model(models.AlertChannel, readers=staff)
+        register_model(models.AlertRule, readers=staff)
+        for model in (models.AlertDelivery, models.AlertAttempt, models.AlertEventDecision):
+            register_model(model, read_only=True, readers=staff)
         # A device's page lists its checks, without inventory knowing of probes.
         register_detail_panel(Device, "probes/_device_checks.html", device_checks)
         register_home_panel("probes/_home_down_now.html", down_now)

@@ -82,3 +82,45 @@ class PeriodKind(models.TextChoices):
     MONTH = "month", _("Month")
     YEAR = "year", _("Year")
     CUSTOM = "custom", _("Custom range")
+
+
+class ChannelKind(models.TextChoices):
+    WEBHOOK = "webhook", _("Webhook (JSON)")
+    TELEGRAM = "telegram", _("Telegram bot")
+
+
+class AlertKind(models.TextChoices):
+    """What an alert is about: the events a rule may ask for."""
+
+    # In context: "Down" alone is the column chooser's arrow.
+    DOWN = "down", pgettext_lazy("alert kind", "Down")
+    RECOVERY = "recovery", pgettext_lazy("alert kind", "Recovery")
+    FLAPPING = "flapping", pgettext_lazy("alert kind", "Flapping")
+    REBOOT = "reboot", pgettext_lazy("alert kind", "Reboot")
+
+
+class Severity(models.IntegerChoices):
+    """Ordered: a rule takes its minimum and everything above (``services.alerting.severity``)."""
+
+    INFO = 1, _("Info")
+    WARNING = 2, _("Warning")
+    CRITICAL = 3, _("Critical")
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed (gave up)")
+
+
+class AlertDecision(models.TextChoices):
+    """What the dispatcher decided about one event: sent to channels, or why nothing was sent."""
+
+    ROUTED = "routed", _("Sent to channels")
+    NO_RULE = "no_rule", _("No rule matches")
+    FLAPPING = "flapping", _("Held: flapping")
+    MAINTENANCE = "maintenance", _("Held: maintenance")
+    BEHIND = "behind", _("Held: behind a down site")
+    HELD = "held", _("Held")
+    NOT_ALERTED = "not_alerted", _("Not an alert")
+    NO_DOWN_SENT = "no_down_sent", _("Recovery of a down not sent")

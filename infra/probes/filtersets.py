@@ -183,3 +183,41 @@ class ResultFilterSet(_ProbeRecordFilterSet):
     class Meta:
         model = models.Result
         fields = ["check", "since", "until", "outcome"]
+
+
+class AlertChannelFilterSet(BaseFilterSet):
+    kind = _multi(choices.ChannelKind)
+    search_fields = ("name", "url", "chat_id", "description")
+    panel_fields = ("kind", "enabled")
+
+    class Meta:
+        model = models.AlertChannel
+        fields = lookups_for(models.AlertChannel, ["name", "enabled"])
+
+
+class AlertRuleFilterSet(BaseFilterSet):
+    channel = _objects(models.AlertChannel)
+    organization = _objects(Organization)
+    site = _objects(Site)
+    min_severity = _multi(choices.Severity)
+    search_fields = ("name",)
+    panel_fields = ("channel", "organization", "site", "min_severity", "enabled")
+
+    class Meta:
+        model = models.AlertRule
+        fields = lookups_for(models.AlertRule, ["name", "enabled"])
+
+
+class AlertDeliveryFilterSet(_ProbeRecordFilterSet):
+    channel = _objects(models.AlertChannel)
+    status = _multi(choices.DeliveryStatus)
+    kind = _multi(choices.AlertKind)
+    severity = _multi(choices.Severity)
+    check = _checks(field_name="event__probe_check")
+    time = django_filters.IsoDateTimeFromToRangeFilter(field_name="created", label=_("Time"))
+    search_fields = ("summary", "last_error")
+    panel_fields = ("status", "channel", "kind", "severity", "is_test", "time")
+
+    class Meta:
+        model = models.AlertDelivery
+        fields = {"is_test": ["exact"], "created": ["gte", "lt"]}

@@ -12,6 +12,7 @@ from infra.inventory.models import Device, IPAddress
 
 from . import models
 from .choices import CheckKind
+from .models.alerts import CHANNEL_SECRET_FIELDS
 from .models.checks import SECRET_FIELDS
 from .services.checks import ADDRESS_ELSEWHERE, SNMP_CHECKS_REFUSED, address_elsewhere, writes_snmp_checks
 
@@ -123,7 +124,51 @@ class SecretWidget(forms.PasswordInput):
         super().__init__(attrs={"autocomplete": "new-password", **(attrs or {})}, render_value=False)
 
 
-class SnmpCredentialForm(BaseModelForm):
+class SecretsForm(BaseModelForm):
+    """A form whose secrets are typed, never shown: each box is empty, with a note saying whether one
+    is set. An empty box keeps the stored secret; "clear" empties it."""
+
+    secret_fields: tuple[str, ...] = ()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # What is stored, read before the form can change the instance: kept when a box stays empty.
+        self.stored = {name: getattr(self.instance, name) or "" for name in self.secret_fields}
+        fields = {}
+        for name, field in self.fields.items():
+            fields[name] = field
+            if name not in self.secret_fields:
+                continue
+            field.initial = None
+            if self.stored[name]:
+                field.help_text = _("Set. Leave the box empty to keep it, or type a new one to replace it.")
+                clear = forms.BooleanField(label=_("Clear the %(field)s") % {"field": field.label}, required=False)
+                clear.widget.attrs["class"] = "form-check-input"
+                fields[f"clear_{name}"] = clear
+            else:
+                field.help_text = _("Not set.")
+            field.widget.attrs["data-secret"] = "set" if self.stored[name] else "not-set"
+        self.fields = fields
+
+    def clean(self) -> dict:
+        for name in self.secret_fields:
+            if name in self.errors:
+                continue
+            typed = self.cleaned_data.get(name) or ""
+            clear = self.cleaned_data.get(f"clear_{name}", False)
+            if typed and clear:
+                self.add_error(
+                    name,
+                    _("Either type a new %(field)s or clear it, not both.") % {"field": self.fields[name].label},
+                )
+            elif clear:
+                self.cleaned_data[name] = ""
+            elif not typed:
+                self.cleaned_data[name] = self.stored[name]
+        return super().clean()
+
+
+class SnmpCredentialForm(SecretsForm):
     """The secrets are typed, never shown: each box is empty, with a note saying whether one is set.
     An empty box keeps the stored secret; "clear" empties it."""
 
@@ -141,6 +186,8 @@ class SnmpCredentialForm(BaseModelForm):
         label=_("v3 privacy key"), required=False, strip=False, max_length=SECRET_MAX_LENGTH, widget=SecretWidget
     )
 
+    secret_fields = SECRET_FIELDS
+
     class Meta:
         model = models.SnmpCredential
         fields = (
@@ -154,43 +201,6 @@ class SnmpCredentialForm(BaseModelForm):
             "priv_key",
             "description",
         )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # What is stored, read before the form can change the instance: kept when a box stays empty.
-        self.stored = {name: getattr(self.instance, name) or "" for name in SECRET_FIELDS}
-        fields = {}
-        for name, field in self.fields.items():
-            fields[name] = field
-            if name not in SECRET_FIELDS:
-                continue
-            field.initial = None
-            if self.stored[name]:
-                field.help_text = _("Set. Leave the box empty to keep it, or type a new one to replace it.")
-                clear = forms.BooleanField(label=_("Clear the %(field)s") % {"field": field.label}, required=False)
-                clear.widget.attrs["class"] = "form-check-input"
-                fields[f"clear_{name}"] = clear
-            else:
-                field.help_text = _("Not set.")
-            field.widget.attrs["data-secret"] = "set" if self.stored[name] else "not-set"
-        self.fields = fields
-
-    def clean(self) -> dict:
-        for name in SECRET_FIELDS:
-            if name in self.errors:
-                continue
-            typed = self.cleaned_data.get(name) or ""
-            clear = self.cleaned_data.get(f"clear_{name}", False)
-            if typed and clear:
-                self.add_error(
-                    name,
-                    _("Either type a new %(field)s or clear it, not both.") % {"field": self.fields[name].label},
-                )
-            elif clear:
-                self.cleaned_data[name] = ""
-            elif not typed:
-                self.cleaned_data[name] = self.stored[name]
-        return super().clean()
 
 
 class MaintenanceWindowForm(BaseModelForm):
@@ -209,3 +219,40 @@ class MaintenanceWindowForm(BaseModelForm):
         for name in ("device", "site", "organization"):
             self.fields[name].help_text = help_text
         self.fields["start"].help_text = _("In the city's time (WIB).")
+
+
+class AlertChannelForm(SecretsForm):
+    secret_fields = CHANNEL_SECRET_FIELDS
+    secret = forms.CharField(
+        label=_("secret"), required=False, strip=True, max_length=SECRET_MAX_LENGTH, widget=SecretWidget
+    )
+
+    class Meta:
+        model = models.AlertChannel
+        fields = ("name", "kind", "url", "chat_id", "secret", "enabled", "description")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        note = _("Webhook: the HMAC-SHA256 signing key (optional). Telegram: the bot token (required).")
+        self.fields["secret"].help_text = f"{note} {self.fields['secret'].help_text}"
+
+
+class AlertRuleForm(BaseModelForm):
+    class Meta:
+        model = models.AlertRule
+        fields = (
+            "name",
+            "channel",
+            "organization",
+            "site",
+            "min_severity",
+            "on_down",
+            "on_recovery",
+            "on_flapping",
+            "on_reboot",
+            "enabled",
+        )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["channel"].queryset = models.AlertChannel.objects.only("name")

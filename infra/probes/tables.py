@@ -254,3 +254,50 @@ def format_duration(delta) -> str:
     if not days:
         return clock
     return ngettext("%(n)d day", "%(n)d days", days) % {"n": days} + " " + clock
+
+
+class AlertChannelTable(BaseTable):
+    """Never the secret: only whether one is set (annotated in the query, not decrypted)."""
+
+    name = tables.Column(linkify=True)
+    kind = ChoiceBadgeColumn(accessor="kind")
+    secret_set = tables.BooleanColumn(verbose_name=_("Secret set"))
+    rule_count = tables.Column(verbose_name=_("Rules"))
+
+    class Meta(BaseTable.Meta):
+        model = models.AlertChannel
+        fields = ("pk", "name", "kind", "url", "chat_id", "secret_set", "enabled", "rule_count", "description")
+        fields += ("created", "last_updated")
+        default_columns = ("name", "kind", "url", "chat_id", "secret_set", "enabled", "rule_count")
+
+
+class AlertRuleTable(BaseTable):
+    name = tables.Column(linkify=True)
+    channel = tables.Column(linkify=True)
+    organization = tables.Column(linkify=True)
+    site = tables.Column(linkify=True)
+
+    class Meta(BaseTable.Meta):
+        model = models.AlertRule
+        fields = ("pk", "name", "channel", "organization", "site", "min_severity", "on_down", "on_recovery")
+        fields += ("on_flapping", "on_reboot", "enabled", "created", "last_updated")
+        default_columns = ("name", "channel", "organization", "site", "min_severity", "on_down", "on_recovery")
+        default_columns += ("on_flapping", "on_reboot", "enabled")
+
+
+class AlertDeliveryTable(BaseTable):
+    created = Moment(format="Y-m-d H:i:s", linkify=True, verbose_name=_("Created"))
+    channel = tables.Column(linkify=True)
+    status = ChoiceBadgeColumn(accessor="status")
+    event = tables.Column(accessor="event__probe_check", linkify=True, verbose_name=_("Check"))
+    next_attempt_at = Moment(format="Y-m-d H:i:s")
+    last_attempt_at = Moment(format="Y-m-d H:i:s")
+    sent_at = Moment(format="Y-m-d H:i:s")
+
+    class Meta(BaseTable.Meta):
+        model = models.AlertDelivery
+        fields = ("pk", "created", "channel", "is_test", "kind", "severity", "event", "summary", "status")
+        fields += ("attempts", "last_attempt_at", "next_attempt_at", "sent_at", "last_error")
+        default_columns = ("created", "channel", "is_test", "kind", "severity", "summary", "status", "attempts")
+        default_columns += ("next_attempt_at", "last_error")
+        order_by = ("-created",)

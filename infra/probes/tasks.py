@@ -9,7 +9,7 @@ import datetime
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from .services import partitions, retention, scheduling
+from .services import alerting, partitions, retention, scheduling
 
 
 @db_task()
@@ -32,3 +32,10 @@ def roll_up_and_prune_results() -> dict[str, int]:
     counts.update(retention.prune())
     counts["compacted"] = len(partitions.compact())
     return counts
+
+
+@db_periodic_task(crontab(minute="*"))
+def send_alerts() -> dict[str, int]:
+    """Each minute, on every consumer: decide about settled events, send due deliveries (each is
+    decided and attempted once, whoever runs it: ``services.alerting``)."""
+    return alerting.run()

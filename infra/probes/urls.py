@@ -8,8 +8,17 @@ from infra.core.views import ModelPages, ObjectListView
 from infra.inventory.selectors import count_of
 
 from . import filtersets, forms, models, tables
+from .models.alerts import CHANNEL_SECRET_FIELDS
 from .models.checks import SECRET_FIELDS
-from .views import ChartDataView, CheckDetailView, SnmpCredentialDetailView, StatusView
+from .views import (
+    AlertChannelDetailView,
+    AlertChannelTestView,
+    AlertDeliveryDetailView,
+    ChartDataView,
+    CheckDetailView,
+    SnmpCredentialDetailView,
+    StatusView,
+)
 
 app_name = "probes"
 
@@ -65,6 +74,34 @@ PAGES = [
     ),
 ]
 
+# Alerts: where they go and who gets what (not in PAGES: tests/probes/test_alerts.py measures them).
+ALERT_PAGES = [
+    ModelPages(
+        "alert-channels",
+        models.AlertChannel.objects.defer(*CHANNEL_SECRET_FIELDS).annotate(
+            secret_set=_is_set("secret"), rule_count=count_of(models.AlertRule, "channel")
+        ),
+        filtersets.AlertChannelFilterSet,
+        tables.AlertChannelTable,
+        forms.AlertChannelForm,
+        detail=AlertChannelDetailView,
+        detail_queryset=models.AlertChannel.objects.all(),
+        extra=[path("alert-channels/<int:pk>/test/", AlertChannelTestView.as_view(), name="alertchannel_test")],
+    ),
+    ModelPages(
+        "alert-rules",
+        models.AlertRule.objects.select_related("channel", "organization", "site").defer(
+            *(f"channel__{name}" for name in CHANNEL_SECRET_FIELDS)
+        ),
+        filtersets.AlertRuleFilterSet,
+        tables.AlertRuleTable,
+        forms.AlertRuleForm,
+    ),
+]
+ALERT_DELIVERIES = models.AlertDelivery.objects.select_related("channel", "event__probe_check").defer(
+    *(f"channel__{name}" for name in CHANNEL_SECRET_FIELDS), "payload"
+)
+
 # What the probes found: read-only lists (no add, no edit, no selection).
 READ_ONLY_LISTS = [
     (
@@ -85,7 +122,27 @@ READ_ONLY_LISTS = [
 urlpatterns = [
     path("status/", StatusView.as_view(), name="status"),
     path("charts/<str:scope>/<int:pk>/", ChartDataView.as_view(), name="chart"),
-    *[pattern for pages in PAGES for pattern in pages.urls()],
+    *[pattern for pages in PAGES + ALERT_PAGES for pattern in pages.urls()],
+    path(
+        "alert-deliveries/",
+        ObjectListView.as_view(
+            queryset=ALERT_DELIVERIES,
+            filterset_class=filtersets.AlertDeliveryFilterSet,
+            table_class=tables.AlertDeliveryTable,
+            bulk_edit=False,
+            bulk_delete=False,
+        ),
+        name="alertdelivery_list",
+    ),
+    path(
+        "alert-deliveries/<int:pk>/",
+        AlertDeliveryDetailView.as_view(
+            queryset=models.AlertDelivery.objects.select_related("channel", "event__probe_check__device").defer(
+                *(f"channel__{name}" for name in CHANNEL_SECRET_FIELDS)
+            )
+        ),
+        name="alertdelivery",
+    ),
     *[
         path(
             f"{slug}/",

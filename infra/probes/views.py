@@ -3,13 +3,15 @@ downtimes), a credential's page (never its secrets) and the checks panel on a de
 fixed number of queries."""
 
 import datetime
+import json
 from urllib.parse import urlencode
 
 from django.apps import apps
 from django.conf import settings
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -19,12 +21,13 @@ from django.utils.translation import pgettext
 from django.views import View
 
 from infra.core.filtersets import to_utc
-from infra.core.permissions import ADD, VIEW, can
+from infra.core.permissions import ADD, CHANGE, VIEW, can
 from infra.core.views import ObjectDetailView, object_fields
 
 from . import charts, models, status
-from .choices import CheckKind, CheckState
+from .choices import CheckKind, CheckState, DeliveryStatus
 from .models.checks import SECRET_FIELDS
+from .services import alerting
 from .tables import format_duration, outcome_label
 
 RESULTS_PER_PAGE = 50
@@ -295,3 +298,60 @@ class ChartDataView(View):
                 "empty": figures.empty,
             }
         )
+
+
+DELIVERIES_SHOWN = 20
+
+
+class AlertChannelDetailView(ObjectDetailView):
+    """A channel: its settings (the secret only as set or not), its rules, its latest deliveries and,
+    for those who may change it, the test button."""
+
+    def get_extra_context(self, request: HttpRequest, obj: models.AlertChannel) -> dict:
+        rows = []
+        secret_label = models.AlertChannel._meta.get_field("secret").verbose_name
+        for label, value, url in object_fields(obj):
+            if label == secret_label:
+                value = _("Set") if obj.secret else _("Not set")
+            rows.append((label, value, url))
+        deliveries = obj.deliveries.select_related("event__probe_check").order_by("-created", "-id")
+        return {
+            "object_fields": rows,
+            "rules": list(obj.rules.select_related("organization", "site").order_by("name")),
+            "deliveries": list(deliveries[:DELIVERIES_SHOWN]),
+            "deliveries_url": f"{reverse('probes:alertdelivery_list')}?{urlencode({'channel': obj.pk})}",
+            "can_test": can(request.user, CHANGE, obj),
+        }
+
+
+class AlertChannelTestView(View):
+    """The test button: POST only, for those who may change the channel; sends now, once, and says
+    what came back (the delivery and its attempt are recorded like any other)."""
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        channel = get_object_or_404(models.AlertChannel.objects.all(), pk=pk)
+        if not can(request.user, CHANGE, channel):
+            raise PermissionDenied(_("You may not do this."))
+        delivery = alerting.send_test(channel)
+        if delivery.status == DeliveryStatus.SENT:
+            messages.success(request, _("Test message sent to %(channel)s.") % {"channel": channel})
+        else:
+            messages.error(
+                request,
+                _("The test message to %(channel)s failed: %(error)s")
+                % {"channel": channel, "error": delivery.last_error},
+            )
+        return redirect(delivery.get_absolute_url())
+
+
+class AlertDeliveryDetailView(ObjectDetailView):
+    """One delivery and every attempt at it."""
+
+    template_name = "probes/alertdelivery.html"
+
+    def get_extra_context(self, request: HttpRequest, obj: models.AlertDelivery) -> dict:
+        return {
+            "attempts": list(obj.attempt_log.order_by("number")),
+            "payload": json.dumps(obj.payload, indent=2, ensure_ascii=False, sort_keys=True),
+            "can_view_channel": can(request.user, VIEW, models.AlertChannel),
+        }

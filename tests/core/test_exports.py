@@ -206,6 +206,9 @@ def test_download_urls_are_found():
 @pytest.mark.parametrize("fmt", exports.FORMATS)
 def test_no_download_holds_a_live_formula(client, admin_user, city, fmt):  # noqa: F811
     apps.get_model("probes", "Check").objects.create(address="127.0.0.9")  # a row for the checks sheet
+    channel = apps.get_model("probes", "AlertChannel").objects.create(name="saluran", url="http://127.0.0.1:9/")
+    apps.get_model("probes", "AlertRule").objects.create(name="aturan", channel=channel)  # rows for the alert lists
+    apps.get_model("probes", "AlertDelivery").objects.create(channel=channel, created=timezone.now(), summary="x")
     poison(apps.get_app_config("inventory").get_models())
     poison(apps.get_app_config("probes").get_models())
     # The sign-in log: what someone typed as a user name, and their browser's name, are text too.

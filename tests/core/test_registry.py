@@ -44,6 +44,9 @@ SIGN_IN_READ_ONLY = {"axes.accesslog", "axes.accessfailurelog"}
 PROBES_OWNED = {"probes.check": "device__organization"}
 # SNMP credentials are read by engineers and administrators only (their names, never their secrets).
 PROBES_READERS = {"probes.snmpcredential": {Role.ADMINISTRATOR, Role.ENGINEER}}
+# Alerts (issue 11): channels hold staff chats' addresses and secrets, the log shows where alerts went.
+ALERT_MODELS = ("alertchannel", "alertrule", "alertdelivery", "alertattempt", "alerteventdecision")
+PROBES_READERS |= {f"probes.{name}": {Role.ADMINISTRATOR, Role.ENGINEER} for name in ALERT_MODELS}
 PROBES_READ_ONLY = {
     "probes.result",
     "probes.hourlyrollup",
@@ -55,6 +58,10 @@ PROBES_READ_ONLY = {
     "probes.prober",
     "probes.proberun",
     "probes.probemarker",
+    # the alert log, written by the alert service only
+    "probes.alertdelivery",
+    "probes.alertattempt",
+    "probes.alerteventdecision",
 }
 
 

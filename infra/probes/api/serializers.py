@@ -318,3 +318,39 @@ class AvailabilitySerializer(serializers.Serializer):
     )
     known_percent = serializers.FloatField(allow_null=True, help_text=_("Up over the time the state was known."))
     downtimes = DowntimeStretchSerializer(many=True)
+
+
+class AlertChannelSerializer(BaseModelSerializer):
+    secret = _secret(_("secret"))
+    secret_set = serializers.SerializerMethodField()
+
+    class Meta:
+        model = models.AlertChannel
+        fields = _fields(models.AlertChannel, "secret_set")
+
+    def get_secret_set(self, obj) -> bool:
+        return bool(obj.secret)
+
+
+class AlertRuleSerializer(BaseModelSerializer):
+    class Meta:
+        model = models.AlertRule
+        fields = _fields(models.AlertRule)
+
+
+class AlertAttemptSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = models.AlertAttempt
+        fields = ("number", "at", "ok", "http_status", "error", "duration_ms", "response")
+        read_only_fields = fields
+
+
+class AlertDeliverySerializer(BaseModelSerializer):
+    channel = BriefRelatedField(read_only=True)
+    event = BriefRelatedField(read_only=True)
+    attempt_log = AlertAttemptSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = models.AlertDelivery
+        fields = _fields(models.AlertDelivery, "attempt_log")
+        read_only_fields = fields

@@ -17,6 +17,9 @@ for prefix, viewset in [
     ("runs", views.ProbeRunViewSet),
     ("status", views.CheckStatusViewSet),
     ("results", views.ResultViewSet),
+    ("alert-channels", views.AlertChannelViewSet),
+    ("alert-rules", views.AlertRuleViewSet),
+    ("alert-deliveries", views.AlertDeliveryViewSet),
 ]:
     model = viewset.queryset.model
     router.register(f"probes/{prefix}", viewset, basename=f"probes-{model._meta.model_name}")

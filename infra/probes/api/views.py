@@ -22,11 +22,12 @@ from infra.core.api.pagination import LimitOffsetPagination
 from infra.core.api.serializers import ObjectChangeSerializer
 from infra.core.api.viewsets import APIMixin, BaseViewSet, ExportMixin, HistoryMixin
 from infra.core.bulk import create_many
-from infra.core.permissions import VIEW, can
+from infra.core.permissions import CHANGE, VIEW, can
 from infra.inventory.models import Device, Organization, Site
 
 from .. import filtersets, models, selectors
 from ..choices import PeriodKind
+from ..services import alerting
 from ..services import checks as check_service
 from ..state import period
 from . import serializers
@@ -230,3 +231,42 @@ def _period(asked: dict, tz) -> tuple[datetime.datetime, datetime.datetime]:
         return period(asked["period"], asked.get("date") or timezone.localdate(timezone=tz), tz)
     except (ValueError, OverflowError):
         raise exceptions.ValidationError({"date": [_("This date is out of the range a period can have.")]}) from None
+
+
+class AlertChannelViewSet(ProbesViewSet):
+    """Alert channels (engineers and administrators only): webhooks and Telegram chats. ``secret`` (the
+    webhook's signing key or the bot token) is write-only; ``secret_set`` says whether it is set. POST
+    ``{id}/test/`` sends a test message now and returns its delivery."""
+
+    queryset = models.AlertChannel.objects.all()
+    serializer_class = serializers.AlertChannelSerializer
+    filterset_class = filtersets.AlertChannelFilterSet
+
+    @extend_schema(request=None, responses={200: serializers.AlertDeliverySerializer})
+    @action(detail=True, methods=["post"])
+    def test(self, request, pk=None):
+        channel = self.get_object()
+        if not can(request.user, CHANGE, channel):
+            raise exceptions.PermissionDenied()
+        delivery = alerting.send_test(channel)
+        delivery = models.AlertDelivery.objects.prefetch_related("attempt_log").get(pk=delivery.pk)
+        return Response(serializers.AlertDeliverySerializer(delivery, context=self.get_serializer_context()).data)
+
+
+class AlertRuleViewSet(ProbesViewSet):
+    """Alert rules: which events (by OPD, site, minimum severity and kind) go to which channel."""
+
+    queryset = models.AlertRule.objects.select_related("channel", "organization", "site")
+    brief_select_related = ("channel",)
+    serializer_class = serializers.AlertRuleSerializer
+    filterset_class = filtersets.AlertRuleFilterSet
+
+
+class AlertDeliveryViewSet(_FoundViewSet):
+    """The delivery log: each alert (or test) sent to a channel, its status and every attempt."""
+
+    queryset = models.AlertDelivery.objects.select_related("channel", "event").prefetch_related("attempt_log")
+    serializer_class = serializers.AlertDeliverySerializer
+    filterset_class = filtersets.AlertDeliveryFilterSet
+    ordering_fields = ("created", "id", "next_attempt_at")
+    ordering = ("-created", "-id")

@@ -1,4 +1,4 @@
-"""``manage.py probe run|schedule|rollup|prune``: the probes by hand (docs/probes.md)."""
+"""``manage.py probe run|schedule|rollup|prune|alerts``: the probes by hand (docs/probes.md)."""
 
 import sys
 import time
@@ -12,8 +12,8 @@ from infra.inventory.demo import is_loaded as demo_is_loaded
 from infra.probes import history
 from infra.probes.choices import ResultOutcome
 from infra.probes.models import Check
+from infra.probes.services import alerting, partitions, retention, scheduling
 from infra.probes.services import history as history_service
-from infra.probes.services import partitions, retention, scheduling
 from infra.probes.services.probing import probe_now
 from infra.probes.tasks import run_probe_chunk
 
@@ -73,9 +73,14 @@ class Command(BaseCommand):
         demo.add_argument("--seed", type=int, default=1871)
         demo.add_argument("--profile", choices=sorted(history.RTT_PROFILES), default="loopback")
         demo.add_argument("--any-city", action="store_true", help="Also when the demo city is not loaded (benchmarks).")
+        sub.add_parser("alerts", help="One pass of the alerts: decide about settled events, send due deliveries.")
 
     def handle(self, *args, action: str, **options) -> None:
         getattr(self, f"_{action.replace('-', '_')}")(**options)
+
+    def _alerts(self, **options) -> None:
+        counts = alerting.run()
+        self.stdout.write(", ".join(f"{name} {count}" for name, count in counts.items()))
 
     def _run(self, check=None, device=None, site=None, all=False, **options) -> None:
         checks = Check.objects.select_related("credential").order_by("pk")
