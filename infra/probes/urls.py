@@ -9,7 +9,7 @@ from infra.inventory.selectors import count_of
 
 from . import filtersets, forms, models, tables
 from .models.checks import SECRET_FIELDS
-from .views import CheckDetailView, SnmpCredentialDetailView, StatusView
+from .views import AvailabilityReportView, CheckDetailView, SnmpCredentialDetailView, StatusView
 
 app_name = "probes"
 
@@ -84,6 +84,7 @@ READ_ONLY_LISTS = [
 
 urlpatterns = [
     path("status/", StatusView.as_view(), name="status"),
+    path("reports/availability/", AvailabilityReportView.as_view(), name="availability-report"),
     *[pattern for pages in PAGES for pattern in pages.urls()],
     *[
         path(
