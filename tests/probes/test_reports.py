@@ -276,7 +276,9 @@ def test_the_page_shows_the_figures_and_its_xlsx_and_pdf_carry_the_same(client, 
     assert checks["downtime_count"] == ["2", "1", "2", "0"]
 
     # XLSX: the same figures, as numbers with formats
-    response = client.get(reverse("probes:availability-report"), {"month": "2026-03", "organization": org.pk, "export": "xlsx"})
+    response = client.get(
+        reverse("probes:availability-report"), {"month": "2026-03", "organization": org.pk, "export": "xlsx"}
+    )
     assert response.status_code == 200 and response["Content-Type"] == report_files.exports.XLSX_TYPE
     book = load_workbook(io.BytesIO(response.content))
     assert book.sheetnames == ["Ringkasan", "Lokasi", "Perangkat", "Pemeriksaan"]
@@ -285,7 +287,12 @@ def test_the_page_shows_the_figures_and_its_xlsx_and_pdf_carry_the_same(client, 
     assert values[0][1] == org.name and values[2][1] == "Asia/Jakarta"
     assert values[5][0] == "Nama" and values[4] == (None,) * len(values[4])
     body = sorted(values[6:], key=lambda r: r[0])
-    assert [r[0] for r in body] == ["ICMP (ping) 127.40.0.1", "ICMP (ping) 127.40.0.2", "ICMP (ping) 127.40.0.3", "SNMP 127.40.0.1"]
+    assert [r[0] for r in body] == [
+        "ICMP (ping) 127.40.0.1",
+        "ICMP (ping) 127.40.0.2",
+        "ICMP (ping) 127.40.0.3",
+        "SNMP 127.40.0.1",
+    ]
     row = body[0]
     assert sheet.cell(row=7, column=4).number_format == report_files.PERCENT_FORMAT
     assert f"{row[3] * 100:.2f} %".replace(".", ",") == c1
@@ -299,20 +306,45 @@ def test_the_page_shows_the_figures_and_its_xlsx_and_pdf_carry_the_same(client, 
     assert summary[6][3] == 1.0 and seconds(summary[6][9]) == 1800
 
     # PDF: the page's text, page numbers, A4
-    response = client.get(reverse("probes:availability-report"), {"month": "2026-03", "organization": org.pk, "export": "pdf"})
+    response = client.get(
+        reverse("probes:availability-report"), {"month": "2026-03", "organization": org.pk, "export": "pdf"}
+    )
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     pdf = PdfReader(io.BytesIO(response.content))
     text = "\n".join(p.extract_text() for p in pdf.pages)
     assert round(float(pdf.pages[0].mediabox.width)) == 595  # A4: 210 mm in points
-    for expected in (org.name, "Asia/Jakarta", "2026-03-01 00:00", c1, "99,86 %", "20 j 0 m", "12 j 0 m", "23 j 30 m", "Halaman 1 / "):
+    for expected in (
+        org.name,
+        "Asia/Jakarta",
+        "2026-03-01 00:00",
+        c1,
+        "99,86 %",
+        "20 j 0 m",
+        "12 j 0 m",
+        "23 j 30 m",
+        "Halaman 1 / ",
+    ):
         assert expected in text, expected
 
 
 def test_the_csv_has_every_row_with_raw_numbers(client, city, engineer):
     client.force_login(engineer)
-    response = client.get(reverse("probes:availability-report"), {"month": "2026-03", "organization": city["org"].pk, "export": "csv"})
+    response = client.get(
+        reverse("probes:availability-report"), {"month": "2026-03", "organization": city["org"].pk, "export": "csv"}
+    )
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode().lstrip("\ufeff"))))
-    assert [r[0] for r in rows[1:]] == ["total", "site", "site", "device", "device", "device", "check", "check", "check", "check"]
+    assert [r[0] for r in rows[1:]] == [
+        "total",
+        "site",
+        "site",
+        "device",
+        "device",
+        "device",
+        "check",
+        "check",
+        "check",
+        "check",
+    ]
     c4 = next(r for r in rows if r[0] == "check" and r[1] == str(city["checks"][3].pk))
     assert [float(v) for v in c4[7:]] == [C4["up"], 72000, 84600, 16200, 2, 72000, 43200]
 
@@ -367,7 +399,12 @@ def test_the_api_gives_the_same_figures_in_seconds(city, auditor):
     assert data["start"].startswith("2026-03-01T00:00:00+07:00") or data["start"] == "2026-02-28T17:00:00Z"
     assert data["time_zone"] == "Asia/Jakarta" and data["checks"] == 4
     c4 = next(r for r in data["checks_rows"] if r["id"] == city["checks"][3].pk)
-    assert (c4["down_seconds"], c4["downtime_count"], c4["longest_seconds"], c4["unknown_seconds"]) == (72000, 2, 43200, 84600)
+    assert (c4["down_seconds"], c4["downtime_count"], c4["longest_seconds"], c4["unknown_seconds"]) == (
+        72000,
+        2,
+        43200,
+        84600,
+    )
     assert data["total"]["percent"] == 100.0
     whole = api.get(url, {"month": "2026-03", "organization": ""}).json()
     assert whole["organization"] is None and whole["checks"] == 5
