@@ -5,7 +5,6 @@ exactly as the page does, and the XLSX holds the same values as numbers with a f
 
 from __future__ import annotations
 
-import io
 import math
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,11 +13,9 @@ from django.contrib.staticfiles import finders
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
 from infra.core import exports
+from infra.core.exports import Styled
 
 from .reports import LEVELS, Figures, MonthlyReport, Row, format_percent, format_span
 
@@ -126,8 +123,6 @@ def _duration(seconds: float) -> float:
 def xlsx_bytes(report: MonthlyReport) -> bytes:
     """A workbook: a summary sheet (the header block and the total) and one sheet per level, numbers as
     numbers, percentages and durations with number formats."""
-    workbook = Workbook(write_only=True)
-    bold = Font(bold=True)
     columns = [
         _("Name"),
         None,  # the level's context column
@@ -141,45 +136,26 @@ def xlsx_bytes(report: MonthlyReport) -> bytes:
         _("Maintenance"),
     ]
 
-    def cells(sheet, name: str, context: str, checks: int, f: Figures) -> list:
-        out = [exports.excel_cell(sheet, name), exports.excel_cell(sheet, context), WriteOnlyCell(sheet, checks)]
-        for value in (_floor_percent(f.percent), _floor_percent(f.known_percent)):
-            cell = WriteOnlyCell(sheet, value)
-            cell.number_format = PERCENT_FORMAT
-            out.append(cell)
-        out.append(WriteOnlyCell(sheet, f.downtime_count))
-        for seconds in (f.downtime_seconds, f.longest_seconds, f.unknown, f.maintenance):
-            cell = WriteOnlyCell(sheet, _duration(seconds))
-            cell.number_format = DURATION_FORMAT
-            out.append(cell)
-        return out
+    def cells(name: str, context: str, checks: int, f: Figures) -> list[object]:
+        percents = [Styled(_floor_percent(v), PERCENT_FORMAT) for v in (f.percent, f.known_percent)]
+        spans = [
+            Styled(_duration(v), DURATION_FORMAT)
+            for v in (f.downtime_seconds, f.longest_seconds, f.unknown, f.maintenance)
+        ]
+        return [name, context, checks, *percents, f.downtime_count, *spans]
 
-    def header(sheet, context: str) -> None:
-        for label, value in header_block(report):
-            title = exports.excel_cell(sheet, label)
-            title.font = bold
-            sheet.append([title, exports.excel_cell(sheet, value)])
-        sheet.append([])
-        names = []
-        for name in columns:
-            cell = exports.excel_cell(sheet, context if name is None else name)
-            cell.font = bold
-            names.append(cell)
-        sheet.append(names)
-        sheet.column_dimensions["A"].width = 36
-        sheet.column_dimensions["B"].width = 28
+    def sheet(context: str, rows: list[list[object]]) -> list[list[object]]:
+        head: list[list[object]] = [[Styled(label, bold=True), value] for label, value in header_block(report)]
+        head.append([])
+        head.append([Styled(context if name is None else name, bold=True) for name in columns])
+        return head + rows
 
-    summary = workbook.create_sheet(_("Summary")[:31])
-    header(summary, "")
-    summary.append(cells(summary, report.organization or _("Whole city"), "", report.checks_count, report.total))
+    total = cells(report.organization or _("Whole city"), "", report.checks_count, report.total)
+    sheets = [(_("Summary"), sheet("", [total]))]
     for level in LEVELS:
-        sheet = workbook.create_sheet(level_label(level)[:31])
-        header(sheet, context_label(level))
-        for row in report.rows(level):
-            sheet.append(cells(sheet, row.name, row.context, row.checks, row.figures))
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+        rows = [cells(row.name, row.context, row.checks, row.figures) for row in report.rows(level)]
+        sheets.append((level_label(level), sheet(context_label(level), rows)))
+    return exports.workbook_bytes(sheets, widths=(36, 28))
 
 
 def refuse_fetch(url: str, *args, **kwargs) -> dict:

@@ -28,7 +28,7 @@ from .models import Check, CheckEvent, MaintenanceWindow
 from .selectors import _reachability, city_zone, period
 
 LEVELS = ("sites", "devices", "checks")
-_MONTH = re.compile(r"(\d{4})-(\d{1,2})")
+_MONTH = re.compile(r"([0-9]{4})-([0-9]{1,2})")
 Window = tuple[datetime.datetime, datetime.datetime]
 
 

@@ -3,6 +3,7 @@ downtimes), a credential's page (never its secrets) and the checks panel on a de
 fixed number of queries."""
 
 import datetime
+import re
 from urllib.parse import urlencode
 
 from django.core.exceptions import PermissionDenied
@@ -169,6 +170,7 @@ class StatusView(View):
 # --- the monthly availability report ------------------------------------------------------------
 
 REPORT_ROWS_PER_PAGE = 100
+_DIGITS = re.compile(r"[0-9]{1,9}")  # ASCII digits only ("²".isdigit() is true), short enough for int()
 REPORT_SORTS = (
     "name",
     "context",
@@ -197,7 +199,7 @@ def report_question(request: HttpRequest, organizations: list[tuple[int, str]]) 
         organization = None
         if raw:
             known = {pk for pk, _name in organizations}
-            organization = int(raw) if raw.isdigit() and int(raw) in known else None
+            organization = int(raw) if _DIGITS.fullmatch(raw) and int(raw) in known else None
             if organization is None:
                 errors.append(_("There is no such OPD: choose one from the list, or none for the whole city."))
     else:
@@ -220,7 +222,7 @@ def report_table(request: HttpRequest, report, level: str) -> dict:
         rows = sorted(rows, key=value, reverse=key.startswith("-"))
     pages = max(1, -(-len(rows) // REPORT_ROWS_PER_PAGE))
     raw_page = request.GET.get(f"{level}-page", "1")
-    number = min(max(int(raw_page) if raw_page.isdigit() else 1, 1), pages)
+    number = min(max(int(raw_page) if _DIGITS.fullmatch(raw_page) else 1, 1), pages)
     shown = rows[(number - 1) * REPORT_ROWS_PER_PAGE : number * REPORT_ROWS_PER_PAGE]
 
     def link(**changes) -> str:

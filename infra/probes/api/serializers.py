@@ -324,7 +324,7 @@ class AvailabilityReportQuerySerializer(serializers.Serializer):
     """The question of the monthly report: an OPD (none: the whole city), a month, a file format."""
 
     organization = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=2**31 - 1)
-    month = serializers.RegexField(r"^\d{4}-\d{1,2}$", required=False)
+    month = serializers.RegexField(r"^[0-9]{4}-[0-9]{1,2}$", required=False)
     format = serializers.ChoiceField(choices=("json", "csv", "xlsx", "pdf"), required=False, default="json")
 
     def to_internal_value(self, data):

@@ -18,6 +18,7 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from infra.core import exports
 from infra.core.api.pagination import LimitOffsetPagination
 from infra.core.api.serializers import ObjectChangeSerializer
 from infra.core.api.viewsets import APIMixin, BaseViewSet, ExportMixin, HistoryMixin
@@ -261,9 +262,9 @@ class AvailabilityReportView(APIMixin, APIView):
         parameters=[serializers.AvailabilityReportQuerySerializer],
         responses={
             200: serializers.AvailabilityReportSerializer,
-            (200, "text/csv"): bytes,
-            (200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): bytes,
-            (200, "application/pdf"): bytes,
+            (200, exports.CSV_TYPE.split(";")[0]): bytes,
+            (200, exports.XLSX_TYPE): bytes,
+            (200, report_files.PDF_TYPE): bytes,
         },
     )
     def get(self, request):
