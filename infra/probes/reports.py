@@ -191,7 +191,9 @@ def monthly(organization_id: int | None, month: datetime.date) -> MonthlyReport:
         .order_by("pk")
     )
     events: dict[int, list[tuple[datetime.datetime, state.State]]] = defaultdict(list)
-    event_scope = Q() if organization_id is None else Q(probe_check__device__site__organization_id=organization_id)
+    # An OPD's events through its checks' keys (the (check, time) index, check by check); the whole
+    # city's by time alone.
+    event_scope = Q() if organization_id is None else Q(probe_check__in=Check.objects.filter(scope).values("pk"))
     found = CheckEvent.objects.filter(event_scope, kind=EventKind.STATE, at__gte=start, at__lt=end)
     for check_id, at, new_state in found.order_by("at", "id").values_list("probe_check_id", "at", "new_state"):
         events[check_id].append((at, state.State(new_state)))
