@@ -222,10 +222,24 @@ def monthly(organization_id: int | None, month: datetime.date) -> MonthlyReport:
     def windows_of(org_id, site_id=None, device_id=None) -> list[Window]:
         return [*by_org.get(org_id, ()), *by_site.get(site_id, ()), *by_device.get(device_id, ())]
 
+    kinds = {kind.value: str(kind.label) for kind in CheckKind}  # translated once, not per row
+    computed: dict[tuple, Figures] = {}
+
+    def figures_of(line: list[state.Interval], windows: list[Window]) -> Figures:
+        """A device with one check, a site with one device: the same line and windows, computed once."""
+        key = (id(line), tuple(windows))
+        if key not in computed:
+            computed[key] = _figures(line, start, end, windows)
+        return computed[key]
+
+    def combined(members: list[list[state.Interval]]) -> list[state.Interval]:
+        # one member: its line as it is (a timeline covers the month without gaps, as combine would)
+        return members[0] if len(members) == 1 else state.combine(members, start, end)
+
     checks_out = []
     check_url = _url("probes:check", 0)[:-2]  # one reverse, not one per row: ".../0/" less its "0/"
     for r in rows:
-        label = f"{CheckKind(r['kind']).label} {r['address']}"
+        label = f"{kinds.get(r['kind'], r['kind'])} {r['address']}"
         checks_out.append(
             Row(
                 "check",
@@ -234,7 +248,7 @@ def monthly(organization_id: int | None, month: datetime.date) -> MonthlyReport:
                 f"{check_url}{r['pk']}/",
                 r["device_name"] or "",
                 1,
-                _figures(timelines[r["pk"]], start, end, windows_of(r["org_id"], r["site_id"], r["device_id"])),
+                figures_of(timelines[r["pk"]], windows_of(r["org_id"], r["site_id"], r["device_id"])),
             )
         )
     # devices from their checks (reachability: ICMP where a device has any), sites from their devices
@@ -242,7 +256,7 @@ def monthly(organization_id: int | None, month: datetime.date) -> MonthlyReport:
     members: dict[object, list] = defaultdict(list)
     for r in counted:
         members[r["device_id"] or f"check-{r['pk']}"].append(timelines[r["pk"]])
-    device_lines = {key: state.combine(m, start, end) for key, m in members.items()}
+    device_lines = {key: combined(m) for key, m in members.items()}
     info = {r["device_id"]: r for r in rows if r["device_id"]}
     check_count: dict[object, int] = defaultdict(int)
     for r in rows:
@@ -264,11 +278,11 @@ def monthly(organization_id: int | None, month: datetime.date) -> MonthlyReport:
                 f"{device_url}{key}/",
                 r["site_name"],
                 check_count[key],
-                _figures(line, start, end, windows_of(r["org_id"], r["site_id"], key)),
+                figures_of(line, windows_of(r["org_id"], r["site_id"], key)),
             )
         )
     site_info = {r["site_id"]: r for r in rows if r["site_id"]}
-    site_lines = {key: state.combine(m, start, end) for key, m in site_members.items()}
+    site_lines = {key: combined(m) for key, m in site_members.items()}
     sites_out = []
     site_url = _url("inventory:site", 0)[:-2]
     for key, line in site_lines.items():
@@ -283,7 +297,7 @@ def monthly(organization_id: int | None, month: datetime.date) -> MonthlyReport:
                 f"{site_url}{key}/",
                 r["org_name"] or "",
                 check_count[("site", key)],
-                _figures(line, start, end, windows_of(r["org_id"], key)),
+                figures_of(line, windows_of(r["org_id"], key)),
             )
         )
     total_line = state.combine(list(site_lines.values()), start, end)
