@@ -6,6 +6,7 @@ exactly as the page does, and the XLSX holds the same values as numbers with a f
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -43,7 +44,8 @@ KEYS = (
 
 def filename(report: MonthlyReport) -> str:
     who = report.organization or _("city")
-    return f"{_('availability')}-{who}-{report.month:%Y-%m}".replace(" ", "-").replace('"', "")
+    # letters, digits, dots and dashes only: an OPD's name may hold quotes or line breaks
+    return re.sub(r"[^\w.-]+", "-", f"{_('availability')}-{who}-{report.month:%Y-%m}").strip("-")
 
 
 def level_label(level: str) -> str:

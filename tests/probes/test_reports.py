@@ -417,6 +417,15 @@ def test_the_api_gives_the_same_figures_in_seconds(city, auditor):
     assert api.get(url, {"format": "doc"}).status_code == 400
 
 
+def test_a_name_with_quotes_and_line_breaks_makes_a_plain_file_name(client, engineer):
+    org = OrganizationFactory(name='Dinas "Baru"\r\nX-Header: 1', short_name="Baru")
+    client.force_login(engineer)
+    response = client.get(
+        reverse("probes:availability-report"), {"month": "2026-03", "organization": org.pk, "export": "csv"}
+    )
+    assert response["Content-Disposition"] == 'attachment; filename="ketersediaan-Dinas-Baru-X-Header-1-2026-03.csv"'
+
+
 def test_the_pdf_fetches_nothing_from_outside():
     with pytest.raises(ValueError):
         report_files.refuse_fetch("http://127.0.0.1:9/x.png")
