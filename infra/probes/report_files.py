@@ -131,7 +131,7 @@ def xlsx_bytes(report: MonthlyReport) -> bytes:
         _("Checks"),
         _("Availability %"),
         _("Known availability %"),
-        _("Downtimes"),
+        _("Outages"),
         _("Total downtime"),
         _("Longest outage"),
         _("Unknown"),

@@ -238,7 +238,7 @@ def report_table(request: HttpRequest, report, level: str) -> dict:
         ("context", report_files.context_label(level)),
         ("checks", _("Checks")),
         ("percent", _("Availability")),
-        ("downtime_count", _("Downtimes")),
+        ("downtime_count", _("Outages")),
         ("downtime_seconds", _("Total downtime")),
         ("longest_seconds", _("Longest outage")),
         ("unknown", _("Unknown")),
