@@ -66,11 +66,13 @@ icmp-sockets:
 # Debian packages the tests drive for real: Chromium (browser tests), fonts to render pages, snmpd
 # (the SNMP tests start agents of their own on high ports; the system agent the package starts where
 # systemd runs is stopped and disabled again, as nothing here uses it) and fping (bench/probes.py
-# compares the ICMP engine with it).
+# compares the ICMP engine with it), Pango for WeasyPrint (the availability report's PDF).
 system-deps: icmp-sockets
 	@command -v chromium >/dev/null 2>&1 && [ -d /usr/share/fonts/truetype/dejavu ] && [ -x /usr/sbin/snmpd ] \
-		&& command -v fping >/dev/null 2>&1 || \
-		($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium fonts-dejavu-core snmpd fping && \
+		&& command -v fping >/dev/null 2>&1 \
+		&& ls /usr/lib/*/libpango-1.0.so.0 /usr/lib/*/libpangoft2-1.0.so.0 >/dev/null 2>&1 || \
+		($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium fonts-dejavu-core snmpd fping \
+		libpango-1.0-0 libpangoft2-1.0-0 && \
 		{ ! [ -d /run/systemd/system ] || $(SUDO) systemctl disable --now snmpd >/dev/null 2>&1 || true; })
 
 test: $(VENV)/.test-deps system-deps lint test-sqlite test-postgres

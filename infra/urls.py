@@ -25,7 +25,15 @@ from . import views
 
 api_patterns = [
     # One index of every app's endpoints, before the routers' own.
-    api_root(inventory_router, probes_router, core_router, extra={"probes/availability": "probes-availability"}),
+    api_root(
+        inventory_router,
+        probes_router,
+        core_router,
+        extra={
+            "probes/availability": "probes-availability",
+            "probes/reports/availability": "probes-availability-report",
+        },
+    ),
     *inventory_router.urls,
     *probes_api_patterns,
     *core_router.urls,

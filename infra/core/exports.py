@@ -22,6 +22,7 @@ import datetime
 import io
 import re
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import BinaryIO, TextIO
 
@@ -97,11 +98,28 @@ def _excel_value(value: object) -> object:
     return str(value)
 
 
+@dataclass(frozen=True)
+class Styled:
+    """A value written with a number format (a percentage, a duration) or in bold: for workbooks made
+    for reading (a report), not for import."""
+
+    value: object
+    number_format: str | None = None
+    bold: bool = False
+
+
 def excel_cell(sheet, value: object, *, date_format: str | None = None) -> Cell:
     """A cell for ``sheet`` (either mode): a string stays a string, never a formula or an error.
 
     Characters XML cannot hold (control characters other than tab and new line) become U+FFFD: the
     file could not be written with them."""
+    if isinstance(value, Styled):
+        cell = excel_cell(sheet, value.value, date_format=date_format)
+        if value.number_format:
+            cell.number_format = value.number_format
+        if value.bold:
+            cell.font = Font(bold=True)
+        return cell
     value = _excel_value(value)
     if isinstance(value, str):
         value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
@@ -120,6 +138,21 @@ def xlsx_bytes(rows: Iterable[Iterable[object]], title: str = "Data") -> bytes:
     sheet = workbook.create_sheet(title=title[:31])
     for row in rows:
         sheet.append([excel_cell(sheet, v) for v in row])
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def workbook_bytes(sheets: Iterable[tuple[str, Iterable[Iterable[object]]]], widths: Sequence[float] = ()) -> bytes:
+    """An XLSX workbook of several sheets ``(title, rows)`` (write-only mode), values possibly ``Styled``;
+    ``widths``: of the first columns of every sheet."""
+    buffer = io.BytesIO()
+    workbook = Workbook(write_only=True)
+    for title, rows in sheets:
+        sheet = workbook.create_sheet(title=title[:31])
+        for index, width in enumerate(widths):
+            sheet.column_dimensions[chr(ord("A") + index)].width = width
+        for row in rows:
+            sheet.append([excel_cell(sheet, v) for v in row])
     workbook.save(buffer)
     return buffer.getvalue()
 

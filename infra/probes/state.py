@@ -32,6 +32,7 @@ __all__ = [
     "downtimes",
     "flap_percent",
     "is_reboot",
+    "outside",
     "period",
     "reboot_slack",
     "timeline",
@@ -391,6 +392,32 @@ def availability(
         unknown=unknown.total_seconds(),
         maintenance=held.total_seconds(),
     )
+
+
+def outside(
+    intervals: Sequence[Interval], windows: Iterable[tuple[datetime, datetime]], start: datetime, end: datetime
+) -> list[Interval]:
+    """The intervals within [start, end) with the windows' time cut out (left as gaps).
+
+    What a report counts as down time is what :func:`availability` counts as down: maintenance time is
+    never down time, so a down stretch cut by a window is two stretches, and one inside it none.
+    """
+    start, end = _utc(start), _utc(end)
+    cuts = _union(windows, start, end)
+    out: list[Interval] = []
+    w = 0
+    for item in _clipped(intervals, start, end):
+        while w < len(cuts) and cuts[w][1] <= item.start:
+            w += 1
+        cursor, k = item.start, w
+        while k < len(cuts) and cuts[k][0] < item.end:
+            if cuts[k][0] > cursor:
+                out.append(Interval(cursor, cuts[k][0], item.state))
+            cursor = max(cursor, cuts[k][1])
+            k += 1
+        if cursor < item.end:
+            out.append(Interval(cursor, item.end, item.state))
+    return out
 
 
 @dataclass(frozen=True)

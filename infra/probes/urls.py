@@ -14,6 +14,7 @@ from .views import (
     AlertChannelDetailView,
     AlertChannelTestView,
     AlertDeliveryDetailView,
+    AvailabilityReportView,
     ChartDataView,
     CheckDetailView,
     SnmpCredentialDetailView,
@@ -121,6 +122,7 @@ READ_ONLY_LISTS = [
 
 urlpatterns = [
     path("status/", StatusView.as_view(), name="status"),
+    path("reports/availability/", AvailabilityReportView.as_view(), name="availability-report"),
     path("charts/<str:scope>/<int:pk>/", ChartDataView.as_view(), name="chart"),
     *[pattern for pages in PAGES + ALERT_PAGES for pattern in pages.urls()],
     path(

@@ -4,6 +4,7 @@ fixed number of queries."""
 
 import datetime
 import json
+import re
 from urllib.parse import urlencode
 
 from django.apps import apps
@@ -20,11 +21,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views import View
 
+from infra.core.choices import Role
 from infra.core.filtersets import to_utc
-from infra.core.permissions import ADD, CHANGE, VIEW, can
+from infra.core.permissions import ADD, CHANGE, VIEW, can, role_of
 from infra.core.views import ObjectDetailView, object_fields
+from infra.inventory.models import Organization
 
-from . import charts, models, status
+from . import charts, models, report_files, reports, status
 from .choices import CheckKind, CheckState, DeliveryStatus
 from .models.checks import SECRET_FIELDS
 from .services import alerting
@@ -355,3 +358,148 @@ class AlertDeliveryDetailView(ObjectDetailView):
             "payload": json.dumps(obj.payload, indent=2, ensure_ascii=False, sort_keys=True),
             "can_view_channel": can(request.user, VIEW, models.AlertChannel),
         }
+
+
+# --- the monthly availability report ------------------------------------------------------------
+
+REPORT_ROWS_PER_PAGE = 100
+_DIGITS = re.compile(r"[0-9]{1,9}")  # ASCII digits only ("²".isdigit() is true), short enough for int()
+REPORT_SORTS = (
+    "name",
+    "context",
+    "checks",
+    "percent",
+    "downtime_count",
+    "downtime_seconds",
+    "longest_seconds",
+    "unknown",
+    "maintenance",
+)
+
+
+def report_question(request: HttpRequest, organizations: list[tuple[int, str]]) -> tuple[int | None, object, list]:
+    """The OPD and month asked for, and what is wrong with them. No month: the last full month; no OPD
+    parameter: an OPD operator's own OPD, the whole city for the others; blank: the whole city."""
+    errors: list[str] = []
+    raw_month = (request.GET.get("month") or "").strip()
+    month = None
+    try:
+        month = reports.parse_month(raw_month) if raw_month else reports.last_full_month()
+    except reports.BadMonth as error:
+        errors.append(str(error))
+    if "organization" in request.GET:
+        raw = request.GET["organization"].strip()
+        organization = None
+        if raw:
+            known = {pk for pk, _name in organizations}
+            organization = int(raw) if _DIGITS.fullmatch(raw) and int(raw) in known else None
+            if organization is None:
+                errors.append(_("There is no such OPD: choose one from the list, or none for the whole city."))
+    else:
+        organization = request.user.organization_id if role_of(request.user) == Role.OPD_OPERATOR else None
+    return organization, month, errors
+
+
+def report_table(request: HttpRequest, report, level: str) -> dict:
+    """One level's rows sorted by the column asked for (``<level>-sort``, "-" for descending) and cut
+    to one page (``<level>-page``): in memory, so no query whatever the column."""
+    key = request.GET.get(f"{level}-sort", "")
+    name = key.lstrip("-")
+    rows = report.rows(level)
+    if name in REPORT_SORTS:
+
+        def value(row):
+            v = getattr(row, name)
+            return (v is None, v.lower() if isinstance(v, str) else v)
+
+        rows = sorted(rows, key=value, reverse=key.startswith("-"))
+    pages = max(1, -(-len(rows) // REPORT_ROWS_PER_PAGE))
+    raw_page = request.GET.get(f"{level}-page", "1")
+    number = min(max(int(raw_page) if _DIGITS.fullmatch(raw_page) else 1, 1), pages)
+    shown = rows[(number - 1) * REPORT_ROWS_PER_PAGE : number * REPORT_ROWS_PER_PAGE]
+
+    def link(**changes) -> str:
+        query = request.GET.copy()
+        query.pop("export", None)
+        for param, v in changes.items():
+            query[param] = v
+        return f"?{query.urlencode()}"
+
+    headers = []
+    for column, label in (
+        ("name", _("Name")),
+        ("context", report_files.context_label(level)),
+        ("checks", _("Checks")),
+        ("percent", _("Availability")),
+        ("downtime_count", _("Outages")),
+        ("downtime_seconds", _("Total downtime")),
+        ("longest_seconds", _("Longest outage")),
+        ("unknown", _("Unknown")),
+        ("maintenance", _("Maintenance")),
+    ):
+        order = "-" + column if key == column else column
+        headers.append(
+            {
+                "label": label,
+                "url": link(**{f"{level}-sort": order, f"{level}-page": "1"}),
+                "sorted": "asc" if key == column else "desc" if key == "-" + column else "",
+            }
+        )
+    return {
+        "level": level,
+        "label": report_files.level_label(level),
+        "headers": headers,
+        "rows": [report_files.formatted(row) for row in shown],
+        "count": len(rows),
+        "page": number,
+        "pages": pages,
+        "previous_url": link(**{f"{level}-page": str(number - 1)}) if number > 1 else "",
+        "next_url": link(**{f"{level}-page": str(number + 1)}) if number < pages else "",
+    }
+
+
+class AvailabilityReportView(View):
+    """The monthly availability report of one OPD or the whole city, as a page and as CSV, XLSX and PDF
+    (``?export=``). A fixed number of queries: the OPD list, then ``reports.monthly``'s four."""
+
+    template_name = "probes/availability_report.html"
+
+    def get(self, request: HttpRequest):
+        if not can(request.user, VIEW, models.Check):
+            raise PermissionDenied
+        organizations = [
+            (pk, short or name)
+            for pk, name, short in Organization.objects.order_by("name").values_list("pk", "name", "short_name")
+        ]
+        organization, month, errors = report_question(request, organizations)
+        context = {
+            "organizations": organizations,
+            "organization": organization,
+            "month": month,
+            "errors": errors,
+            "formats": report_files.FORMATS,
+        }
+        if errors:
+            return render(request, self.template_name, context, status=400)
+        report = reports.monthly(organization, month)
+        export = request.GET.get("export")
+        if export in report_files.FORMATS:
+            return report_files.response(report, export)
+        query = request.GET.copy()
+        query["month"] = f"{month:%Y-%m}"
+        query["organization"] = "" if organization is None else str(organization)
+        context.update(
+            report=report,
+            total=report_files.formatted(report.total),
+            header=report_files.header_block(report),
+            tables=[report_table(request, report, level) for level in reports.LEVELS],
+            downloads=[(fmt, f"?{_with(query, export=fmt)}") for fmt in report_files.FORMATS],
+        )
+        return render(request, self.template_name, context)
+
+
+def _with(query, **changes) -> str:
+    query = query.copy()
+    for key, value in changes.items():
+        query[key] = value
+    return query.urlencode()

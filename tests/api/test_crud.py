@@ -149,6 +149,7 @@ def test_read_only_lists_refuse_writes(api):
 def test_the_index_lists_every_endpoint(api):
     index = api.get("/api/").json()
     found = [f"probes/{name}" for name in ("events", "downtimes", "runs", "status", "results", "availability")]
+    found.append("probes/reports/availability")
     assert set(index) == {e.prefix for e in ENDPOINTS} | {"migration-transitions", "changes", "tokens", *found}
     assert index["probes/checks"].endswith("/api/probes/checks/")
 

@@ -26,6 +26,7 @@ from infra.probes.state import (
     downtimes,
     flap_percent,
     is_reboot,
+    outside,
     period,
     reboot_slack,
     timeline,
@@ -504,6 +505,21 @@ def test_downtimes_add_up_to_the_down_time(history):
     for a, b in itertools.pairwise(records):
         assert a.end is not None and a.end < b.start  # touching stretches are one record
     assert all(d.end is not None for d in records[:-1])
+
+
+@given(history=history_st())
+def test_outside_leaves_exactly_the_time_availability_counts_outside_maintenance(history):
+    """The monthly report's downtimes are read from ``outside``: they must add up to availability's
+    down time with the windows taken out, and no piece may touch a window."""
+    intervals, windows, start, end = history
+    cut = outside(intervals, windows, start, end)
+    with_windows = availability(intervals, start, end, windows)
+    without = availability(cut, start, end)
+    assert (micros(without.up), micros(without.down)) == (micros(with_windows.up), micros(with_windows.down))
+    assert sum(micros(d.seconds) for d in downtimes(cut, start, end)) == micros(with_windows.down)
+    for piece in cut:
+        for lo, hi in windows:  # (a window drawn ending before it starts is none)
+            assert not (piece.start < hi.astimezone(UTC) and lo.astimezone(UTC) < piece.end and lo < hi)
 
 
 def test_downtime_examples():

@@ -354,3 +354,55 @@ class AlertDeliverySerializer(BaseModelSerializer):
         model = models.AlertDelivery
         fields = _fields(models.AlertDelivery, "attempt_log")
         read_only_fields = fields
+
+
+class AvailabilityReportQuerySerializer(serializers.Serializer):
+    """The question of the monthly report: an OPD (none: the whole city), a month, a file format."""
+
+    organization = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=2**31 - 1)
+    month = serializers.RegexField(r"^[0-9]{4}-[0-9]{1,2}$", required=False)
+    format = serializers.ChoiceField(choices=("json", "csv", "xlsx", "pdf"), required=False, default="json")
+
+    def to_internal_value(self, data):
+        data = data.copy()
+        if data.get("organization") == "":
+            data.pop("organization")  # blank: the whole city
+        return super().to_internal_value(data)
+
+
+class ReportFiguresSerializer(serializers.Serializer):
+    """The figures of one row (or the total): seconds, percentages of the time outside maintenance."""
+
+    percent = serializers.FloatField(allow_null=True)
+    known_percent = serializers.FloatField(allow_null=True)
+    up_seconds = serializers.FloatField()
+    down_seconds = serializers.FloatField()
+    unknown_seconds = serializers.FloatField()
+    maintenance_seconds = serializers.FloatField()
+    downtime_count = serializers.IntegerField()
+    downtime_seconds = serializers.FloatField()
+    longest_seconds = serializers.FloatField()
+
+
+class ReportRowSerializer(ReportFiguresSerializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    context = serializers.CharField()
+    checks = serializers.IntegerField()
+
+
+class AvailabilityReportSerializer(serializers.Serializer):
+    """The monthly availability report of one OPD or the whole city, per site, device and check."""
+
+    organization = serializers.IntegerField(allow_null=True)
+    organization_name = serializers.CharField()
+    month = serializers.CharField()
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    time_zone = serializers.CharField()
+    generated_at = serializers.DateTimeField()
+    checks = serializers.IntegerField()
+    total = ReportFiguresSerializer()
+    sites = ReportRowSerializer(many=True)
+    devices = ReportRowSerializer(many=True)
+    checks_rows = ReportRowSerializer(many=True)

@@ -27,4 +27,5 @@ for prefix, viewset in [
 urlpatterns = [
     *router.urls,
     path("probes/availability/", views.AvailabilityView.as_view(), name="probes-availability"),
+    path("probes/reports/availability/", views.AvailabilityReportView.as_view(), name="probes-availability-report"),
 ]

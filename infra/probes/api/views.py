@@ -18,6 +18,7 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from infra.core import exports
 from infra.core.api.pagination import LimitOffsetPagination
 from infra.core.api.serializers import ObjectChangeSerializer
 from infra.core.api.viewsets import APIMixin, BaseViewSet, ExportMixin, HistoryMixin
@@ -25,7 +26,7 @@ from infra.core.bulk import create_many
 from infra.core.permissions import CHANGE, VIEW, can
 from infra.inventory.models import Device, Organization, Site
 
-from .. import filtersets, models, selectors
+from .. import filtersets, models, report_files, reports, selectors
 from ..choices import PeriodKind
 from ..services import alerting
 from ..services import checks as check_service
@@ -270,3 +271,71 @@ class AlertDeliveryViewSet(_FoundViewSet):
     filterset_class = filtersets.AlertDeliveryFilterSet
     ordering_fields = ("created", "id", "next_attempt_at")
     ordering = ("-created", "-id")
+
+
+def _figures(f: reports.Figures) -> dict:
+    return {
+        "percent": f.percent,
+        "known_percent": f.known_percent,
+        "up_seconds": f.up,
+        "down_seconds": f.down,
+        "unknown_seconds": f.unknown,
+        "maintenance_seconds": f.maintenance,
+        "downtime_count": f.downtime_count,
+        "downtime_seconds": f.downtime_seconds,
+        "longest_seconds": f.longest_seconds,
+    }
+
+
+def _rows(rows: list[reports.Row]) -> list[dict]:
+    return [{"id": r.pk, "name": r.name, "context": r.context, "checks": r.checks, **_figures(r.figures)} for r in rows]
+
+
+class AvailabilityReportView(APIMixin, APIView):
+    """The monthly availability report of one OPD (``organization``; none: the whole city) for ``month``
+    (YYYY-MM, the city's calendar; the last full month by default): the total and every site, device
+    and check with availability, downtimes, the longest outage, time unknown and in maintenance, in
+    seconds. ``?format=csv`` (one flat table), ``xlsx`` (a sheet per level) or ``pdf`` (A4, for print)
+    give the same figures as a file. The checks' rows are under ``checks_rows``."""
+
+    @extend_schema(
+        parameters=[serializers.AvailabilityReportQuerySerializer],
+        responses={
+            200: serializers.AvailabilityReportSerializer,
+            (200, exports.CSV_TYPE.split(";")[0]): bytes,
+            (200, exports.XLSX_TYPE): bytes,
+            (200, report_files.PDF_TYPE): bytes,
+        },
+    )
+    def get(self, request):
+        if not can(request.user, VIEW, models.Check):
+            raise exceptions.PermissionDenied()
+        query = serializers.AvailabilityReportQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        asked = query.validated_data
+        try:
+            month = reports.parse_month(asked["month"]) if asked.get("month") else reports.last_full_month()
+        except reports.BadMonth as error:
+            raise exceptions.ValidationError({"month": [str(error)]}) from None
+        organization = asked.get("organization")
+        try:
+            report = reports.monthly(organization, month)
+        except Organization.DoesNotExist:
+            raise exceptions.ValidationError({"organization": [_("There is no such OPD.")]}) from None
+        if asked["format"] != "json":
+            return report_files.response(report, asked["format"], keys=True)
+        data = {
+            "organization": report.organization_id,
+            "organization_name": report.organization,
+            "month": f"{report.month:%Y-%m}",
+            "start": report.start,
+            "end": report.end,
+            "time_zone": report.time_zone,
+            "generated_at": report.generated_at,
+            "checks": report.checks_count,
+            "total": _figures(report.total),
+            "sites": _rows(report.sites),
+            "devices": _rows(report.devices),
+            "checks_rows": _rows(report.checks),
+        }
+        return Response(serializers.AvailabilityReportSerializer(data).data)
