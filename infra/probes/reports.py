@@ -226,8 +226,9 @@ def monthly(organization_id: int | None, month: datetime.date) -> MonthlyReport:
     computed: dict[tuple, Figures] = {}
 
     def figures_of(line: list[state.Interval], windows: list[Window]) -> Figures:
-        """A device with one check, a site with one device: the same line and windows, computed once."""
-        key = (id(line), tuple(windows))
+        """The same line under the same windows is computed once: a device with one check, a site with
+        one device, and above all the many checks up for the whole month (one interval each)."""
+        key = (tuple(line), tuple(windows))
         if key not in computed:
             computed[key] = _figures(line, start, end, windows)
         return computed[key]
