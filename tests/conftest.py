@@ -123,6 +123,16 @@ def _english_messages():
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache (the status page keeps its answer there for a few seconds,
+    keyed by the newest event: a previous test's city must not answer for this one's)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _plain_static_files(settings):
     """Tests render pages without running collectstatic first: no manifest to look names up in."""
     settings.STORAGES = {

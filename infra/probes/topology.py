@@ -21,7 +21,7 @@ from .state import State
 CARRYING = (FiberLinkStatus.ACTIVE, FiberLinkStatus.FAULTY)
 
 
-@dataclass
+@dataclass(slots=True)
 class Aggregate:
     state: State = State.UNKNOWN
     up: int = 0
@@ -84,18 +84,42 @@ def _reachability_rows(statuses) -> list[tuple]:
 
 
 def _sites(rows: list[tuple]) -> tuple[dict[int, Aggregate], dict[int, Aggregate], dict[int, int], dict[int, int]]:
-    """Devices from their checks, then sites from their devices (one rule: state.aggregate)."""
-    by_device: dict[int, list[str]] = defaultdict(list)
+    """Devices from their checks, then sites from their devices (one rule: state.aggregate_counts).
+    Counted in plain integers: 20,000 checks pass through here on every status page."""
+    counts: dict[int, list[int]] = {}  # device: [up, down, checks]
     site_of_device, org_of_site = {}, {}
     for device_id, site_id, org_id, check_state in rows:
-        by_device[device_id].append(check_state)
-        site_of_device[device_id] = site_id
-        org_of_site[site_id] = org_id
-    devices = _fold(by_device)
-    by_site: dict[int, list[str]] = defaultdict(list)
-    for device_id, agg in devices.items():
-        by_site[site_of_device[device_id]].append(agg.state.value)
-    return devices, _fold(by_site), site_of_device, org_of_site
+        found = counts.get(device_id)
+        if found is None:
+            found = counts[device_id] = [0, 0, 0]
+            site_of_device[device_id] = site_id
+            org_of_site[site_id] = org_id
+        found[2] += 1
+        if check_state == "up":
+            found[0] += 1
+        elif check_state == "down":
+            found[1] += 1
+    rule = state.aggregate_counts
+    devices = {
+        device_id: Aggregate(state=rule(up, down), up=up, down=down, unknown=total - up - down)
+        for device_id, (up, down, total) in counts.items()
+    }
+    # a device is up while any of its checks is, down while none is up and one is down (the rule above)
+    site_counts: dict[int, list[int]] = {}
+    for device_id, (up, down, _) in counts.items():
+        found = site_counts.get(site_of_device[device_id])
+        if found is None:
+            found = site_counts[site_of_device[device_id]] = [0, 0, 0]
+        found[2] += 1
+        if up:
+            found[0] += 1
+        elif down:
+            found[1] += 1
+    sites = {
+        site_id: Aggregate(state=rule(up, down), up=up, down=down, unknown=total - up - down)
+        for site_id, (up, down, total) in site_counts.items()
+    }
+    return devices, sites, site_of_device, org_of_site
 
 
 def site_is_down(site_ids) -> dict[int, bool]:
