@@ -183,6 +183,8 @@ def test_a_down_goes_out_as_signed_json_once_it_has_settled(receiver, prober, of
     assert (body["root_cause"], body["test"]) == (None, False)
     delivery = AlertDelivery.objects.get()
     assert (delivery.channel, delivery.status, delivery.attempts, delivery.severity) == (channel, "sent", 1, 2)
+    # names only: the kind and severity have translated columns of their own
+    assert delivery.summary == f"{body['device']['name']} ({body['check']['address']})"
     attempt = AlertAttempt.objects.get()
     assert (attempt.ok, attempt.http_status, attempt.response, attempt.at) == (
         True,

@@ -168,10 +168,13 @@ def test_payload(channel: AlertChannel, now: datetime.datetime) -> dict:
 
 
 def _summary(payload: dict) -> str:
+    """What the delivery is about, in names only (stored once, read in any language: the kind, the
+    severity and the test mark have columns of their own, translated where they are shown)."""
     if payload.get("test"):
-        return f"test: {payload['channel']}"[:300]
-    target = (payload["device"] or {}).get("name") or payload["check"]["address"]
-    return f"{payload['event']['kind']} {payload['severity']}: {target}"[:300]
+        return str(payload["channel"])[:300]
+    device = (payload["device"] or {}).get("name")
+    address = payload["check"]["address"]
+    return (f"{device} ({address})" if device else address)[:300]
 
 
 # --- deciding -----------------------------------------------------------------------------------------
