@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -199,8 +200,13 @@ def test_the_dashboard_costs_the_same_queries_for_a_small_or_a_large_outage(clie
         _sweeps(dict.fromkeys(checks, True), start, sweeps=2)
         _sweeps(dict.fromkeys(checks, False), start + 2 * MINUTE)
         client.get("/")
+        cache.clear()  # the status computed, not taken from the cache (a hit costs one query: below)
         with CaptureQueriesContext(connection) as queries:
             assert 'data-testid="down-now-incident"' in client.get("/").content.decode()
+        with CaptureQueriesContext(connection) as cached:  # within CACHE_SECONDS, no new event
+            client.get("/")
+        assert len(cached) < len(queries)
+        query_counts.check("web/home-down-now-cached", len(cached))
         return len(queries)
 
     few = outage(1)
