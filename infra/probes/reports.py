@@ -125,7 +125,10 @@ def parse_month(raw: str | None) -> datetime.date:
     year, month = int(match[1]), int(match[2])
     if not 1 <= month <= 12 or not 1900 <= year <= 9998:
         raise BadMonth(_("There is no such month: give the month as YYYY-MM, for example 2026-03."))
-    return datetime.date(year, month, 1)
+    first = datetime.date(year, month, 1)
+    if first > timezone.localdate(timezone=city_zone()):
+        raise BadMonth(_("That month has not begun yet: a report covers time that has passed."))
+    return first
 
 
 def last_full_month(today: datetime.date | None = None) -> datetime.date:
@@ -161,6 +164,7 @@ def monthly(organization_id: int | None, month: datetime.date) -> MonthlyReport:
     """The availability report of one OPD (its sites' devices and checks; ``None``: the whole city)
     over one month of the city's calendar. Four queries (three for the whole city)."""
     start, end = period("month", month)
+    end = min(end, max(start, timezone.now()))  # the current month: up to now, not its days to come
     name = ""
     if organization_id is not None:
         org = Organization.objects.filter(pk=organization_id).values("name", "short_name").first()

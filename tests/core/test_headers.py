@@ -44,7 +44,9 @@ class InlineFinder(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         names = dict(attrs)
-        if tag == "script" and not names.get("src"):
+        # A JSON data block (Django's json_script) is not run, and no policy blocks it; any other
+        # script without src is code.
+        if tag == "script" and not names.get("src") and names.get("type") != "application/json":
             self.found.append(f"<script> without src at {self.getpos()}")
         if tag == "style":
             self.found.append(f"<style> at {self.getpos()}")

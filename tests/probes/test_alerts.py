@@ -722,3 +722,52 @@ def test_the_log_outlives_a_deleted_check(receiver, prober, office, clients, api
     assert client.get(reverse("probes:alertdelivery_list")).status_code == 200
     data = apis["engineer"].get(f"/api/probes/alert-deliveries/{delivery.pk}/").json()
     assert (data["event"], data["status"]) == (None, "sent")
+
+
+def test_a_down_and_its_recovery_decided_in_one_pass_both_go_out(receiver, prober, office):
+    """A short outage, both events settled when the pass runs (a dispatcher that caught up): the
+    recovery goes where the down went in that same pass."""
+    webhook(receiver, min_severity=1)
+    down_at = up_then_down(prober, office["checks"], down=office["checks"][:1])
+    for i in range(5, 7):
+        sweep(prober, dict.fromkeys(office["checks"], True), T0 + i * MINUTE)
+    alerting.run(down_at + 10 * MINUTE)
+    kinds = [receiver.json(i)["event"]["kind"] for i in range(len(receiver.requests))]
+    assert kinds == ["down", "recovery"]
+    recovery = CheckEvent.objects.get(new_state="up", old_state="down")
+    assert recovery.alert_decision.decision == AlertDecision.ROUTED
+
+
+def test_a_peer_that_does_not_speak_http_is_an_attempt_with_its_error(receiver, prober, office):
+    """A webhook pointed at a port that answers something else (an SSH banner): the attempt is
+    recorded with the reason, the pass goes on to the next delivery, the test button shows it."""
+    import socket
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+
+    def banner():
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            conn.recv(65536)
+            conn.sendall(b"SSH-2.0-OpenSSH_9.2\r\n")
+            conn.close()
+
+    threading.Thread(target=banner, daemon=True).start()
+    try:
+        odd = AlertChannel.objects.create(name="ssh", url=f"http://127.0.0.1:{server.getsockname()[1]}/")
+        AlertRule.objects.create(name="ssh", channel=odd, min_severity=1)
+        good = webhook(receiver, "good", min_severity=1)
+        down_at = up_then_down(prober, office["checks"], down=office["checks"][:1])
+        alerting.run(down_at + 3 * MINUTE)
+        bad = AlertDelivery.objects.get(channel=odd)
+        assert (bad.status, bad.attempts) == ("pending", 1) and "BadStatusLine" in bad.last_error
+        assert AlertDelivery.objects.get(channel=good).status == "sent"
+        test = alerting.send_test(odd)
+        assert (test.status, test.attempts) == ("failed", 1) and "BadStatusLine" in test.last_error
+    finally:
+        server.close()

@@ -482,3 +482,21 @@ def test_the_api_costs_the_same_queries_at_two_sizes(organization, query_counts)
     assert (count(organization=organization.pk), count()) == (small, city)
     query_counts.check("api/probes/availability-report", small)
     query_counts.check("api/probes/availability-report-city", city)
+
+
+def test_the_current_month_runs_to_now_and_a_month_to_come_is_refused(city):
+    """Time that has not passed is in no figure: this month's report ends now; next month's is refused."""
+    from django.utils import timezone
+
+    today = timezone.localdate(timezone=reports.city_zone())
+    this_month = reports.parse_month(f"{today:%Y-%m}")
+    report = reports.monthly(None, this_month)
+    now = timezone.now()
+    assert report.start < report.end <= now and now - report.end < datetime.timedelta(minutes=1)
+    total = report.total
+    assert total.up + total.down + total.unknown + total.maintenance == pytest.approx(
+        (report.end - report.start).total_seconds()
+    )
+    following = (today.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
+    with pytest.raises(reports.BadMonth, match="not begun"):
+        reports.parse_month(f"{following:%Y-%m}")

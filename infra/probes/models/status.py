@@ -87,7 +87,12 @@ class CheckEvent(models.Model):
         ordering = ["-at", "-id"]
         verbose_name = _("event")
         verbose_name_plural = _("events")
-        indexes = [models.Index(fields=["probe_check", "at"], name="checkevent_check_at")]
+        indexes = [
+            models.Index(fields=["probe_check", "at"], name="checkevent_check_at"),
+            # the alert dispatcher's minute-by-minute question (settled, undecided events) and the
+            # city-wide report's month of events are asked by time alone
+            models.Index(fields=["at"], name="checkevent_at"),
+        ]
         constraints = [
             # A state change is recorded once, whichever consumer applies the result (idempotence).
             models.UniqueConstraint(fields=["probe_check", "at", "kind"], name="checkevent_once"),

@@ -9,6 +9,7 @@ import datetime
 import hashlib
 import hmac
 import html
+import http.client
 import json
 import logging
 import time
@@ -95,7 +96,8 @@ def _in_maintenance(windows: list[MaintenanceWindow], at, device) -> bool:
         and (
             (w.device_id and w.device_id == device.pk)
             or (w.site_id and w.site_id == device.site_id)
-            or (w.organization_id and w.organization_id == device.organization_id)
+            # the OPD of the device's site, as recording, the status page and the reports take it
+            or (w.organization_id and device.site_id and w.organization_id == device.site.organization_id)
         )
         for w in windows
     )
@@ -229,6 +231,8 @@ def dispatch(now: datetime.datetime | None = None) -> dict[str, int]:
         decisions, deliveries = [], []
         for event in events:
             decision, kind, level, channels, payload = _decide(event, rules, windows, site_down, sent_downs)
+            if kind == AlertKind.DOWN and channels:  # its recovery may come in this same pass
+                sent_downs.setdefault(event.pk, set()).update(channels)
             decisions.append(
                 AlertEventDecision(
                     event=event, at=now, decision=decision, kind=kind, severity=level, channels=len(channels)
@@ -393,7 +397,8 @@ def transmit(channel: AlertChannel, payload: dict, delivery_id: int) -> Answer:
             pass
     except urllib.error.URLError as error:
         answer.error = str(error.reason)
-    except (TimeoutError, OSError, ValueError) as error:
+    except (TimeoutError, OSError, ValueError, http.client.HTTPException) as error:
+        # HTTPException: a peer that does not speak HTTP (BadStatusLine, LineTooLong, IncompleteRead)
         answer.error = f"{type(error).__name__}: {error}"
     answer.duration_ms = int((time.monotonic() - started) * 1000)
     if channel.secret:
@@ -411,6 +416,11 @@ def backoff(attempts: int) -> datetime.timedelta:
 def attempt(delivery: AlertDelivery, now: datetime.datetime) -> AlertAttempt:
     """Send a (claimed) delivery once; record the attempt; move the delivery on."""
     answer = transmit(delivery.channel, delivery.payload, delivery.pk)
+    with transaction.atomic():  # the attempt and the delivery's new state together, or neither
+        return _record(delivery, answer, now)
+
+
+def _record(delivery: AlertDelivery, answer: Answer, now: datetime.datetime) -> AlertAttempt:
     number = delivery.attempts + 1
     record = AlertAttempt.objects.create(
         delivery=delivery,
@@ -439,7 +449,14 @@ def attempt(delivery: AlertDelivery, now: datetime.datetime) -> AlertAttempt:
 def send_due(now: datetime.datetime | None = None) -> dict[str, int]:
     """Send the deliveries whose attempt is due, each claimed first (another consumer skips it)."""
     now = now or timezone.now()
-    claim_until = now + datetime.timedelta(seconds=2 * settings.SIMPUL_ALERT_TIMEOUT + 60)
+    started = time.monotonic()
+
+    def clock() -> datetime.datetime:
+        """The pass's time moved on by the whole seconds spent sending (a slow host takes its timeout
+        per delivery): claims and back-offs count from when each delivery is taken, not from the start."""
+        return now + datetime.timedelta(seconds=int(time.monotonic() - started))
+
+    claim = datetime.timedelta(seconds=2 * settings.SIMPUL_ALERT_TIMEOUT + 60)
     due = list(
         AlertDelivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now, channel__enabled=True)
         .order_by("next_attempt_at", "pk")
@@ -448,12 +465,12 @@ def send_due(now: datetime.datetime | None = None) -> dict[str, int]:
     counts = {"sent": 0, "failed": 0, "retry": 0}
     for pk, at in due:
         # A consumer that dies mid-send leaves the claim to run out: the attempt is made again then.
-        if not AlertDelivery.objects.filter(pk=pk, status=DeliveryStatus.PENDING, next_attempt_at=at).update(
-            next_attempt_at=claim_until
-        ):
+        if not AlertDelivery.objects.filter(
+            pk=pk, status=DeliveryStatus.PENDING, next_attempt_at=at, next_attempt_at__lte=clock()
+        ).update(next_attempt_at=clock() + claim):
             continue
         delivery = AlertDelivery.objects.select_related("channel").get(pk=pk)
-        attempt(delivery, now)
+        attempt(delivery, clock())
         counts[
             "sent"
             if delivery.status == DeliveryStatus.SENT

@@ -149,6 +149,8 @@ class Command(BaseCommand):
         if history_service.is_loaded():
             self.stdout.write("Demo probe history already loaded: nothing added.")
             return
+        if days < 3:
+            raise CommandError("--days: at least 3.")
         if not any_city:
             live = history_service.add_live_incident()
             if live is not None:
@@ -156,8 +158,6 @@ class Command(BaseCommand):
                     f"Demo live incident: {live.device} read by SNMP at {live.address}:{live.port}, where no agent "
                     "listens (down from the third minute of probing)."
                 )
-        if days < 3:
-            raise CommandError("--days: at least 3.")
         if hourly_days is None and connection.vendor == "sqlite":
             hourly_days = SQLITE_HOURLY_DAYS
         counts = history_service.load(days=days, hourly_days=hourly_days, seed=seed, profile=profile)
