@@ -771,3 +771,31 @@ def test_a_peer_that_does_not_speak_http_is_an_attempt_with_its_error(receiver, 
         assert (test.status, test.attempts) == ("failed", 1) and "BadStatusLine" in test.last_error
     finally:
         server.close()
+
+
+def test_a_check_that_flaps_then_stays_down_is_told_down_once_it_settles(receiver, prober, office):
+    """Its downs are held while it flaps; when flapping ends with the check down, that is a down alert
+    (as Nagios does), and its later recovery goes where that down went."""
+    webhook(receiver, min_severity=1)  # down and recovery, not flapping
+    check = office["checks"][0]
+    Check.objects.filter(pk=check.pk).update(down_after=1, up_after=1, flap_low=5, flap_high=10)
+    for i in range(24):
+        sweep(prober, {check: i % 2 == 0}, T0 + i * MINUTE)
+    for i in range(24, 60):  # then it stays down until flapping ends
+        sweep(prober, {check: False}, T0 + i * MINUTE)
+    settled = CheckEvent.objects.get(kind="flap_end")
+    assert settled.new_state == "down"
+    for i in range(60, 62):
+        sweep(prober, {check: True}, T0 + i * MINUTE)
+    started = CheckEvent.objects.filter(kind="flap_start").earliest("at").at
+    receiver.requests.clear()
+    AlertDelivery.objects.all().delete()
+    alerting.run(T0 + 90 * MINUTE)
+    after = [
+        r for r in (receiver.json(i) for i in range(len(receiver.requests))) if r["event"]["at"] > started.isoformat()
+    ]
+    assert [(r["event"]["kind"], r["event"]["event_kind"]) for r in after] == [
+        ("down", "flap_end"),
+        ("recovery", "state"),
+    ]
+    assert settled.alert_decision.decision == AlertDecision.ROUTED

@@ -64,6 +64,9 @@ def alert_kind(kind: str, old_state: str, new_state: str) -> str:
         if new_state == CheckState.UP and old_state == CheckState.DOWN:
             return AlertKind.RECOVERY
         return ""
+    if kind == EventKind.FLAP_END and new_state == CheckState.DOWN:
+        # Its downs were held while it flapped; now it has settled down: that is the down to tell.
+        return AlertKind.DOWN
     if kind in (EventKind.FLAP_START, EventKind.FLAP_END):
         return AlertKind.FLAPPING
     if kind == EventKind.REBOOT:
@@ -194,7 +197,7 @@ def dispatch(now: datetime.datetime | None = None) -> dict[str, int]:
         last_down = (
             CheckEvent.objects.filter(
                 probe_check=OuterRef("probe_check"),
-                kind=EventKind.STATE,
+                kind__in=(EventKind.STATE, EventKind.FLAP_END),  # a flap ending down is a down (alert_kind)
                 new_state=CheckState.DOWN,
                 at__lt=OuterRef("at"),
             )
