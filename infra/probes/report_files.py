@@ -187,15 +187,27 @@ def pdf_bytes(report: MonthlyReport) -> bytes:
     return HTML(string=html, base_url="static:/", url_fetcher=refuse_fetch).write_pdf()
 
 
+# Paper has its limits: a level with more rows than this (the whole city's 20,000 checks would be
+# some 500 pages, and minutes of a web worker's time) is left out of the PDF with a note; the XLSX and
+# the CSV hold every row.
+PDF_ROWS_PER_LEVEL = 2000
+
+
 def print_levels(report: MonthlyReport) -> list[dict]:
-    return [
-        {
-            "label": level_label(level),
-            "context": context_label(level),
-            "rows": [formatted(row) for row in report.rows(level)],
-        }
-        for level in LEVELS
-    ]
+    levels = []
+    for level in LEVELS:
+        rows = report.rows(level)
+        printed = len(rows) <= PDF_ROWS_PER_LEVEL
+        levels.append(
+            {
+                "label": level_label(level),
+                "context": context_label(level),
+                "count": len(rows),
+                "rows": [formatted(row) for row in rows] if printed else [],
+                "left_out": not printed,
+            }
+        )
+    return levels
 
 
 def formatted(row: Row | Figures) -> dict:

@@ -500,3 +500,16 @@ def test_the_current_month_runs_to_now_and_a_month_to_come_is_refused(city):
     following = (today.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
     with pytest.raises(reports.BadMonth, match="not begun"):
         reports.parse_month(f"{following:%Y-%m}")
+
+
+def test_a_level_too_long_for_paper_is_left_out_of_the_pdf_with_a_note(city, monkeypatch):
+    """The PDF prints every level up to report_files.PDF_ROWS_PER_LEVEL rows; a longer one (the whole
+    city's checks) is named with its count and left to the XLSX and CSV."""
+    report = reports.monthly(city["org"].pk, MARCH)
+    assert len(report.checks) == 4 and len(report.sites) == 2
+    monkeypatch.setattr(report_files, "PDF_ROWS_PER_LEVEL", 3)
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(report_files.pdf_bytes(report))).pages)
+    text = " ".join(text.split())  # a long name may wrap in its cell
+    assert "4 rows: too many for paper" in text and "127.40.0.1" not in text
+    for row in report.sites:
+        assert row.name in text  # the short levels are printed
