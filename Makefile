@@ -18,7 +18,7 @@ PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/simpul
 TEST_WORKERS ?= 2
 PYTEST := $(VENV)/bin/pytest -q -n $(TEST_WORKERS) --dist worksteal
 
-.PHONY: run serve system-deps icmp-sockets bench-probes test test-sqlite test-postgres query-counts lint format bench messages screenshots clean
+.PHONY: run serve system-deps print-deps icmp-sockets bench-probes test test-sqlite test-postgres query-counts lint format bench messages screenshots clean
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Simpul needs Python 3.11 or newer; found " + sys.version.split()[0])'
@@ -37,7 +37,7 @@ $(VENV)/.test-deps: requirements.txt requirements-test.txt | $(VENV)/bin/python
 # second fence); `make serve` has no such limit. The consumer checks itself against 127.0.0.1.
 run: export SIMPUL_PROBE_NETWORKS ?= 127.0.0.0/8,::1/128
 run: export SIMPUL_PROBE_REFERENCE ?= 127.0.0.1
-run: $(VENV)/.run-deps icmp-sockets
+run: $(VENV)/.run-deps icmp-sockets print-deps
 	$(PY) manage.py migrate --noinput -v0
 	$(PY) manage.py collectstatic --noinput -v0
 	$(PY) manage.py load_demo
@@ -67,13 +67,18 @@ icmp-sockets:
 # (the SNMP tests start agents of their own on high ports; the system agent the package starts where
 # systemd runs is stopped and disabled again, as nothing here uses it) and fping (bench/probes.py
 # compares the ICMP engine with it), Pango for WeasyPrint (the availability report's PDF).
-system-deps: icmp-sockets
+system-deps: icmp-sockets print-deps
 	@command -v chromium >/dev/null 2>&1 && [ -d /usr/share/fonts/truetype/dejavu ] && [ -x /usr/sbin/snmpd ] \
-		&& command -v fping >/dev/null 2>&1 \
-		&& ls /usr/lib/*/libpango-1.0.so.0 /usr/lib/*/libpangoft2-1.0.so.0 >/dev/null 2>&1 || \
-		($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium fonts-dejavu-core snmpd fping \
-		libpango-1.0-0 libpangoft2-1.0-0 && \
+		&& command -v fping >/dev/null 2>&1 || \
+		($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium fonts-dejavu-core snmpd fping && \
 		{ ! [ -d /run/systemd/system ] || $(SUDO) systemctl disable --now snmpd >/dev/null 2>&1 || true; })
+
+# The availability report's PDF (WeasyPrint) needs Pango and a font: `make run` serves it, the tests
+# read it back.
+print-deps:
+	@ls /usr/lib/*/libpango-1.0.so.0 /usr/lib/*/libpangoft2-1.0.so.0 >/dev/null 2>&1 \
+		&& [ -d /usr/share/fonts/truetype/dejavu ] || \
+		($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core)
 
 test: $(VENV)/.test-deps system-deps lint test-sqlite test-postgres
 
