@@ -204,7 +204,7 @@ class Drawing:
         return f"migration:{state}" if state else ""
 
     def progress_line(self, servers: list[dict]) -> str:
-        """"12 of 40 servers done (30 %)" over the servers with a migration; done is moved, retired or
+        """ "12 of 40 servers done (30 %)" over the servers with a migration; done is moved, retired or
         retained (the progress page's rule). Empty when none of them is tracked."""
         tracked = [self.data.migrations[s["id"]]["state"] for s in servers if s["id"] in self.data.migrations]
         if not tracked:
@@ -251,9 +251,12 @@ class Drawing:
         )
 
     def aggregate_node(self, node_id: str, label: str, devices: list[dict], group: str | None, link: str) -> Node:
-        """Many servers as one node with counts (the views' aggregation rule)."""
+        """Many servers (or devices) as one node with counts per state (the views' aggregation rule)."""
         counts = self.reachability_counts(devices) if self.reach is not None else self.state_counts(devices)
-        total = ngettext("%(n)s server", "%(n)s servers", len(devices)) % {"n": len(devices)}
+        if all(d["kind"] in SERVER_KINDS for d in devices):
+            total = ngettext("%(n)s server", "%(n)s servers", len(devices)) % {"n": len(devices)}
+        else:
+            total = ngettext("%(n)s device", "%(n)s devices", len(devices)) % {"n": len(devices)}
         return Node(
             id=node_id,
             kind="aggregate",
