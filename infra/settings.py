@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "infra.core",
     "infra.inventory",
     "infra.probes",
+    "infra.maps",
 ]
 
 MIDDLEWARE = [
