@@ -63,8 +63,12 @@ def compare(
     before_nodes = {n.id: n for n in before.nodes}
     after_nodes = {n.id: n for n in after.nodes}
 
-    def status_text(key: str) -> str:
-        return names.get(key, key) if key else text["none"]
+    def status_texts(old: str, new: str) -> tuple[str, str]:
+        """A status may combine keys ("fiber:active deployment:duct"): the keys that differ, named."""
+        old_keys, new_keys = old.split(), new.split()
+        gone = [names.get(k, k) for k in old_keys if k not in new_keys]
+        came = [names.get(k, k) for k in new_keys if k not in old_keys]
+        return " · ".join(gone) or text["none"], " · ".join(came) or text["none"]
 
     def group_text(group_id: str | None, groups: Mapping[str, Group]) -> str:
         if group_id is None:
@@ -80,7 +84,7 @@ def compare(
         before.groups,
         after.groups,
         lambda old, new: [
-            *_line(text, "status", status_text(old.status), status_text(new.status)),
+            *_line(text, "status", *status_texts(old.status, new.status)),
             *_line(text, "label", old.label, new.label),
             *_line(text, "group", group_text(old.parent, before_groups), group_text(new.parent, after_groups)),
         ],
@@ -90,7 +94,7 @@ def compare(
         before.nodes,
         after.nodes,
         lambda old, new: [
-            *_line(text, "status", status_text(old.status), status_text(new.status)),
+            *_line(text, "status", *status_texts(old.status, new.status)),
             *_line(text, "label", old.label, new.label),
             *_line(text, "group", group_text(old.group, before_groups), group_text(new.group, after_groups)),
         ],
@@ -102,7 +106,7 @@ def compare(
         before.edges,
         after.edges,
         lambda old, new: [
-            *_line(text, "status", status_text(old.status), status_text(new.status)),
+            *_line(text, "status", *status_texts(old.status, new.status)),
             *_line(text, "label", old.label, new.label),
             *_line(
                 text,

@@ -185,3 +185,20 @@ def test_the_inputs_are_left_as_they_were(before, after):
     compare(before, after, title=TITLE)
     assert before.nodes == nodes_before
     assert all(n.change == "" for n in after.nodes)
+
+
+def test_a_combined_status_names_only_the_keys_that_changed():
+    legend = [
+        LegendEntry("fiber:planned", "Planned"),
+        LegendEntry("fiber:active", "Active"),
+        LegendEntry("deployment:duct", "Duct"),
+        LegendEntry("deployment:aerial_adss", "Aerial"),
+    ]
+    nodes = [Node("a", "site", "A"), Node("b", "site", "B")]
+    old = city(nodes=nodes, edges=[Edge("f", "a", "b", "fiber", status="fiber:planned deployment:duct")], legend=legend)
+    laid = city(nodes=nodes, edges=[Edge("f", "a", "b", "fiber", status="fiber:active deployment:duct")], legend=legend)
+    both = city(
+        nodes=nodes, edges=[Edge("f", "a", "b", "fiber", status="fiber:active deployment:aerial_adss")], legend=legend
+    )
+    assert compare(old, laid, title=TITLE).edges[0].tooltip == "Planned → Active"
+    assert compare(old, both, title=TITLE).edges[0].tooltip == "Planned · Duct → Active · Aerial"

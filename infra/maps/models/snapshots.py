@@ -50,7 +50,7 @@ class DiagramSnapshot(DisplayMixin, ChangeLoggingMixin):
         blank=True,
         related_name="+",
     )
-    trigger = models.CharField(_("taken"), max_length=20, choices=SnapshotTrigger.choices)
+    trigger = models.CharField(_("how taken"), max_length=20, choices=SnapshotTrigger.choices)
     title = models.CharField(_("title"), max_length=300, blank=True)
     topology = models.JSONField(_("diagram"))
     figures = models.JSONField(_("figures"), default=dict, blank=True)

@@ -291,10 +291,8 @@ def compare_dates(
         "change:removed": _("Removed since %(date)s") % {"date": since},
         "change:changed": _("Changed since %(date)s") % {"date": since},
         "changed:status": _("Status: {before} → {after}"),
-        "changed:label": _("Name: {before} → {after}"),
         "changed:group": _("Place: {before} → {after}"),
         "changed:ends": _("Ends: {before} → {after}"),
-        "none": _("none"),
     }
     title = TitleBlock(
         city=new.title.city,
