@@ -112,8 +112,8 @@ def test_the_monthly_task_takes_the_city_and_fiber_views_as_of_the_month_end_onc
     assert drawn(city_view) == drawn(build("city", DiagramParams(view="city", as_of=END_OF_JANUARY)))
     assert {e.id for e in fiber_view.edges} >= {f"link-{city[k]}" for k in ("laid", "planned", "new")}
     assert f"link-{city['gone']}" not in {e.id for e in fiber_view.edges}
-    # The title block prints the month's last day, not an instant.
-    assert "23:59" not in city_view.title.data_as_of
+    # The title block prints the month's last day, not an instant, in the city's language.
+    assert city_view.title.data_as_of == "31 Januari 2026"
     records = ObjectChange.objects.filter(content_type=ContentType.objects.get_for_model(DiagramSnapshot))
     assert {(r.source, r.user_id) for r in records} == {(ChangeSource.OTHER, None)}
     # Run again that day, the next, or by a second consumer: nothing more is taken.

@@ -20,8 +20,9 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, models, transaction
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from diagrams.compare import compare
@@ -231,7 +232,8 @@ def take_monthly(now: datetime.datetime | None = None) -> list[DiagramSnapshot]:
     taken yet; several consumers running this at once take each one once (a unique constraint)."""
     as_of = month_end_before(now or timezone.now())
     taken = []
-    with change_context(source=ChangeSource.OTHER):
+    # The stored drawing's text is in the city's language, whichever language the worker last served.
+    with change_context(source=ChangeSource.OTHER), translation.override(settings.LANGUAGE_CODE):
         for view in MONTHLY_VIEWS:
             params = default_params(view, as_of)
             key = params_key(params_json(params))
