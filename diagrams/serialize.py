@@ -42,7 +42,11 @@ def from_dict(data: Mapping[str, Any]) -> Topology:
         raise SerializeError(f"Unknown topology format {data.get('format')!r} (this code reads {FORMAT}).")
     try:
         title = TitleBlock(**_known(TitleBlock, data["title"]))
-        title = dataclasses.replace(title, filters=tuple((str(k), str(v)) for k, v in title.filters))
+        title = dataclasses.replace(
+            title,
+            filters=tuple((str(k), str(v)) for k, v in title.filters),
+            captions=tuple((str(k), str(v)) for k, v in title.captions),
+        )
         return Topology(
             title=title,
             nodes=[_node(n) for n in data.get("nodes", ())],
