@@ -152,7 +152,8 @@ def test_objects_by_name_code_or_id_and_the_defaults(city):
     defaults = DiagramForm({"view": "site", "site": "kantor dinkes"})
     assert defaults.is_valid(), defaults.errors
     p = defaults.params()
-    assert (p.site, p.paper, p.orientation, p.format, p.colour_by) == (c.sites["a"], "A4", "landscape", "svg", "migration")
+    expected = (c.sites["a"], "A4", "landscape", "svg", "migration")
+    assert (p.site, p.paper, p.orientation, p.format, p.colour_by) == expected
     other = DiagramForm({"view": "site", "site": "Kantor Disdik"})
     assert other.is_valid()
     assert p.cache_key() != other.params().cache_key()
