@@ -243,8 +243,12 @@ def _graphviz_children() -> list[int]:
 
 def oversize(limit: float) -> dict:
     """The data-center view with its aggregation switched off (every device and every server on its way
-    a node of its own), asked through the web's path under the limit: it must stop, not hang."""
+    a node of its own) as an A3 PDF (a print of hundreds of pages), asked through the web's path under
+    the limit: it must stop, not hang."""
+    import diagrams
     from infra.maps.builders import build, datacenter, organization
+
+    a3 = diagrams.Paper("A3", "landscape")
 
     render_diagram, cache_kind = _cache_functions()
     params = _params("datacenter")
@@ -263,7 +267,7 @@ def oversize(limit: float) -> dict:
     nodes = len(build("datacenter", params).nodes)
     start = time.perf_counter()
     try:
-        render_diagram("datacenter", params, "svg", use_cache=False, timeout=limit)
+        render_diagram("datacenter", params, "pdf", a3, use_cache=False, timeout=limit)
         outcome, message = "drawn", ""
     except Exception as exc:  # the outcome is the figure: which exception, and its message
         outcome, message = type(exc).__name__, getattr(exc, "message", str(exc))
@@ -272,7 +276,7 @@ def oversize(limit: float) -> dict:
             setattr(module, name, value)
     elapsed = time.perf_counter() - start
     return {
-        "what": f"data-center view with its aggregation off ({nodes} nodes)",
+        "what": f"data-center view with its aggregation off ({nodes} nodes), as a PDF on A3",
         "limit_s": limit,
         "elapsed_s": round(elapsed, 2),
         "outcome": outcome,
