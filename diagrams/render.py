@@ -30,7 +30,7 @@ from . import dot as dotmod
 from . import styles
 from .errors import DiagramError, RenderFailed, RenderTimeout
 from .model import Edge, Group, Node, Topology
-from .paper import MARGIN, MIN_TEXT_PT, Paper
+from .paper import MIN_TEXT_PT, Paper
 
 FORMATS = ("svg", "pdf", "png", "dot")
 CONTENT_TYPES = {
@@ -67,8 +67,15 @@ LEGEND_FONT_PT = 8
 TITLE_FONT_PT = 14
 TITLE_LINE = 120
 MAX_SPLIT_DEPTH = 6
-# unflatten's stagger (leaf edges 1..N ranks long) and chain length when a page is folded to fit.
-UNFLATTEN = 5
+# More stubs than this on one page (lines leaving to many other pages) are merged into one.
+MAX_STUBS = 6
+# About how many nodes a folded A4 page holds at 6 pt (measured: a 30-server fan prints at 0.89 of
+# full size); a group without subgroups that does not fit is cut in runs of about this many per A4,
+# times the square root of the sheet's area over A4's (a fan folds worse the bigger it is).
+PAGE_NODES = 24
+# unflatten's stagger (leaf edges 1..N ranks long) when a page is folded to fit: about the square
+# root of half the largest fan-out (30 servers on one switch -> 4 ranks), within these bounds.
+UNFLATTEN = (3, 30)
 
 
 # ----------------------------------------------------------------------------------------- processes
@@ -322,6 +329,17 @@ def _pin_missing(topology: Topology) -> Topology:
     return dataclasses.replace(topology, nodes=nodes)
 
 
+def _stagger(topology: Topology) -> int:
+    degree: dict[str, int] = {}
+    for edge in topology.edges:
+        degree[edge.source] = degree.get(edge.source, 0) + 1
+        degree[edge.target] = degree.get(edge.target, 0) + 1
+    fan = max(degree.values(), default=0)
+    loose = len(topology.nodes) - len(degree)
+    low, high = UNFLATTEN
+    return max(low, min(high, math.ceil(math.sqrt(max(fan, loose) / 2))))
+
+
 def _layout_many(
     pages: list[tuple[Topology, str]], deadline: float, timeout: float, *, wrap: bool = False
 ) -> list[_Laid]:
@@ -330,7 +348,9 @@ def _layout_many(
     ``wrap`` folds long ranks first (graphviz's ``unflatten``: leaves staggered over several ranks,
     loose nodes chained), which turns a site's column of 30 servers into a block that fits a sheet.
     """
-    ranked_src, pinned_src, wrapped_src = [], [], []
+    ranked_src: list[str] = []
+    pinned_src: list[str] = []
+    wrapped_src: dict[int, list[str]] = {}
     prepared = []
     for i, (topology, subtitle) in enumerate(pages):
         topology = _pin_missing(topology)
@@ -340,13 +360,18 @@ def _layout_many(
         title = _title_label(topology, captions, 888, 888, subtitle)
         pinned = topology.layout == "pinned"
         source = dotmod.to_dot(topology, name=f"page{i}", wrap=wrap and not pinned)
-        (pinned_src if pinned else wrapped_src if wrap else ranked_src).append(source)
+        if pinned:
+            pinned_src.append(source)
+        elif wrap:
+            wrapped_src.setdefault(_stagger(topology), []).append(source)
+        else:
+            ranked_src.append(source)
         ranked_src.append(_measure_source(f"measure{i}", title, entries, captions["legend"]))
         prepared.append((topology, subtitle, entries))
     out: dict[str, str] = {}
-    if wrapped_src:
-        folded = _run(["unflatten", "-l", str(UNFLATTEN), "-f", "-c", str(UNFLATTEN)], "".join(wrapped_src), deadline, timeout)
-        ranked_src.insert(0, folded.decode("utf-8"))
+    for stagger, sources in wrapped_src.items():
+        unflatten = ["unflatten", "-l", str(stagger), "-f", "-c", str(stagger)]
+        ranked_src.insert(0, _run(unflatten, "".join(sources), deadline, timeout).decode("utf-8"))
     if ranked_src:
         out.update(_split_graphs(_run(["dot", "-Tdot"], "".join(ranked_src), deadline, timeout).decode("utf-8")))
     if pinned_src:
@@ -560,20 +585,19 @@ def _descendants(topology: Topology, group_id: str) -> set[str]:
 
 
 def _units(topology: Topology) -> tuple[list[Group], Topology]:
-    """The top-level groups to split by; a single top group is unwrapped (its children become the units)."""
+    """The top-level groups to split by. A single top group is unwrapped (its children become the
+    units, its own nodes loose), since a page per group would be the same page again."""
     ids = {g.id for g in topology.groups}
     for _ in range(MAX_SPLIT_DEPTH):
         top = [g for g in topology.groups if g.parent not in ids or g.parent == g.id]
-        loose = [n for n in topology.nodes if n.group not in ids]
-        if len(top) == 1 and not loose:
-            only = top[0]
-            groups = [dataclasses.replace(g, parent=None) if g.parent == only.id else g for g in topology.groups]
-            groups = [g for g in groups if g.id != only.id]
-            nodes = [dataclasses.replace(n, group=None) if n.group == only.id else n for n in topology.nodes]
-            topology = dataclasses.replace(topology, groups=groups, nodes=nodes)
-            ids = {g.id for g in groups}
-            continue
-        return top, topology
+        if len(top) != 1:
+            return top, topology
+        only = top[0]
+        groups = [dataclasses.replace(g, parent=None) if g.parent == only.id else g for g in topology.groups]
+        groups = [g for g in groups if g.id != only.id]
+        nodes = [dataclasses.replace(n, group=None) if n.group == only.id else n for n in topology.nodes]
+        topology = dataclasses.replace(topology, groups=groups, nodes=nodes)
+        ids = {g.id for g in groups}
     return [], topology
 
 
@@ -598,7 +622,6 @@ def _subset(
     nodes = [n for n in topology.nodes if n.id in keep]
     edges = []
     stubs: dict[str, Node] = {}
-    drawn: set[tuple[str, str, str, str, bool]] = set()
     for edge in topology.edges:
         a, b = edge.source in keep, edge.target in keep
         if a and b:
@@ -609,21 +632,41 @@ def _subset(
             stub_id = f"elsewhere:{unit}" if unit else other
             if stub_id not in stubs:
                 stubs[stub_id] = _stub(stub_id, by_id[other], units.get(unit, ""), captions)
-            inner = edge.source if a else edge.target
-            key = (inner, stub_id, edge.kind, edge.status, a)
-            if key in drawn:
-                continue
-            drawn.add(key)
             source, target = (edge.source, stub_id) if a else (stub_id, edge.target)
             edges.append(dataclasses.replace(edge, source=source, target=target))
-    return dataclasses.replace(topology, nodes=nodes + list(stubs.values()), groups=groups, edges=edges)
+    unit_stubs = [k for k in stubs if k.startswith("elsewhere:")]
+    if len(unit_stubs) > MAX_STUBS:
+        # a hub with lines to many pages: one stub for all of them ("in part 2 of 18 … part 18 of 18")
+        names = [units.get(k.split(":", 1)[1], "") for k in unit_stubs]
+        merged = _stub("elsewhere:*", Node("", "", ""), f"{names[0]} … {names[-1]}", captions)
+        for k in unit_stubs:
+            del stubs[k]
+        stubs[merged.id] = merged
+        moved = set(unit_stubs)
+        edges = [
+            dataclasses.replace(
+                e,
+                source=merged.id if e.source in moved else e.source,
+                target=merged.id if e.target in moved else e.target,
+            )
+            for e in edges
+        ]
+    # one line per (inner node, stub, kind, status, direction): a hub's page does not fill with copies
+    kept, drawn = [], set()
+    for e in edges:
+        key = (e.source, e.target, e.kind, e.status)
+        if (e.source in stubs or e.target in stubs) and key in drawn:
+            continue
+        drawn.add(key)
+        kept.append(e)
+    return dataclasses.replace(topology, nodes=nodes + list(stubs.values()), groups=groups, edges=kept)
 
 
 def _split(topology: Topology) -> list[tuple[Topology, str]]:
     """An overview and a page per top-level group; without groups, the nodes in chunks."""
     captions = _captions(topology)
     top, topology = _units(topology)
-    if len(top) < 2 and not (top and any(n.group is None for n in topology.nodes)):
+    if len(top) < 2:
         return []
     ids = {g.id for g in topology.groups}
     unit_of: dict[str, str] = {}
@@ -698,8 +741,7 @@ def _split(topology: Topology) -> list[tuple[Topology, str]]:
 def _chunks(topology: Topology, parts: int, subtitle: str) -> list[tuple[Topology, str]]:
     """Without groups to split by: the nodes in ``parts`` runs (ranked order), lines leaving as stubs."""
     captions = _captions(topology)
-    base = re.sub(r"\s*\[[^\]]*\]$", "", subtitle)
-    order = sorted(topology.nodes, key=lambda n: (n.rank if n.rank is not None else 0))
+    order = sorted(topology.nodes, key=lambda n: n.rank if n.rank is not None else 0)
     size = max(1, math.ceil(len(order) / parts))
     runs = [order[i : i + size] for i in range(0, len(order), size)]
     owner = {n.id: f"part{k}" for k, run in enumerate(runs, 1) for n in run}
@@ -709,7 +751,7 @@ def _chunks(topology: Topology, parts: int, subtitle: str) -> list[tuple[Topolog
         keep = {n.id for n in run}
         used = {n.group for n in run}
         groups = [g for g in topology.groups if g.id in used]
-        label = " ".join(p for p in (base, labels[f"part{k}"]) if p)
+        label = " ".join(p for p in (subtitle, labels[f"part{k}"]) if p)
         pages.append((_subset(topology, keep, groups, owner, labels), label))
     return pages
 
@@ -752,8 +794,10 @@ def _plan(topology: Topology, paper: Paper, deadline: float, timeout: float) -> 
             if parts:
                 parts = [(t, " — ".join(p for p in (page.subtitle, s) if p)) for t, s in parts]
             else:
-                need = math.ceil(1.3 * (MIN_PRINT_SCALE / max(scale, 1e-3)) ** 2)
-                parts = _chunks(page.topology, max(2, min(need, len(page.topology.nodes))), page.subtitle)
+                a4 = Paper("A4")
+                capacity = PAGE_NODES * math.sqrt(paper.width * paper.height / (a4.width * a4.height))
+                need = max(2, math.ceil(len(page.topology.nodes) / capacity))
+                parts = _chunks(page.topology, min(need, len(page.topology.nodes)), page.subtitle)
             expanded[i] = [(t, s, depth + 1, False) for t, s in parts]
         flat: list[_Laid | tuple[Topology, str, int, bool]] = []
         for i, slot in enumerate(slots):
