@@ -17,6 +17,7 @@ Every graphviz run is a child process in its own process group with the time lef
 
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
 import io
 import math
@@ -73,6 +74,9 @@ MAX_STUBS = 6
 # full size); a group without subgroups that does not fit is cut in runs of about this many per A4,
 # times the square root of the sheet's area over A4's (a fan folds worse the bigger it is).
 PAGE_NODES = 24
+# More nodes than this on one A4 sheet (times the sheet's area over A4's) cannot print at 6 pt however
+# they are laid out (a node with its spacing takes about 100 x 30 pt at 6/8 scale): split at once.
+MOST_PAGE_NODES = 250
 # unflatten's stagger (leaf edges 1..N ranks long) when a page is folded to fit: about the square
 # root of half the largest fan-out (30 servers on one switch -> 4 ranks), within these bounds.
 UNFLATTEN = (3, 30)
@@ -289,29 +293,22 @@ def _bb(text: str) -> tuple[float, float, float, float]:
     return (parts[0], parts[1], parts[2], parts[3]) if len(parts) == 4 else (0.0, 0.0, 0.0, 0.0)
 
 
-def _split_graphs(text: str) -> dict[str, str]:
-    """graphviz's output for several input graphs, by graph name."""
-    graphs: dict[str, str] = {}
-    for chunk in re.split(r"(?m)^(?=(?:di)?graph )", text):
-        match = re.match(r"(?:di)?graph (\w+)", chunk)
-        if match:
-            graphs[match.group(1)] = chunk
-    return graphs
+def _measure_lines(prefix: str, laid_title: str, entries: list[_Entry], heading: str) -> list[str]:
+    """Nodes for one page's decorations, so that graphviz measures them with the same fonts."""
+    lines = [f'\t{prefix}t [label={laid_title}, pos="0,0!"];']
+    lines.append(f'\t{prefix}h [label={_font(heading, 9, bold=True).join("<>")}, pos="0,0!"];')
+    for i, entry in enumerate(entries):
+        lines.append(f'\t{prefix}l{i} [label=<{_font(entry.text, LEGEND_FONT_PT)}>, pos="0,0!"];')
+    return lines
 
 
-def _measure_source(name: str, laid_title: str, entries: list[_Entry], heading: str) -> str:
-    """A graph of the decorations alone, so that graphviz measures them with the same fonts."""
+def _measure_source(lines: list[str]) -> str:
     # width/height 0: graphviz's minimum node size (0.75 x 0.5 in) would hide the text's own size
-    lines = [
-        f"digraph {name} {{",
+    head = [
+        "digraph measure {",
         f'\tnode [shape="plaintext", fontname="{styles.FONT}", margin="0", width="0", height="0"];',
     ]
-    lines.append(f'\tt [label={laid_title}, pos="0,0!"];')
-    lines.append(f'\th [label={_font(heading, 9, bold=True).join("<>")}, pos="0,0!"];')
-    for i, entry in enumerate(entries):
-        lines.append(f'\tl{i} [label=<{_font(entry.text, LEGEND_FONT_PT)}>, pos="0,0!"];')
-    lines.append("}")
-    return "\n".join(lines) + "\n"
+    return "\n".join([*head, *lines, "}"]) + "\n"
 
 
 def _pin_missing(topology: Topology) -> Topology:
@@ -340,17 +337,30 @@ def _stagger(topology: Topology) -> int:
     return max(low, min(high, math.ceil(math.sqrt(max(fan, loose) / 2))))
 
 
+def _run_many(jobs: list[tuple[list[str], str]], deadline: float, timeout: float) -> list[bytes]:
+    """Several graphviz runs side by side (one per core), each under the same deadline.
+
+    One graph per process: graphviz 2.43 given several graphs in one input corrupted its heap on
+    some (each alone laid out fine), so pages are never batched into one run.
+    """
+    if len(jobs) == 1:
+        return [_run(jobs[0][0], jobs[0][1], deadline, timeout)]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=min(len(jobs), os.cpu_count() or 2)) as pool:
+        futures = [pool.submit(_run, cmd, source, deadline, timeout) for cmd, source in jobs]
+        return [future.result() for future in futures]
+
+
 def _layout_many(
     pages: list[tuple[Topology, str]], deadline: float, timeout: float, *, wrap: bool = False
 ) -> list[_Laid]:
-    """Lay out several pages with one graphviz run per engine; decorations are measured alongside.
+    """Lay out several pages (one graphviz run each, in parallel); their decorations are measured in
+    one more run.
 
     ``wrap`` folds long ranks first (graphviz's ``unflatten``: leaves staggered over several ranks,
     loose nodes chained), which turns a site's column of 30 servers into a block that fits a sheet.
     """
-    ranked_src: list[str] = []
-    pinned_src: list[str] = []
-    wrapped_src: dict[int, list[str]] = {}
+    jobs: list[tuple[list[str], str]] = []
+    measures: list[str] = []
     prepared = []
     for i, (topology, subtitle) in enumerate(pages):
         topology = _pin_missing(topology)
@@ -359,41 +369,34 @@ def _layout_many(
         # measured with the widest page numbers it could carry
         title = _title_label(topology, captions, 888, 888, subtitle)
         pinned = topology.layout == "pinned"
-        source = dotmod.to_dot(topology, name=f"page{i}", wrap=wrap and not pinned)
+        source = dotmod.to_dot(topology, name="G", wrap=wrap and not pinned)
         if pinned:
-            pinned_src.append(source)
+            jobs.append((["neato", "-n2", "-Tdot"], source))
         elif wrap:
-            wrapped_src.setdefault(_stagger(topology), []).append(source)
+            stagger = _stagger(topology)
+            # a pipeline in its own process group: a timeout kills both
+            jobs.append((["sh", "-c", f"unflatten -l {stagger} -f -c {stagger} | dot -Tdot"], source))
         else:
-            ranked_src.append(source)
-        ranked_src.append(_measure_source(f"measure{i}", title, entries, captions["legend"]))
+            jobs.append((["dot", "-Tdot"], source))
+        measures.extend(_measure_lines(f"m{i}_", title, entries, captions["legend"]))
         prepared.append((topology, subtitle, entries))
-    out: dict[str, str] = {}
-    for stagger, sources in wrapped_src.items():
-        unflatten = ["unflatten", "-l", str(stagger), "-f", "-c", str(stagger)]
-        ranked_src.insert(0, _run(unflatten, "".join(sources), deadline, timeout).decode("utf-8"))
-    if ranked_src:
-        out.update(_split_graphs(_run(["dot", "-Tdot"], "".join(ranked_src), deadline, timeout).decode("utf-8")))
-    if pinned_src:
-        out.update(
-            _split_graphs(_run(["neato", "-n2", "-Tdot"], "".join(pinned_src), deadline, timeout).decode("utf-8"))
-        )
+    jobs.append((["dot", "-Tdot"], _measure_source(measures)))
+    outputs = _run_many(jobs, deadline, timeout)
+    sizes = _node_sizes(outputs[-1].decode("utf-8"))
     laid = []
     for i, (topology, subtitle, entries) in enumerate(prepared):
-        text = out.get(f"page{i}")
-        measure = out.get(f"measure{i}")
-        if text is None or measure is None:
-            raise RenderFailed("graphviz returned fewer graphs than it was given")
-        sizes = _node_sizes(measure)
+        text = outputs[i].decode("utf-8")
+        if not text.lstrip().startswith("digraph"):
+            raise RenderFailed("graphviz returned no graph")
         laid.append(
             _Laid(
                 topology=topology,
                 subtitle=subtitle,
                 text=text,
                 bb=_bb(text),
-                title_size=sizes.get("t", (200.0, 80.0)),
-                heading_size=sizes.get("h", (60.0, 14.0)),
-                legend_sizes=[sizes.get(f"l{j}", (100.0, 12.0)) for j in range(len(entries))],
+                title_size=sizes.get(f"m{i}_t", (200.0, 80.0)),
+                heading_size=sizes.get(f"m{i}_h", (60.0, 14.0)),
+                legend_sizes=[sizes.get(f"m{i}_l{j}", (100.0, 12.0)) for j in range(len(entries))],
                 entries=entries,
             )
         )
@@ -604,7 +607,7 @@ def _units(topology: Topology) -> tuple[list[Group], Topology]:
 def _stub(stub_id: str, node: Node, where: str, captions: dict[str, str]) -> Node:
     """A node drawn on a page only to show where lines leave it: the other page's group, greyed."""
     if where:
-        return Node(id=stub_id, kind="aggregate", label=where, details=(_caption(captions, "elsewhere", group=where),))
+        return Node(id=stub_id, kind="aggregate", label=_caption(captions, "elsewhere", group=where))
     return Node(id=stub_id, kind=node.kind, label=node.label, link=node.link, position=node.position, rank=node.rank)
 
 
@@ -756,6 +759,90 @@ def _chunks(topology: Topology, parts: int, subtitle: str) -> list[tuple[Topolog
     return pages
 
 
+def _tiles(topology: Topology, scale: float, subtitle: str) -> list[tuple[Topology, str, bool]]:
+    """A pinned map too big for the sheet: an overview (the whole map shrunk, nodes as dots, each
+    tile's name where it lies) and one page per tile of the map at full size, lines leaving as stubs
+    at the tile's edge. The third value says "overview" (accepted as it is, it has no small text)."""
+    captions = _captions(topology)
+    n = min(12, max(2, math.ceil(MIN_PRINT_SCALE / max(scale, 1e-3) * 1.1)))
+    placed = [node for node in topology.nodes if node.position is not None]
+    xs = [float(node.position[0]) for node in placed]  # type: ignore[index]
+    ys = [float(node.position[1]) for node in placed]  # type: ignore[index]
+    x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
+    w, h = (x1 - x0) / n or 1.0, (y1 - y0) / n or 1.0
+
+    def tile_of(x: float, y: float) -> tuple[int, int]:
+        # row 0 at the top: pages read like the map, left to right, top to bottom
+        return min(n - 1, int((y1 - y) / h)), min(n - 1, int((x - x0) / w))
+
+    cells: dict[tuple[int, int], list[Node]] = {}
+    for node in placed:
+        cells.setdefault(tile_of(*node.position), []).append(node)  # type: ignore[misc]
+    order = sorted(cells)
+    names = {cell: f"tile{cell[0]}_{cell[1]}" for cell in order}
+    labels = {
+        names[cell]: f"[{_caption(captions, 'part', part=k, parts=len(order))}]" for k, cell in enumerate(order, 1)
+    }
+    owner = {node.id: names[cell] for cell, nodes in cells.items() for node in nodes}
+    centre = {names[(r, c)]: (x0 + (c + 0.5) * w, y1 - (r + 0.5) * h) for r, c in order}
+    pages: list[tuple[Topology, str, bool]] = []
+    f = max(scale / MIN_PRINT_SCALE * 0.85, 0.01)
+    overview_nodes = [
+        Node(
+            node.id,
+            "marker",
+            "",
+            status=node.status,
+            link=node.link,
+            position=(node.position[0] * f, node.position[1] * f),
+        )  # type: ignore[index]
+        for node in placed
+    ]
+    overview_nodes += [
+        Node(f"tile:{name}", "tile", labels[name], position=(centre[name][0] * f, centre[name][1] * f))
+        for name in labels
+    ]
+    overview_edges = [dataclasses.replace(edge, label="") for edge in topology.edges]
+    overview = dataclasses.replace(topology, nodes=overview_nodes, groups=[], edges=overview_edges)
+    pages.append((overview, " — ".join(p for p in (subtitle, captions["overview"]) if p), True))
+    for cell in order:
+        name = names[cell]
+        page = _subset(topology, {node.id for node in cells[cell]}, [], owner, labels)
+        cx0, cy1 = x0 + cell[1] * w, y1 - cell[0] * h
+        nodes = []
+        for node in page.nodes:
+            if node.id.startswith("elsewhere:"):
+                other = centre.get(node.id.split(":", 1)[1], (cx0 - 0.8, cy1 - h - 0.8))
+                # at the tile's edge, towards the other tile
+                px = min(max(other[0], cx0 - 0.8), cx0 + w + 0.8)
+                py = min(max(other[1], cy1 - h - 0.8), cy1 + 0.8)
+                node = dataclasses.replace(node, position=(px, py))
+            nodes.append(node)
+        pages.append(
+            (dataclasses.replace(page, nodes=nodes), " ".join(p for p in (subtitle, labels[name]) if p), False)
+        )
+    return pages
+
+
+def _presplit(topology: Topology, subtitle: str, paper: Paper) -> list[tuple[Topology, str, bool]]:
+    """The parts of a view far too big for one sheet, chosen without laying it out."""
+    if topology.layout == "pinned":
+        placed = [node.position for node in topology.nodes if node.position is not None]
+        if not placed:
+            return []
+        # the map's extent plus room for labels, legend and title block, against the sheet
+        width = (max(p[0] for p in placed) - min(p[0] for p in placed)) * 72 + 400
+        height = (max(p[1] for p in placed) - min(p[1] for p in placed)) * 72 + 100
+        return _tiles(topology, _fit_scale(width, height, paper.printable), subtitle)
+    parts = _split(topology)
+    if parts:
+        return [(t, " — ".join(p for p in (subtitle, s) if p), False) for t, s in parts]
+    a4 = Paper("A4")
+    capacity = PAGE_NODES * math.sqrt(paper.width * paper.height / (a4.width * a4.height))
+    need = max(2, math.ceil(len(topology.nodes) / capacity))
+    return [(t, s, False) for t, s in _chunks(topology, min(need, len(topology.nodes)), subtitle)]
+
+
 def _print_scale(composed: _Composed, paper: Paper) -> float:
     return _fit_scale(composed.width, composed.height, paper.printable)
 
@@ -769,10 +856,25 @@ def _plan(topology: Topology, paper: Paper, deadline: float, timeout: float) -> 
     """
     # slot: a finished page, or (topology, subtitle, depth, folded) still to lay out
     slots: list[_Laid | tuple[Topology, str, int, bool]] = [(topology, "", 0, False)]
+    a4 = Paper("A4")
+    most = MOST_PAGE_NODES * paper.width * paper.height / (a4.width * a4.height)
     while True:
         todo = [i for i, slot in enumerate(slots) if isinstance(slot, tuple)]
         if not todo:
             break
+        # far too many nodes for one sheet: split without laying the whole out first (at 5,000
+        # nodes that layout alone is most of the time)
+        early: dict[int, list[tuple[Topology, str, int, bool]]] = {}
+        for i in todo:
+            page_topology, subtitle, depth, _ = slots[i]  # type: ignore[misc]
+            if len(page_topology.nodes) > most and depth < MAX_SPLIT_DEPTH:
+                parts = _presplit(page_topology, subtitle, paper)
+                if parts:
+                    early[i] = [(t, s, depth + 1 if not overview else MAX_SPLIT_DEPTH, False)
+                                for t, s, overview in parts]  # fmt: skip
+        if early:
+            slots = [item for i, slot in enumerate(slots) for item in early.get(i, [slot])]
+            continue
         laid: dict[int, _Laid] = {}
         for folded in (False, True):
             batch = [i for i in todo if slots[i][3] is folded]  # type: ignore[index]
@@ -789,6 +891,10 @@ def _plan(topology: Topology, paper: Paper, deadline: float, timeout: float) -> 
                 continue
             if not folded and page.topology.layout != "pinned":
                 expanded[i] = [(page.topology, page.subtitle, depth, True)]
+                continue
+            if page.topology.layout == "pinned":
+                expanded[i] = [(t, s, MAX_SPLIT_DEPTH if overview else depth + 1, False)
+                               for t, s, overview in _tiles(page.topology, scale, page.subtitle)]  # fmt: skip
                 continue
             parts = _split(page.topology)
             if parts:
@@ -856,15 +962,15 @@ def _pdf(topology: Topology, paper: Paper, deadline: float, timeout: float) -> b
     from pypdf.generic import RectangleObject
 
     planned = _plan(topology, paper, deadline, timeout)
-    pages = len(planned)
-    writer = PdfWriter()
+    jobs = []
     for number, laid in enumerate(planned, 1):
-        composed = _compose(laid, number, pages, paper.printable)
+        composed = _compose(laid, number, len(planned), paper.printable)
         scale = _print_scale(composed, paper)
         size = f"{composed.width * scale / 72:.4f},{composed.height * scale / 72:.4f}!"
-        data = _run(["neato", "-n2", "-Tpdf", "-Gmargin=0", f"-Gsize={size}"], composed.text, deadline, timeout)
-        page = PdfReader(io.BytesIO(data)).pages[0]
-        writer.add_page(page)
+        jobs.append((["neato", "-n2", "-Tpdf", "-Gmargin=0", f"-Gsize={size}"], composed.text))
+    writer = PdfWriter()
+    for data in _run_many(jobs, deadline, timeout):
+        writer.add_page(PdfReader(io.BytesIO(data)).pages[0])
         added = writer.pages[-1]
         drawn_w, drawn_h = float(added.mediabox.width), float(added.mediabox.height)
         # the sheet, exactly, with the drawing in its middle

@@ -100,3 +100,14 @@ def test_css_classes_are_safe():
     assert styles.css_class("status", "migration:cut_over") == "status-migration-cut_over"
     assert re.fullmatch(r"[A-Za-z0-9_-]+", styles.css_class("kind", '<x y="1">'))
     assert styles.css_class("kind", "") == ""
+
+
+def test_every_mark_is_in_the_font_graphviz_measures_with():
+    """A mark missing from DejaVu Sans would print as an empty box (or another font's wider glyph)."""
+    from fontTools.ttLib import TTFont
+
+    font = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+    cmap = TTFont(font).getBestCmap()
+    for key, look in styles.STATUSES.items():
+        for char in look.mark or "":
+            assert ord(char) in cmap, (key, char)
