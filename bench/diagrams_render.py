@@ -96,7 +96,7 @@ def main() -> None:
             row = {"nodes": len(topology.nodes), "edges": len(topology.edges), "layout": topology.layout}
             drawing, row["layout_s"] = _timed(lambda t=topology: layout(t, timeout=args.timeout))
             for fmt in ("svg", "png", "dot"):
-                data, row[f"{fmt}_s"] = _timed(lambda f=fmt: drawing.render(f, timeout=args.timeout))
+                data, row[f"{fmt}_s"] = _timed(lambda f=fmt, d=drawing: d.render(f, timeout=args.timeout))
                 row[f"{fmt}_bytes"] = len(data)
             if len(topology.nodes) <= args.pdf_max:
                 pdf, row["pdf_a3_s"] = _timed(
