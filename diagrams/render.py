@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import dataclasses
+import functools
 import io
 import math
 import os
@@ -26,6 +27,7 @@ import re
 import signal
 import subprocess
 import time
+from collections.abc import Callable
 
 from . import dot as dotmod
 from . import styles
@@ -337,16 +339,33 @@ def _stagger(topology: Topology) -> int:
     return max(low, min(high, math.ceil(math.sqrt(max(fan, loose) / 2))))
 
 
-def _run_many(jobs: list[tuple[list[str], str]], deadline: float, timeout: float) -> list[bytes]:
-    """Several graphviz runs side by side (one per core), each under the same deadline.
+# A graphviz run: the command and its input (or what makes the input, for fallbacks rarely needed).
+Job = tuple[list[str], "str | Callable[[], str]"]
+
+
+def _run_first(attempts: list[Job], deadline: float, timeout: float) -> bytes:
+    """The first of several ways to run a graph that graphviz gets through (a crash tries the next)."""
+    for n, (cmd, source) in enumerate(attempts):
+        try:
+            return _run(cmd, source if isinstance(source, str) else source(), deadline, timeout)
+        except RenderFailed:
+            if n == len(attempts) - 1:
+                raise
+    raise RenderFailed("nothing to run")
+
+
+def _run_many(jobs: list[Job | list[Job]], deadline: float, timeout: float) -> list[bytes]:
+    """Several graphviz runs side by side (one per core), each under the same deadline. A job may be a
+    list of fallbacks (see ``_layout_many``).
 
     One graph per process: graphviz 2.43 given several graphs in one input corrupted its heap on
     some (each alone laid out fine), so pages are never batched into one run.
     """
-    if len(jobs) == 1:
-        return [_run(jobs[0][0], jobs[0][1], deadline, timeout)]
-    with concurrent.futures.ThreadPoolExecutor(max_workers=min(len(jobs), os.cpu_count() or 2)) as pool:
-        futures = [pool.submit(_run, cmd, source, deadline, timeout) for cmd, source in jobs]
+    attempts = [job if isinstance(job, list) else [job] for job in jobs]
+    if len(attempts) == 1:
+        return [_run_first(attempts[0], deadline, timeout)]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=min(len(attempts), os.cpu_count() or 2)) as pool:
+        futures = [pool.submit(_run_first, job, deadline, timeout) for job in attempts]
         return [future.result() for future in futures]
 
 
@@ -359,7 +378,7 @@ def _layout_many(
     ``wrap`` folds long ranks first (graphviz's ``unflatten``: leaves staggered over several ranks,
     loose nodes chained), which turns a site's column of 30 servers into a block that fits a sheet.
     """
-    jobs: list[tuple[list[str], str]] = []
+    jobs: list[Job | list[Job]] = []
     measures: list[str] = []
     prepared = []
     for i, (topology, subtitle) in enumerate(pages):
@@ -372,12 +391,25 @@ def _layout_many(
         source = dotmod.to_dot(topology, name="G", wrap=wrap and not pinned)
         if pinned:
             jobs.append((["neato", "-n2", "-Tdot"], source))
-        elif wrap:
-            stagger = _stagger(topology)
-            # a pipeline in its own process group: a timeout kills both
-            jobs.append((["sh", "-c", f"unflatten -l {stagger} -f -c {stagger} | dot -Tdot"], source))
         else:
-            jobs.append((["dot", "-Tdot"], source))
+            # graphviz 2.43 crashes routing some graphs (labelled edges between nodes of one rank:
+            # "triangulation failed", a segfault); then every edge ranks and no rank=same level is
+            # kept (no such edges left), and last, right-angled lines
+            safe = functools.partial(dotmod.to_dot, topology, name="G", wrap=True)
+            if wrap:
+                stagger = _stagger(topology)
+                # a pipeline in its own process group: a timeout kills both
+                fold = f"unflatten -l {stagger} -f -c {stagger} | dot -Tdot"
+                first = (["sh", "-c", fold], source)
+                fallbacks: list[Job] = [
+                    (["sh", "-c", f"{fold} -Gsplines=polyline"], source),
+                    (["sh", "-c", f"{fold} -Gsplines=ortho"], source),
+                ]
+            else:
+                first = (["dot", "-Tdot"], source)
+                fallbacks = [(["dot", "-Tdot"], safe), (["dot", "-Tdot", "-Gsplines=polyline"], safe)]
+            fallbacks.append((["dot", "-Tdot", "-Gsplines=ortho"], safe))
+            jobs.append([first, *fallbacks])
         measures.extend(_measure_lines(f"m{i}_", title, entries, captions["legend"]))
         prepared.append((topology, subtitle, entries))
     jobs.append((["dot", "-Tdot"], _measure_source(measures)))
@@ -413,27 +445,26 @@ class _Composed:
     height: float
 
 
-def _legend_grid(laid: _Laid, max_height: float) -> tuple[int, float, float, float, float]:
-    """(columns, rows per column, column width, row height, total height) of the legend."""
+def _legend_grid(laid: _Laid, cols: int) -> tuple[int, int, float, float, float]:
+    """(columns, rows per column, column width, row height, total height) of the legend in ``cols``."""
     n = len(laid.entries)
     if not n:
         return 0, 0, 0.0, 0.0, 0.0
     row_h = max(SWATCH_H + 4, *(h + 4 for _, h in laid.legend_sizes))
     col_w = SWATCH_W + 8 + max(w for w, _ in laid.legend_sizes) + 14
     head = laid.heading_size[1] + 6
-    per_col = max(3, int((max_height - head) // row_h)) if max_height > 0 else n
-    cols = math.ceil(n / per_col)
-    rows = math.ceil(n / cols)
+    rows = math.ceil(n / max(1, cols))
+    cols = math.ceil(n / rows)
     return cols, rows, col_w, row_h, head + rows * row_h
 
 
-def _arrange(laid: _Laid, mode: str) -> dict[str, object]:
-    """Where the legend and the title block go, beside ("right") or under ("below") the drawing."""
+def _arrange(laid: _Laid, mode: str, cols: int) -> dict[str, object]:
+    """Where the legend (in ``cols`` columns) and the title block go, beside ("right") or under
+    ("below") the drawing."""
     x0, y0, x1, y1 = laid.bb
     tw, th = laid.title_size
+    cols, rows, col_w, row_h, lh = _legend_grid(laid, cols)
     if mode == "right":
-        avail = max(y1 - y0 - th - GAP, 0)
-        cols, rows, col_w, row_h, lh = _legend_grid(laid, avail)
         col_x = x1 + GAP if x1 > x0 else x0
         legend_top = max(y1, y0 + th + GAP + lh)
         title_pos = (col_x + tw / 2, y0 + th / 2)
@@ -441,8 +472,6 @@ def _arrange(laid: _Laid, mode: str) -> dict[str, object]:
         right = col_x + max(tw, cols * col_w)
         box = (x0, y0, right, max(y1, legend_top))
     else:
-        avail = max(th, 4 * (SWATCH_H + 4))
-        cols, rows, col_w, row_h, lh = _legend_grid(laid, avail)
         band_top = y0 - GAP if y1 > y0 else y0
         legend_origin = (x0, band_top)
         legend_right = x0 + cols * col_w
@@ -468,13 +497,16 @@ def _fit_scale(width: float, height: float, target: tuple[float, float]) -> floa
 
 
 def _choose(laid: _Laid, target: tuple[float, float]) -> dict[str, object]:
+    """The arrangement (legend beside or under, in 1..12 columns) that lets the whole fit ``target``
+    largest; ties go to fewer columns."""
     best = None
     for mode in ("right", "below"):
-        arrangement = _arrange(laid, mode)
-        x0, y0, x1, y1 = arrangement["box"]  # type: ignore[misc]
-        scale = _fit_scale(x1 - x0 + 2 * EDGE_MARGIN, y1 - y0 + 2 * EDGE_MARGIN, target)
-        if best is None or scale > best[0] + 1e-6:
-            best = (scale, arrangement)
+        for cols in range(1, min(len(laid.entries), 12) + 1 if laid.entries else 2):
+            arrangement = _arrange(laid, mode, cols)
+            x0, y0, x1, y1 = arrangement["box"]  # type: ignore[misc]
+            scale = _fit_scale(x1 - x0 + 2 * EDGE_MARGIN, y1 - y0 + 2 * EDGE_MARGIN, target)
+            if best is None or scale > best[0] + 1e-6:
+                best = (scale, arrangement)
     assert best is not None
     return best[1]
 
@@ -611,6 +643,25 @@ def _stub(stub_id: str, node: Node, where: str, captions: dict[str, str]) -> Nod
     return Node(id=stub_id, kind=node.kind, label=node.label, link=node.link, position=node.position, rank=node.rank)
 
 
+def _used_legend(topology: Topology) -> Topology:
+    """A page cut from a bigger view keeps only the legend entries for what it shows, and no rank
+    constraints: every line ranks and no level is forced. (Graphviz 2.43 spent 34 s on a three-node
+    page with labelled lines between nodes of one forced level; the whole view's ranking means
+    little on a part of it.)"""
+    topology = dataclasses.replace(
+        topology,
+        nodes=[dataclasses.replace(n, rank=None) if n.rank is not None else n for n in topology.nodes],
+        edges=[dataclasses.replace(e, constrain=True) if not e.constrain else e for e in topology.edges],
+    )
+    used: set[str] = set()
+    for item in (*topology.nodes, *topology.groups, *topology.edges):
+        used.add(item.kind)
+        used.update(styles.status_keys(item.status))
+        if item.change:
+            used.add(f"change:{item.change}")
+    return dataclasses.replace(topology, legend=[e for e in topology.legend if e.key in used])
+
+
 def _subset(
     topology: Topology, keep: set[str], groups: list[Group], owner: dict[str, str], units: dict[str, str]
 ) -> Topology:
@@ -662,11 +713,13 @@ def _subset(
             continue
         drawn.add(key)
         kept.append(e)
-    return dataclasses.replace(topology, nodes=nodes + list(stubs.values()), groups=groups, edges=kept)
+    return _used_legend(dataclasses.replace(topology, nodes=nodes + list(stubs.values()), groups=groups, edges=kept))
 
 
-def _split(topology: Topology) -> list[tuple[Topology, str]]:
-    """An overview and a page per top-level group; without groups, the nodes in chunks."""
+def _split(topology: Topology, capacity: float) -> list[tuple[Topology, str]]:
+    """An overview and the top-level groups on pages, neighbours sharing a page up to ``capacity``
+    nodes (at most half the view, so that splitting always gets somewhere); [] without groups."""
+    capacity = min(capacity, len(topology.nodes) / 2)
     captions = _captions(topology)
     top, topology = _units(topology)
     if len(top) < 2:
@@ -731,13 +784,28 @@ def _split(topology: Topology) -> list[tuple[Topology, str]]:
                 constrain=first.constrain,
             )
         )
-    overview = dataclasses.replace(topology, nodes=overview_nodes + loose, groups=[], edges=overview_edges)
+    overview = _used_legend(
+        dataclasses.replace(topology, nodes=overview_nodes + loose, groups=[], edges=overview_edges)
+    )
     labels = {unit.id: unit.label for unit in top}
     pages = [(overview, captions["overview"])]
+    # neighbouring groups share a page while they hold fewer than ``capacity`` nodes together
+    bins: list[list[Group]] = []
+    count = 0
     for unit in top:
-        inside = _descendants(topology, unit.id)
+        size = len(members[unit.id])
+        if bins and count + size <= capacity:
+            bins[-1].append(unit)
+            count += size
+        else:
+            bins.append([unit])
+            count = size
+    for units in bins:
+        inside = set().union(*(_descendants(topology, unit.id) for unit in units))
         groups = [g for g in topology.groups if g.id in inside]
-        pages.append((_subset(topology, members[unit.id], groups, owner, labels), unit.label))
+        keep = set().union(*(members[unit.id] for unit in units))
+        label = units[0].label if len(units) == 1 else f"{units[0].label} … {units[-1].label}"
+        pages.append((_subset(topology, keep, groups, owner, labels), label))
     return pages
 
 
@@ -803,7 +871,7 @@ def _tiles(topology: Topology, scale: float, subtitle: str) -> list[tuple[Topolo
         for name in labels
     ]
     overview_edges = [dataclasses.replace(edge, label="") for edge in topology.edges]
-    overview = dataclasses.replace(topology, nodes=overview_nodes, groups=[], edges=overview_edges)
+    overview = _used_legend(dataclasses.replace(topology, nodes=overview_nodes, groups=[], edges=overview_edges))
     pages.append((overview, " — ".join(p for p in (subtitle, captions["overview"]) if p), True))
     for cell in order:
         name = names[cell]
@@ -824,6 +892,12 @@ def _tiles(topology: Topology, scale: float, subtitle: str) -> list[tuple[Topolo
     return pages
 
 
+def _capacity(paper: Paper) -> float:
+    """About how many nodes a page of ``paper`` holds at 6 pt (see PAGE_NODES)."""
+    a4 = Paper("A4")
+    return PAGE_NODES * math.sqrt(paper.width * paper.height / (a4.width * a4.height))
+
+
 def _presplit(topology: Topology, subtitle: str, paper: Paper) -> list[tuple[Topology, str, bool]]:
     """The parts of a view far too big for one sheet, chosen without laying it out."""
     if topology.layout == "pinned":
@@ -834,12 +908,10 @@ def _presplit(topology: Topology, subtitle: str, paper: Paper) -> list[tuple[Top
         width = (max(p[0] for p in placed) - min(p[0] for p in placed)) * 72 + 400
         height = (max(p[1] for p in placed) - min(p[1] for p in placed)) * 72 + 100
         return _tiles(topology, _fit_scale(width, height, paper.printable), subtitle)
-    parts = _split(topology)
+    parts = _split(topology, _capacity(paper))
     if parts:
         return [(t, " — ".join(p for p in (subtitle, s) if p), False) for t, s in parts]
-    a4 = Paper("A4")
-    capacity = PAGE_NODES * math.sqrt(paper.width * paper.height / (a4.width * a4.height))
-    need = max(2, math.ceil(len(topology.nodes) / capacity))
+    need = max(2, math.ceil(len(topology.nodes) / _capacity(paper)))
     return [(t, s, False) for t, s in _chunks(topology, min(need, len(topology.nodes)), subtitle)]
 
 
@@ -876,11 +948,23 @@ def _plan(topology: Topology, paper: Paper, deadline: float, timeout: float) -> 
             slots = [item for i, slot in enumerate(slots) for item in early.get(i, [slot])]
             continue
         laid: dict[int, _Laid] = {}
-        for folded in (False, True):
-            batch = [i for i in todo if slots[i][3] is folded]  # type: ignore[index]
-            if batch:
-                items = [(slots[i][0], slots[i][1]) for i in batch]  # type: ignore[index]
-                laid.update(zip(batch, _layout_many(items, deadline, timeout, wrap=folded), strict=True))
+        batch = [i for i in todo if not slots[i][3]]  # type: ignore[index]
+        if batch:
+            items = [(slots[i][0], slots[i][1]) for i in batch]  # type: ignore[index]
+            laid.update(zip(batch, _layout_many(items, deadline, timeout), strict=True))
+        batch = [i for i in todo if slots[i][3]]  # type: ignore[index]
+        if batch:
+            # folded both ways (a fan runs down the page left to right, or across it top to bottom),
+            # in one parallel batch; the one that prints larger wins
+            items = [
+                (dataclasses.replace(slots[i][0], direction=d), slots[i][1])  # type: ignore[index]
+                for i in batch
+                for d in ("LR", "TB")
+            ]
+            both = _layout_many(items, deadline, timeout, wrap=True)
+            for k, i in enumerate(batch):
+                pair = both[2 * k : 2 * k + 2]
+                laid[i] = max(pair, key=lambda p: _print_scale(_compose(p, 1, 1, paper.printable), paper))
         expanded: dict[int, list[tuple[Topology, str, int, bool]]] = {}
         for i in todo:
             _, _, depth, folded = slots[i]  # type: ignore[misc]
@@ -896,13 +980,11 @@ def _plan(topology: Topology, paper: Paper, deadline: float, timeout: float) -> 
                 expanded[i] = [(t, s, MAX_SPLIT_DEPTH if overview else depth + 1, False)
                                for t, s, overview in _tiles(page.topology, scale, page.subtitle)]  # fmt: skip
                 continue
-            parts = _split(page.topology)
+            parts = _split(page.topology, _capacity(paper))
             if parts:
                 parts = [(t, " — ".join(p for p in (page.subtitle, s) if p)) for t, s in parts]
             else:
-                a4 = Paper("A4")
-                capacity = PAGE_NODES * math.sqrt(paper.width * paper.height / (a4.width * a4.height))
-                need = max(2, math.ceil(len(page.topology.nodes) / capacity))
+                need = max(2, math.ceil(len(page.topology.nodes) / _capacity(paper)))
                 parts = _chunks(page.topology, min(need, len(page.topology.nodes)), page.subtitle)
             expanded[i] = [(t, s, depth + 1, False) for t, s in parts]
         flat: list[_Laid | tuple[Topology, str, int, bool]] = []

@@ -317,9 +317,9 @@ def test_a_render_past_its_time_limit_is_killed(monkeypatch):
     before = _children()
     begun = time.monotonic()
     with pytest.raises(RenderTimeout) as caught:
-        render(topology, "svg", timeout=2)
-    assert time.monotonic() - begun < 5
-    assert caught.value.seconds == 2 and "2 s" in str(caught.value)
+        render(topology, "svg", timeout=3)
+    assert time.monotonic() - begun < 6
+    assert caught.value.seconds == 3 and "3 s" in str(caught.value)
     assert started, "graphviz was never started"
     for proc in started:
         assert proc.returncode is not None  # reaped
@@ -347,3 +347,42 @@ def test_a_pinned_map_too_big_for_the_sheet_is_tiled_with_an_overview():
     everything = "\n".join(texts[1:])
     for node in topology.nodes:
         assert node.label in everything, node.label
+
+
+def test_a_graphviz_failure_falls_back_to_the_next_way_of_running_it():
+    """Graphviz 2.43 crashes on some graphs; the layout then tries safer settings (real dot here)."""
+    deadline = time.monotonic() + 30
+    broken = (["dot", "-Tdot"], "digraph G { a -> ")
+    working = (["dot", "-Tdot"], "digraph G { a -> b }")
+    assert rendering._run_first([broken, working], deadline, 30).startswith(b"digraph G {")
+    with pytest.raises(rendering.RenderFailed) as caught:
+        rendering._run_first([working, broken][::-1][:1], deadline, 30)
+    assert "dot failed" in str(caught.value)
+
+
+def test_the_demo_city_like_crash_case_renders():
+    """Labelled lines from a stub to ten nodes of one forced level (the demo city's split page that
+    crashed dot with "triangulation failed") render through the fallbacks."""
+    nodes = [
+        Node(f"s{i}", "site", f"Kantor Camat {i}", details=(f"Kec. {i}", f"{i} dari 7 server selesai"), rank=1)
+        for i in range(10)
+    ]
+    nodes.append(Node("elsewhere:x", "aggregate", "in [part 2 of 3]"))
+    edges = [
+        Edge(
+            f"f{i}",
+            "elsewhere:x",
+            f"s{i}",
+            "fiber",
+            label=f"FO-BL-0{i} · {i}.4 km",
+            status="fiber:active",
+            constrain=False,
+        )
+        for i in range(10)
+    ]
+    edges.append(
+        Edge("f0b", "elsewhere:x", "s0", "fiber", label="FO-BL-099 · 1.1 km", status="fiber:planned", constrain=False)
+    )
+    topology = Topology(title=topologies.title(), nodes=nodes, edges=edges)
+    found = items(render(topology, "svg", timeout=60))
+    assert {f"s{i}" for i in range(10)} <= set(found) and "f0b" in found
