@@ -7,12 +7,16 @@ legend and title block are part of every output (SVG, PNG, PDF, DOT), drawn by t
 that measured them.
 
 Print: a PDF page is exactly the sheet asked for (A4/A3, either orientation, in points). The drawing
-is scaled to fit inside 10 mm margins; when that would print text below 6 pt, the view is split by
-its groups (sites, OPDs...) into an overview page plus a page per group (recursively, and by chunks
-of nodes when one group alone is too big), each page with the legend and "page n of m".
+is scaled to fit inside 10 mm margins; when that would print text below 6 pt, a ranked page is first
+folded (``unflatten``), then split by its groups (sites, OPDs...) into an overview page plus pages of
+neighbouring groups (recursively, and in parts of nodes when one group alone is too big); a pinned
+map is cut into tiles after an overview of the whole map. Every page has the legend and "page n of
+m" (docs: docs/_render/render.md, "Printing").
 
 Every graphviz run is a child process in its own process group with the time left of the caller's
-``timeout``; past it, the group is killed and reaped and ``RenderTimeout`` is raised.
+``timeout``; past it, the group is killed and reaped and ``RenderTimeout`` is raised. One graph per
+process (graphviz 2.43 corrupted its heap on multi-graph input); a layout that crashes graphviz is
+tried again with safer settings.
 """
 
 from __future__ import annotations
