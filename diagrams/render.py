@@ -1004,10 +1004,9 @@ def _plan(topology: Topology, paper: Paper, deadline: float, timeout: float) -> 
 class Drawing:
     """A topology laid out once, with its legend and title block: render any format from it."""
 
-    def __init__(self, composed: _Composed, timeout: float, deadline: float) -> None:
+    def __init__(self, composed: _Composed, timeout: float) -> None:
         self._composed = composed
         self._timeout = timeout
-        self._deadline = deadline
 
     @property
     def source(self) -> str:
@@ -1020,9 +1019,12 @@ class Drawing:
         return self._composed.width, self._composed.height
 
     def render(self, fmt: str, *, timeout: float | None = None) -> bytes:
-        """SVG, PNG or DOT from the laid-out drawing (PDF needs paper: use ``render()``)."""
-        deadline = self._deadline if timeout is None else time.monotonic() + timeout
+        """SVG, PNG or DOT from the laid-out drawing within ``timeout`` seconds from now (default: the
+        layout's); PDF needs paper and pages: use ``render()``."""
         limit = self._timeout if timeout is None else timeout
+        return self._render(fmt, time.monotonic() + limit, limit)
+
+    def _render(self, fmt: str, deadline: float, limit: float) -> bytes:
         if fmt == "dot":
             return self._composed.text.encode("utf-8")
         if fmt == "svg":
@@ -1040,7 +1042,7 @@ def layout(topology: Topology, *, paper: Paper | None = None, timeout: float = 3
     deadline = time.monotonic() + timeout
     laid = _layout_many([(topology, "")], deadline, timeout)[0]
     target = paper.printable if paper else SCREEN
-    return Drawing(_compose(laid, 1, 1, target), timeout, deadline)
+    return Drawing(_compose(laid, 1, 1, target), timeout)
 
 
 def _pdf(topology: Topology, paper: Paper, deadline: float, timeout: float) -> bytes:
@@ -1084,4 +1086,5 @@ def render(topology: Topology, fmt: str, *, paper: Paper | None = None, timeout:
         return _pdf(topology, paper or Paper(), deadline, timeout)
     laid = _layout_many([(topology, "")], deadline, timeout)[0]
     target = paper.printable if paper else SCREEN
-    return Drawing(_compose(laid, 1, 1, target), timeout, deadline).render(fmt)
+    # one deadline for the layout and the drawing together
+    return Drawing(_compose(laid, 1, 1, target), timeout)._render(fmt, deadline, timeout)
