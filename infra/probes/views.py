@@ -164,7 +164,7 @@ def device_checks(request: HttpRequest, device) -> dict | None:
 
 def down_now(request: HttpRequest) -> dict | None:
     """The dashboard's "down now" panel (core.registry's home panel): the status page's largest
-    incidents, in the status page's nine queries."""
+    incidents, in the status page's queries (``status.current``)."""
     if not can(request.user, VIEW, models.Check):
         return None
     current = status.current()
