@@ -39,6 +39,9 @@ DOWNTIMES_SHOWN = 20
 DEVICE_CHECKS_SHOWN = 50
 STATUS_REFRESH_SECONDS = 30
 HOME_INCIDENTS_SHOWN = 5  # the dashboard shows the largest; the status page has them all
+# The status page shows the largest incidents first and this many of them unless asked for all
+# (``?all=1``): a wall screen reads the top of the list, and each row is most of a refresh's cost.
+STATUS_INCIDENTS_SHOWN = 50
 
 
 def _before(raw: str | None) -> datetime.datetime | None:
@@ -177,7 +180,8 @@ def down_now(request: HttpRequest) -> dict | None:
 
 
 class StatusView(View):
-    """What is down now, why and what sits behind it; the table refreshes itself (htmx) every 30 s."""
+    """What is down now, why and what sits behind it, the largest ``STATUS_INCIDENTS_SHOWN`` incidents
+    unless ``?all=1``; the table refreshes itself (htmx) every 30 s, keeping that choice."""
 
     template_name = "probes/status.html"
     fragment_name = "probes/_status.html"
@@ -187,7 +191,17 @@ class StatusView(View):
             raise PermissionDenied
         if request.htmx and request.GET.get("panel") == "home":
             return render(request, "probes/_home_down_now.html", {"panel": down_now(request)})
-        context = {"status": status.current(), "refresh_seconds": STATUS_REFRESH_SECONDS}
+        current = status.current()
+        show_all = request.GET.get("all") == "1"
+        shown = current.incidents if show_all else current.incidents[:STATUS_INCIDENTS_SHOWN]
+        context = {
+            "status": current,
+            "incidents": shown,
+            "more": len(current.incidents) - len(shown),
+            "show_all": show_all and len(current.incidents) > STATUS_INCIDENTS_SHOWN,
+            "shown_at_most": STATUS_INCIDENTS_SHOWN,
+            "refresh_seconds": STATUS_REFRESH_SECONDS,
+        }
         name = self.fragment_name if request.htmx else self.template_name
         return render(request, name, context)
 
