@@ -81,8 +81,8 @@ SITE_ROUTE, DEVICE_ROUTE = "inventory:site", "inventory:device"
 
 
 def current() -> Status:
-    """The city now: one query when nothing changed in the last ``CACHE_SECONDS``; otherwise eight
-    (four when no site is down), whatever the number of checks, devices or incidents."""
+    """The city now: one query when nothing changed in the last ``CACHE_SECONDS``; otherwise at most
+    eight (four when nothing is down), whatever the number of checks, devices or incidents."""
     newest = CheckEvent.objects.order_by("-id").values_list("id", flat=True).first()
     key = f"probes:status:{newest}"
     found = cache.get(key)
