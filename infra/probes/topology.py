@@ -213,10 +213,8 @@ WITH not_up AS (
     WHERE NOT EXISTS (SELECT 1 FROM {device} sd WHERE sd.{d_site} = x.site_id AND {site_up})
 )
 SELECT city.down, city.unknown, x.device_id, x.site_id, x.organization_id, x.kind, x.name, x.since, x.down,
-    CASE WHEN ds.site_id IS NULL THEN 0 ELSE 1 END
-FROM city
-    LEFT JOIN devices x ON 1 = 1
-    LEFT JOIN down_sites ds ON ds.site_id = x.site_id
+    CASE WHEN x.site_id IN (SELECT site_id FROM down_sites) THEN 1 ELSE 0 END
+FROM city LEFT JOIN devices x ON 1 = 1
 """
 
 
