@@ -179,6 +179,32 @@ def down_now(request: HttpRequest) -> dict | None:
     }
 
 
+def incident_rows(incidents: list[status.Incident]) -> list[dict]:
+    """The status table's rows as plain values in dicts: a template finds a dict's key at once, while
+    each attribute of an object costs it a failed subscript first, and a date filter costs more than
+    ``strftime``; on a long list the rows are most of the page."""
+    rows = []
+    for incident in incidents:
+        named = incident.site if incident.kind == "site" else incident.device
+        rows.append(
+            {
+                "kind": incident.kind,
+                "since": incident.since,
+                "since_text": timezone.localtime(incident.since).strftime("%Y-%m-%d %H:%M") if incident.since else "",
+                "name": str(named or ""),
+                "url": named.get_absolute_url() if named else "",
+                "site_name": str(incident.site or "") if incident.kind == "device" else "",
+                "in_maintenance": incident.in_maintenance,
+                "behind": [{"name": site.name, "url": site.get_absolute_url()} for site in incident.behind_sites],
+                "servers": incident.servers,
+                "applications": incident.applications,
+                "organizations": incident.organizations,
+                "devices": incident.devices,
+            }
+        )
+    return rows
+
+
 class StatusView(View):
     """What is down now, why and what sits behind it, the largest ``STATUS_INCIDENTS_SHOWN`` incidents
     unless ``?all=1``; the table refreshes itself (htmx) every 30 s, keeping that choice."""
@@ -196,7 +222,7 @@ class StatusView(View):
         shown = current.incidents if show_all else current.incidents[:STATUS_INCIDENTS_SHOWN]
         context = {
             "status": current,
-            "incidents": shown,
+            "rows": incident_rows(shown),
             "more": len(current.incidents) - len(shown),
             "show_all": show_all and len(current.incidents) > STATUS_INCIDENTS_SHOWN,
             "shown_at_most": STATUS_INCIDENTS_SHOWN,
