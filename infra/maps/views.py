@@ -1,0 +1,202 @@
+"""The diagram pages: the diagram with its filters and downloads, the files, and the wall screen.
+
+Every page reads the same form (``forms.DiagramForm``) and draws through ``cache.render_diagram``, so the
+page, the wall, the API and the CLI agree. Bad filters show the form's messages (400), a drawing that
+takes too long says so (503): never a 500 for what the user asked.
+"""
+
+import re
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from django.views import View
+
+import diagrams
+
+from .builders import VIEWS
+from .cache import DiagramUnavailable, Rendered, asked, bound_form, render_diagram
+
+# The wall shows the whole city: placed by coordinates, or ranked out from the data center.
+WALL_VIEWS = ("geographic", "city")
+DEFAULT_WALL_REFRESH_SECONDS = 30
+# Fields the page does not show as filters: the view has its tabs, the file's own come with a download.
+FILE_FIELDS = ("view", "format", "paper", "orientation")
+WALL_HEADER = "X-Simpul-Wall"
+
+_PROLOG = re.compile(r"\A.*?(?=<svg[\s>])", re.S)
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
+
+
+def inline_svg(data: bytes) -> SafeString:
+    """The renderer's SVG ready to sit inside a page: no XML prolog or doctype, no comments (graphviz
+    writes node names into them). Labels are escaped by the renderer (diagrams.dot)."""
+    text = data.decode("utf-8")
+    return mark_safe(_COMMENT.sub("", _PROLOG.sub("", text, count=1)))
+
+
+def _query(data: QueryDict, **changes: str) -> str:
+    query = data.copy()
+    for key, value in changes.items():
+        if value is None:
+            query.pop(key, None)
+        else:
+            query[key] = value
+    return query.urlencode()
+
+
+def _styled(form) -> None:
+    """Bootstrap's classes on the form's widgets (the form is shared with the API and the CLI)."""
+    for field in form.fields.values():
+        widget = field.widget
+        base = "form-select form-select-sm" if getattr(widget, "input_type", "") == "select" else ""
+        if not base:
+            base = (
+                "form-check-input"
+                if getattr(widget, "input_type", "") == "checkbox"
+                else "form-control form-control-sm"
+            )
+        if widget.__class__.__name__ in ("Select", "SelectMultiple", "NullBooleanSelect"):
+            base = "form-select form-select-sm"
+        widget.attrs["class"] = f"{widget.attrs.get('class', '')} {base}".strip()
+
+
+def _view_tabs(request: HttpRequest, current: str) -> list[dict]:
+    return [
+        {"name": name, "label": label, "url": "?" + _query(request.GET, view=name), "active": name == current}
+        for name, (label, _builder) in VIEWS.items()
+    ]
+
+
+def _downloads(request: HttpRequest) -> list[dict]:
+    url = reverse("maps:download")
+    labels = {"svg": _("SVG (drawing)"), "png": _("PNG (picture)"), "dot": _("DOT (graphviz source)")}
+    return [
+        {"fmt": fmt, "label": labels[fmt], "url": f"{url}?{_query(request.GET, format=fmt)}"}
+        for fmt in diagrams.FORMATS
+        if fmt in labels
+    ]
+
+
+class DiagramView(View):
+    """One diagram in the page, zoomable, each node a link to its object's page, with its downloads."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return diagram_page(request)
+
+
+def diagram_page(request: HttpRequest, problem: DiagramUnavailable | None = None) -> HttpResponse:
+    """The diagram page: the form's messages (400), ``problem`` (a download that failed), or the drawing."""
+    form = bound_form(request.GET)
+    valid = form.is_valid()
+    view = form.cleaned_data.get("view") if valid else form.data.get("view")
+    view = view if view in VIEWS else next(iter(VIEWS))
+    _styled(form)
+    context = {
+        "form": form,
+        "filters": [form[name] for name in form.fields if name not in FILE_FIELDS],
+        "file_errors": [form[name] for name in FILE_FIELDS if name in form.fields and form[name].errors],
+        "tabs": _view_tabs(request, view),
+        "view": view,
+        "view_label": VIEWS[view][0],
+        "papers": diagrams.SIZES,
+        "orientations": diagrams.ORIENTATIONS,
+        "pdf_hidden": [(k, v) for k, values in request.GET.lists() if k not in FILE_FIELDS[1:] for v in values],
+        "download_url": reverse("maps:download"),
+        "wall_url": reverse("maps:wall") + "?" + urlencode({"view": view if view in WALL_VIEWS else "city"}),
+    }
+    template = "maps/diagram.html"
+    if not valid:
+        return render(request, template, context, status=400)
+    wanted = asked(form)
+    context["paper"] = wanted.paper
+    if problem is None:
+        try:
+            rendered = render_diagram(wanted.view, wanted.params, "svg")
+        except DiagramUnavailable as error:
+            problem = error
+        else:
+            context.update(svg=inline_svg(rendered.data), rendered=rendered, downloads=_downloads(request))
+    if problem is not None:
+        context["problem"] = problem.message
+        return render(request, template, context, status=problem.status)
+    return render(request, template, context)
+
+
+class DiagramDownloadView(View):
+    """The diagram as a file: SVG, PDF (A4/A3, either orientation), PNG or DOT (``?format=``)."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        form = bound_form(request.GET)
+        if not form.is_valid():
+            return diagram_page(request)  # the page, with the form's messages (400)
+        wanted = asked(form)
+        try:
+            rendered = render_diagram(wanted.view, wanted.params, wanted.fmt, wanted.paper)
+        except DiagramUnavailable as error:
+            return diagram_page(request, problem=error)
+        return file_response(rendered)
+
+
+def file_response(rendered: Rendered) -> HttpResponse:
+    """A drawn diagram as a download, with its type and name."""
+    response = HttpResponse(rendered.data, content_type=rendered.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{rendered.filename}"'
+    return response
+
+
+def wall_refresh_seconds() -> int:
+    return int(getattr(settings, "SIMPUL_WALL_REFRESH_SECONDS", DEFAULT_WALL_REFRESH_SECONDS))
+
+
+class WallView(View):
+    """The command-center screen: the whole city in reachability colours, full screen, nothing to click.
+
+    The page asks itself again every ``SIMPUL_WALL_REFRESH_SECONDS`` (static/maps/wall.js) with the
+    ``X-Simpul-Wall`` header and swaps in the new drawing only; any other answer (a sign-in page after
+    the session ended) makes the script load the whole page, so the screen never shows a login form
+    inside the map.
+    """
+
+    template_name = "maps/wall.html"
+    fragment_name = "maps/_wall_body.html"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        data = request.GET.copy()
+        data.setdefault("view", "city")
+        data["colour_by"] = "reachability"
+        data["format"] = "svg"
+        form = bound_form(data)
+        fragment = request.headers.get(WALL_HEADER) == "1"
+        context = {
+            "refresh_seconds": wall_refresh_seconds(),
+            "refresh_url": f"{reverse('maps:wall')}?{request.GET.urlencode()}",
+            "view_label": "",
+        }
+        status = 200
+        if data["view"] not in WALL_VIEWS:
+            context["problem"] = _(
+                "The wall shows the geographic view or the city view (view=geographic or view=city)."
+            )
+            status = 400
+        elif not form.is_valid():
+            context["problem"] = " ".join(str(e) for errors in form.errors.values() for e in errors)
+            status = 400
+        else:
+            wanted = asked(form)
+            context["view_label"] = VIEWS[wanted.view][0]
+            try:
+                rendered = render_diagram(wanted.view, wanted.params, "svg")
+            except DiagramUnavailable as error:
+                context["problem"] = error.message
+                status = error.status
+            else:
+                context.update(svg=inline_svg(rendered.data), rendered=rendered)
+        response = render(request, self.fragment_name if fragment else self.template_name, context, status=status)
+        response[WALL_HEADER] = "1"
+        response["Cache-Control"] = "no-store"
+        return response
