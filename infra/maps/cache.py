@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 import diagrams
 
-from .builders import DiagramParams, build
+from .builders import VIEWS, DiagramParams, build
 from .forms import DiagramForm
 from .selectors import data_version
 
@@ -183,6 +183,8 @@ def bound_form(data, **kwargs) -> DiagramForm:
     taking its initial value: ``/diagrams/`` alone is the city view, in migration colours."""
     form = DiagramForm(**kwargs)
     filled = data.copy() if hasattr(data, "copy") else dict(data)
+    if "view" not in filled:
+        filled["view"] = next(iter(VIEWS))
     for name, field in form.fields.items():
         initial = form.get_initial_for_field(field, name)
         if name in filled or initial in (None, "") or isinstance(initial, (list, tuple)):

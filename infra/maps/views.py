@@ -8,15 +8,18 @@ takes too long says so (503): never a 500 for what the user asked.
 import re
 from urllib.parse import urlencode
 
+from django import forms
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views import View
 
 import diagrams
+from infra.inventory.models import MigrationWave, Organization, Region, Site
 
 from .builders import VIEWS
 from .cache import DiagramUnavailable, Rendered, asked, bound_form, render_diagram
@@ -49,20 +52,39 @@ def _query(data: QueryDict, **changes: str) -> str:
     return query.urlencode()
 
 
+# The filters that name an object: the page offers the names the form takes (a datalist), one query each.
+NAMED = {
+    "organization": (Organization, ("short_name", "name")),
+    "region": (Region, ("name", "code")),
+    "site": (Site, ("name", "kind")),
+    "wave": (MigrationWave, ("name", "start_date")),
+}
+
+
+def _name_lists(form) -> list[dict]:
+    lists = []
+    for field, (model, (name, hint)) in NAMED.items():
+        if field not in form.fields or isinstance(form.fields[field].widget, forms.Select):
+            continue
+        rows = model.objects.order_by(name).values_list(name, hint, "name")
+        options = [(value or full, full if value and value != full else (hint or "")) for value, hint, full in rows]
+        lists.append({"id": f"maps-names-{field}", "options": options})
+        form.fields[field].widget.attrs["list"] = f"maps-names-{field}"
+        form.fields[field].widget.attrs.setdefault("autocomplete", "off")
+    return lists
+
+
 def _styled(form) -> None:
-    """Bootstrap's classes on the form's widgets (the form is shared with the API and the CLI)."""
+    """Bootstrap's classes on the form's widgets, a date picker for ``as_of`` (the form is shared with
+    the API and the CLI, which take a date and time too)."""
     for field in form.fields.values():
         widget = field.widget
-        base = "form-select form-select-sm" if getattr(widget, "input_type", "") == "select" else ""
-        if not base:
-            base = (
-                "form-check-input"
-                if getattr(widget, "input_type", "") == "checkbox"
-                else "form-control form-control-sm"
-            )
-        if widget.__class__.__name__ in ("Select", "SelectMultiple", "NullBooleanSelect"):
-            base = "form-select form-select-sm"
-        widget.attrs["class"] = f"{widget.attrs.get('class', '')} {base}".strip()
+        base = "form-select form-select-sm" if isinstance(widget, forms.Select) else "form-control form-control-sm"
+        classes = widget.attrs.get("class", "").replace("form-select", "").replace("form-control", "").split()
+        widget.attrs["class"] = " ".join([*classes, base])
+    if "as_of" in form.fields:
+        form.fields["as_of"].widget.input_type = "date"
+        form.fields["as_of"].widget.attrs["max"] = timezone.localdate().isoformat()
 
 
 def _view_tabs(request: HttpRequest, current: str) -> list[dict]:
@@ -98,13 +120,14 @@ def diagram_page(request: HttpRequest, problem: DiagramUnavailable | None = None
     _styled(form)
     context = {
         "form": form,
+        "name_lists": _name_lists(form),
         "filters": [form[name] for name in form.fields if name not in FILE_FIELDS],
         "file_errors": [form[name] for name in FILE_FIELDS if name in form.fields and form[name].errors],
         "tabs": _view_tabs(request, view),
         "view": view,
         "view_label": VIEWS[view][0],
-        "papers": diagrams.SIZES,
-        "orientations": diagrams.ORIENTATIONS,
+        "paper_choices": list(form.fields["paper"].choices),
+        "orientation_choices": list(form.fields["orientation"].choices),
         "pdf_hidden": [(k, v) for k, values in request.GET.lists() if k not in FILE_FIELDS[1:] for v in values],
         "download_url": reverse("maps:download"),
         "wall_url": reverse("maps:wall") + "?" + urlencode({"view": view if view in WALL_VIEWS else "city"}),
