@@ -86,6 +86,9 @@ class TitleBlock:
     filters: tuple[tuple[str, str], ...] = ()
     data_as_of: str = ""
     generated_at: str = ""
+    # The block's own words in the reader's language, as (key, template) pairs overriding the English
+    # defaults in ``diagrams.render.CAPTIONS`` ("page" -> "Halaman {page} dari {pages}", "legend", ...).
+    captions: tuple[tuple[str, str], ...] = ()
 
 
 @dataclasses.dataclass

@@ -234,6 +234,9 @@ else:
 # --- Probes (docs/probes.md) -------------------------------------------------------------------
 # This consumer's name in results and runs (default: the host name); its reference target, probed
 # before trusting its results (empty: no self-check; set it to the gateway or the DC core switch).
+# The city named in every diagram's title block; empty: the registry's top city or regency region.
+SIMPUL_CITY_NAME = os.environ.get("SIMPUL_CITY_NAME", "")
+
 SIMPUL_PROBER_NAME = os.environ.get("SIMPUL_PROBER_NAME", "")
 SIMPUL_PROBE_REFERENCE = os.environ.get("SIMPUL_PROBE_REFERENCE", "")
 # When set, the only networks probes go to (comma-separated); the tests and the demo use loopback.

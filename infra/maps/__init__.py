@@ -1,0 +1,1 @@
+"""Topology diagrams of the registry: builders that turn the database into ``diagrams.model.Topology``."""

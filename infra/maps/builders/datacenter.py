@@ -1,0 +1,100 @@
+"""The data center: its racks, what has arrived in them, and what is still to come."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from diagrams.model import Group, Node, Topology
+from infra.inventory.choices import MIGRATION_MOVED_STATES, SiteKind
+
+from .base import Drawing
+from .organization import moves, place_servers
+from .params import DiagramParams
+
+TABLES = ("racks", "devices", "migrations")
+# A rack with more devices than this is one aggregate node with counts (a 42U rack holds at most 42
+# physical units; more means virtual machines or blades, counted rather than listed).
+RACK_DEVICE_LIMIT = 42
+
+
+def build_datacenter(params: DiagramParams) -> Topology:
+    """Each data-center site a box, each rack a box inside with a rack node (its height and counts) and
+    the devices that have arrived; servers still on their way stay at their OPD sites (boxed per site,
+    aggregated as in the OPD view) with an edge to their target rack. ``site`` picks one data center."""
+    drawing = Drawing(params, tables=TABLES)
+    data, topology = drawing.data, drawing.topology
+    centers = [s for s in data.sites.values() if s["kind"] == SiteKind.DATA_CENTER]
+    if params.site:
+        centers = [s for s in centers if s["id"] == params.site.pk]
+    centers.sort(key=lambda s: (s["name"].lower(), s["id"]))
+    center_ids = {s["id"] for s in centers}
+    servers = drawing.servers()
+    kept = {s["id"] for s in servers}
+    narrowed = bool(params.organization or params.wave or drawing.server_status_filter or params.region)
+    coming: dict[int, int] = {}
+    for server in servers:
+        migration = data.migrations.get(server["id"])
+        if migration and migration["state"] not in MIGRATION_MOVED_STATES and migration["target_rack_id"]:
+            coming[migration["target_rack_id"]] = coming.get(migration["target_rack_id"], 0) + 1
+    for center in centers:
+        group_id = f"dc-{center['id']}"
+        topology.groups.append(
+            Group(id=group_id, kind="datacenter", label=center["name"], link=drawing.url("site", center["id"]))
+        )
+        racks = sorted(
+            (r for r in data.racks.values() if r["site_id"] == center["id"]), key=lambda r: r["name"].lower()
+        )
+        for rack in racks:
+            members = [
+                d for d in data.devices.values() if d["rack_id"] == rack["id"] and (d["id"] in kept or not narrowed)
+            ]
+            members.sort(key=lambda d: (d["name"].lower(), d["id"]))
+            rack_group = f"dc-rack-{rack['id']}"
+            topology.groups.append(
+                Group(
+                    id=rack_group,
+                    kind="rack",
+                    label=rack["name"],
+                    link=drawing.url("rack", rack["id"]),
+                    parent=group_id,
+                )
+            )
+            details = [
+                _("%(u)sU") % {"u": rack["u_height"]},
+                ngettext("%(n)s device arrived", "%(n)s devices arrived", len(members)) % {"n": len(members)},
+            ]
+            if coming.get(rack["id"]):
+                n = coming[rack["id"]]
+                details.append(ngettext("%(n)s server to come", "%(n)s servers to come", n) % {"n": n})
+            topology.nodes.append(
+                Node(
+                    id=f"target-rack-{rack['id']}",
+                    kind="rack",
+                    label=rack["name"],
+                    link=drawing.url("rack", rack["id"]),
+                    group=rack_group,
+                    details=tuple(details),
+                )
+            )
+            if len(members) > RACK_DEVICE_LIMIT:
+                topology.nodes.append(
+                    drawing.aggregate_node(
+                        f"agg-rack-{rack['id']}", rack["name"], members, rack_group, drawing.url("rack", rack["id"])
+                    )
+                )
+            else:
+                topology.nodes.extend(drawing.server_node(d, rack_group) for d in members)
+    # Servers on their way to a drawn rack: where they are now, and an edge to the rack.
+    on_the_way = [
+        s
+        for s in servers
+        if s["site_id"] not in center_ids
+        and (m := data.migrations.get(s["id"]))
+        and m["state"] not in MIGRATION_MOVED_STATES
+        and data.racks.get(m["target_rack_id"], {}).get("site_id") in center_ids
+    ]
+    stands_for = place_servers(drawing, on_the_way, group_prefix="from")
+    moves(drawing, on_the_way, stands_for, None)
+    scope = ", ".join(c["name"] for c in centers) or _("No data center")
+    return drawing.finish(_("Data center"), scope)

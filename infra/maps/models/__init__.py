@@ -1,0 +1,3 @@
+from .snapshots import DiagramSnapshot, SnapshotTrigger
+
+__all__ = ["DiagramSnapshot", "SnapshotTrigger"]
