@@ -25,7 +25,7 @@ def reader(demo_city):
 
 @pytest.mark.parametrize("fmt", list(TYPES))
 def test_each_format_comes_with_its_content_type(reader, fmt):
-    response = reader.get(f"/api/diagrams/?view=city&format={fmt}", HTTP_ACCEPT="*/*")
+    response = reader.get(f"/api/diagrams/?view=fiber&format={fmt}", HTTP_ACCEPT="*/*")
     assert response.status_code == 200
     assert response["Content-Type"].split(";")[0] == TYPES[fmt]
     assert MAGIC[fmt](response.content)
@@ -53,7 +53,7 @@ def test_a_read_only_token_of_an_engineer_and_an_operator_read_them_too(demo_cit
 
 def test_the_pdf_has_the_paper_asked_for(reader):
     response = reader.get(
-        "/api/diagrams/?view=city&format=pdf&paper=A3&orientation=portrait", HTTP_ACCEPT="application/pdf"
+        "/api/diagrams/?view=fiber&format=pdf&paper=A3&orientation=portrait", HTTP_ACCEPT="application/pdf"
     )
     assert response.status_code == 200
     assert {(round(w), round(h)) for w, h in pdf_pages(response.content)} == {(842, 1191)}

@@ -3,6 +3,7 @@
 Import ``demo_city_fixture`` into a test module to use ``demo_city`` there as a fixture.
 """
 
+import io
 import re
 
 import pytest
@@ -37,12 +38,11 @@ def view_queries() -> dict[str, str]:
     return {view: f"view={view}{needs.get(view, '')}" for view in VIEWS}
 
 
-PDF_MEDIA_BOX = re.compile(rb"/MediaBox\s*\[\s*0\s+0\s+([\d.]+)\s+([\d.]+)\s*\]")
-
-
 def pdf_pages(data: bytes) -> list[tuple[float, float]]:
-    """Each page's size in points, from the PDF's MediaBox entries."""
-    return [(float(w), float(h)) for w, h in PDF_MEDIA_BOX.findall(data)]
+    """Each page's size in points (its media box), read with pypdf."""
+    from pypdf import PdfReader
+
+    return [(float(page.mediabox.width), float(page.mediabox.height)) for page in PdfReader(io.BytesIO(data)).pages]
 
 
 MAGIC = {
