@@ -12,7 +12,16 @@ from playwright.sync_api import expect
 from infra.core.choices import Role
 from infra.inventory import choices
 
-from ..factories import DeviceFactory, FiberLinkFactory, MigrationFactory, OrganizationFactory, SiteFactory, UserFactory
+from ..factories import (
+    CheckFactory,
+    DeviceFactory,
+    FiberLinkFactory,
+    MigrationFactory,
+    OrganizationFactory,
+    SiteFactory,
+    UserFactory,
+    probe_history,
+)
 from ..maps.web_city import MAGIC, pdf_pages
 from .conftest import PASSWORD
 
@@ -235,6 +244,12 @@ def test_the_wall_refreshes_itself_and_shows_a_change_made_meanwhile(
         assert page.get_by_test_id("wall").get_attribute("data-refreshed")
         _shot(page, f"wall-city-changed-{language}")
         assert page.evaluate("window.__cspViolations") == []
+    # A site goes down meanwhile: the probes' new event redraws the wall in its colour.
+    office = city["offices"][2]
+    probe_history(CheckFactory(device=office.devices.order_by("pk").first()))
+    expect(page.locator('[data-status="reachability:down"]')).to_be_visible(timeout=10_000)
+    expect(page.get_by_test_id("wall-drawing").locator(".status-reachability-down").first).to_be_attached()
+    _shot(page, f"wall-city-down-{language}")
     page.goto("/diagrams/wall/?view=geographic")
     expect(page.get_by_test_id("wall-drawing").locator("svg")).to_be_visible()
     _shot(page, f"wall-geographic-{language}")
