@@ -72,8 +72,9 @@ def city(transactional_db):
 def open_page(browser, live_server):
     contexts = []
 
-    def _open(user, *, language: str = "id", width: int = 1440, accept_downloads: bool = False):
+    def _open(user, *, language: str = "id", width: int = 1440, accept_downloads: bool = False, touch=False):
         context = browser.new_context(
+            has_touch=touch,
             base_url=live_server.url,
             locale="id-ID" if language == "id" else "en-US",
             viewport={"width": width, "height": WIDTHS[width]},
@@ -169,6 +170,9 @@ def test_zoom_pan_and_click_through_to_a_site(open_page, city, language, width):
     assert abs(fitted["zoom"] - start["zoom"]) < 0.01
     _shot(page, f"diagram-city-moved-{language}")
 
+    page.keyboard.press("Tab")  # from the drawing to its first node's link
+    assert page.evaluate("document.activeElement.closest('#maps-diagram a') !== null")
+
     site = city["offices"][0]
     page.get_by_test_id("zoom-fit").click()
     canvas.locator("g.node", has_text=site.name).first.locator("text").first.click()
@@ -253,3 +257,26 @@ def test_the_wall_refreshes_itself_and_shows_a_change_made_meanwhile(
     page.goto("/diagrams/wall/?view=geographic")
     expect(page.get_by_test_id("wall-drawing").locator("svg")).to_be_visible()
     _shot(page, f"wall-geographic-{language}")
+
+
+def test_two_fingers_zoom_on_a_phone(open_page, city):
+    page = open_page(city["user"], language="id", width=390, touch=True)
+    page.goto("/diagrams/?view=city")
+    page.wait_for_function("window.simpulDiagram !== undefined")
+    canvas = page.get_by_test_id("diagram")
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    before = _state(page)["zoom"]
+    touch = page.context.new_cdp_session(page)
+
+    def fingers(kind: str, apart: float) -> None:
+        points = [] if kind == "touchEnd" else [{"x": x - apart, "y": y, "id": 0}, {"x": x + apart, "y": y, "id": 1}]
+        touch.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": points})
+
+    fingers("touchStart", 30)
+    for apart in range(40, 130, 10):
+        fingers("touchMove", apart)
+    fingers("touchEnd", 0)
+    after = _state(page)["zoom"]
+    assert after > before * 2, (before, after)

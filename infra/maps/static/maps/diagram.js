@@ -25,20 +25,51 @@
 
   var start = null;
   var moved = false;
+  // Two fingers on a touch screen zoom (svg-pan-zoom pans with one): the zoom follows their spread.
+  var touches = {};
+  var pinch = null;
+  function spread() {
+    var p = Object.keys(touches).map(function (k) { return touches[k]; });
+    var rect = svg.getBoundingClientRect();
+    return {
+      d: Math.hypot(p[0].x - p[1].x, p[0].y - p[1].y) || 1,
+      at: { x: (p[0].x + p[1].x) / 2 - rect.left, y: (p[0].y + p[1].y) / 2 - rect.top },
+    };
+  }
   box.addEventListener("pointerdown", function (e) {
     start = { x: e.clientX, y: e.clientY };
     moved = false;
+    if (e.pointerType !== "touch") return;
+    touches[e.pointerId] = { x: e.clientX, y: e.clientY };
+    if (Object.keys(touches).length === 2) {
+      pinch = { d: spread().d, zoom: zoom.getZoom() };
+      zoom.disablePan();
+    }
   });
   box.addEventListener("pointermove", function (e) {
     if (start && Math.abs(e.clientX - start.x) + Math.abs(e.clientY - start.y) > 4) {
       moved = true;
       box.classList.add("is-dragging");
     }
+    if (touches[e.pointerId]) {
+      touches[e.pointerId] = { x: e.clientX, y: e.clientY };
+      if (pinch && Object.keys(touches).length === 2) {
+        var now = spread();
+        zoom.zoomAtPoint(pinch.zoom * (now.d / pinch.d), now.at);
+      }
+    }
   });
-  window.addEventListener("pointerup", function () {
+  function release(e) {
     start = null;
     box.classList.remove("is-dragging");
-  });
+    delete touches[e.pointerId];
+    if (pinch && Object.keys(touches).length < 2) {
+      pinch = null;
+      zoom.enablePan();
+    }
+  }
+  window.addEventListener("pointerup", release);
+  window.addEventListener("pointercancel", release);
   box.addEventListener(
     "click",
     function (e) {
