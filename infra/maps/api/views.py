@@ -26,12 +26,12 @@ def _parameters() -> list[OpenApiParameter]:
         OpenApiParameter("format", text, enum=list(diagrams.FORMATS), description="The file (svg by default)."),
         OpenApiParameter("paper", text, enum=list(diagrams.SIZES), description="A PDF's paper (A4 by default)."),
         OpenApiParameter("orientation", text, enum=list(diagrams.ORIENTATIONS), description="A PDF's orientation."),
-        OpenApiParameter("organization", text, description="Only this OPD's part."),
-        OpenApiParameter("region", text, description="Only this region's sites."),
-        OpenApiParameter("site", text, description="The site (the site view needs one)."),
-        OpenApiParameter("status", text, description="Only objects in this state."),
-        OpenApiParameter("wave", text, description="Only this migration wave's servers."),
-        OpenApiParameter("as_of", OpenApiTypes.DATE, description="The registry as it was on this date."),
+        OpenApiParameter("organization", text, description="An OPD by id, short name or name (its part only)."),
+        OpenApiParameter("region", text, description="A region by id, code or name (its sites only)."),
+        OpenApiParameter("site", text, description="A site by id or name (the site view needs one)."),
+        OpenApiParameter("status", text, description="A migration state or a fiber link status."),
+        OpenApiParameter("wave", text, description="A migration wave by id or name (its servers only)."),
+        OpenApiParameter("as_of", text, description="The registry as it was: a date (2025-12-31) or a date and time."),
         OpenApiParameter("colour_by", text, enum=["migration", "reachability"], description="What colours mean."),
     ]
 
