@@ -228,3 +228,30 @@ def test_hostile_names_stay_text_in_the_page(client_en):
     site.save()
     html = client_en.get("/diagrams/?view=city").content.decode()
     assert "<script>alert" not in html
+
+
+HOSTILE = [
+    "organization=99999999999999999999999",
+    "site=99999999999999999999999&view=site",
+    "wave=-1",
+    "region=%00",
+    "as_of=%00",
+    "as_of=2025-02-30",
+    "as_of=99999-01-01",
+    "as_of=" + "9" * 500,
+    "organization=" + "x" * 5000,
+    "status=%27%3B%20DROP%20TABLE",
+    "view=city&view=fiber",
+    "colour_by=%C2%B2",
+    "paper=%00&format=pdf",
+    "site=%D9%A1%D9%A2&view=site",
+]
+
+
+@pytest.mark.parametrize("query", HOSTILE)
+def test_hostile_input_is_refused_never_a_500(client_en, query):
+    for url in (f"/diagrams/?view=city&{query}", f"/diagrams/download/?view=city&format=svg&{query}"):
+        response = client_en.get(url)
+        assert response.status_code in (200, 400), (url, response.status_code)
+    wall = client_en.get(f"/diagrams/wall/?{query}")
+    assert wall.status_code in (200, 400), query
