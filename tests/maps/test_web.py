@@ -255,3 +255,12 @@ def test_hostile_input_is_refused_never_a_500(client_en, query):
         assert response.status_code in (200, 400), (url, response.status_code)
     wall = client_en.get(f"/diagrams/wall/?{query}")
     assert wall.status_code in (200, 400), query
+
+
+def test_a_tab_keeps_the_opd_and_the_date_but_not_the_site(client_en):
+    query = view_queries()["site"] + "&status=active&organization=Diskominfo&colour_by=reachability"
+    html = client_en.get(f"/diagrams/?{query}").content.decode()
+    tab = re.search(r'href="\?([^"]*)" data-view="datacenter"', html).group(1).replace("&amp;", "&")
+    assert "view=datacenter" in tab and "organization=Diskominfo" in tab and "colour_by=reachability" in tab
+    assert "site=" not in tab and "status=" not in tab
+    assert client_en.get(f"/diagrams/?{tab}").status_code == 200
