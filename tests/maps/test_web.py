@@ -19,7 +19,6 @@ from .web_city import MAGIC, demo_city_fixture, pdf_pages, view_queries  # noqa:
 pytestmark = pytest.mark.django_db
 
 A3_LANDSCAPE = (1190.55, 841.89)
-A4_PORTRAIT = (595.28, 841.89)
 
 
 def _client(role: str = Role.ENGINEER, language: str = "en", **extra) -> Client:
@@ -71,11 +70,21 @@ def test_each_format_downloads_as_a_file(client_en, fmt):
             assert (round(width, 0), round(height, 0)) == (round(A3_LANDSCAPE[0]), round(A3_LANDSCAPE[1]))
 
 
-def test_the_pdf_takes_the_paper_asked_for(client_en):
-    response = client_en.get("/diagrams/download/?view=fiber&format=pdf&paper=A4&orientation=portrait")
-    assert response.status_code == 200
-    sizes = {(round(w), round(h)) for w, h in pdf_pages(response.content)}
-    assert sizes == {(round(A4_PORTRAIT[0]), round(A4_PORTRAIT[1]))}
+@pytest.mark.parametrize(
+    ("paper", "orientation", "size"),
+    [
+        ("A4", "landscape", (842, 595)),
+        ("A4", "portrait", (595, 842)),
+        ("A3", "landscape", (1191, 842)),
+        ("A3", "portrait", (842, 1191)),
+    ],
+)
+def test_the_city_pdf_takes_the_paper_asked_for(client_en, paper, orientation, size):
+    url = f"/diagrams/download/?view=city&format=pdf&paper={paper}&orientation={orientation}"
+    response = client_en.get(url)
+    assert response.status_code == 200, response.content[-500:]
+    assert {(round(w), round(h)) for w, h in pdf_pages(response.content)} == {size}
+    assert response["Content-Disposition"].endswith(f'-{paper.lower()}-{orientation}.pdf"')
 
 
 def _field_error(html: str, field: str) -> str:
