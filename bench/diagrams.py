@@ -119,36 +119,10 @@ def _params(view: str):
 
 
 def _cache_functions():
-    """The web's cached render (``infra.maps.cache.render_diagram``), or this bench's stand-in for it
-    (the data version, then Django's cache) while the web part is not on this branch."""
-    try:
-        from infra.maps.cache import render_diagram
+    """The web's cached render (``infra.maps.cache.render_diagram``): what the page, wall, API and CLI call."""
+    from infra.maps.cache import render_diagram
 
-        return render_diagram, "web"
-    except ImportError:
-        pass
-    from django.core.cache import cache
-
-    import diagrams
-    from infra.maps.builders import build
-    from infra.maps.selectors import data_version
-
-    def render_diagram(view, params, fmt="svg", paper=None, *, timeout=None, use_cache=True):
-        key = ""
-        if use_cache:
-            key = f"bench:diagram:{params.cache_key()}:{fmt}:{data_version(params)}"
-            hit = cache.get(key)
-            if hit is not None:
-                return hit
-        started = time.monotonic()
-        limit = timeout or 20.0
-        topology = build(view, params)
-        data = diagrams.render(topology, fmt, paper=paper, timeout=max(0.001, limit - (time.monotonic() - started)))
-        if use_cache:
-            cache.set(key, data)
-        return data
-
-    return render_diagram, "bench stand-in (web cache pending)"
+    return render_diagram, "web"
 
 
 def _median_ms(fn, runs: int) -> tuple[float, object]:
