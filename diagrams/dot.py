@@ -175,6 +175,28 @@ GRAPH_ATTRS = {
 }
 
 
+def _pinned_group_labels(topology: Topology) -> list[str]:
+    """A pinned drawing has no cluster boxes: each group's name stands above its members instead (the
+    geographic view's "sites without coordinates" must not look as if they stood where they are drawn)."""
+    lines = []
+    for i, group in enumerate(topology.groups):
+        spots = [n.position for n in topology.nodes if n.group == group.id and n.position is not None]
+        if not spots or not group.label:
+            continue
+        x = (min(p[0] for p in spots) + max(p[0] for p in spots)) / 2
+        y = max(p[1] for p in spots) + 0.45
+        values = {
+            "shape": "plaintext",
+            "label": f"<<B>{html_text(group.label)}</B>>",
+            "id": id_attr(f"{group.id}-label"),
+            "class": "group-label",
+            "pos": f"{x * 72:.2f},{y * 72:.2f}!",
+            "fontsize": str(CLUSTER_FONT_PT),
+        }
+        lines.append(f"\tgroup_label_{i} {attrs(values, raw=('label',))};")
+    return lines
+
+
 def to_dot(topology: Topology, *, name: str = "G", wrap: bool = False) -> str:
     """The graph to lay out: groups as clusters (ranked layout), nodes, edges and rank constraints.
 
@@ -220,6 +242,8 @@ def to_dot(topology: Topology, *, name: str = "G", wrap: bool = False) -> str:
 
     for group in children.get(None, []):
         emit(group, 1)
+    if pinned:
+        lines.extend(_pinned_group_labels(topology))
     for node in members.get(None, []):
         lines.append(_node_stmt(names[node.id], node, pinned))
     for edge in topology.edges:

@@ -12,6 +12,7 @@ import datetime
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils import formats, timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext_lazy as _
@@ -39,21 +40,28 @@ class LookupField(forms.CharField):
         text = super().clean(value)
         if not text:
             return None
-        manager = self.model.objects
-        if text.isdigit():
-            found = manager.filter(pk=int(text)).first()
-            if found is not None:
-                return found
+        # One query: a name or code wins over an id (a province's code "18" is not region id 18); only a
+        # number that names nothing is taken as an id.
+        wanted = Q()
         for name in self.names:
-            matches = list(manager.filter(**{f"{name}__iexact": text})[:2])
-            if len(matches) == 1:
-                return matches[0]
-            if len(matches) > 1:
-                raise ValidationError(
-                    _("More than one matches “%(value)s”: give its id instead."),
-                    code="ambiguous",
-                    params={"value": text},
-                )
+            wanted |= Q(**{f"{name}__iexact": text})
+        number = int(text) if text.isascii() and text.isdecimal() and len(text) <= 18 else None
+        if number is not None:
+            wanted |= Q(pk=number)
+        found = list(self.model.objects.filter(wanted)[:3])
+        folded = text.casefold()
+        named = [obj for obj in found if any(str(getattr(obj, n) or "").casefold() == folded for n in self.names)]
+        if len(named) > 1:
+            raise ValidationError(
+                _("More than one matches “%(value)s”: give its id instead."),
+                code="ambiguous",
+                params={"value": text},
+            )
+        if named:
+            return named[0]
+        by_id = [obj for obj in found if obj.pk == number]
+        if by_id:
+            return by_id[0]
         raise ValidationError(self.unknown, code="unknown", params={"value": text})
 
 

@@ -31,6 +31,7 @@ from diagrams import (
     layout,
     render,
 )
+from diagrams.model import Group
 
 from . import topologies
 from .svgread import center, items
@@ -409,3 +410,19 @@ def test_a_spread_map_pushes_overlapping_boxes_apart_and_keeps_their_order():
     spread = boxes(render(topology, "svg"))
     assert all(b[0] > a[0] for a, b in itertools.pairwise(spread))  # left to right as given
     assert min(b[0] - a[0] for a, b in itertools.pairwise(spread)) > 30  # far more than the 7.2 pt given
+
+
+def test_a_pinned_group_is_named_above_its_members():
+    topology = topologies.city(sites=3, servers=0, layout="pinned")
+    topology.groups.append(Group("aside", "region", "Sites <without> coordinates"))
+    topology.nodes = [
+        dataclasses.replace(node, group="aside", position=(float(i), -2.0)) if node.id == "site2" else node
+        for i, node in enumerate(topology.nodes)
+    ]
+    drawing = render(topology, "svg")
+    found = items(drawing)
+    label = found["aside-label"]
+    assert label.text == "Sites <without> coordinates"
+    # above the member it names (SVG y grows downwards)
+    label_y = float(next(label.element.iter("{http://www.w3.org/2000/svg}text")).get("y"))
+    assert label_y < center(found["site2"])[1]

@@ -8,6 +8,7 @@ from django.utils import timezone, translation
 from diagrams import Paper
 from infra.maps.forms import DiagramForm
 
+from ..factories import RegionFactory
 from .city import make_city
 
 pytestmark = pytest.mark.django_db
@@ -168,3 +169,23 @@ def test_an_ambiguous_name_asks_for_the_id(city):
     assert errors({"view": "city", "region": "Kec A"}, "en") == {
         "region": ["More than one matches “Kec A”: give its id instead."]
     }
+
+
+@pytest.mark.parametrize("value", ["²", "¹²", "٣", "99999999999999999999999"])
+def test_digits_that_are_not_an_id_are_refused_not_a_crash(city, value):
+    for field in ("organization", "region", "site", "wave"):
+        found = errors({"view": "city", field: value}, "id")
+        assert found[field] and value in found[field][0], (field, found)
+
+
+def test_a_region_code_wins_over_the_id_it_looks_like(city):
+    first = RegionFactory(name="Wilayah Satu")
+    coded = RegionFactory(name="Provinsi Dua", code=str(first.pk))
+    form = DiagramForm({"view": "city", "region": str(first.pk)})
+    assert form.is_valid(), form.errors
+    assert form.params().region == coded
+    # a number that is nobody's code is still an id
+    plain = RegionFactory(name="Wilayah Tiga")
+    form = DiagramForm({"view": "city", "region": str(plain.pk)})
+    assert form.is_valid(), form.errors
+    assert form.params().region == plain

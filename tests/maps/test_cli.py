@@ -83,7 +83,14 @@ def test_refused_input_is_a_command_error_in_either_language(demo_city, tmp_path
 
 def test_a_folder_that_does_not_exist_is_a_command_error(demo_city, tmp_path):
     with pytest.raises(CommandError, match="Cannot write"):
-        _draw("fiber", "-o", str(tmp_path / "tidak-ada" / "x.svg"))
+        _draw("fiber", "--language", "en", "-o", str(tmp_path / "tidak-ada" / "x.svg"))
+    with pytest.raises(CommandError, match="Tidak dapat menulis"):
+        _draw("fiber", "--language", "id", "-o", str(tmp_path / "tidak-ada" / "x.svg"))
+
+
+def test_an_unknown_language_is_refused_in_the_city_language(demo_city, tmp_path):
+    with pytest.raises(CommandError, match="Bahasa “xx” tidak dikenal"):
+        _draw("fiber", "--language", "xx", "-o", str(tmp_path / "x.svg"))
 
 
 def test_past_the_time_limit(demo_city, tmp_path):

@@ -8,6 +8,7 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone, translation
 
+from diagrams import render
 from diagrams.compare import compare
 from infra.core.choices import ChangeAction, ChangeSource
 from infra.core.context import change_context
@@ -196,3 +197,13 @@ def test_dates_that_cannot_be_compared_are_refused_in_the_users_language(city):
     future = timezone.now() + datetime.timedelta(days=2)
     with translation.override("id"), pytest.raises(snapshots.CompareError, match="Tanggal kedua"):
         snapshots.compare_dates("city", params, END_OF_JANUARY, future)
+
+
+def test_a_comparison_prints_its_captions_in_the_readers_language(city):
+    with translation.override("id"):
+        result = snapshots.compare_dates(
+            "city", DiagramParams(view="city"), datetime.date(2025, 12, 31), END_OF_JANUARY
+        )
+        drawing = render(result, "svg").decode()
+    assert "Halaman 1 dari 1" in drawing and "Keterangan" in drawing
+    assert "Page 1 of 1" not in drawing and "Legend" not in drawing

@@ -34,6 +34,7 @@ from infra.core.history import state_as_of
 from infra.inventory.choices import MIGRATION_MOVED_STATES, SERVER_KINDS, ApplicationStatus, DeviceStatus
 from infra.inventory.models import Application, Device, FiberLink, Migration, Site
 
+from ..builders.base import captions
 from ..models import DiagramSnapshot, SnapshotTrigger
 
 # The views the monthly task keeps, and when it runs (city time).
@@ -295,6 +296,8 @@ def compare_dates(
         "changed:status": _("Status: {before} → {after}"),
         "changed:group": _("Place: {before} → {after}"),
         "changed:ends": _("Ends: {before} → {after}"),
+        "changed:label": _("Name: {before} → {after}"),
+        "none": _("none"),
     }
     title = TitleBlock(
         city=new.title.city,
@@ -303,6 +306,7 @@ def compare_dates(
         filters=new.title.filters,
         data_as_of=f"{since} → {until}",
         generated_at=formats.date_format(timezone.localtime(), "DATETIME_FORMAT"),
+        captions=captions(),
     )
     return compare(old, new, title=title, labels=labels)
 

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.http import QueryDict
 from django.utils import translation
+from django.utils.translation import gettext
 
 import diagrams
 
@@ -58,7 +59,12 @@ class Command(BaseCommand):
         languages = [code for code, _name in settings.LANGUAGES]
         language = language or settings.LANGUAGE_CODE
         if language not in languages:
-            raise CommandError(f"Unknown language {language!r}: choose one of {', '.join(languages)}.")
+            with translation.override(settings.LANGUAGE_CODE):
+                message = gettext("Unknown language “%(language)s”: choose one of %(choices)s.") % {
+                    "language": language,
+                    "choices": ", ".join(languages),
+                }
+            raise CommandError(message)
         if fmt is None:
             suffix = Path(output).suffix.lstrip(".").lower()
             fmt = suffix if suffix in diagrams.FORMATS else "pdf"
@@ -86,7 +92,9 @@ class Command(BaseCommand):
         try:
             Path(output).write_bytes(rendered.data)
         except OSError as error:
-            raise CommandError(f"Cannot write {output}: {error.strerror}.") from None
+            with translation.override(language):
+                message = gettext("Cannot write %(file)s: %(reason)s.") % {"file": output, "reason": error.strerror}
+            raise CommandError(message) from None
         self.stderr.write(
             f"{output}: {wanted.view}, {rendered.fmt}, {len(rendered.data):,} bytes, {rendered.seconds:.2f} s"
         )
