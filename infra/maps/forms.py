@@ -16,6 +16,7 @@ from django.utils import formats, timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext_lazy as _
 
+from diagrams import FORMATS, ORIENTATIONS, SIZES
 from infra.core.forms import style
 from infra.inventory.choices import FiberLinkStatus, MigrationState, SiteKind
 from infra.inventory.models import MigrationWave, Organization, Region, Site
@@ -23,15 +24,6 @@ from infra.inventory.models import MigrationWave, Organization, Region, Site
 from . import selectors
 from .builders import FIBER_STATUS_VIEWS, NEEDS_ORGANIZATION, NEEDS_SITE, SERVER_STATUS_VIEWS, VIEWS, DiagramParams
 from .builders.params import COLOUR_BY
-
-try:  # the renderer's own lists (diagrams.paper, diagrams.render), once they are on this branch
-    from diagrams.paper import ORIENTATIONS, SIZES
-
-    from diagrams import FORMATS
-except ImportError:  # pragma: no cover - until the render helper's package lands
-    FORMATS = ("svg", "pdf", "png", "dot")
-    SIZES = ("A4", "A3")
-    ORIENTATIONS = ("landscape", "portrait")
 
 
 class LookupField(forms.CharField):

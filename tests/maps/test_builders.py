@@ -359,3 +359,34 @@ def test_every_view_links_every_node_to_its_page(city, view):
     for node in topology.nodes:
         if node.id != "splp":  # the service bus is a concept, not a record
             assert node.link.startswith("/"), node
+
+
+def test_datacenter_view_counts_racks_and_arrivals_past_its_limits(city, monkeypatch):
+    from infra.maps.builders import datacenter
+
+    c = city
+    monkeypatch.setattr(datacenter, "DATACENTER_DEVICE_LIMIT", 0)
+    monkeypatch.setattr(datacenter, "INCOMING_LIMIT", 0)
+    topology = build("datacenter", DiagramParams(view="datacenter"))
+    r1, t1 = f"dc-rack-{c.racks['r1'].pk}", f"target-rack-{c.racks['r1'].pk}"
+    from_a = f"agg-from-site-{c.sites['a'].pk}"
+    assert nodes(topology)[f"agg-rack-{c.racks['r1'].pk}"] == ("aggregate", "R01", "", r1)
+    assert nodes(topology)[from_a][:2] == ("aggregate", "Kantor Dinkes")
+    assert not any(n.startswith("device-") for n in nodes(topology))
+    assert edges(topology) == {f"moves-{from_a}-{t1}": (from_a, t1, "moves_to", "")}
+
+
+def test_applications_view_counts_hosts_per_site_past_its_limit(city, monkeypatch):
+    from infra.maps.builders import applications
+
+    c = city
+    monkeypatch.setattr(applications, "HOST_LIMIT", 2)
+    topology = build("applications", DiagramParams(view="applications"))
+    agg_a, agg_b = (f"agg-host-site-{c.sites[k].pk}" for k in ("a", "b"))
+    sik, dapodik = (f"app-{c.apps[k].pk}" for k in ("sik", "dapodik"))
+    assert {k for k, v in nodes(topology).items() if v[0] == "aggregate"} == {agg_a, agg_b}
+    hosts = {k: v for k, v in edges(topology).items() if v[2] == "hosts"}
+    assert hosts == {
+        f"hosts-{agg_a}-{sik}": (agg_a, sik, "hosts", ""),  # s1 and the VM: one edge
+        f"hosts-{agg_b}-{dapodik}": (agg_b, dapodik, "hosts", ""),
+    }

@@ -57,7 +57,8 @@ def test_every_view_builds_on_the_demo_city(demo_city, db, view, extra):
     assert all(n.group is None or n.group in group_ids for n in topology.nodes)
     assert all(g.parent is None or g.parent in group_ids for g in topology.groups)
     assert all(e.source in ids and e.target in ids for e in topology.edges)
-    used = {k for item in (*topology.nodes, *topology.groups, *topology.edges) for k in (item.kind, *item.status.split())}
+    items = (*topology.nodes, *topology.groups, *topology.edges)
+    used = {k for item in items for k in (item.kind, *item.status.split())}
     assert {entry.key for entry in topology.legend} == used - {""}
 
 

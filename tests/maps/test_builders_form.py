@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.utils import timezone, translation
 
+from diagrams import Paper
 from infra.maps.forms import DiagramForm
 
 from .city import make_city
@@ -149,10 +150,12 @@ def test_objects_by_name_code_or_id_and_the_defaults(city):
     assert (params.organization, params.region, params.wave) == (c.orgs["dinkes"], c.regions["a"], c.wave)
     assert (params.status, params.format, params.paper, params.orientation) == ("scheduled", "pdf", "A3", "portrait")
     assert params.as_of is None and params.colour_by == "migration"
+    assert params.paper_spec() == Paper("A3", "portrait")
     defaults = DiagramForm({"view": "site", "site": "kantor dinkes"})
     assert defaults.is_valid(), defaults.errors
     p = defaults.params()
-    assert (p.site, p.paper, p.orientation, p.format, p.colour_by) == (c.sites["a"], "A4", "landscape", "svg", "migration")
+    expected = (c.sites["a"], "A4", "landscape", "svg", "migration")
+    assert (p.site, p.paper, p.orientation, p.format, p.colour_by) == expected
     other = DiagramForm({"view": "site", "site": "Kantor Disdik"})
     assert other.is_valid()
     assert p.cache_key() != other.params().cache_key()

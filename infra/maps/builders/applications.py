@@ -3,6 +3,8 @@ integration through the API gateway / service bus (SPLP)."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from django.utils.translation import gettext as _
 
 from diagrams.model import Edge, Group, Node, Topology
@@ -20,6 +22,9 @@ ON_THE_BUS = (
     IntegrationStatus.INTEGRATED,
 )
 BUS_ID = "splp"
+# More hosting servers than this (a city of 500 applications runs on about a thousand): the servers of
+# each site are one aggregate node, and each application one "runs on" edge from it.
+HOST_LIMIT = 300
 
 
 def build_applications(params: DiagramParams) -> Topology:
@@ -99,18 +104,34 @@ def build_applications(params: DiagramParams) -> Topology:
                     status=f"integration:{integration}",
                 )
             )
-    for site_id in sorted({d["site_id"] for d in hosts.values()}, key=lambda s: _site_name(drawing, s)):
+    by_site: dict[int, list[dict]] = {}
+    for device in hosts.values():
+        by_site.setdefault(device["site_id"], []).append(device)
+    aggregate = len(hosts) > HOST_LIMIT
+    for site_id in sorted(by_site, key=lambda s: _site_name(drawing, s)):
         group_id = f"host-site-{site_id}"
+        link = drawing.url("site", site_id)
         topology.groups.append(
-            Group(
-                id=group_id,
-                kind=_site_kind(drawing, site_id),
-                label=_site_name(drawing, site_id),
-                link=drawing.url("site", site_id),
-            )
+            Group(id=group_id, kind=_site_kind(drawing, site_id), label=_site_name(drawing, site_id), link=link)
         )
-        for device in sorted((d for d in hosts.values() if d["site_id"] == site_id), key=lambda d: d["name"].lower()):
-            topology.nodes.append(drawing.server_node(device, group_id))
+        members = sorted(by_site[site_id], key=lambda d: (d["name"].lower(), d["id"]))
+        if aggregate:
+            node_id = f"agg-host-site-{site_id}"
+            topology.nodes.append(
+                drawing.aggregate_node(node_id, _site_name(drawing, site_id), members, group_id, link)
+            )
+        else:
+            topology.nodes.extend(drawing.server_node(device, group_id) for device in members)
+    if aggregate:  # one "runs on" edge per (site, application)
+        site_of = {pk: d["site_id"] for pk, d in hosts.items()}
+        merged: dict[tuple[str, str], Edge] = {}
+        for edge in topology.edges:
+            if edge.kind == "hosts":
+                source = f"agg-host-site-{site_of[int(edge.source.removeprefix('device-'))]}"
+                merged.setdefault(
+                    (source, edge.target), dataclasses.replace(edge, id=f"hosts-{source}-{edge.target}", source=source)
+                )
+        topology.edges = [e for e in topology.edges if e.kind != "hosts"] + list(merged.values())
     if any(e.kind == "integration" for e in topology.edges):
         topology.nodes.append(Node(id=BUS_ID, kind="network", label=_("SPLP / API gateway")))
     scope = str(params.organization) if params.organization else _("Whole city")

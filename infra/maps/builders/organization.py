@@ -18,9 +18,13 @@ TABLES = ("racks", "devices", "migrations")
 AGGREGATE_SERVERS = 25
 
 
-def place_servers(drawing: Drawing, servers: list[dict], group_prefix: str = "at") -> dict[int, str]:
+def place_servers(
+    drawing: Drawing, servers: list[dict], group_prefix: str = "at", limit: int | None = None
+) -> dict[int, str]:
     """Group servers by the site they are at (one box each, the site's name and progress) and draw them,
-    one node each or one aggregate beyond ``AGGREGATE_SERVERS``. {server id: the node that stands for it}."""
+    one node each or one aggregate beyond ``limit`` at a site (``AGGREGATE_SERVERS`` by default).
+    {server id: the node that stands for it}."""
+    limit = AGGREGATE_SERVERS if limit is None else limit
     data, topology = drawing.data, drawing.topology
     by_site: dict[int, list[dict]] = {}
     for server in servers:
@@ -36,10 +40,10 @@ def place_servers(drawing: Drawing, servers: list[dict], group_prefix: str = "at
                 kind=drawing.site_kind(site) if site else "site",
                 label=site["name"] if site else "?",
                 link=drawing.url("site", site_id),
-                details=(drawing.progress_line(members),),
+                details=tuple(x for x in (drawing.progress_line(members),) if x),
             )
         )
-        if len(members) > AGGREGATE_SERVERS:
+        if len(members) > limit:
             node_id = f"agg-{group_prefix}-site-{site_id}"
             label = site["name"] if site else "?"
             topology.nodes.append(
