@@ -351,6 +351,9 @@ class TakeForm(DiagramForm):
         super().__init__(*args, **kwargs)
         for name in FILE_FIELDS:
             self.fields.pop(name, None)
+        self.fields["as_of"].help_text = gettext_lazy(
+            "A past date: the registry as it was at the end of that day. Empty: now."
+        )
         self.fields["as_of"].widget.input_type = "date"
         self.fields["as_of"].widget.attrs["max"] = timezone.localdate().isoformat()
 
