@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import django_filters
 import django_tables2 as tables
-from django_filters.widgets import DateRangeWidget
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
+from django_filters.widgets import DateRangeWidget
 
 from infra.core.filtersets import BaseFilterSet
 from infra.core.tables import BaseTable
