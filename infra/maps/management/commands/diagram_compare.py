@@ -55,43 +55,51 @@ class Command(BaseCommand):
         parser.add_argument("-o", "--output", required=True, help="The file to write; - for standard output.")
 
     def handle(self, *args, view: str, output: str, fmt: str | None, language: str | None, **options) -> None:
-        languages = [code for code, _name in settings.LANGUAGES]
-        language = language or settings.LANGUAGE_CODE
-        if language not in languages:
-            raise CommandError(f"Unknown language {language!r}: choose one of {', '.join(languages)}.")
-        if fmt is None:
-            suffix = Path(output).suffix.lstrip(".").lower()
-            fmt = suffix if suffix in diagrams.FORMATS else "pdf"
-        data = QueryDict(mutable=True)
-        data["view"] = view
-        data["format"] = fmt
-        for option, field in OPTIONS.items():
-            if options.get(option) is not None:
-                data[field] = options[option]
-        with translation.override(language):
-            form = compare_form(data)
-            if not form.is_valid():
-                raise CommandError(messages(form))
-            cleaned = form.cleaned_data
-            paper = diagrams.Paper.parse(cleaned.get("paper") or "A4", cleaned.get("orientation") or "landscape")
-            fmt = cleaned.get("format") or fmt
-            try:
-                result = comparison(form)
-                drawn = draw(result.topology, fmt, paper)
-            except CompareError:
-                raise CommandError(messages(form)) from None
-            except DiagramUnavailable as error:
-                raise CommandError(error.message) from None
-            summary = "; ".join(f"{c['label']}: {c['count']}" for c in change_summary(result.topology))
-        if output == "-":
-            sys.stdout.buffer.write(drawn)
-            sys.stdout.flush()
-            return
+        compare_into_file(view, output, fmt, language, options, self.stderr)
+
+
+def compare_into_file(view: str, output: str, fmt: str | None, language: str | None, options: dict, stderr) -> None:
+    """Draw the comparison the options ask for into ``output`` (``-``: standard output); say on ``stderr``
+    what changed. ``options`` maps the option names of OPTIONS to a value or a list of values (as
+    ``manage.py diagram`` collects them, which hands ``--compare-from`` here)."""
+    languages = [code for code, _name in settings.LANGUAGES]
+    language = language or settings.LANGUAGE_CODE
+    if language not in languages:
+        raise CommandError(f"Unknown language {language!r}: choose one of {', '.join(languages)}.")
+    if fmt is None:
+        suffix = Path(output).suffix.lstrip(".").lower()
+        fmt = suffix if suffix in diagrams.FORMATS else "pdf"
+    data = QueryDict(mutable=True)
+    data["view"] = view
+    data["format"] = fmt
+    for option, field in OPTIONS.items():
+        value = options.get(option)
+        for item in value if isinstance(value, (list, tuple)) else [] if value is None else [value]:
+            data.appendlist(field, item)
+    with translation.override(language):
+        form = compare_form(data)
+        if not form.is_valid():
+            raise CommandError(messages(form))
+        cleaned = form.cleaned_data
+        paper = diagrams.Paper.parse(cleaned.get("paper") or "A4", cleaned.get("orientation") or "landscape")
+        fmt = cleaned.get("format") or fmt
         try:
-            Path(output).write_bytes(drawn)
-        except OSError as error:
-            raise CommandError(f"Cannot write {output}: {error.strerror}.") from None
-        self.stderr.write(f"{output}: {view}, {fmt}, {len(drawn):,} bytes; {summary}")
+            result = comparison(form)
+            drawn = draw(result.topology, fmt, paper)
+        except CompareError:
+            raise CommandError(messages(form)) from None
+        except DiagramUnavailable as error:
+            raise CommandError(error.message) from None
+        summary = "; ".join(f"{c['label']}: {c['count']}" for c in change_summary(result.topology))
+    if output == "-":
+        sys.stdout.buffer.write(drawn)
+        sys.stdout.flush()
+        return
+    try:
+        Path(output).write_bytes(drawn)
+    except OSError as error:
+        raise CommandError(f"Cannot write {output}: {error.strerror}.") from None
+    stderr.write(f"{output}: {view}, {fmt}, {len(drawn):,} bytes; {summary}")
 
 
 def messages(form) -> str:
