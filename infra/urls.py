@@ -18,8 +18,6 @@ from infra.core.views import (
     TableConfigView,
 )
 from infra.inventory.api.urls import router as inventory_router
-from infra.maps.api.history import router as maps_history_router
-from infra.maps.api.history import urlpatterns as maps_history_api_patterns
 from infra.probes.api.urls import router as probes_router
 from infra.probes.api.urls import urlpatterns as probes_api_patterns
 
@@ -31,8 +29,8 @@ api_patterns = [
         inventory_router,
         probes_router,
         core_router,
-        maps_history_router,
         extra={
+            "diagram-snapshots": "maps-diagramsnapshot-list",
             "probes/availability": "probes-availability",
             "probes/reports/availability": "probes-availability-report",
         },
@@ -40,7 +38,7 @@ api_patterns = [
     *inventory_router.urls,
     *probes_api_patterns,
     *core_router.urls,
-    *maps_history_api_patterns,
+    path("", include("infra.maps.api.history")),  # diagram snapshots and comparisons
 ]
 
 # The API's documentation pages load Swagger UI and Redoc from their CDN, and both libraries add

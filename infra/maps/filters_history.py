@@ -6,10 +6,14 @@ defers it); the figures are small and give the list its columns (servers moved, 
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
 import django_filters
 import django_tables2 as tables
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django_filters.widgets import DateRangeWidget
 
 from infra.core.filtersets import BaseFilterSet
@@ -17,6 +21,24 @@ from infra.core.tables import BaseTable
 
 from .builders import VIEWS
 from .models import DiagramSnapshot, SnapshotTrigger
+
+
+def number(value: Any, decimals: int = 0) -> str:
+    """A figure as the user's language writes it (1.234,5 in Indonesian); text that is no number as is."""
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return str(value)
+    return number_format(amount, decimal_pos=decimals, use_l10n=True, force_grouping=True)
+
+
+def links_and_km(links: Any, km: Any) -> str:
+    """ "3 links, 7.5 km" in the user's language and number format ("1 link" for one)."""
+    count = int(links or 0)
+    return ngettext("%(links)s link, %(km)s km", "%(links)s links, %(km)s km", count) % {
+        "links": number(count),
+        "km": number(km or 0, 1),
+    }
 
 
 def _view_choices() -> list[tuple[str, str]]:
@@ -111,10 +133,7 @@ class DiagramSnapshotTable(BaseTable):
 
     def render_fiber(self, value):
         fiber = (value or {}).get("fiber") or {}
-        return _("%(links)s links, %(km)s km") % {
-            "links": number_format(fiber.get("links", 0), force_grouping=True),
-            "km": number_format(fiber.get("km", "0"), decimal_pos=1, force_grouping=True),
-        }
+        return links_and_km(fiber.get("links", 0), fiber.get("km", 0))
 
     def value_fiber(self, value):
         return ((value or {}).get("fiber") or {}).get("km", "0")

@@ -14,7 +14,6 @@ import dataclasses
 import datetime
 import re
 from collections import Counter
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
@@ -39,7 +38,7 @@ from infra.core.validation import as_id
 from infra.core.views import ObjectListView
 
 from .builders import VIEWS
-from .filters_history import DiagramSnapshotFilterSet, DiagramSnapshotTable, list_queryset
+from .filters_history import DiagramSnapshotFilterSet, DiagramSnapshotTable, links_and_km, list_queryset, number
 from .forms import DiagramForm
 from .models import DiagramSnapshot
 from .services.snapshots import CompareError, compare_dates, take_snapshot
@@ -187,12 +186,12 @@ def snapshot_filename(snapshot: DiagramSnapshot, fmt: str, paper: diagrams.Paper
     return "-".join(parts) + f".{fmt}"
 
 
-def _number(value: Any, decimals: int = 0) -> str:
-    try:
-        number = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        return str(value)
-    return formats.number_format(number, decimal_pos=decimals, use_l10n=True, force_grouping=True)
+def when(instant: datetime.datetime) -> str:
+    """A moment as people read it: "31 December 2025" for the end of a day, else with the time."""
+    local = timezone.localtime(instant)
+    if local.time() == datetime.time.max:
+        return formats.date_format(local, "j F Y")
+    return formats.date_format(local, "j F Y, H:i")
 
 
 def figure_rows(figures: dict[str, Any]) -> list[dict[str, Any]]:
@@ -215,8 +214,8 @@ def figure_rows(figures: dict[str, Any]) -> list[dict[str, Any]]:
         {
             "key": "sites",
             "label": _("Sites in use"),
-            "total": _number(sites.get("total", 0)),
-            "parts": [(site_labels.get(k, k), _number(v)) for k, v in (sites.get("by_status") or {}).items()],
+            "total": number(sites.get("total", 0)),
+            "parts": [(site_labels.get(k, k), number(v)) for k, v in (sites.get("by_status") or {}).items()],
         }
     )
     devices = figures.get("devices") or {}
@@ -225,8 +224,8 @@ def figure_rows(figures: dict[str, Any]) -> list[dict[str, Any]]:
         {
             "key": "devices",
             "label": _("Devices in use"),
-            "total": _number(devices.get("total", 0)),
-            "parts": [(device_labels.get(k, k), _number(v)) for k, v in (devices.get("by_status") or {}).items()],
+            "total": number(devices.get("total", 0)),
+            "parts": [(device_labels.get(k, k), number(v)) for k, v in (devices.get("by_status") or {}).items()],
         }
     )
     servers = figures.get("servers") or {}
@@ -236,8 +235,8 @@ def figure_rows(figures: dict[str, Any]) -> list[dict[str, Any]]:
             "key": "servers",
             "label": _("Servers moved to the data center"),
             "total": _("%(moved)s of %(total)s")
-            % {"moved": _number(servers.get("migrated", 0)), "total": _number(servers.get("total", 0))},
-            "parts": [(state_labels.get(k, k), _number(v)) for k, v in (servers.get("by_state") or {}).items()],
+            % {"moved": number(servers.get("migrated", 0)), "total": number(servers.get("total", 0))},
+            "parts": [(state_labels.get(k, k), number(v)) for k, v in (servers.get("by_state") or {}).items()],
         }
     )
     fiber = figures.get("fiber") or {}
@@ -246,13 +245,11 @@ def figure_rows(figures: dict[str, Any]) -> list[dict[str, Any]]:
         {
             "key": "fiber",
             "label": _("Fiber links in use"),
-            "total": _("%(links)s links, %(km)s km")
-            % {"links": _number(fiber.get("links", 0)), "km": _number(fiber.get("km", 0), 1)},
+            "total": links_and_km(fiber.get("links", 0), fiber.get("km", 0)),
             "parts": [
                 (
                     fiber_labels.get(k, k),
-                    _("%(links)s links, %(km)s km")
-                    % {"links": _number(v.get("links", 0)), "km": _number(v.get("km"), 1)},
+                    links_and_km(v.get("links", 0), v.get("km")),
                 )
                 for k, v in (fiber.get("by_status") or {}).items()
             ],
@@ -264,9 +261,9 @@ def figure_rows(figures: dict[str, Any]) -> list[dict[str, Any]]:
         {
             "key": "applications",
             "label": _("Applications in use"),
-            "total": _number(applications.get("total", 0)),
+            "total": number(applications.get("total", 0)),
             "parts": [
-                (app_labels.get(k, k) if k else _("Not set"), _number(v))
+                (app_labels.get(k, k) if k else _("Not set"), number(v))
                 for k, v in (applications.get("by_integration") or {}).items()
             ],
         }
@@ -397,7 +394,7 @@ class SnapshotTakeView(View):
             _("Snapshot taken: %(title)s, data as of %(when)s.")
             % {
                 "title": snapshot.title or snapshot.view,
-                "when": formats.date_format(timezone.localtime(snapshot.as_of), "DATETIME_FORMAT"),
+                "when": when(snapshot.as_of),
             },
         )
         return HttpResponseRedirect(reverse("maps:diagramsnapshot", args=[snapshot.pk]))

@@ -202,6 +202,7 @@ def _messages(form) -> dict[str, list[str]]:
 
 
 router = BulkRouter(trailing_slash="/?")
+router.include_root_view = False  # the project's /api/ index lists it (infra/urls.py)
 router.register("diagram-snapshots", DiagramSnapshotViewSet, basename="maps-diagramsnapshot")
 
 urlpatterns = [
