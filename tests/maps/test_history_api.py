@@ -155,8 +155,8 @@ def test_the_history_endpoints_run_a_fixed_number_of_queries(city, engineer, que
     endpoints = {
         "api/list/diagram-snapshots": f"{SNAPSHOTS}?limit=1000",
         "api/detail/diagram-snapshots": f"{SNAPSHOTS}{december.pk}/",
-        "api/diagram-snapshots-drawing": f"{SNAPSHOTS}{december.pk}/drawing/?format=dot",
-        "api/diagrams-compare-stored": f"{COMPARE}?view=city&compare_from=2025-12-31&as_of=2026-01-31&format=dot",
+        "api/maps-history/snapshot-drawing": f"{SNAPSHOTS}{december.pk}/drawing/?format=dot",
+        "api/maps-history/compare-stored": f"{COMPARE}?view=city&compare_from=2025-12-31&as_of=2026-01-31&format=dot",
     }
     small = {name: queries(api, url) for name, url in endpoints.items()}
     city.grow(30, user=engineer)
