@@ -74,11 +74,13 @@ system-deps: icmp-sockets print-deps
 		{ ! [ -d /run/systemd/system ] || $(SUDO) systemctl disable --now snmpd >/dev/null 2>&1 || true; })
 
 # The availability report's PDF (WeasyPrint) needs Pango and a font: `make run` serves it, the tests
-# read it back.
+# read it back. The diagrams need graphviz (dot, neato, unflatten) and the same font, which it measures
+# text with.
 print-deps:
 	@ls /usr/lib/*/libpango-1.0.so.0 /usr/lib/*/libpangoft2-1.0.so.0 >/dev/null 2>&1 \
-		&& [ -d /usr/share/fonts/truetype/dejavu ] || \
-		($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core)
+		&& [ -d /usr/share/fonts/truetype/dejavu ] && command -v dot >/dev/null 2>&1 || \
+		($(SUDO) apt-get update -q && \
+		$(SUDO) apt-get install -y -q libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core graphviz)
 
 test: $(VENV)/.test-deps system-deps lint test-sqlite test-postgres
 

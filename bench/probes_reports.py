@@ -11,7 +11,8 @@ with one ICMP check each, and ``--days`` of probe history from the demo's histor
 the 20 sites behind it and 1 % of the devices elsewhere down, and times, as an administrator through
 Django's test client (the whole request: queries, rules and template), the median of ``--runs``:
 
-- the status page (``/probes/status/``) and its self-refresh fragment, the dashboard, and
+- the status page (``/probes/status/``: its largest 50 incidents; ``?all=1``: all of them) and its
+  self-refresh fragment, the dashboard, and
   ``status.current()`` alone: "cold" as after a state change (computed again), and as most requests
   find it (the answer cached for ``status.CACHE_SECONDS`` while no event is written);
 - an OPD's monthly availability report: the page, and the report's figures alone.
@@ -34,15 +35,15 @@ ROOT = Path(__file__).resolve().parent.parent
 DB_NAME = "simpul_bench_reports"
 
 
-def _bootstrap(pg_url: str, reuse: bool) -> None:
+def _bootstrap(pg_url: str, reuse: bool, db_name: str = DB_NAME) -> None:
     import psycopg
 
     with psycopg.connect(f"{pg_url}/postgres", autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME]).fetchone()
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [db_name]).fetchone()
         if not (reuse and exists):
-            conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-            conn.execute(f"CREATE DATABASE {DB_NAME}")
-    os.environ["DATABASE_URL"] = f"{pg_url}/{DB_NAME}"
+            conn.execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{db_name}"')
+    os.environ["DATABASE_URL"] = f"{pg_url}/{db_name}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "infra.settings")
     os.environ["ALLOWED_HOSTS"] = "testserver"
     os.environ["DEBUG"] = "0"
@@ -207,10 +208,12 @@ def _measure(orgs, runs: int) -> dict:
     figures = {
         "incidents": len(status.current().incidents),
         "status_page_cold_ms": _median_ms(cold(lambda: get("/probes/status/")), runs),
+        "status_page_all_cold_ms": _median_ms(cold(lambda: get("/probes/status/?all=1")), runs),
         "status_current_cold_ms": _median_ms(cold(status.current), runs),
         "dashboard_cold_ms": _median_ms(cold(lambda: get("/")), runs),
         "status_page_ms": _median_ms(lambda: get("/probes/status/"), runs),
         "status_fragment_ms": _median_ms(lambda: get("/probes/status/", **{"HX-Request": "true"}), runs),
+        "status_page_all_ms": _median_ms(lambda: get("/probes/status/?all=1"), runs),
         "status_current_ms": _median_ms(status.current, runs),
         "dashboard_ms": _median_ms(lambda: get("/"), runs),
     }
@@ -244,9 +247,10 @@ def main() -> dict:
     parser.add_argument("--hourly-days", type=int, default=2)
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--reuse", action="store_true", help="measure again on the city a previous run left")
+    parser.add_argument("--db", default=DB_NAME, help="the database's name (dropped and made again unless --reuse)")
     parser.add_argument("--pg-url", default=os.environ.get("PG_URL", "postgres://postgres@127.0.0.1:5432"))
     args = parser.parse_args()
-    _bootstrap(args.pg_url, args.reuse)
+    _bootstrap(args.pg_url, args.reuse, args.db)
     from infra.inventory.models import Organization, Site
     from infra.probes.models import Check
 

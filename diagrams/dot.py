@@ -12,6 +12,7 @@ lone backslash, so nothing can close a string or a label early.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable
 
@@ -234,7 +235,7 @@ def to_dot(topology: Topology, *, name: str = "G", wrap: bool = False) -> str:
         for level in levels:
             lines.append("\t{rank=same; " + "; ".join(ranks[level]) + ";}")
         # invisible steps keep the levels in order (rank=same alone only aligns each level)
-        for lower, upper in zip(levels, levels[1:], strict=False):
+        for lower, upper in itertools.pairwise(levels):
             lines.append(f'\t{ranks[lower][0]} -> {ranks[upper][0]} [style="invis", weight="1"];')
     lines.append("}")
     return "\n".join(lines) + "\n"

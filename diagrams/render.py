@@ -7,17 +7,23 @@ legend and title block are part of every output (SVG, PNG, PDF, DOT), drawn by t
 that measured them.
 
 Print: a PDF page is exactly the sheet asked for (A4/A3, either orientation, in points). The drawing
-is scaled to fit inside 10 mm margins; when that would print text below 6 pt, the view is split by
-its groups (sites, OPDs...) into an overview page plus a page per group (recursively, and by chunks
-of nodes when one group alone is too big), each page with the legend and "page n of m".
+is scaled to fit inside 10 mm margins; when that would print text below 6 pt, a ranked page is first
+folded (``unflatten``), then split by its groups (sites, OPDs...) into an overview page plus pages of
+neighbouring groups (recursively, and in parts of nodes when one group alone is too big); a pinned
+map is cut into tiles after an overview of the whole map. Every page has the legend and "page n of
+m" (docs: docs/_render/render.md, "Printing").
 
 Every graphviz run is a child process in its own process group with the time left of the caller's
-``timeout``; past it, the group is killed and reaped and ``RenderTimeout`` is raised.
+``timeout``; past it, the group is killed and reaped and ``RenderTimeout`` is raised. One graph per
+process (graphviz 2.43 corrupted its heap on multi-graph input); a layout that crashes graphviz is
+tried again with safer settings.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
+import functools
 import io
 import math
 import os
@@ -25,12 +31,13 @@ import re
 import signal
 import subprocess
 import time
+from collections.abc import Callable
 
 from . import dot as dotmod
 from . import styles
 from .errors import DiagramError, RenderFailed, RenderTimeout
 from .model import Edge, Group, Node, Topology
-from .paper import MARGIN, MIN_TEXT_PT, Paper
+from .paper import MIN_TEXT_PT, Paper
 
 FORMATS = ("svg", "pdf", "png", "dot")
 CONTENT_TYPES = {
@@ -67,8 +74,18 @@ LEGEND_FONT_PT = 8
 TITLE_FONT_PT = 14
 TITLE_LINE = 120
 MAX_SPLIT_DEPTH = 6
-# unflatten's stagger (leaf edges 1..N ranks long) and chain length when a page is folded to fit.
-UNFLATTEN = 5
+# More stubs than this on one page (lines leaving to many other pages) are merged into one.
+MAX_STUBS = 6
+# About how many nodes a folded A4 page holds at 6 pt (measured: a 30-server fan prints at 0.89 of
+# full size); a group without subgroups that does not fit is cut in runs of about this many per A4,
+# times the square root of the sheet's area over A4's (a fan folds worse the bigger it is).
+PAGE_NODES = 24
+# More nodes than this on one A4 sheet (times the sheet's area over A4's) cannot print at 6 pt however
+# they are laid out (a node with its spacing takes about 100 x 30 pt at 6/8 scale): split at once.
+MOST_PAGE_NODES = 250
+# unflatten's stagger (leaf edges 1..N ranks long) when a page is folded to fit: about the square
+# root of half the largest fan-out (30 servers on one switch -> 4 ranks), within these bounds.
+UNFLATTEN = (3, 30)
 
 
 # ----------------------------------------------------------------------------------------- processes
@@ -282,29 +299,22 @@ def _bb(text: str) -> tuple[float, float, float, float]:
     return (parts[0], parts[1], parts[2], parts[3]) if len(parts) == 4 else (0.0, 0.0, 0.0, 0.0)
 
 
-def _split_graphs(text: str) -> dict[str, str]:
-    """graphviz's output for several input graphs, by graph name."""
-    graphs: dict[str, str] = {}
-    for chunk in re.split(r"(?m)^(?=(?:di)?graph )", text):
-        match = re.match(r"(?:di)?graph (\w+)", chunk)
-        if match:
-            graphs[match.group(1)] = chunk
-    return graphs
+def _measure_lines(prefix: str, laid_title: str, entries: list[_Entry], heading: str) -> list[str]:
+    """Nodes for one page's decorations, so that graphviz measures them with the same fonts."""
+    lines = [f'\t{prefix}t [label={laid_title}, pos="0,0!"];']
+    lines.append(f'\t{prefix}h [label={_font(heading, 9, bold=True).join("<>")}, pos="0,0!"];')
+    for i, entry in enumerate(entries):
+        lines.append(f'\t{prefix}l{i} [label=<{_font(entry.text, LEGEND_FONT_PT)}>, pos="0,0!"];')
+    return lines
 
 
-def _measure_source(name: str, laid_title: str, entries: list[_Entry], heading: str) -> str:
-    """A graph of the decorations alone, so that graphviz measures them with the same fonts."""
+def _measure_source(lines: list[str]) -> str:
     # width/height 0: graphviz's minimum node size (0.75 x 0.5 in) would hide the text's own size
-    lines = [
-        f"digraph {name} {{",
+    head = [
+        "digraph measure {",
         f'\tnode [shape="plaintext", fontname="{styles.FONT}", margin="0", width="0", height="0"];',
     ]
-    lines.append(f'\tt [label={laid_title}, pos="0,0!"];')
-    lines.append(f'\th [label={_font(heading, 9, bold=True).join("<>")}, pos="0,0!"];')
-    for i, entry in enumerate(entries):
-        lines.append(f'\tl{i} [label=<{_font(entry.text, LEGEND_FONT_PT)}>, pos="0,0!"];')
-    lines.append("}")
-    return "\n".join(lines) + "\n"
+    return "\n".join([*head, *lines, "}"]) + "\n"
 
 
 def _pin_missing(topology: Topology) -> Topology:
@@ -322,15 +332,58 @@ def _pin_missing(topology: Topology) -> Topology:
     return dataclasses.replace(topology, nodes=nodes)
 
 
+def _stagger(topology: Topology) -> int:
+    degree: dict[str, int] = {}
+    for edge in topology.edges:
+        degree[edge.source] = degree.get(edge.source, 0) + 1
+        degree[edge.target] = degree.get(edge.target, 0) + 1
+    fan = max(degree.values(), default=0)
+    loose = len(topology.nodes) - len(degree)
+    low, high = UNFLATTEN
+    return max(low, min(high, math.ceil(math.sqrt(max(fan, loose) / 2))))
+
+
+# A graphviz run: the command and its input (or what makes the input, for fallbacks rarely needed).
+Job = tuple[list[str], "str | Callable[[], str]"]
+
+
+def _run_first(attempts: list[Job], deadline: float, timeout: float) -> bytes:
+    """The first of several ways to run a graph that graphviz gets through (a crash tries the next)."""
+    for n, (cmd, source) in enumerate(attempts):
+        try:
+            return _run(cmd, source if isinstance(source, str) else source(), deadline, timeout)
+        except RenderFailed:
+            if n == len(attempts) - 1:
+                raise
+    raise RenderFailed("nothing to run")
+
+
+def _run_many(jobs: list[Job | list[Job]], deadline: float, timeout: float) -> list[bytes]:
+    """Several graphviz runs side by side (one per core), each under the same deadline. A job may be a
+    list of fallbacks (see ``_layout_many``).
+
+    One graph per process: graphviz 2.43 given several graphs in one input corrupted its heap on
+    some (each alone laid out fine), so pages are never batched into one run.
+    """
+    attempts = [job if isinstance(job, list) else [job] for job in jobs]
+    if len(attempts) == 1:
+        return [_run_first(attempts[0], deadline, timeout)]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=min(len(attempts), os.cpu_count() or 2)) as pool:
+        futures = [pool.submit(_run_first, job, deadline, timeout) for job in attempts]
+        return [future.result() for future in futures]
+
+
 def _layout_many(
     pages: list[tuple[Topology, str]], deadline: float, timeout: float, *, wrap: bool = False
 ) -> list[_Laid]:
-    """Lay out several pages with one graphviz run per engine; decorations are measured alongside.
+    """Lay out several pages (one graphviz run each, in parallel); their decorations are measured in
+    one more run.
 
     ``wrap`` folds long ranks first (graphviz's ``unflatten``: leaves staggered over several ranks,
     loose nodes chained), which turns a site's column of 30 servers into a block that fits a sheet.
     """
-    ranked_src, pinned_src, wrapped_src = [], [], []
+    jobs: list[Job | list[Job]] = []
+    measures: list[str] = []
     prepared = []
     for i, (topology, subtitle) in enumerate(pages):
         topology = _pin_missing(topology)
@@ -339,36 +392,47 @@ def _layout_many(
         # measured with the widest page numbers it could carry
         title = _title_label(topology, captions, 888, 888, subtitle)
         pinned = topology.layout == "pinned"
-        source = dotmod.to_dot(topology, name=f"page{i}", wrap=wrap and not pinned)
-        (pinned_src if pinned else wrapped_src if wrap else ranked_src).append(source)
-        ranked_src.append(_measure_source(f"measure{i}", title, entries, captions["legend"]))
+        source = dotmod.to_dot(topology, name="G", wrap=wrap and not pinned)
+        if pinned:
+            jobs.append((["neato", "-n2", "-Tdot"], source))
+        else:
+            # graphviz 2.43 crashes routing some graphs (labelled edges between nodes of one rank:
+            # "triangulation failed", a segfault); then every edge ranks and no rank=same level is
+            # kept (no such edges left), and last, right-angled lines
+            safe = functools.partial(dotmod.to_dot, topology, name="G", wrap=True)
+            if wrap:
+                stagger = _stagger(topology)
+                # a pipeline in its own process group: a timeout kills both
+                fold = f"unflatten -l {stagger} -f -c {stagger} | dot -Tdot"
+                first = (["sh", "-c", fold], source)
+                fallbacks: list[Job] = [
+                    (["sh", "-c", f"{fold} -Gsplines=polyline"], source),
+                    (["sh", "-c", f"{fold} -Gsplines=ortho"], source),
+                ]
+            else:
+                first = (["dot", "-Tdot"], source)
+                fallbacks = [(["dot", "-Tdot"], safe), (["dot", "-Tdot", "-Gsplines=polyline"], safe)]
+            fallbacks.append((["dot", "-Tdot", "-Gsplines=ortho"], safe))
+            jobs.append([first, *fallbacks])
+        measures.extend(_measure_lines(f"m{i}_", title, entries, captions["legend"]))
         prepared.append((topology, subtitle, entries))
-    out: dict[str, str] = {}
-    if wrapped_src:
-        folded = _run(["unflatten", "-l", str(UNFLATTEN), "-f", "-c", str(UNFLATTEN)], "".join(wrapped_src), deadline, timeout)
-        ranked_src.insert(0, folded.decode("utf-8"))
-    if ranked_src:
-        out.update(_split_graphs(_run(["dot", "-Tdot"], "".join(ranked_src), deadline, timeout).decode("utf-8")))
-    if pinned_src:
-        out.update(
-            _split_graphs(_run(["neato", "-n2", "-Tdot"], "".join(pinned_src), deadline, timeout).decode("utf-8"))
-        )
+    jobs.append((["dot", "-Tdot"], _measure_source(measures)))
+    outputs = _run_many(jobs, deadline, timeout)
+    sizes = _node_sizes(outputs[-1].decode("utf-8"))
     laid = []
     for i, (topology, subtitle, entries) in enumerate(prepared):
-        text = out.get(f"page{i}")
-        measure = out.get(f"measure{i}")
-        if text is None or measure is None:
-            raise RenderFailed("graphviz returned fewer graphs than it was given")
-        sizes = _node_sizes(measure)
+        text = outputs[i].decode("utf-8")
+        if not text.lstrip().startswith("digraph"):
+            raise RenderFailed("graphviz returned no graph")
         laid.append(
             _Laid(
                 topology=topology,
                 subtitle=subtitle,
                 text=text,
                 bb=_bb(text),
-                title_size=sizes.get("t", (200.0, 80.0)),
-                heading_size=sizes.get("h", (60.0, 14.0)),
-                legend_sizes=[sizes.get(f"l{j}", (100.0, 12.0)) for j in range(len(entries))],
+                title_size=sizes.get(f"m{i}_t", (200.0, 80.0)),
+                heading_size=sizes.get(f"m{i}_h", (60.0, 14.0)),
+                legend_sizes=[sizes.get(f"m{i}_l{j}", (100.0, 12.0)) for j in range(len(entries))],
                 entries=entries,
             )
         )
@@ -385,27 +449,26 @@ class _Composed:
     height: float
 
 
-def _legend_grid(laid: _Laid, max_height: float) -> tuple[int, float, float, float, float]:
-    """(columns, rows per column, column width, row height, total height) of the legend."""
+def _legend_grid(laid: _Laid, cols: int) -> tuple[int, int, float, float, float]:
+    """(columns, rows per column, column width, row height, total height) of the legend in ``cols``."""
     n = len(laid.entries)
     if not n:
         return 0, 0, 0.0, 0.0, 0.0
     row_h = max(SWATCH_H + 4, *(h + 4 for _, h in laid.legend_sizes))
     col_w = SWATCH_W + 8 + max(w for w, _ in laid.legend_sizes) + 14
     head = laid.heading_size[1] + 6
-    per_col = max(3, int((max_height - head) // row_h)) if max_height > 0 else n
-    cols = math.ceil(n / per_col)
-    rows = math.ceil(n / cols)
+    rows = math.ceil(n / max(1, cols))
+    cols = math.ceil(n / rows)
     return cols, rows, col_w, row_h, head + rows * row_h
 
 
-def _arrange(laid: _Laid, mode: str) -> dict[str, object]:
-    """Where the legend and the title block go, beside ("right") or under ("below") the drawing."""
+def _arrange(laid: _Laid, mode: str, cols: int) -> dict[str, object]:
+    """Where the legend (in ``cols`` columns) and the title block go, beside ("right") or under
+    ("below") the drawing."""
     x0, y0, x1, y1 = laid.bb
     tw, th = laid.title_size
+    cols, rows, col_w, row_h, lh = _legend_grid(laid, cols)
     if mode == "right":
-        avail = max(y1 - y0 - th - GAP, 0)
-        cols, rows, col_w, row_h, lh = _legend_grid(laid, avail)
         col_x = x1 + GAP if x1 > x0 else x0
         legend_top = max(y1, y0 + th + GAP + lh)
         title_pos = (col_x + tw / 2, y0 + th / 2)
@@ -413,8 +476,6 @@ def _arrange(laid: _Laid, mode: str) -> dict[str, object]:
         right = col_x + max(tw, cols * col_w)
         box = (x0, y0, right, max(y1, legend_top))
     else:
-        avail = max(th, 4 * (SWATCH_H + 4))
-        cols, rows, col_w, row_h, lh = _legend_grid(laid, avail)
         band_top = y0 - GAP if y1 > y0 else y0
         legend_origin = (x0, band_top)
         legend_right = x0 + cols * col_w
@@ -440,13 +501,16 @@ def _fit_scale(width: float, height: float, target: tuple[float, float]) -> floa
 
 
 def _choose(laid: _Laid, target: tuple[float, float]) -> dict[str, object]:
+    """The arrangement (legend beside or under, in 1..12 columns) that lets the whole fit ``target``
+    largest; ties go to fewer columns."""
     best = None
     for mode in ("right", "below"):
-        arrangement = _arrange(laid, mode)
-        x0, y0, x1, y1 = arrangement["box"]  # type: ignore[misc]
-        scale = _fit_scale(x1 - x0 + 2 * EDGE_MARGIN, y1 - y0 + 2 * EDGE_MARGIN, target)
-        if best is None or scale > best[0] + 1e-6:
-            best = (scale, arrangement)
+        for cols in range(1, min(len(laid.entries), 12) + 1 if laid.entries else 2):
+            arrangement = _arrange(laid, mode, cols)
+            x0, y0, x1, y1 = arrangement["box"]  # type: ignore[misc]
+            scale = _fit_scale(x1 - x0 + 2 * EDGE_MARGIN, y1 - y0 + 2 * EDGE_MARGIN, target)
+            if best is None or scale > best[0] + 1e-6:
+                best = (scale, arrangement)
     assert best is not None
     return best[1]
 
@@ -560,28 +624,46 @@ def _descendants(topology: Topology, group_id: str) -> set[str]:
 
 
 def _units(topology: Topology) -> tuple[list[Group], Topology]:
-    """The top-level groups to split by; a single top group is unwrapped (its children become the units)."""
+    """The top-level groups to split by. A single top group is unwrapped (its children become the
+    units, its own nodes loose), since a page per group would be the same page again."""
     ids = {g.id for g in topology.groups}
     for _ in range(MAX_SPLIT_DEPTH):
         top = [g for g in topology.groups if g.parent not in ids or g.parent == g.id]
-        loose = [n for n in topology.nodes if n.group not in ids]
-        if len(top) == 1 and not loose:
-            only = top[0]
-            groups = [dataclasses.replace(g, parent=None) if g.parent == only.id else g for g in topology.groups]
-            groups = [g for g in groups if g.id != only.id]
-            nodes = [dataclasses.replace(n, group=None) if n.group == only.id else n for n in topology.nodes]
-            topology = dataclasses.replace(topology, groups=groups, nodes=nodes)
-            ids = {g.id for g in groups}
-            continue
-        return top, topology
+        if len(top) != 1:
+            return top, topology
+        only = top[0]
+        groups = [dataclasses.replace(g, parent=None) if g.parent == only.id else g for g in topology.groups]
+        groups = [g for g in groups if g.id != only.id]
+        nodes = [dataclasses.replace(n, group=None) if n.group == only.id else n for n in topology.nodes]
+        topology = dataclasses.replace(topology, groups=groups, nodes=nodes)
+        ids = {g.id for g in groups}
     return [], topology
 
 
 def _stub(stub_id: str, node: Node, where: str, captions: dict[str, str]) -> Node:
     """A node drawn on a page only to show where lines leave it: the other page's group, greyed."""
     if where:
-        return Node(id=stub_id, kind="aggregate", label=where, details=(_caption(captions, "elsewhere", group=where),))
+        return Node(id=stub_id, kind="aggregate", label=_caption(captions, "elsewhere", group=where))
     return Node(id=stub_id, kind=node.kind, label=node.label, link=node.link, position=node.position, rank=node.rank)
+
+
+def _used_legend(topology: Topology) -> Topology:
+    """A page cut from a bigger view keeps only the legend entries for what it shows, and no rank
+    constraints: every line ranks and no level is forced. (Graphviz 2.43 spent 34 s on a three-node
+    page with labelled lines between nodes of one forced level; the whole view's ranking means
+    little on a part of it.)"""
+    topology = dataclasses.replace(
+        topology,
+        nodes=[dataclasses.replace(n, rank=None) if n.rank is not None else n for n in topology.nodes],
+        edges=[dataclasses.replace(e, constrain=True) if not e.constrain else e for e in topology.edges],
+    )
+    used: set[str] = set()
+    for item in (*topology.nodes, *topology.groups, *topology.edges):
+        used.add(item.kind)
+        used.update(styles.status_keys(item.status))
+        if item.change:
+            used.add(f"change:{item.change}")
+    return dataclasses.replace(topology, legend=[e for e in topology.legend if e.key in used])
 
 
 def _subset(
@@ -598,7 +680,6 @@ def _subset(
     nodes = [n for n in topology.nodes if n.id in keep]
     edges = []
     stubs: dict[str, Node] = {}
-    drawn: set[tuple[str, str, str, str, bool]] = set()
     for edge in topology.edges:
         a, b = edge.source in keep, edge.target in keep
         if a and b:
@@ -609,21 +690,43 @@ def _subset(
             stub_id = f"elsewhere:{unit}" if unit else other
             if stub_id not in stubs:
                 stubs[stub_id] = _stub(stub_id, by_id[other], units.get(unit, ""), captions)
-            inner = edge.source if a else edge.target
-            key = (inner, stub_id, edge.kind, edge.status, a)
-            if key in drawn:
-                continue
-            drawn.add(key)
             source, target = (edge.source, stub_id) if a else (stub_id, edge.target)
             edges.append(dataclasses.replace(edge, source=source, target=target))
-    return dataclasses.replace(topology, nodes=nodes + list(stubs.values()), groups=groups, edges=edges)
+    unit_stubs = [k for k in stubs if k.startswith("elsewhere:")]
+    if len(unit_stubs) > MAX_STUBS:
+        # a hub with lines to many pages: one stub for all of them ("in part 2 of 18 … part 18 of 18")
+        names = [units.get(k.split(":", 1)[1], "") for k in unit_stubs]
+        merged = _stub("elsewhere:*", Node("", "", ""), f"{names[0]} … {names[-1]}", captions)
+        for k in unit_stubs:
+            del stubs[k]
+        stubs[merged.id] = merged
+        moved = set(unit_stubs)
+        edges = [
+            dataclasses.replace(
+                e,
+                source=merged.id if e.source in moved else e.source,
+                target=merged.id if e.target in moved else e.target,
+            )
+            for e in edges
+        ]
+    # one line per (inner node, stub, kind, status, direction): a hub's page does not fill with copies
+    kept, drawn = [], set()
+    for e in edges:
+        key = (e.source, e.target, e.kind, e.status)
+        if (e.source in stubs or e.target in stubs) and key in drawn:
+            continue
+        drawn.add(key)
+        kept.append(e)
+    return _used_legend(dataclasses.replace(topology, nodes=nodes + list(stubs.values()), groups=groups, edges=kept))
 
 
-def _split(topology: Topology) -> list[tuple[Topology, str]]:
-    """An overview and a page per top-level group; without groups, the nodes in chunks."""
+def _split(topology: Topology, capacity: float) -> list[tuple[Topology, str]]:
+    """An overview and the top-level groups on pages, neighbours sharing a page up to ``capacity``
+    nodes (at most half the view, so that splitting always gets somewhere); [] without groups."""
+    capacity = min(capacity, len(topology.nodes) / 2)
     captions = _captions(topology)
     top, topology = _units(topology)
-    if len(top) < 2 and not (top and any(n.group is None for n in topology.nodes)):
+    if len(top) < 2:
         return []
     ids = {g.id for g in topology.groups}
     unit_of: dict[str, str] = {}
@@ -685,21 +788,35 @@ def _split(topology: Topology) -> list[tuple[Topology, str]]:
                 constrain=first.constrain,
             )
         )
-    overview = dataclasses.replace(topology, nodes=overview_nodes + loose, groups=[], edges=overview_edges)
+    overview = _used_legend(
+        dataclasses.replace(topology, nodes=overview_nodes + loose, groups=[], edges=overview_edges)
+    )
     labels = {unit.id: unit.label for unit in top}
     pages = [(overview, captions["overview"])]
+    # neighbouring groups share a page while they hold fewer than ``capacity`` nodes together
+    bins: list[list[Group]] = []
+    count = 0
     for unit in top:
-        inside = _descendants(topology, unit.id)
+        size = len(members[unit.id])
+        if bins and count + size <= capacity:
+            bins[-1].append(unit)
+            count += size
+        else:
+            bins.append([unit])
+            count = size
+    for units in bins:
+        inside = set().union(*(_descendants(topology, unit.id) for unit in units))
         groups = [g for g in topology.groups if g.id in inside]
-        pages.append((_subset(topology, members[unit.id], groups, owner, labels), unit.label))
+        keep = set().union(*(members[unit.id] for unit in units))
+        label = units[0].label if len(units) == 1 else f"{units[0].label} … {units[-1].label}"
+        pages.append((_subset(topology, keep, groups, owner, labels), label))
     return pages
 
 
 def _chunks(topology: Topology, parts: int, subtitle: str) -> list[tuple[Topology, str]]:
     """Without groups to split by: the nodes in ``parts`` runs (ranked order), lines leaving as stubs."""
     captions = _captions(topology)
-    base = re.sub(r"\s*\[[^\]]*\]$", "", subtitle)
-    order = sorted(topology.nodes, key=lambda n: (n.rank if n.rank is not None else 0))
+    order = sorted(topology.nodes, key=lambda n: n.rank if n.rank is not None else 0)
     size = max(1, math.ceil(len(order) / parts))
     runs = [order[i : i + size] for i in range(0, len(order), size)]
     owner = {n.id: f"part{k}" for k, run in enumerate(runs, 1) for n in run}
@@ -709,9 +826,97 @@ def _chunks(topology: Topology, parts: int, subtitle: str) -> list[tuple[Topolog
         keep = {n.id for n in run}
         used = {n.group for n in run}
         groups = [g for g in topology.groups if g.id in used]
-        label = " ".join(p for p in (base, labels[f"part{k}"]) if p)
+        label = " ".join(p for p in (subtitle, labels[f"part{k}"]) if p)
         pages.append((_subset(topology, keep, groups, owner, labels), label))
     return pages
+
+
+def _tiles(topology: Topology, scale: float, subtitle: str) -> list[tuple[Topology, str, bool]]:
+    """A pinned map too big for the sheet: an overview (the whole map shrunk, nodes as dots, each
+    tile's name where it lies) and one page per tile of the map at full size, lines leaving as stubs
+    at the tile's edge. The third value says "overview" (accepted as it is, it has no small text)."""
+    captions = _captions(topology)
+    n = min(12, max(2, math.ceil(MIN_PRINT_SCALE / max(scale, 1e-3) * 1.1)))
+    placed = [node for node in topology.nodes if node.position is not None]
+    xs = [float(node.position[0]) for node in placed]  # type: ignore[index]
+    ys = [float(node.position[1]) for node in placed]  # type: ignore[index]
+    x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
+    w, h = (x1 - x0) / n or 1.0, (y1 - y0) / n or 1.0
+
+    def tile_of(x: float, y: float) -> tuple[int, int]:
+        # row 0 at the top: pages read like the map, left to right, top to bottom
+        return min(n - 1, int((y1 - y) / h)), min(n - 1, int((x - x0) / w))
+
+    cells: dict[tuple[int, int], list[Node]] = {}
+    for node in placed:
+        cells.setdefault(tile_of(*node.position), []).append(node)  # type: ignore[misc]
+    order = sorted(cells)
+    names = {cell: f"tile{cell[0]}_{cell[1]}" for cell in order}
+    labels = {
+        names[cell]: f"[{_caption(captions, 'part', part=k, parts=len(order))}]" for k, cell in enumerate(order, 1)
+    }
+    owner = {node.id: names[cell] for cell, nodes in cells.items() for node in nodes}
+    centre = {names[(r, c)]: (x0 + (c + 0.5) * w, y1 - (r + 0.5) * h) for r, c in order}
+    pages: list[tuple[Topology, str, bool]] = []
+    f = max(scale / MIN_PRINT_SCALE * 0.85, 0.01)
+    overview_nodes = [
+        Node(
+            node.id,
+            "marker",
+            "",
+            status=node.status,
+            link=node.link,
+            position=(node.position[0] * f, node.position[1] * f),
+        )  # type: ignore[index]
+        for node in placed
+    ]
+    overview_nodes += [
+        Node(f"tile:{name}", "tile", labels[name], position=(centre[name][0] * f, centre[name][1] * f))
+        for name in labels
+    ]
+    overview_edges = [dataclasses.replace(edge, label="") for edge in topology.edges]
+    overview = _used_legend(dataclasses.replace(topology, nodes=overview_nodes, groups=[], edges=overview_edges))
+    pages.append((overview, " — ".join(p for p in (subtitle, captions["overview"]) if p), True))
+    for cell in order:
+        name = names[cell]
+        page = _subset(topology, {node.id for node in cells[cell]}, [], owner, labels)
+        cx0, cy1 = x0 + cell[1] * w, y1 - cell[0] * h
+        nodes = []
+        for node in page.nodes:
+            if node.id.startswith("elsewhere:"):
+                other = centre.get(node.id.split(":", 1)[1], (cx0 - 0.8, cy1 - h - 0.8))
+                # at the tile's edge, towards the other tile
+                px = min(max(other[0], cx0 - 0.8), cx0 + w + 0.8)
+                py = min(max(other[1], cy1 - h - 0.8), cy1 + 0.8)
+                node = dataclasses.replace(node, position=(px, py))
+            nodes.append(node)
+        pages.append(
+            (dataclasses.replace(page, nodes=nodes), " ".join(p for p in (subtitle, labels[name]) if p), False)
+        )
+    return pages
+
+
+def _capacity(paper: Paper) -> float:
+    """About how many nodes a page of ``paper`` holds at 6 pt (see PAGE_NODES)."""
+    a4 = Paper("A4")
+    return PAGE_NODES * math.sqrt(paper.width * paper.height / (a4.width * a4.height))
+
+
+def _presplit(topology: Topology, subtitle: str, paper: Paper) -> list[tuple[Topology, str, bool]]:
+    """The parts of a view far too big for one sheet, chosen without laying it out."""
+    if topology.layout == "pinned":
+        placed = [node.position for node in topology.nodes if node.position is not None]
+        if not placed:
+            return []
+        # the map's extent plus room for labels, legend and title block, against the sheet
+        width = (max(p[0] for p in placed) - min(p[0] for p in placed)) * 72 + 400
+        height = (max(p[1] for p in placed) - min(p[1] for p in placed)) * 72 + 100
+        return _tiles(topology, _fit_scale(width, height, paper.printable), subtitle)
+    parts = _split(topology, _capacity(paper))
+    if parts:
+        return [(t, " — ".join(p for p in (subtitle, s) if p), False) for t, s in parts]
+    need = max(2, math.ceil(len(topology.nodes) / _capacity(paper)))
+    return [(t, s, False) for t, s in _chunks(topology, min(need, len(topology.nodes)), subtitle)]
 
 
 def _print_scale(composed: _Composed, paper: Paper) -> float:
@@ -727,16 +932,43 @@ def _plan(topology: Topology, paper: Paper, deadline: float, timeout: float) -> 
     """
     # slot: a finished page, or (topology, subtitle, depth, folded) still to lay out
     slots: list[_Laid | tuple[Topology, str, int, bool]] = [(topology, "", 0, False)]
+    a4 = Paper("A4")
+    most = MOST_PAGE_NODES * paper.width * paper.height / (a4.width * a4.height)
     while True:
         todo = [i for i, slot in enumerate(slots) if isinstance(slot, tuple)]
         if not todo:
             break
+        # far too many nodes for one sheet: split without laying the whole out first (at 5,000
+        # nodes that layout alone is most of the time)
+        early: dict[int, list[tuple[Topology, str, int, bool]]] = {}
+        for i in todo:
+            page_topology, subtitle, depth, _ = slots[i]  # type: ignore[misc]
+            if len(page_topology.nodes) > most and depth < MAX_SPLIT_DEPTH:
+                parts = _presplit(page_topology, subtitle, paper)
+                if parts:
+                    early[i] = [(t, s, depth + 1 if not overview else MAX_SPLIT_DEPTH, False)
+                                for t, s, overview in parts]  # fmt: skip
+        if early:
+            slots = [item for i, slot in enumerate(slots) for item in early.get(i, [slot])]
+            continue
         laid: dict[int, _Laid] = {}
-        for folded in (False, True):
-            batch = [i for i in todo if slots[i][3] is folded]  # type: ignore[index]
-            if batch:
-                items = [(slots[i][0], slots[i][1]) for i in batch]  # type: ignore[index]
-                laid.update(zip(batch, _layout_many(items, deadline, timeout, wrap=folded), strict=True))
+        batch = [i for i in todo if not slots[i][3]]  # type: ignore[index]
+        if batch:
+            items = [(slots[i][0], slots[i][1]) for i in batch]  # type: ignore[index]
+            laid.update(zip(batch, _layout_many(items, deadline, timeout), strict=True))
+        batch = [i for i in todo if slots[i][3]]  # type: ignore[index]
+        if batch:
+            # folded both ways (a fan runs down the page left to right, or across it top to bottom),
+            # in one parallel batch; the one that prints larger wins
+            items = [
+                (dataclasses.replace(slots[i][0], direction=d), slots[i][1])  # type: ignore[index]
+                for i in batch
+                for d in ("LR", "TB")
+            ]
+            both = _layout_many(items, deadline, timeout, wrap=True)
+            for k, i in enumerate(batch):
+                pair = both[2 * k : 2 * k + 2]
+                laid[i] = max(pair, key=lambda p: _print_scale(_compose(p, 1, 1, paper.printable), paper))
         expanded: dict[int, list[tuple[Topology, str, int, bool]]] = {}
         for i in todo:
             _, _, depth, folded = slots[i]  # type: ignore[misc]
@@ -748,12 +980,16 @@ def _plan(topology: Topology, paper: Paper, deadline: float, timeout: float) -> 
             if not folded and page.topology.layout != "pinned":
                 expanded[i] = [(page.topology, page.subtitle, depth, True)]
                 continue
-            parts = _split(page.topology)
+            if page.topology.layout == "pinned":
+                expanded[i] = [(t, s, MAX_SPLIT_DEPTH if overview else depth + 1, False)
+                               for t, s, overview in _tiles(page.topology, scale, page.subtitle)]  # fmt: skip
+                continue
+            parts = _split(page.topology, _capacity(paper))
             if parts:
                 parts = [(t, " — ".join(p for p in (page.subtitle, s) if p)) for t, s in parts]
             else:
-                need = math.ceil(1.3 * (MIN_PRINT_SCALE / max(scale, 1e-3)) ** 2)
-                parts = _chunks(page.topology, max(2, min(need, len(page.topology.nodes))), page.subtitle)
+                need = max(2, math.ceil(len(page.topology.nodes) / _capacity(paper)))
+                parts = _chunks(page.topology, min(need, len(page.topology.nodes)), page.subtitle)
             expanded[i] = [(t, s, depth + 1, False) for t, s in parts]
         flat: list[_Laid | tuple[Topology, str, int, bool]] = []
         for i, slot in enumerate(slots):
@@ -768,10 +1004,9 @@ def _plan(topology: Topology, paper: Paper, deadline: float, timeout: float) -> 
 class Drawing:
     """A topology laid out once, with its legend and title block: render any format from it."""
 
-    def __init__(self, composed: _Composed, timeout: float, deadline: float) -> None:
+    def __init__(self, composed: _Composed, timeout: float) -> None:
         self._composed = composed
         self._timeout = timeout
-        self._deadline = deadline
 
     @property
     def source(self) -> str:
@@ -784,9 +1019,12 @@ class Drawing:
         return self._composed.width, self._composed.height
 
     def render(self, fmt: str, *, timeout: float | None = None) -> bytes:
-        """SVG, PNG or DOT from the laid-out drawing (PDF needs paper: use ``render()``)."""
-        deadline = self._deadline if timeout is None else time.monotonic() + timeout
+        """SVG, PNG or DOT from the laid-out drawing within ``timeout`` seconds from now (default: the
+        layout's); PDF needs paper and pages: use ``render()``."""
         limit = self._timeout if timeout is None else timeout
+        return self._render(fmt, time.monotonic() + limit, limit)
+
+    def _render(self, fmt: str, deadline: float, limit: float) -> bytes:
         if fmt == "dot":
             return self._composed.text.encode("utf-8")
         if fmt == "svg":
@@ -804,7 +1042,7 @@ def layout(topology: Topology, *, paper: Paper | None = None, timeout: float = 3
     deadline = time.monotonic() + timeout
     laid = _layout_many([(topology, "")], deadline, timeout)[0]
     target = paper.printable if paper else SCREEN
-    return Drawing(_compose(laid, 1, 1, target), timeout, deadline)
+    return Drawing(_compose(laid, 1, 1, target), timeout)
 
 
 def _pdf(topology: Topology, paper: Paper, deadline: float, timeout: float) -> bytes:
@@ -812,15 +1050,15 @@ def _pdf(topology: Topology, paper: Paper, deadline: float, timeout: float) -> b
     from pypdf.generic import RectangleObject
 
     planned = _plan(topology, paper, deadline, timeout)
-    pages = len(planned)
-    writer = PdfWriter()
+    jobs = []
     for number, laid in enumerate(planned, 1):
-        composed = _compose(laid, number, pages, paper.printable)
+        composed = _compose(laid, number, len(planned), paper.printable)
         scale = _print_scale(composed, paper)
         size = f"{composed.width * scale / 72:.4f},{composed.height * scale / 72:.4f}!"
-        data = _run(["neato", "-n2", "-Tpdf", "-Gmargin=0", f"-Gsize={size}"], composed.text, deadline, timeout)
-        page = PdfReader(io.BytesIO(data)).pages[0]
-        writer.add_page(page)
+        jobs.append((["neato", "-n2", "-Tpdf", "-Gmargin=0", f"-Gsize={size}"], composed.text))
+    writer = PdfWriter()
+    for data in _run_many(jobs, deadline, timeout):
+        writer.add_page(PdfReader(io.BytesIO(data)).pages[0])
         added = writer.pages[-1]
         drawn_w, drawn_h = float(added.mediabox.width), float(added.mediabox.height)
         # the sheet, exactly, with the drawing in its middle
@@ -848,4 +1086,5 @@ def render(topology: Topology, fmt: str, *, paper: Paper | None = None, timeout:
         return _pdf(topology, paper or Paper(), deadline, timeout)
     laid = _layout_many([(topology, "")], deadline, timeout)[0]
     target = paper.printable if paper else SCREEN
-    return Drawing(_compose(laid, 1, 1, target), timeout, deadline).render(fmt)
+    # one deadline for the layout and the drawing together
+    return Drawing(_compose(laid, 1, 1, target), timeout)._render(fmt, deadline, timeout)

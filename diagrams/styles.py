@@ -72,6 +72,9 @@ NODE_KINDS: dict[str, Look] = {
     "rack": Look(shape="cylinder"),
     "application": Look(shape="hexagon"),
     "aggregate": Look(shape="box", peripheries=2),
+    # the renderer's own: a node as a dot (a printed map's overview page) and a tile's name on it
+    "marker": Look(shape="point"),
+    "tile": Look(shape="plaintext", fill=WHITE, color=WHITE),
 }
 DEFAULT_NODE_KIND = Look(shape="box")
 
@@ -117,7 +120,7 @@ STATUSES: dict[str, Look] = {
     "fiber:faulty": Look(color=VERMILLION, line="bold", mark="✗", penwidth=4.0, arrowhead="tee"),
     "fiber:decommissioned": Look(color=GREY, line="dotted", mark="⊘", penwidth=1.0),
     # How a cable is laid: a second line cue (arrow tail shapes would clutter), given as a mark.
-    "deployment:aerial_adss": Look(mark="⌒"),
+    "deployment:aerial_adss": Look(mark="∩"),
     "deployment:duct": Look(mark="▭"),
     "deployment:direct_buried": Look(mark="▁"),
     "deployment:indoor": Look(mark="⌂"),
@@ -212,6 +215,8 @@ def node_attrs(look: Look) -> dict[str, str]:
     }
     if look.peripheries:
         attrs["peripheries"] = str(look.peripheries)
+    if attrs["shape"] == "point":
+        attrs["width"] = attrs["height"] = "0.12"
     return attrs
 
 

@@ -6,28 +6,52 @@ Each has its time, its root cause, whether it is in a maintenance window, and it
 devices, servers, applications and OPDs affected. Incidents come largest first."""
 
 import datetime
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
-from django.db.models import Case, F, Q, When
+from django.db.models import Q
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 
 from infra.inventory.choices import SERVER_KINDS
-from infra.inventory.models import Application, Device, Site
+from infra.inventory.models import Device, Site
 
-from .models import CheckEvent, CheckStatus, MaintenanceWindow, Prober
-from .state import State
-from .topology import STATUS_COLUMNS, snapshot
+from . import topology
+from .models import CheckEvent, MaintenanceWindow, Prober
+
+_PLACEHOLDER = 987654321  # an id no route holds as text otherwise: swapped for each object's id
+
+
+@functools.lru_cache(maxsize=16)
+def _route(name: str, script_prefix: str) -> str:
+    return reverse(name, args=[_PLACEHOLDER])
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """A site or device as the status page names and links it. Not a model instance: a few hundred of
+    those cost more to build, cache (pickled) and link (``reverse`` each) than the rest of the page."""
+
+    route: str  # its page's URL name
+    pk: int
+    name: str
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return _route(self.route, get_script_prefix()).replace(str(_PLACEHOLDER), str(self.pk))
 
 
 @dataclass
 class Incident:
     kind: str  # "site" (a down site and what sits behind it) or "device"
-    site: Site | None
-    device: Device | None
+    site: Ref | None
+    device: Ref | None
     since: datetime.datetime | None
-    behind_sites: list[Site] = field(default_factory=list)
+    behind_sites: list[Ref] = field(default_factory=list)
     devices: int = 0
     servers: int = 0
     applications: int = 0
@@ -53,11 +77,12 @@ class Status:
 # unknown, a flap is an event, and a new event means a new answer at once). What changes without an
 # event (a maintenance window begun, a device moved) shows within these seconds.
 CACHE_SECONDS = 10
+SITE_ROUTE, DEVICE_ROUTE = "inventory:site", "inventory:device"
 
 
 def current() -> Status:
-    """The city now: one query when nothing changed in the last ``CACHE_SECONDS``; otherwise ten,
-    whatever the number of checks, devices or incidents."""
+    """The city now: one query when nothing changed in the last ``CACHE_SECONDS``; otherwise at most
+    eight (four when nothing is down), whatever the number of checks, devices or incidents."""
     newest = CheckEvent.objects.order_by("-id").values_list("id", flat=True).first()
     key = f"probes:status:{newest}"
     found = cache.get(key)
@@ -69,53 +94,44 @@ def current() -> Status:
 
 def _compute() -> Status:
     now = timezone.now()
-    # every enabled check's state, read once: the snapshot's input, the "since" times and the counts
-    # (the time only of down checks: thousands of timestamps nobody reads cost more to parse than to fetch)
-    rows = list(
-        CheckStatus.objects.filter(probe_check__enabled=True)
-        .annotate(down_since=Case(When(state=State.DOWN.value, then=F("since"))))
-        .values_list(*STATUS_COLUMNS, "down_since")
-    )
-    snap = snapshot(rows)  # two more queries
-    down_since: dict[int, datetime.datetime] = {}
-    for device_id, _site, _org, _state, _kind, since in rows:
-        # a device is down since its last reachability check went down
-        if since and device_id and (device_id not in down_since or since > down_since[device_id]):
-            down_since[device_id] = since
-    down_sites = {site_id for site_id, agg in snap.sites.items() if agg.state is State.DOWN}
-    root_sites = [site_id for site_id in down_sites if not snap.sites[site_id].behind]
-    behind: dict[int, list[int]] = defaultdict(list)
-    for site_id, agg in snap.sites.items():
-        if agg.behind:
-            behind[_root(snap, site_id)].append(site_id)
-    cut_sites = {site_id for sites in behind.values() for site_id in sites}
-    excluded = down_sites | cut_sites
-    lone_devices = [
-        device_id
-        for device_id, agg in snap.devices.items()
-        if agg.state is State.DOWN and snap.site_of_device.get(device_id) not in excluded
-    ]
+    # What is down, folded in the database (one query: a few hundred rows, not every check's state);
+    # then which sites are cut off behind which (two more, none when no site is down).
+    down = topology.down_now()
+    behind = topology.cut_off(down.sites)
+    root_sites = sorted(site_id for site_id in down.sites if site_id not in behind)
+    cut_behind: dict[int, list[int]] = defaultdict(list)
+    for site_id in behind:
+        cut_behind[_root(behind, site_id)].append(site_id)
+    cut_sites = set(behind)
+    excluded = down.sites | cut_sites
+    lone_devices = sorted(device_id for device_id, row in down.devices.items() if row[0] not in excluded)
     affected_sites = set(root_sites) | cut_sites
-    # Thousands of devices sit behind a down core site: read them as plain rows, not models, and
-    # group them by site once; only a lone device is shown by name.
-    by_site: dict[int, list[tuple]] = defaultdict(list)
-    lone_rows = {}
-    for row in Device.objects.filter(Q(site_id__in=affected_sites) | Q(pk__in=lone_devices)).values_list(
-        "pk", "site_id", "organization_id", "kind", "name"
-    ):
-        by_site[row[1]].append(row)
-        lone_rows[row[0]] = row
+    # Thousands of devices sit behind a down core site: read them as plain rows, not models, with
+    # their applications in the same query (a row per device and application), and group them by
+    # site once; only a lone device is shown by name.
+    rows: dict[int, tuple] = {}
     apps_of: dict[int, set[int]] = defaultdict(set)
-    for app_id, device_id in Application.devices.through.objects.filter(
-        Q(device__site_id__in=affected_sites) | Q(device_id__in=lone_devices)
-    ).values_list("application_id", "device_id"):
-        apps_of[device_id].add(app_id)
-    lone_sites = {snap.site_of_device.get(device_id) for device_id in lone_devices}
-    sites = {s.pk: s for s in Site.objects.filter(pk__in=affected_sites | lone_sites)}
+    for pk, site_id, organization_id, kind, name, app_id in Device.objects.filter(
+        Q(site_id__in=affected_sites) | Q(pk__in=lone_devices)
+    ).values_list("pk", "site_id", "organization_id", "kind", "name", "applications"):
+        rows.setdefault(pk, (pk, site_id, organization_id, kind, name))
+        if app_id is not None:
+            apps_of[pk].add(app_id)
+    by_site: dict[int, list[tuple]] = defaultdict(list)
+    for row in rows.values():
+        by_site[row[1]].append(row)
+    lone_rows = {pk: rows[pk] for pk in lone_devices if pk in rows}
+    lone_sites = {row[1] for row in lone_rows.values()}
+    sites, org_of_site = {}, {}
+    for pk, name, organization_id in Site.objects.filter(pk__in=affected_sites | lone_sites).values_list(
+        "pk", "name", "organization_id"
+    ):
+        sites[pk], org_of_site[pk] = Ref(SITE_ROUTE, pk, name), organization_id
+    down_since = down.since
     windows = list(MaintenanceWindow.objects.filter(start__lte=now, end__gt=now))
 
     def in_window(device_id: int | None, site_id: int | None) -> bool:
-        org_id = sites[site_id].organization_id if site_id in sites else None
+        org_id = org_of_site.get(site_id)
         return any(
             (w.device_id and w.device_id == device_id)
             or (w.site_id and w.site_id == site_id)
@@ -132,7 +148,7 @@ def _compute() -> Status:
 
     incidents = []
     for site_id in root_sites:
-        cut = sorted(behind.get(site_id, []), key=lambda s: sites[s].name if s in sites else "")
+        cut = sorted(cut_behind.get(site_id, []), key=lambda s: sites[s].name if s in sites else "")
         members = [row for member in (site_id, *cut) for row in by_site[member]]
         since = max((down_since[row[0]] for row in by_site[site_id] if row[0] in down_since), default=None)
         incidents.append(
@@ -152,34 +168,37 @@ def _compute() -> Status:
         row = lone_rows.get(device_id)
         if row is None:
             continue
-        pk, site_id, organization_id, kind, name = row
+        pk, site_id, _organization, _kind, name = row
         incidents.append(
             impact(
                 Incident(
                     kind="device",
                     site=sites.get(site_id),
-                    device=Device(pk=pk, site_id=site_id, organization_id=organization_id, kind=kind, name=name),
+                    device=Ref(DEVICE_ROUTE, pk, name),
                     since=down_since.get(device_id),
                     in_maintenance=in_window(device_id, site_id),
                 ),
                 [row],
             )
         )
-    incidents.sort(key=lambda i: (i.in_maintenance, tuple(-n for n in i.impact), i.since or now))
+    # largest first; then the oldest; then by name, so that equal incidents keep their places on each refresh
+    incidents.sort(
+        key=lambda i: (i.in_maintenance, tuple(-n for n in i.impact), i.since or now, str(i.device or i.site or ""))
+    )
     return Status(
         incidents=incidents,
         cut_off=list(Prober.objects.filter(reference_ok=False)),
-        down_checks=sum(1 for row in rows if row[3] == "down"),
-        unknown_checks=sum(1 for row in rows if row[3] == "unknown"),
+        down_checks=down.down_checks,
+        unknown_checks=down.unknown_checks,
         checked_at=now,
     )
 
 
-def _root(snap, site_id: int) -> int:
+def _root(behind: dict[int, int], site_id: int) -> int:
     """The down site at the top of the chain that cuts ``site_id`` off."""
     seen = set()
-    cause = snap.sites[site_id].behind
-    while cause in snap.sites and snap.sites[cause].behind and cause not in seen:
+    cause = behind[site_id]
+    while cause in behind and cause not in seen:
         seen.add(cause)
-        cause = snap.sites[cause].behind
+        cause = behind[cause]
     return cause

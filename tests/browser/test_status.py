@@ -97,3 +97,46 @@ def test_the_dashboard_says_what_is_down_now_in_both_languages(page, login, engi
     # the panel links to the status page, which has the same incident
     page.get_by_test_id("down-now").get_by_role("link", name="Status now").click()
     expect(page.get_by_test_id("incident")).to_have_count(1)
+
+
+def test_the_status_page_shows_the_largest_incidents_then_all_of_them(page, login, engineer_user, monkeypatch):
+    from infra.probes import views
+    from infra.probes.models import CheckStatus
+
+    monkeypatch.setattr(views, "STATUS_INCIDENTS_SHOWN", 3)
+    dc = SiteFactory(kind=SiteKind.DATA_CENTER, name="Pusat Data")
+    site = SiteFactory(name="Kantor Camat")
+    FiberLinkFactory(site_a=dc, site_b=site)
+    keeper = Check.objects.create(device=DeviceFactory(site=site, organization=site.organization), address="127.0.23.1")
+    checks = [
+        Check.objects.create(
+            device=DeviceFactory(site=site, organization=site.organization, name=f"srv-{n}"),
+            address=f"127.0.23.{n + 2}",
+        )
+        for n in range(5)
+    ]
+    since = timezone.now() - datetime.timedelta(hours=1)
+    CheckStatus.objects.filter(probe_check__in=checks).update(state="down", since=since)
+    CheckStatus.objects.filter(probe_check=keeper).update(state="up", since=since)
+
+    login(engineer_user)
+    page.goto("/probes/status/")
+    expect(page.get_by_test_id("incident")).to_have_count(3)
+    expect(page.get_by_test_id("more-incidents")).to_contain_text("dan 2 gangguan lainnya")
+    page.get_by_role("link", name="Tampilkan semua").click()
+    expect(page.get_by_test_id("incident")).to_have_count(5)
+    expect(page.get_by_test_id("fewer-incidents")).to_have_text("Tampilkan 3 terbesar saja")
+    # the self-refresh keeps all of them
+    page.evaluate("document.querySelector('[data-testid=status]').setAttribute('hx-trigger', 'every 1s')")
+    page.evaluate("htmx.process(document.querySelector('[data-testid=status]'))")
+    with page.expect_response(lambda r: "/probes/status/?all=1" in r.url and r.request.headers.get("hx-request")):
+        pass
+    expect(page.get_by_test_id("incident")).to_have_count(5)
+
+    page.locator("button[data-lang=en]").click()
+    page.goto("/probes/status/")
+    expect(page.get_by_test_id("more-incidents")).to_contain_text("and 2 more incidents")
+    page.get_by_role("link", name="Show all").click()
+    expect(page.get_by_test_id("incident")).to_have_count(5)
+    page.get_by_role("link", name="Show the largest 3 only").click()
+    expect(page.get_by_test_id("incident")).to_have_count(3)

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from infra.inventory.choices import DeviceKind, SiteKind
 from infra.probes import status
-from infra.probes.models import Check, MaintenanceWindow, Prober
+from infra.probes.models import Check, CheckStatus, MaintenanceWindow, Prober
 from infra.probes.services.recording import Observation, record
 from tests.factories import ApplicationFactory, DeviceFactory, FiberLinkFactory, SiteFactory
 
@@ -213,3 +213,51 @@ def test_the_dashboard_costs_the_same_queries_for_a_small_or_a_large_outage(clie
     many = outage(8)
     assert few == many
     query_counts.check("web/home-down-now", many)
+
+
+def test_the_page_shows_the_largest_incidents_and_all_of_them_on_request(client, engineer, monkeypatch):
+    from infra.probes import views
+
+    monkeypatch.setattr(views, "STATUS_INCIDENTS_SHOWN", 3)
+    client.force_login(engineer)
+    client.cookies["django_language"] = "en"
+    dc = SiteFactory(kind=SiteKind.DATA_CENTER)
+    site = SiteFactory(name="Kantor Camat")
+    FiberLinkFactory(site_a=dc, site_b=site)
+    keeper = Check.objects.create(device=DeviceFactory(site=site, organization=site.organization), address="127.0.15.1")
+    # five servers down on their own at a site that answers: five incidents of the same size and age,
+    # which come by name
+    names = ["srv-e", "srv-b", "srv-d", "srv-a", "srv-c"]
+    checks = [
+        Check.objects.create(
+            device=DeviceFactory(site=site, organization=site.organization, name=name), address=f"127.0.15.{i + 2}"
+        )
+        for i, name in enumerate(names)
+    ]
+    since = timezone.now() - datetime.timedelta(hours=1)
+    CheckStatus.objects.filter(probe_check__in=checks).update(state="down", since=since)
+    CheckStatus.objects.filter(probe_check=keeper).update(state="up", since=since)
+
+    with CaptureQueriesContext(connection) as largest:
+        page = client.get(reverse("probes:status")).content.decode()
+    assert "5 incidents" in page
+    rows = page.split('data-testid="incident"')[1:]
+    assert [next(n for n in sorted(names) if n in row) for row in rows] == ["srv-a", "srv-b", "srv-c"]
+    assert 'data-testid="more-incidents"' in page and "and 2 more incidents" in page
+    assert 'href="/probes/status/?all=1"' in page and 'hx-get="/probes/status/"' in page
+
+    cache.clear()
+    with CaptureQueriesContext(connection) as everything:
+        page = client.get(reverse("probes:status") + "?all=1").content.decode()
+    assert len(everything) == len(largest)
+    assert page.count('data-testid="incident"') == 5 and 'data-testid="more-incidents"' not in page
+    assert "Show the largest 3 only" in page and 'hx-get="/probes/status/?all=1"' in page
+    # the refresh asks for all of them again, and gets them
+    fragment = client.get(reverse("probes:status") + "?all=1", headers={"HX-Request": "true"}).content.decode()
+    assert "<html" not in fragment and fragment.count('data-testid="incident"') == 5
+
+    # a city with no more incidents than the page shows says neither "more" nor "largest only"
+    monkeypatch.setattr(views, "STATUS_INCIDENTS_SHOWN", 5)
+    page = client.get(reverse("probes:status") + "?all=1").content.decode()
+    assert page.count('data-testid="incident"') == 5
+    assert 'data-testid="more-incidents"' not in page and 'data-testid="fewer-incidents"' not in page

@@ -357,6 +357,7 @@ class Drawing:
             filters=self.filter_lines(),
             data_as_of=self.data_as_of(),
             generated_at=format_moment(timezone.now()),
+            captions=captions(),
         )
         return topology
 
@@ -488,3 +489,17 @@ def _legend_order(key: str) -> tuple[int, int, str]:
     }.get(space, ())
     family = _LEGEND_SPACES.index(space) if space in _LEGEND_SPACES else len(_LEGEND_SPACES)
     return family, order.index(value) if value in order else len(order), value
+
+
+def captions() -> tuple[tuple[str, str], ...]:
+    """The renderer's own words on every page (title block, legend, split pages), in the active language."""
+    return (
+        ("data_as_of", _("Data as of {value}")),
+        ("generated_at", _("Generated {value}")),
+        ("page", _("Page {page} of {pages}")),
+        ("legend", _("Legend")),
+        ("overview", _("Overview")),
+        ("part", _("part {part} of {parts}")),
+        ("count", _("{count} objects")),
+        ("elsewhere", _("in {group}")),
+    )
