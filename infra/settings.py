@@ -416,3 +416,11 @@ SIMPUL_ALERT_TIMEOUT = float(os.environ.get("SIMPUL_ALERT_TIMEOUT", "10"))
 SIMPUL_ALERT_MAX_ATTEMPTS = int(os.environ.get("SIMPUL_ALERT_MAX_ATTEMPTS", "6"))
 # The language of Telegram messages (Indonesian first; the JSON payload is language-free).
 SIMPUL_ALERT_LANGUAGE = os.environ.get("SIMPUL_ALERT_LANGUAGE", "id")
+
+# --- Diagrams (docs/diagrams.md) -------------------------------------------------------------------
+# Seconds one diagram may take to build and draw; past that it is stopped with a message saying so.
+SIMPUL_DIAGRAM_TIMEOUT = float(os.environ.get("SIMPUL_DIAGRAM_TIMEOUT", "20"))
+# Drawn diagrams stay in the cache until the data they show changes, and at most this long.
+SIMPUL_DIAGRAM_CACHE_SECONDS = int(os.environ.get("SIMPUL_DIAGRAM_CACHE_SECONDS", str(7 * 24 * 3600)))
+# The wall screen (/diagrams/wall/) asks for a new drawing this often.
+SIMPUL_WALL_REFRESH_SECONDS = int(os.environ.get("SIMPUL_WALL_REFRESH_SECONDS", "30"))

@@ -18,6 +18,7 @@ from infra.core.views import (
     TableConfigView,
 )
 from infra.inventory.api.urls import router as inventory_router
+from infra.maps.api.urls import urlpatterns as maps_api_patterns
 from infra.probes.api.urls import router as probes_router
 from infra.probes.api.urls import urlpatterns as probes_api_patterns
 
@@ -33,10 +34,12 @@ api_patterns = [
             "diagram-snapshots": "maps-diagramsnapshot-list",
             "probes/availability": "probes-availability",
             "probes/reports/availability": "probes-availability-report",
+            "diagrams": "diagrams",
         },
     ),
     *inventory_router.urls,
     *probes_api_patterns,
+    *maps_api_patterns,
     *core_router.urls,
     path("", include("infra.maps.api.history")),  # diagram snapshots and comparisons
 ]
@@ -68,6 +71,7 @@ urlpatterns = [
     path("pick/<str:form>/<str:field>/", PickView.as_view(), name="pick"),
     path("", include("infra.inventory.urls")),
     path("probes/", include("infra.probes.urls")),
+    path("diagrams/", include("infra.maps.urls")),
     path("api/", include((api_patterns, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", api_docs_csp(SpectacularSwaggerSplitView.as_view(url_name="api-schema")), name="api-docs"),

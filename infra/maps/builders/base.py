@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from django.urls import NoReverseMatch, reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 
 from diagrams.model import Edge, LegendEntry, Node, TitleBlock, Topology
 from infra.inventory.choices import (
@@ -416,9 +416,9 @@ def kind_labels() -> dict[str, str]:
 def reachability_label(word: str) -> str:
     return {
         "up": _("Reachable"),
-        "down": _("Down"),
+        "down": pgettext("check state", "Down"),
         "unreachable": _("Cut off behind a down site"),
-        "unknown": _("Unknown"),
+        "unknown": pgettext("check state", "Unknown"),
         "maintenance": _("Down in maintenance"),
         "unmonitored": _("Not monitored"),
     }.get(word, word)
