@@ -127,3 +127,21 @@ def test_an_auditor_reads_snapshots_but_takes_none(page, login, transactional_db
     page.goto("/diagrams/snapshots/")
     page.locator("table tbody tr a").first.click()
     expect(page.get_by_test_id("diagram").locator("svg")).to_be_visible()
+
+
+@pytest.mark.parametrize("width", [1440, 390])
+def test_the_diagram_page_keeps_what_it_shows(page, login, transactional_db, width):
+    os.makedirs(SHOTS, exist_ok=True)
+    HistoryCity()
+    engineer = UserFactory(username="insinyur-c", role=Role.ENGINEER)
+    page.set_viewport_size({"width": width, "height": 900})
+    login(engineer)
+    page.goto("/diagrams/?view=fiber&as_of=2025-12-31")
+    expect(page.get_by_test_id("diagram").locator("svg")).to_be_visible()
+    page.screenshot(path=f"{SHOTS}/diagram-page-{width}.png")
+    no_wider_than_the_screen(page, width)
+    page.get_by_test_id("take-this-snapshot").locator("button").click()
+    expect(page.locator(".alert-success")).to_contain_text("Snapshot diambil")
+    snapshot = DiagramSnapshot.objects.get()
+    assert snapshot.view == "fiber" and snapshot.as_of.date().isoformat() == "2025-12-31"
+    expect(page.get_by_test_id("diagram").locator("svg")).to_contain_text("Kantor Lama")
