@@ -18,7 +18,7 @@ PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/simpul
 TEST_WORKERS ?= 2
 PYTEST := $(VENV)/bin/pytest -q -n $(TEST_WORKERS) --dist worksteal
 
-.PHONY: run serve system-deps print-deps icmp-sockets bench-probes test test-sqlite test-postgres query-counts lint format bench messages screenshots clean
+.PHONY: run serve system-deps print-deps icmp-sockets bench-probes bench-diagrams diagram-pictures test test-sqlite test-postgres query-counts lint format bench messages screenshots clean
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Simpul needs Python 3.11 or newer; found " + sys.version.split()[0])'
@@ -116,7 +116,7 @@ format: $(VENV)/.test-deps
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-bench: $(VENV)/.test-deps bench-probes
+bench: $(VENV)/.test-deps bench-probes bench-diagrams
 	$(PY) bench/import_devices.py
 	$(PY) bench/web_pages.py
 	$(PY) bench/api.py
@@ -125,6 +125,20 @@ bench: $(VENV)/.test-deps bench-probes
 # status page and an OPD's monthly report on 20,000 checks with a year of history.
 bench-probes: $(VENV)/.test-deps system-deps
 	$(PY) bench/probes.py
+
+# Every diagram view on the demo city and on 500 sites / 20,000 devices / 1,000 fiber links, on PostgreSQL
+# (databases simpul_bench_diagrams_*; BENCH_DIAGRAMS="--reuse" keeps them between runs).
+PG_BENCH_URL ?= postgres://postgres@127.0.0.1:5432
+bench-diagrams: $(VENV)/.test-deps print-deps
+	@if $(PY) scripts/pg_ready.py "$(PG_BENCH_URL)/postgres"; then \
+		$(PY) bench/diagrams.py --pg-url "$(PG_BENCH_URL)" $(BENCH_DIAGRAMS); \
+	else \
+		echo "PostgreSQL does not answer at $(PG_BENCH_URL): bench/diagrams.py NOT run."; \
+	fi
+
+# docs/diagrams.md's pictures (docs/screenshots/diagrams/), drawn from the demo city.
+diagram-pictures: $(VENV)/.test-deps print-deps
+	$(PY) scripts/diagram_pictures.py
 
 screenshots: $(VENV)/.test-deps system-deps
 	$(PY) scripts/screenshots.py

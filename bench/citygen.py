@@ -3,8 +3,11 @@
 ``generate_city(devices=20_000, seed=1)`` fills the current database with regions, OPDs and their
 contacts, sites, racks, devices with interfaces and addresses, applications, migration waves,
 migrations with their transition history and blockers, fiber links with their cores and yearly
-targets. Rows go in through the write path, ``core.bulk.create_many`` (a 20,000-device city takes
-seconds, not the minutes single saves would); every object still passes ``full_clean()``.
+targets. ``sites=`` and ``links=`` ask for a given number of sites (more POPs) and fiber links (a
+tree out from the data center, then cross links between sites near each other in it, as a city's
+rings are); without them every site has one link to the data center. Rows go in through the write
+path, ``core.bulk.create_many`` (a 20,000-device city takes seconds, not the minutes single saves
+would); every object still passes ``full_clean()``.
 Addresses are in 127.0.0.0/8 and none is probed. With ``changelog=True`` each object also gets its
 "created" change record (via ``record_bulk``), so history pages have something to show.
 The agencies (OPDs), the contacts' names and the number of kecamatan are the demo city's, read from
@@ -160,8 +163,10 @@ def _address(n: int) -> str:
 
 
 class _Generator:
-    def __init__(self, devices: int, seed: int, prefix: str):
+    def __init__(self, devices: int, seed: int, prefix: str, sites: int | None = None, links: int | None = None):
         self.n_devices = devices
+        self.n_sites = sites
+        self.n_links = links
         self.rng = random.Random(seed)
         self.prefix = prefix
         self.now = timezone.now()
@@ -293,7 +298,10 @@ class _Generator:
                 org.kind, choices.SiteKind.OPD_OFFICE
             )
             site(f"Kantor {org.name}", kind, org, org.region)
-        for i in range(max(2, self.n_devices // 500)):
+        pops = max(2, self.n_devices // 500)
+        if self.n_sites is not None:
+            pops = max(2, self.n_sites - len(sites))
+        for i in range(pops):
             site(
                 f"POP {p} {i:03d}",
                 choices.SiteKind.POP,
@@ -559,10 +567,31 @@ class _Generator:
         )
 
     # --- fiber -------------------------------------------------------------------------------
+    def _spans(self) -> list[tuple[object, object]]:
+        """(site a, site b) of each link: the data center to every site, or with ``links=`` a tree (each
+        site hangs off one of the sites before it, four at most on each) plus cross links between sites
+        a few places apart in it."""
+        if self.n_links is None:
+            return [(self.dc, site) for site in self.sites[1:]]
+        sites = self.sites
+        spans = [(sites[(i - 1) // 4], sites[i]) for i in range(1, len(sites))]
+        pairs = {(a.pk, b.pk) for a, b in spans}
+        attempts = 0
+        while len(spans) < self.n_links and attempts < 20 * self.n_links:
+            attempts += 1
+            i = self.rng.randrange(1, len(sites))
+            j = min(len(sites) - 1, max(1, i + self.rng.choice([-3, -2, -1, 1, 2, 3])))
+            a, b = sorted((i, j))
+            if a == b or (sites[a].pk, sites[b].pk) in pairs:
+                continue
+            pairs.add((sites[a].pk, sites[b].pk))
+            spans.append((sites[a], sites[b]))
+        return spans
+
     def fiber(self) -> None:
         rng = self.rng
         links = []
-        for i, site in enumerate(self.sites[1:]):
+        for i, (site_a, site) in enumerate(self._spans()):
             status = _pick(
                 rng,
                 [
@@ -576,8 +605,8 @@ class _Generator:
             length = Decimal(rng.uniform(0.3, 18)).quantize(Decimal("0.001"))
             link = models.FiberLink(
                 code=f"FO-{self.prefix}-{i + 1:04d}",
-                name=f"Pusat Data - {site.name}"[:200],
-                site_a=self.dc,
+                name=f"{site_a.name} - {site.name}"[:200],
+                site_a=site_a,
                 site_b=site,
                 cable_type=choices.CableType.G652D,
                 core_count=rng.choice([12, 24, 48]),
@@ -625,13 +654,22 @@ class _Generator:
             return changelog.record_bulk(changes())
 
 
-def generate_city(devices: int = 20_000, seed: int = 1, *, prefix: str = "Sim", changelog: bool = False) -> CityResult:
+def generate_city(
+    devices: int = 20_000,
+    seed: int = 1,
+    *,
+    prefix: str = "Sim",
+    changelog: bool = False,
+    sites: int | None = None,
+    links: int | None = None,
+) -> CityResult:
     """Write a synthetic city of about ``devices`` devices into the current database.
 
-    ``prefix`` goes into every unique name, so several cities can share one database.
+    ``prefix`` goes into every unique name, so several cities can share one database. ``sites`` and
+    ``links`` (when given) set the number of sites and of fiber links (at least one per site but one).
     """
     start = time.perf_counter()
-    gen = _Generator(devices, seed, prefix)
+    gen = _Generator(devices, seed, prefix, sites, links)
     with transaction.atomic():
         gen.regions()
         gen.organizations()
@@ -654,10 +692,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Generate a synthetic city into a database.")
     parser.add_argument("--devices", type=int, default=20_000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--sites", type=int, default=None, help="this many sites (more POPs)")
+    parser.add_argument("--links", type=int, default=None, help="this many fiber links (a tree plus cross links)")
     parser.add_argument("--changelog", action="store_true", help="write the change records too")
     args = parser.parse_args()
     call_command("migrate", verbosity=0)
-    result = generate_city(args.devices, args.seed, changelog=args.changelog)
+    result = generate_city(args.devices, args.seed, changelog=args.changelog, sites=args.sites, links=args.links)
     for name, count in sorted(result.counts.items()):
         print(f"{name:22} {count:8d}")
     print(f"change records         {result.change_records:8d}")

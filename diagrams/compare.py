@@ -128,6 +128,7 @@ def compare(
         legend=legend,
         layout=after.layout,
         direction=after.direction,
+        spread=after.spread,
     )
 
 

@@ -97,7 +97,8 @@ class Topology:
 
     ``layout`` is "ranked" (graphviz dot, ranked from the first rank outward) or "pinned" (every node
     has a ``position``; drawn with neato -n2, no layout). ``legend`` lists the style keys the drawing
-    uses with their meaning; renderers draw exactly these entries.
+    uses with their meaning; renderers draw exactly these entries. ``spread`` lets a pinned layout push
+    overlapping boxes apart (keeping the map's shape) instead of holding every node exactly in place.
     """
 
     title: TitleBlock
@@ -107,6 +108,7 @@ class Topology:
     legend: list[LegendEntry] = dataclasses.field(default_factory=list)
     layout: str = "ranked"
     direction: str = "LR"
+    spread: bool = False
 
     def add_nodes(self, nodes: Iterable[Node]) -> None:
         self.nodes.extend(nodes)

@@ -394,7 +394,12 @@ def _layout_many(
         pinned = topology.layout == "pinned"
         source = dotmod.to_dot(topology, name="G", wrap=wrap and not pinned)
         if pinned:
-            jobs.append((["neato", "-n2", "-Tdot"], source))
+            # spread: positions kept as a start, boxes pushed apart where they overlap (a city centre's
+            # offices would otherwise hide each other's names); prism keeps the map's shape, unscaled
+            if topology.spread:
+                jobs.append((["neato", "-n", "-Goverlap=prism", "-Goverlap_scaling=0", "-Tdot"], source))
+            else:
+                jobs.append((["neato", "-n2", "-Tdot"], source))
         else:
             # graphviz 2.43 crashes routing some graphs (labelled edges between nodes of one rank:
             # "triangulation failed", a segfault); then every edge ranks and no rank=same level is

@@ -31,6 +31,7 @@ def to_dict(topology: Topology) -> dict[str, Any]:
         "legend": [_plain(e) for e in topology.legend],
         "layout": topology.layout,
         "direction": topology.direction,
+        "spread": topology.spread,
     }
 
 
@@ -55,6 +56,7 @@ def from_dict(data: Mapping[str, Any]) -> Topology:
             legend=[LegendEntry(**_known(LegendEntry, e)) for e in data.get("legend", ())],
             layout=data.get("layout", "ranked"),
             direction=data.get("direction", "LR"),
+            spread=bool(data.get("spread", False)),
         )
     except (KeyError, TypeError, ValueError) as error:
         raise SerializeError(f"Not a stored topology: {error}") from error

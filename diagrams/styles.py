@@ -10,6 +10,7 @@ grey look, never an error.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 
 # Okabe & Ito (2008), "Color Universal Design".
@@ -164,6 +165,9 @@ def status_look(key: str) -> Look:
     return dataclasses.replace(NEUTRAL, mark="?")
 
 
+# Pure functions of three strings returning a frozen Look: a big print asks for the same few looks
+# tens of thousands of times (about 40 us each uncached).
+@functools.lru_cache(maxsize=4096)
 def node_look(kind: str, status: str = "", change: str = "") -> Look:
     """Shape from the kind, colour/pattern/mark from the status keys, emphasis from the change mark."""
     look = NODE_KINDS.get(kind, DEFAULT_NODE_KIND).over(NEUTRAL)
@@ -180,6 +184,7 @@ def node_look(kind: str, status: str = "", change: str = "") -> Look:
     return dataclasses.replace(look, mark=" ".join(m for m in marks if m))
 
 
+@functools.lru_cache(maxsize=4096)
 def edge_look(kind: str, status: str = "", change: str = "") -> Look:
     """The line for an edge: kind first, then its status keys, then the change mark."""
     look = EDGE_KINDS.get(kind, DEFAULT_EDGE_KIND).over(Look(color=GREY, line="solid", penwidth=1.0, mark=""))

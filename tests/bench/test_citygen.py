@@ -90,3 +90,25 @@ def test_the_agencies_follow_the_demo_data_files(db, tmp_path, monkeypatch):
     (tmp_path / "opd-kota.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     generate_city(devices=60, seed=2, prefix="Lain")
     assert _agencies("Lain") == demo.opd_rows() == rows
+
+
+def test_sites_and_links_as_asked(db):
+    """The diagram benchmark's city: so many sites and fiber links, each link joining two different
+    sites, no pair twice, every site reachable from the data center."""
+    generate_city(devices=300, seed=6, sites=260, links=400)
+    assert models.Site.objects.count() == 260
+    assert models.FiberLink.objects.count() == 400
+    pairs = list(models.FiberLink.objects.values_list("site_a_id", "site_b_id"))
+    assert all(a != b for a, b in pairs) and len(set(pairs)) == len(pairs)
+    dc = models.Site.objects.get(kind=choices.SiteKind.DATA_CENTER)
+    reached, frontier = {dc.pk}, [dc.pk]
+    while frontier:
+        here = frontier.pop()
+        for a, b in pairs:
+            for x, y in ((a, b), (b, a)):
+                if x == here and y not in reached:
+                    reached.add(y)
+                    frontier.append(y)
+    assert reached == set(models.Site.objects.values_list("pk", flat=True))
+    for link in models.FiberLink.objects.all()[:50]:
+        link.full_clean()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import io
+import itertools
 import os
 import re
 import struct
@@ -386,3 +388,24 @@ def test_the_demo_city_like_crash_case_renders():
     topology = Topology(title=topologies.title(), nodes=nodes, edges=edges)
     found = items(render(topology, "svg", timeout=60))
     assert {f"s{i}" for i in range(10)} <= set(found) and "f0b" in found
+
+
+def test_a_spread_map_pushes_overlapping_boxes_apart_and_keeps_their_order():
+    topology = topologies.city(sites=5, servers=0, layout="pinned")
+    # every site within a tenth of an inch of the next, left to right: the boxes overlap
+    topology.nodes = [
+        dataclasses.replace(node, position=(i * 0.1, 0.0)) if node.kind == "site" else node
+        for i, node in enumerate(topology.nodes)
+    ]
+    sites = [node.id for node in topology.nodes if node.kind == "site"]
+
+    def boxes(drawing: bytes) -> list[tuple[float, float]]:
+        found = items(drawing)
+        return [center(found[site]) for site in sites]
+
+    held = boxes(render(topology, "svg"))
+    assert all(abs(b[0] - a[0] - 7.2) < 0.6 for a, b in itertools.pairwise(held))  # pinned: still overlapping
+    topology.spread = True
+    spread = boxes(render(topology, "svg"))
+    assert all(b[0] > a[0] for a, b in itertools.pairwise(spread))  # left to right as given
+    assert min(b[0] - a[0] for a, b in itertools.pairwise(spread)) > 30  # far more than the 7.2 pt given

@@ -8,6 +8,7 @@ from infra.inventory.choices import DeviceKind
 from infra.maps.builders import VIEWS, DiagramParams, build
 from infra.maps.builders import organization as organization_view
 from infra.maps.builders import site as site_view
+from infra.maps.builders.base import tree_link_ids
 
 from ..factories import DeviceFactory, MigrationFactory
 from .city import T0, at, make_city
@@ -67,7 +68,8 @@ def test_city_view(city):
         lid(c, "l3"): (sid(c, "b"), sid(c, "c"), "fiber", FIBER["l3"]),
     }
     assert topology.groups == []
-    assert all(not e.constrain for e in topology.edges)  # ranked from the data center, not by the rings
+    # a tree: each site's one link towards the data center places it (DESIGN.md 6: never the rings)
+    assert all(e.constrain for e in topology.edges)
     by_id = {n.id: n for n in topology.nodes}
     assert {k: by_id[sid(c, k)].rank for k in "dc a b c".split()} == {"dc": 0, "a": 1, "b": 1, "c": 2}
     assert by_id[sid(c, "a")].link == c.sites["a"].get_absolute_url()
@@ -390,3 +392,17 @@ def test_applications_view_counts_hosts_per_site_past_its_limit(city, monkeypatc
         f"hosts-{agg_a}-{sik}": (agg_a, sik, "hosts", ""),  # s1 and the VM: one edge
         f"hosts-{agg_b}-{dapodik}": (agg_b, dapodik, "hosts", ""),
     }
+
+
+def test_only_one_link_per_site_towards_the_data_center_decides_the_layout():
+    ranks = {1: 0, 2: 1, 3: 1, 4: 2, 5: 3}
+    links = [
+        {"id": 10, "site_a_id": 1, "site_b_id": 2},
+        {"id": 11, "site_a_id": 3, "site_b_id": 1},  # written child first
+        {"id": 12, "site_a_id": 2, "site_b_id": 3},  # a ring between two sites of one rank
+        {"id": 14, "site_a_id": 3, "site_b_id": 4},
+        {"id": 13, "site_a_id": 2, "site_b_id": 4},  # a second way up for 4: the lower id wins
+        {"id": 15, "site_a_id": 5, "site_b_id": 4},  # 5 hangs below 4
+        {"id": 16, "site_a_id": 5, "site_b_id": 1},  # a long cross link three ranks up
+    ]
+    assert tree_link_ids(ranks, links) == {10, 11, 13, 15}

@@ -503,3 +503,17 @@ def captions() -> tuple[tuple[str, str], ...]:
         ("count", _("{count} objects")),
         ("elsewhere", _("in {group}")),
     )
+
+
+def tree_link_ids(ranks: dict[int, int], links: list[dict]) -> set[int]:
+    """For each ranked site, one link to a site a rank nearer the data center (the lowest id).
+
+    Only these decide the layout: each office is drawn beside the POP that feeds it, while rings and
+    cross links (constraint off) follow wherever their ends land."""
+    chosen: dict[int, int] = {}
+    for link in sorted(links, key=lambda link: link["id"]):
+        a, b = link["site_a_id"], link["site_b_id"]
+        for child, parent in ((a, b), (b, a)):
+            if ranks.get(child, 0) > 0 and ranks.get(parent) == ranks[child] - 1:
+                chosen.setdefault(child, link["id"])
+    return set(chosen.values())

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from diagrams.model import Topology
 from infra.inventory.choices import SiteKind
 
-from .base import Drawing
+from .base import Drawing, tree_link_ids
 from .params import DiagramParams
 
 TABLES = ("devices", "migrations", "links")
@@ -55,6 +55,7 @@ def build_city(params: DiagramParams) -> Topology:
                 rank=ranks[site["id"]],
             )
         )
-    drawing.topology.edges.extend(drawing.fiber_edge(link, constrain=False) for link in links)
+    tree = tree_link_ids(ranks, links)
+    drawing.topology.edges.extend(drawing.fiber_edge(link, constrain=link["id"] in tree) for link in links)
     scope = params.region.name if params.region else _("Whole city")
     return drawing.finish(_("City network"), scope)

@@ -63,9 +63,7 @@ def build_datacenter(params: DiagramParams) -> Topology:
             (r for r in data.racks.values() if r["site_id"] == center["id"]), key=lambda r: r["name"].lower()
         )
         for rack in racks:
-            members = [
-                d for d in data.devices.values() if d["rack_id"] == rack["id"] and (d["id"] in kept or not narrowed)
-            ]
+            members = list(by_rack.get(rack["id"], ()))  # (in_racks holds exactly this rack's kept devices)
             members.sort(key=lambda d: (d["name"].lower(), d["id"]))
             rack_group = f"dc-rack-{rack['id']}"
             topology.groups.append(

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 
 from diagrams.model import Topology
 
-from .base import Drawing
+from .base import Drawing, tree_link_ids
 from .params import DiagramParams
 
 TABLES = ("devices", "links", "cores")
@@ -39,6 +39,7 @@ def build_fiber(params: DiagramParams) -> Topology:
         details = (_("%(n)s links") % {"n": count},) if count > 1 else ()
         status = f"reachability:{drawing.reach.site(site_id)}" if drawing.reach else ""
         drawing.topology.nodes.append(drawing.site_node(site, details=details, status=status, rank=ranks[site_id]))
-    drawing.topology.edges.extend(drawing.fiber_edge(link, constrain=False) for link in links)
+    tree = tree_link_ids(ranks, links)
+    drawing.topology.edges.extend(drawing.fiber_edge(link, constrain=link["id"] in tree) for link in links)
     scope = params.region.name if params.region else _("Whole city")
     return drawing.finish(_("Fiber network"), scope)
