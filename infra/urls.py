@@ -31,6 +31,7 @@ api_patterns = [
         probes_router,
         core_router,
         extra={
+            "diagram-snapshots": "maps-diagramsnapshot-list",
             "probes/availability": "probes-availability",
             "probes/reports/availability": "probes-availability-report",
             "diagrams": "diagrams",
@@ -40,6 +41,7 @@ api_patterns = [
     *probes_api_patterns,
     *maps_api_patterns,
     *core_router.urls,
+    path("", include("infra.maps.api.history")),  # diagram snapshots and comparisons
 ]
 
 # The API's documentation pages load Swagger UI and Redoc from their CDN, and both libraries add

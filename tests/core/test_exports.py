@@ -211,6 +211,12 @@ def test_no_download_holds_a_live_formula(client, admin_user, city, fmt):  # noq
     apps.get_model("probes", "AlertDelivery").objects.create(channel=channel, created=timezone.now(), summary="x")
     poison(apps.get_app_config("inventory").get_models())
     poison(apps.get_app_config("probes").get_models())
+    # A diagram snapshot (the maps list): its title and view are text, poisoned below its immutability.
+    from infra.maps.builders import DiagramParams
+    from infra.maps.services.snapshots import take_snapshot
+
+    take_snapshot("city", DiagramParams(view="city"))
+    poison(apps.get_app_config("maps").get_models())
     # The sign-in log: what someone typed as a user name, and their browser's name, are text too.
     for model in (AccessLog, AccessFailureLog):
         model.objects.create(username=PAYLOADS[0], user_agent=PAYLOADS[1], ip_address="127.0.0.1", path_info="/login/")

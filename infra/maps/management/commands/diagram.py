@@ -17,6 +17,7 @@ import diagrams
 
 from ...builders import VIEWS
 from ...cache import DiagramUnavailable, asked, bound_form, render_diagram
+from .diagram_compare import compare_into_file
 
 # Option -> form field; each may be given more than once where the form takes several values.
 FILTERS = {
@@ -54,8 +55,11 @@ class Command(BaseCommand):
         parser.add_argument("--language", default=None, help="The diagram's language: id or en (default: the site's).")
         parser.add_argument("--timeout", type=float, default=None, help="Seconds the drawing may take.")
         parser.add_argument("-o", "--output", required=True, help="The file to write; - for standard output.")
+        parser.add_argument("--compare-from", dest="compare_from", help="Draw the changes since this date (to --as-of)")
 
     def handle(self, *args, view: str, output: str, fmt: str | None, language: str | None, **options) -> None:
+        if options.get("compare_from"):  # two dates in one diagram (snapweb: diagram_compare.py)
+            return compare_into_file(view, output, fmt, language, options, self.stderr)
         languages = [code for code, _name in settings.LANGUAGES]
         language = language or settings.LANGUAGE_CODE
         if language not in languages:
