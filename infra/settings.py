@@ -209,6 +209,15 @@ STORAGES = {
 if DEBUG:
     STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 
+# --- Cache -------------------------------------------------------------------------------------
+# Drawn diagrams and the probes' status are kept in the cache. By default each process has its own
+# (memory, bounded); SIMPUL_CACHE_URL=redis://host:6379/1 shares one between every web worker.
+SIMPUL_CACHE_URL = os.environ.get("SIMPUL_CACHE_URL", "")
+if SIMPUL_CACHE_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": SIMPUL_CACHE_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 300}}}
+
 # --- Background work (huey) -----------------------------------------------------------------
 # HUEY_BACKEND=sqlite (default, a file under var/) or redis (REDIS_URL) for several consumers.
 HUEY_BACKEND = os.environ.get("HUEY_BACKEND", "sqlite").lower()

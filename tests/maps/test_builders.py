@@ -233,6 +233,7 @@ def test_organization_view_aggregates_a_site_past_the_limit(city, monkeypatch):
     node = {n.id: n for n in topology.nodes}[agg]
     assert (node.kind, node.label, node.status) == ("aggregate", "Kantor Dinkes", "migration:inventoried")
     assert node.details == ("3 servers", "Inventoried: 1", "Scheduled: 1", "Not tracked: 1")
+    assert node.link == f"/diagrams/?view=site&site={c.sites['a'].pk}"  # expanded on the site's own diagram
     assert edges(topology) == {f"moves-{agg}-{target}": (agg, target, "moves_to", "")}
 
 

@@ -118,7 +118,9 @@ def build_applications(params: DiagramParams) -> Topology:
         if aggregate:
             node_id = f"agg-host-site-{site_id}"
             topology.nodes.append(
-                drawing.aggregate_node(node_id, _site_name(drawing, site_id), members, group_id, link)
+                drawing.aggregate_node(
+                    node_id, _site_name(drawing, site_id), members, group_id, drawing.site_diagram_url(site_id)
+                )
             )
         else:
             topology.nodes.extend(drawing.server_node(device, group_id) for device in members)

@@ -87,6 +87,12 @@ class Drawing:
         self._region_ids = self._subtree(params.region.pk) if params.region else None
 
     # --- links ------------------------------------------------------------------------------------
+    def site_diagram_url(self, site_id: int) -> str:
+        """Where an aggregate node expands: the site's own diagram, which draws every server there."""
+        if "site_diagram" not in self._urls:
+            self._urls["site_diagram"] = (reverse("maps:diagram"), "")
+        return f"{self._urls['site_diagram'][0]}?view=site&site={int(site_id)}"
+
     def url(self, model_name: str, pk: int | None) -> str:
         """The object's page (``inventory:<model>``, as ``get_absolute_url`` gives), reversed once a model."""
         if pk is None:

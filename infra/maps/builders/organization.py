@@ -47,7 +47,7 @@ def place_servers(
             node_id = f"agg-{group_prefix}-site-{site_id}"
             label = site["name"] if site else "?"
             topology.nodes.append(
-                drawing.aggregate_node(node_id, label, members, group_id, drawing.url("site", site_id))
+                drawing.aggregate_node(node_id, label, members, group_id, drawing.site_diagram_url(site_id))
             )
             stands_for.update(dict.fromkeys((m["id"] for m in members), node_id))
         else:
