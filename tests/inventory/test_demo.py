@@ -528,3 +528,14 @@ def test_the_sample_lists_match_the_demo_tables():
     assert [(r["name"], r["short_name"], r["kind"]) for r in opds] == list(demo.OPD_ROWS)
     assert [short for _, short, _ in demo.OPD_ROWS] == list(demo.data.OPD_OFFICES)
     assert {kind for _, _, kind in demo.OPD_ROWS} <= set(OrganizationKind.values)
+
+
+def test_every_command_explains_itself_with_help():
+    """`manage.py COMMAND --help` for each of Simpul's own commands (a lazy help text once crashed it)."""
+    from django.core.management import get_commands, load_command_class
+
+    ours = {name: app for name, app in get_commands().items() if app.startswith("infra.")}
+    assert {"load_demo", "diagram", "probe"} <= set(ours)
+    for name, app in ours.items():
+        text = load_command_class(app, name).create_parser("manage.py", name).format_help()
+        assert f"manage.py {name}" in text, name

@@ -2,13 +2,13 @@
 
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from infra.inventory.demo import DEMO_PASSWORD, load_demo
 
 
 class Command(BaseCommand):
-    help = gettext_lazy("Load the demo city once; later runs only reset the demo users (role, OPD, password).")
+    # Plain text: argparse formats it before any language is active (a lazy string broke --help).
+    help = "Load the demo city once; later runs only reset the demo users (role, OPD, password)."
 
     def handle(self, *args, **options) -> None:
         result = load_demo()
