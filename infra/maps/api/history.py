@@ -43,6 +43,7 @@ from ..views_history import (
     snapshot_cache_key,
     snapshot_filename,
 )
+from .views import FILE_RESPONSES
 
 
 class DiagramSnapshotSerializer(serializers.ModelSerializer):
@@ -168,14 +169,7 @@ class DiagramCompareView(APIMixin, APIView):
 
     @extend_schema(
         parameters=_compare_parameters(),
-        responses={
-            (200, "image/svg+xml"): OpenApiResponse(OpenApiTypes.BINARY, description="The drawing."),
-            (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="Fitted to the paper."),
-            (200, "image/png"): OpenApiResponse(OpenApiTypes.BINARY),
-            (200, "text/vnd.graphviz"): OpenApiResponse(OpenApiTypes.STR, description="graphviz source."),
-            400: OpenApiResponse(OpenApiTypes.OBJECT, description="Messages by field."),
-            503: OpenApiResponse(OpenApiTypes.OBJECT, description="The drawing took longer than the limit."),
-        },
+        responses=FILE_RESPONSES,
     )
     def get(self, request):
         form: CompareForm = compare_form(request.query_params)

@@ -36,19 +36,23 @@ def _parameters() -> list[OpenApiParameter]:
     ]
 
 
+# What a diagram endpoint answers: the file in the format asked for, or messages.
+FILE_RESPONSES = {
+    (200, "image/svg+xml"): OpenApiResponse(OpenApiTypes.BINARY, description="The drawing."),
+    (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="Fitted to the paper."),
+    (200, "image/png"): OpenApiResponse(OpenApiTypes.BINARY),
+    (200, "text/vnd.graphviz"): OpenApiResponse(OpenApiTypes.STR, description="graphviz source."),
+    400: OpenApiResponse(OpenApiTypes.OBJECT, description="Messages by field."),
+    503: OpenApiResponse(OpenApiTypes.OBJECT, description="The drawing took longer than the limit."),
+}
+
+
 class DiagramView(APIMixin, APIView):
     """One diagram as a file (SVG, PDF, PNG or DOT), drawn from the registry now or as it was."""
 
     @extend_schema(
         parameters=_parameters(),
-        responses={
-            (200, "image/svg+xml"): OpenApiResponse(OpenApiTypes.BINARY, description="The drawing."),
-            (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="Fitted to the paper."),
-            (200, "image/png"): OpenApiResponse(OpenApiTypes.BINARY),
-            (200, "text/vnd.graphviz"): OpenApiResponse(OpenApiTypes.STR, description="graphviz source."),
-            400: OpenApiResponse(OpenApiTypes.OBJECT, description="Messages by field."),
-            503: OpenApiResponse(OpenApiTypes.OBJECT, description="The drawing took longer than the limit."),
-        },
+        responses=FILE_RESPONSES,
     )
     def get(self, request):
         form = bound_form(request.query_params)
