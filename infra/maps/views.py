@@ -140,6 +140,8 @@ def diagram_page(request: HttpRequest, problem: DiagramUnavailable | None = None
         "orientation_choices": list(form.fields["orientation"].choices),
         "pdf_hidden": [(k, v) for k, values in request.GET.lists() if k not in FILE_FIELDS[1:] for v in values],
         "download_url": reverse("maps:download"),
+        # what "keep as a snapshot" may carry over: the diagram's own fields, never a stray parameter
+        "snapshot_fields": [name for name in form.fields if name not in FILE_FIELDS[1:]],
         "wall_url": reverse("maps:wall") + "?" + urlencode({"view": view if view in WALL_VIEWS else "city"}),
     }
     template = "maps/diagram.html"

@@ -482,9 +482,14 @@ def compare_filename(result: Comparison, fmt: str, paper: diagrams.Paper | None 
 
 def change_summary(topology: diagrams.Topology) -> list[dict[str, Any]]:
     """What changed, for the list under the drawing: each mark with its count and the names."""
-    labels = {entry.key: entry.label for entry in topology.legend}
+    # the legend names only the marks that occur; the others still need words in the reader's language
+    labels = {"change:added": _("Added"), "change:removed": _("Removed"), "change:changed": _("Changed")}
+    labels.update({entry.key: entry.label for entry in topology.legend if entry.key in labels})
     names: dict[str, list[str]] = {"added": [], "removed": [], "changed": []}
     ends = {node.id: node.label for node in topology.nodes}
+    for group in topology.groups:  # racks, rooms, a site's box: changes as much as what stands in them
+        if group.change in names:
+            names[group.change].append(group.label)
     for node in topology.nodes:
         if node.change in names:
             names[node.change].append(node.label)

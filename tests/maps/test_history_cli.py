@@ -68,3 +68,24 @@ def test_refusals_name_the_option(city, tmp_path, args, message):
 def test_refusals_in_indonesian(city, tmp_path):
     with pytest.raises(CommandError, match="Tanggal pertama harus sebelum tanggal kedua"):
         run("city", "--compare-from", "2026-01-31", "--as-of", "2025-12-31", "-o", str(tmp_path / "x.svg"))
+
+
+@pytest.mark.django_db
+def test_the_comparisons_own_refusals_are_in_the_readers_language(city, tmp_path):
+    with pytest.raises(CommandError, match="Bahasa “xx” tidak dikenal"):
+        call_command("diagram_compare", "city", "--compare-from", "2025-06-30", "--language", "xx", "-o", "-")
+    with pytest.raises(CommandError, match="Bahasa “xx” tidak dikenal"):
+        call_command("diagram", "city", "--compare-from", "2025-06-30", "--language", "xx", "-o", "-")
+    with pytest.raises(CommandError, match="Cannot write"):
+        call_command(
+            "diagram_compare",
+            "city",
+            "--compare-from",
+            "2025-12-31",
+            "--as-of",
+            "2026-01-31",
+            "--language",
+            "en",
+            "-o",
+            str(tmp_path / "missing" / "x.svg"),
+        )

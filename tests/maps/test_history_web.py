@@ -9,6 +9,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 from pypdf import PdfReader
 
 from infra.core.choices import ChangeAction, ChangeSource
@@ -311,9 +312,11 @@ def queries(client, url: str) -> int:
 
 @pytest.mark.query_counts
 def test_the_history_pages_run_a_fixed_number_of_queries(client, city, engineer, query_counts):
-    signed_in(client, engineer)
-    december = city.take("city", END_OF_DECEMBER, user=engineer)
-    city.monthly()
+    # in the snapshots' language (Indonesian, as monthly ones are drawn), so that they are read, not rebuilt
+    signed_in(client, engineer, "id")
+    with translation.override("id"):
+        december = city.take("city", END_OF_DECEMBER, user=engineer)
+        city.monthly()
     pages = {
         "web/list/maps-snapshots": LIST,
         "web/detail/maps-snapshots": f"{LIST}{december.pk}/",
@@ -325,3 +328,40 @@ def test_the_history_pages_run_a_fixed_number_of_queries(client, city, engineer,
     assert {name: queries(client, url) for name, url in pages.items()} == small
     for name, count in small.items():
         query_counts.check(name, count)
+
+
+# --- From the second review -----------------------------------------------------------------------------------
+
+
+def test_a_snapshot_in_another_language_is_not_compared_word_for_word(client, city, engineer):
+    """A snapshot keeps the words of the language it was taken in: compared with a drawing in another
+    language it would mark every label changed. Nothing changed between these two moments."""
+    with translation.override("id"):
+        city.take("city", END_OF_JANUARY)
+    signed_in(client, engineer, "en")
+    body = text(compare(client, compare_from="2026-01-31", as_of="2026-02-01"))
+    summary = {m: int(c) for m, c in re.findall(r'data-mark="(\w+)" data-count="(\d+)"', body)}
+    assert summary == {"added": 0, "removed": 0, "changed": 0}, summary
+
+
+def test_marks_that_do_not_occur_are_named_in_the_readers_language(client, city, engineer):
+    signed_in(client, engineer, "id")
+    body = text(compare(client, compare_from="2026-01-31", as_of="2026-02-01"))
+    assert re.search(r'data-mark="removed" data-count="0"', body)
+    assert "Dihapus" in body and ">removed" not in body and "removed:" not in body
+
+
+def test_today_as_the_later_date_means_now(client, city, engineer):
+    from django.utils import timezone
+
+    signed_in(client, engineer)
+    response = compare(client, compare_from="2026-01-31", as_of=timezone.localdate().isoformat())
+    assert response.status_code == 200, text(response)[-2000:]
+
+
+def test_keep_as_a_snapshot_carries_only_the_diagrams_own_fields(client, city, engineer):
+    signed_in(client, engineer)
+    body = client.get("/diagrams/", {"view": "city", "csrfmiddlewaretoken": "x", "evil": "1"}).content.decode()
+    form = body[body.index('data-testid="take-this-snapshot"') :].split("</form>")[0]
+    assert 'name="view" value="city"' in form
+    assert 'value="x"' not in form and 'name="evil"' not in form

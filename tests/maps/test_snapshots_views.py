@@ -177,12 +177,13 @@ def test_comparing_reads_stored_snapshots_where_they_exist(city, django_assert_n
     snapshots.take_monthly(now=at(2026, 1, 1, 0, 30))
     snapshots.take_monthly(now=at(2026, 2, 1, 0, 30))
     params = DiagramParams(view="city")
-    # Two lookups and nothing rebuilt: both dates come from the snapshots.
-    with django_assert_num_queries(2):
+    # Two lookups and nothing rebuilt: both dates come from the snapshots (read in their language).
+    with translation.override("id"), django_assert_num_queries(2):
         stored = snapshots.compare_dates("city", params, END_OF_DECEMBER, END_OF_JANUARY)
     # The same as comparing the views rebuilt from the change log.
-    old = build("city", DiagramParams(view="city", as_of=END_OF_DECEMBER, as_of_is_date=True))
-    new = build("city", DiagramParams(view="city", as_of=END_OF_JANUARY, as_of_is_date=True))
+    with translation.override("id"):
+        old = build("city", DiagramParams(view="city", as_of=END_OF_DECEMBER, as_of_is_date=True))
+        new = build("city", DiagramParams(view="city", as_of=END_OF_JANUARY, as_of_is_date=True))
     rebuilt = compare(old, new, title=stored.title)
     assert [(n.id, n.status, n.change) for n in stored.nodes] == [(n.id, n.status, n.change) for n in rebuilt.nodes]
     assert [(e.id, e.status, e.change) for e in stored.edges] == [(e.id, e.status, e.change) for e in rebuilt.edges]
@@ -207,3 +208,11 @@ def test_a_comparison_prints_its_captions_in_the_readers_language(city):
         drawing = render(result, "svg").decode()
     assert "Halaman 1 dari 1" in drawing and "Keterangan" in drawing
     assert "Page 1 of 1" not in drawing and "Legend" not in drawing
+
+
+def test_a_snapshot_in_another_language_is_rebuilt_not_read(city, django_assert_max_num_queries):
+    snapshots.take_monthly(now=at(2026, 2, 1, 0, 30))  # drawn in the city's language, Indonesian
+    params = DiagramParams(view="city")
+    with translation.override("en"):
+        result = snapshots.compare_dates("city", params, END_OF_JANUARY, at(2026, 2, 1, 0, 0))
+    assert not [n for n in (*result.nodes, *result.edges) if n.change]  # nothing changed that night

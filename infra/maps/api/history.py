@@ -120,7 +120,7 @@ class DiagramSnapshotViewSet(APIMixin, viewsets.ReadOnlyModelViewSet):
         },
     )
     @action(detail=True, url_path="drawing", filter_backends=[], pagination_class=None)
-    def drawing(self, request, pk=None):
+    def drawing(self, request, pk=None, format=None):
         """The snapshot's drawing, exactly as it was, as a file (SVG, PDF on A4/A3, PNG or DOT)."""
         snapshot = self.get_object()
         form = FileForm(request.query_params)

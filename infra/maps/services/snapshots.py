@@ -267,7 +267,11 @@ def topology_at(view: str, params: Any, as_of: datetime.datetime) -> Topology:
     """The view at ``as_of``: from a stored snapshot of that moment, else rebuilt from the change log."""
     snapshot = stored_snapshot(view, params, as_of)
     if snapshot is not None:
-        return from_dict(snapshot.topology)
+        stored = from_dict(snapshot.topology)
+        # Its words are in the language it was taken in: compared with a drawing in another language,
+        # every label would differ. Its captions tell the language (older snapshots have none).
+        if stored.title.captions == captions():
+            return stored
     changes: dict[str, Any] = {"as_of": as_of}
     if "as_of_is_date" in {f.name for f in dataclasses.fields(params)}:
         changes["as_of_is_date"] = timezone.localtime(as_of).time() == datetime.time.max
@@ -284,15 +288,18 @@ def compare_dates(
     first, second = moment(before), moment(after)
     if first >= second:
         raise CompareError(_("The first date must be before the second."))
-    if second > timezone.now():
-        raise CompareError(_("The second date is in the future."))
+    now = timezone.now()
+    if second > now:
+        if timezone.localdate(second) != timezone.localdate(now):
+            raise CompareError(_("The second date is in the future."))
+        second = now  # "today" means as things are now, not the end of a day that has not ended
+    if first >= second:
+        raise CompareError(_("The first date must be before the second."))
     old = topology_at(view, params, first)
     new = topology_at(view, params, second)
     since, until = _when(first), _when(second)
     labels = {
-        "change:added": _("Added since %(date)s") % {"date": since},
-        "change:removed": _("Removed since %(date)s") % {"date": since},
-        "change:changed": _("Changed since %(date)s") % {"date": since},
+        **change_labels(since),
         "changed:status": _("Status: {before} → {after}"),
         "changed:group": _("Place: {before} → {after}"),
         "changed:ends": _("Ends: {before} → {after}"),
@@ -309,6 +316,15 @@ def compare_dates(
         captions=captions(),
     )
     return compare(old, new, title=title, labels=labels)
+
+
+def change_labels(since: str) -> dict[str, str]:
+    """The change marks' names, in the active language (the legend, and the list under the drawing)."""
+    return {
+        "change:added": _("Added since %(date)s") % {"date": since},
+        "change:removed": _("Removed since %(date)s") % {"date": since},
+        "change:changed": _("Changed since %(date)s") % {"date": since},
+    }
 
 
 def _when(instant: datetime.datetime) -> str:

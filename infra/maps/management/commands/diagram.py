@@ -7,16 +7,15 @@ drawing and the same messages; refused input is a CommandError that says what to
 import sys
 from pathlib import Path
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.http import QueryDict
 from django.utils import translation
-from django.utils.translation import gettext
 
 import diagrams
 
 from ...builders import VIEWS
 from ...cache import DiagramUnavailable, asked, bound_form, render_diagram
+from ..messages import cannot_write, check_language
 from .diagram_compare import compare_into_file
 
 # Option -> form field; each may be given more than once where the form takes several values.
@@ -60,15 +59,7 @@ class Command(BaseCommand):
     def handle(self, *args, view: str, output: str, fmt: str | None, language: str | None, **options) -> None:
         if options.get("compare_from"):  # two dates in one diagram (snapweb: diagram_compare.py)
             return compare_into_file(view, output, fmt, language, options, self.stderr)
-        languages = [code for code, _name in settings.LANGUAGES]
-        language = language or settings.LANGUAGE_CODE
-        if language not in languages:
-            with translation.override(settings.LANGUAGE_CODE):
-                message = gettext("Unknown language “%(language)s”: choose one of %(choices)s.") % {
-                    "language": language,
-                    "choices": ", ".join(languages),
-                }
-            raise CommandError(message)
+        language = check_language(language)
         if fmt is None:
             suffix = Path(output).suffix.lstrip(".").lower()
             fmt = suffix if suffix in diagrams.FORMATS else "pdf"
@@ -96,9 +87,7 @@ class Command(BaseCommand):
         try:
             Path(output).write_bytes(rendered.data)
         except OSError as error:
-            with translation.override(language):
-                message = gettext("Cannot write %(file)s: %(reason)s.") % {"file": output, "reason": error.strerror}
-            raise CommandError(message) from None
+            raise cannot_write(output, error, language) from None
         self.stderr.write(
             f"{output}: {wanted.view}, {rendered.fmt}, {len(rendered.data):,} bytes, {rendered.seconds:.2f} s"
         )

@@ -11,7 +11,6 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.http import QueryDict
 from django.utils import translation
@@ -21,6 +20,7 @@ import diagrams
 from ...builders import VIEWS
 from ...services.snapshots import CompareError
 from ...views_history import DiagramUnavailable, change_summary, compare_form, comparison, draw
+from ..messages import cannot_write, check_language
 
 # Option -> form field.
 OPTIONS = {
@@ -62,10 +62,7 @@ def compare_into_file(view: str, output: str, fmt: str | None, language: str | N
     """Draw the comparison the options ask for into ``output`` (``-``: standard output); say on ``stderr``
     what changed. ``options`` maps the option names of OPTIONS to a value or a list of values (as
     ``manage.py diagram`` collects them, which hands ``--compare-from`` here)."""
-    languages = [code for code, _name in settings.LANGUAGES]
-    language = language or settings.LANGUAGE_CODE
-    if language not in languages:
-        raise CommandError(f"Unknown language {language!r}: choose one of {', '.join(languages)}.")
+    language = check_language(language)
     if fmt is None:
         suffix = Path(output).suffix.lstrip(".").lower()
         fmt = suffix if suffix in diagrams.FORMATS else "pdf"
@@ -98,7 +95,7 @@ def compare_into_file(view: str, output: str, fmt: str | None, language: str | N
     try:
         Path(output).write_bytes(drawn)
     except OSError as error:
-        raise CommandError(f"Cannot write {output}: {error.strerror}.") from None
+        raise cannot_write(output, error, language) from None
     stderr.write(f"{output}: {view}, {fmt}, {len(drawn):,} bytes; {summary}")
 
 
