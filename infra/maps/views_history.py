@@ -287,7 +287,11 @@ def _compare_query(snapshot: DiagramSnapshot) -> str:
 
 
 def snapshot_page(
-    request: HttpRequest, snapshot: DiagramSnapshot, file_form: FileForm | None = None, status: int = 200
+    request: HttpRequest,
+    snapshot: DiagramSnapshot,
+    file_form: FileForm | None = None,
+    status: int = 200,
+    problem: str = "",
 ) -> HttpResponse:
     """A snapshot: what it is of, its figures, its drawing and its files."""
     drawing = snapshot.drawing()
@@ -309,6 +313,9 @@ def snapshot_page(
         "node_count": len(drawing.nodes),
         "edge_count": len(drawing.edges),
     }
+    if problem:  # a file that could not be drawn: say so, and do not spend another time limit on the page
+        context["problem"] = problem
+        return render(request, "maps/snapshot_detail.html", context, status=status)
     try:
         svg = draw(drawing, "svg", key=snapshot_cache_key(snapshot, "svg", None))
     except DiagramUnavailable as error:
@@ -337,7 +344,7 @@ class SnapshotFileView(View):
         try:
             data = draw(snapshot.drawing(), fmt, paper, key=snapshot_cache_key(snapshot, fmt, paper))
         except DiagramUnavailable as error:
-            return snapshot_page(request, snapshot, status=error.status)
+            return snapshot_page(request, snapshot, status=error.status, problem=error.message)
         return file_response(data, fmt, snapshot_filename(snapshot, fmt, paper))
 
 

@@ -365,3 +365,14 @@ def test_keep_as_a_snapshot_carries_only_the_diagrams_own_fields(client, city, e
     form = body[body.index('data-testid="take-this-snapshot"') :].split("</form>")[0]
     assert 'name="view" value="city"' in form
     assert 'value="x"' not in form and 'name="evil"' not in form
+
+
+def test_a_snapshot_file_past_the_time_limit_says_so(client, city, engineer, settings):
+    snapshot = city.take("city", END_OF_DECEMBER, user=engineer)
+    signed_in(client, engineer)
+    assert client.get(f"{LIST}{snapshot.pk}/").status_code == 200  # its SVG is drawn and kept
+    settings.SIMPUL_DIAGRAM_TIMEOUT = 0.000001
+    response = client.get(f"{LIST}{snapshot.pk}/file/", {"format": "pdf", "paper": "A3"})
+    assert response.status_code == 503
+    said = re.search(r'data-testid="diagram-problem">(.*?)</div>', response.content.decode(), re.S)
+    assert said and "longer than" in said.group(1)
