@@ -521,6 +521,8 @@ def _compare_context(request: HttpRequest, form: CompareForm) -> dict[str, Any]:
     return {
         "form": form,
         "fields": [form[name] for name in form.fields if name not in ("colour_by", *FILE_FIELDS)],
+        # the file options have no inputs in the form: their errors are said above it
+        "shown_fields": [name for name in form.fields if name not in ("colour_by", *FILE_FIELDS)],
         "view": view,
         "view_label": VIEWS[view][0],
         "download_url": reverse("maps:compare_file"),

@@ -376,3 +376,12 @@ def test_a_snapshot_file_past_the_time_limit_says_so(client, city, engineer, set
     assert response.status_code == 503
     said = re.search(r'data-testid="diagram-problem">(.*?)</div>', response.content.decode(), re.S)
     assert said and "longer than" in said.group(1)
+
+
+@pytest.mark.parametrize(("language", "said"), [("en", "Unknown paper size"), ("id", "Ukuran kertas")])
+def test_a_comparison_file_with_bad_file_options_says_why(client, city, engineer, language, said):
+    signed_in(client, engineer, language)
+    query = {"view": "city", "compare_from": "2025-12-31", "as_of": "2026-01-31", "format": "pdf", "paper": "A9"}
+    response = client.get(COMPARE_FILE, query)
+    assert response.status_code == 400
+    assert re.search(rf'data-field-error="paper">[^<]*{said}', text(response)), text(response)[-2000:]
