@@ -228,8 +228,19 @@ def to_dot(topology: Topology, *, name: str = "G", wrap: bool = False) -> str:
     cluster_names = {gid: f"cluster_{i}" for i, gid in enumerate(groups)}
     seen: set[str] = set()
 
+    # graphviz gives an empty cluster no box (its corners come back as "nan"): a group with nothing
+    # inside it, however deep, is left out
+    filled: set[str] = set()
+    for gid in list(members):
+        steps = 0
+        while gid in groups and gid not in filled and steps <= len(groups):
+            filled.add(gid)
+            parent = groups[gid].parent
+            gid = parent if parent in groups and parent != gid else None
+            steps += 1
+
     def emit(group: Group, depth: int) -> None:
-        if group.id in seen:  # a cycle of parents: draw each group once
+        if group.id in seen or group.id not in filled:  # a cycle of parents: each group once; empty: none
             return
         seen.add(group.id)
         indent = "\t" * depth

@@ -426,3 +426,22 @@ def test_a_pinned_group_is_named_above_its_members():
     # above the member it names (SVG y grows downwards)
     label_y = float(next(label.element.iter("{http://www.w3.org/2000/svg}text")).get("y"))
     assert label_y < center(found["site2"])[1]
+
+
+def test_an_empty_group_is_left_out_and_a_filled_nested_one_kept():
+    """graphviz gives an empty cluster no box: its corners came back as "nan" in the SVG's paths."""
+    topology = Topology(
+        title=topologies.city(sites=1, servers=0).title,
+        groups=[
+            Group("empty", "site", "Kantor Kosong"),
+            Group("empty-rack", "rack", "Rak Kosong", parent="empty"),
+            Group("outer", "site", "Kantor Isi"),
+            Group("inner", "rack", "Rak Isi", parent="outer"),
+        ],
+        nodes=[Node("srv", "server", "srv-1", group="inner")],
+    )
+    for fmt in ("svg", "dot"):
+        assert b"nan" not in render(topology, fmt).lower()
+    found = items(render(topology, "svg"))
+    assert "Kantor Kosong" not in "".join(item.text for item in found.values())
+    assert {"outer", "inner", "srv"} <= set(found)
