@@ -124,6 +124,34 @@ def _statuses(topology: diagrams.Topology) -> tuple[tuple[str, str, int], ...]:
     return tuple((entry.key, entry.label, counted[entry.key]) for entry in topology.legend if entry.key in counted)
 
 
+def draw_topology(
+    topology: diagrams.Topology,
+    fmt: str,
+    paper: diagrams.Paper | None = None,
+    *,
+    limit: float | None = None,
+    remaining: float | None = None,
+) -> bytes:
+    """``topology`` drawn as ``fmt`` within the time limit (``remaining`` of ``limit`` seconds, when part
+    of it went on building), or a :class:`DiagramUnavailable` that says why in the reader's language."""
+    limit = time_limit() if limit is None else limit
+    remaining = limit if remaining is None else remaining
+    try:
+        if remaining <= 0:
+            raise diagrams.RenderTimeout(limit)
+        return diagrams.render(topology, fmt, paper=paper if fmt == "pdf" else None, timeout=remaining)
+    except diagrams.RenderTimeout:
+        raise DiagramTooSlow(
+            _(
+                "This diagram takes longer than %(seconds)s seconds to draw, so it was stopped. "
+                "Narrow it down with a filter (an OPD, a region, a site, a wave) and try again."
+            )
+            % {"seconds": f"{limit:g}"}
+        ) from None
+    except diagrams.DiagramError as error:
+        raise DiagramUnavailable(_("The diagram could not be drawn: %(error)s") % {"error": error}) from None
+
+
 def render_diagram(
     view: str,
     params: DiagramParams,
@@ -149,21 +177,7 @@ def render_diagram(
             return dataclasses.replace(hit, from_cache=True)
     started = time.monotonic()
     topology = build(view, params)
-    remaining = limit - (time.monotonic() - started)
-    try:
-        if remaining <= 0:
-            raise diagrams.RenderTimeout(limit)
-        data = diagrams.render(topology, fmt, paper=paper, timeout=remaining)
-    except diagrams.RenderTimeout:
-        raise DiagramTooSlow(
-            _(
-                "This diagram takes longer than %(seconds)s seconds to draw, so it was stopped. "
-                "Narrow it down with a filter (an OPD, a region, a site, a wave) and try again."
-            )
-            % {"seconds": f"{limit:g}"}
-        ) from None
-    except diagrams.DiagramError as error:
-        raise DiagramUnavailable(_("The diagram could not be drawn: %(error)s") % {"error": error}) from None
+    data = draw_topology(topology, fmt, paper, limit=limit, remaining=limit - (time.monotonic() - started))
     rendered = Rendered(
         data=data,
         fmt=fmt,

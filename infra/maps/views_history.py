@@ -12,12 +12,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import re
 from collections import Counter
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -26,7 +24,6 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import formats, timezone, translation
-from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -38,15 +35,16 @@ from infra.core.validation import as_id
 from infra.core.views import ObjectListView
 
 from .builders import VIEWS
+from .cache import DiagramUnavailable, draw_topology
 from .filters_history import DiagramSnapshotFilterSet, DiagramSnapshotTable, links_and_km, list_queryset, number
 from .forms import DiagramForm
 from .models import DiagramSnapshot
 from .services.snapshots import CompareError, compare_dates, take_snapshot
+from .views import inline_svg
 
 # Who may take a snapshot: the people who keep the registry (an OPD operator sees one OPD's part; an
 # auditor changes nothing).
 TAKERS = (Role.ADMINISTRATOR, Role.ENGINEER)
-DEFAULT_TIMEOUT = 20.0
 # Rendered snapshot files are kept this long (a snapshot never changes: only the cache's room limits it).
 SNAPSHOT_CACHE_SECONDS = 7 * 24 * 3600
 # The form fields that choose the file, not the drawing.
@@ -54,27 +52,10 @@ FILE_FIELDS = ("format", "paper", "orientation")
 # How many names of each kind of change the comparison page lists under the drawing.
 CHANGE_NAMES = 40
 
-_PROLOG = re.compile(r"\A.*?(?=<svg[\s>])", re.S)
-_COMMENT = re.compile(r"<!--.*?-->", re.S)
-
 
 def can_take_snapshots(user) -> bool:
     """Engineers and administrators take snapshots; everyone signed in reads them."""
     return role_of(user) in TAKERS
-
-
-def time_limit() -> float:
-    """Seconds a drawing may take (the diagram pages' setting, ``SIMPUL_DIAGRAM_TIMEOUT``)."""
-    return float(getattr(settings, "SIMPUL_DIAGRAM_TIMEOUT", DEFAULT_TIMEOUT))
-
-
-class DiagramUnavailable(Exception):
-    """A drawing that could not be made, said in the reader's language; ``status`` is the HTTP answer."""
-
-    def __init__(self, message: str, status: int = 500) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
 
 
 def draw(topology: diagrams.Topology, fmt: str, paper: diagrams.Paper | None = None, *, key: str = "") -> bytes:
@@ -84,29 +65,10 @@ def draw(topology: diagrams.Topology, fmt: str, paper: diagrams.Paper | None = N
         hit = cache.get(key)
         if hit is not None:
             return hit
-    limit = time_limit()
-    try:
-        data = diagrams.render(topology, fmt, paper=paper if fmt == "pdf" else None, timeout=limit)
-    except diagrams.RenderTimeout:
-        raise DiagramUnavailable(
-            _(
-                "This diagram takes longer than %(seconds)s seconds to draw, so it was stopped. "
-                "Narrow it down with a filter (an OPD, a region, a site, a wave) and try again."
-            )
-            % {"seconds": f"{limit:g}"},
-            status=503,
-        ) from None
-    except diagrams.DiagramError as error:
-        raise DiagramUnavailable(_("The diagram could not be drawn: %(error)s") % {"error": error}) from None
+    data = draw_topology(topology, fmt, paper)
     if key:
         cache.set(key, data, SNAPSHOT_CACHE_SECONDS)
     return data
-
-
-def inline_svg(data: bytes) -> SafeString:
-    """The renderer's SVG ready to sit in a page: no XML prolog or doctype, no comments (graphviz writes
-    node names into them). Labels are escaped by the renderer (diagrams.dot)."""
-    return mark_safe(_COMMENT.sub("", _PROLOG.sub("", data.decode("utf-8"), count=1)))
 
 
 def file_response(data: bytes, fmt: str, filename: str) -> HttpResponse:
