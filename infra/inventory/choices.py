@@ -76,6 +76,17 @@ class DeviceStatus(models.TextChoices):
     DECOMMISSIONED = "decommissioned", _("Decommissioned")
 
 
+class FundingSource(models.TextChoices):
+    """Where the money for an asset came from, as the regional asset (BMD) register records it."""
+
+    APBD = "apbd", _("APBD (regional budget)")
+    APBN = "apbn", _("APBN (national budget)")
+    DAK = "dak", _("DAK (special allocation fund)")
+    GRANT = "grant", _("Grant (hibah)")
+    BLUD = "blud", _("BLUD (public service agency)")
+    OTHER = "other", _("Other")
+
+
 class InterfaceKind(models.TextChoices):
     VIRTUAL = "virtual", _("Virtual")
     COPPER_1G = "1000base-t", _("1000BASE-T (copper)")

@@ -1,7 +1,7 @@
 from .applications import Application
 from .devices import Device, Interface, IPAddress
 from .fiber import FiberCore, FiberLink
-from .imports import ImportJob
+from .imports import ImportJob, ImportMapping
 from .migration import Migration, MigrationBlocker, MigrationTransition, MigrationWave
 from .organizations import Contact, Organization
 from .regions import Region
@@ -16,6 +16,7 @@ __all__ = [
     "FiberLink",
     "IPAddress",
     "ImportJob",
+    "ImportMapping",
     "Interface",
     "Migration",
     "MigrationBlocker",

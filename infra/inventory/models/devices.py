@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from infra.core.models import ChangeLoggedModel
 from infra.core.models.fields import DESCRIPTION_MAX_LENGTH, LimitedTextField, MACAddressField
 
-from ..choices import DeviceKind, DeviceStatus, InterfaceKind, IPAddressStatus
+from ..choices import DeviceKind, DeviceStatus, FundingSource, InterfaceKind, IPAddressStatus
 
 
 class Device(ChangeLoggedModel):
@@ -57,6 +57,22 @@ class Device(ChangeLoggedModel):
     purchase_year = models.PositiveSmallIntegerField(
         _("purchase year"), null=True, blank=True, validators=[MinValueValidator(1990), MaxValueValidator(2100)]
     )
+    purchase_date = models.DateField(
+        _("purchase date"),
+        null=True,
+        blank=True,
+        help_text=_("The acquisition date in the asset register (tanggal perolehan)."),
+    )
+    acquisition_value = models.DecimalField(
+        _("acquisition value (Rp)"),
+        max_digits=17,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text=_("The value in the asset register (nilai perolehan), in Rupiah."),
+    )
+    funding_source = models.CharField(_("funding source"), max_length=10, choices=FundingSource.choices, blank=True)
     warranty_end = models.DateField(_("warranty end"), null=True, blank=True)
     primary_ip = models.OneToOneField(
         "inventory.IPAddress",

@@ -13,7 +13,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from infra.core.models.fields import REPORT_MAX_LENGTH, LimitedTextField
+from infra.core.models import ChangeLoggedModel
+from infra.core.models.fields import DESCRIPTION_MAX_LENGTH, REPORT_MAX_LENGTH, LimitedTextField
 
 from ..choices import ImportPhase, ImportStatus
 
@@ -61,6 +62,15 @@ class ImportJob(models.Model):
     started = models.DateTimeField(_("started"), null=True, blank=True)
     expires = models.DateTimeField(_("expires"), default=default_expiry)
     finished = models.DateTimeField(_("finished"), null=True, blank=True)
+    mapping = models.JSONField(
+        _("column mapping"),
+        null=True,
+        blank=True,
+        help_text=_('How the file\'s columns were read: {"columns": {title: column}, "constants": {column: value}}.'),
+    )
+    create_missing = models.BooleanField(
+        _("create missing sites and racks"), default=False, help_text=_("Sites and racks the file names are created.")
+    )
     summary = LimitedTextField(
         _("summary"),
         max_length=REPORT_MAX_LENGTH,
@@ -95,3 +105,35 @@ class ImportJob(models.Model):
         if not self.row_count or end == start:
             return start
         return start + (end - start) * min(self.rows_done, self.row_count) // self.row_count
+
+
+class ImportMapping(ChangeLoggedModel):
+    """A saved column mapping: how a file of one shape is read, reused for the next file like it.
+
+    ``columns`` maps a column title as the file writes it (normalized) to the template's column
+    name, or to "" for a column to ignore; ``constants`` gives a value for template columns the
+    file lacks ("every row is a server").
+    """
+
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=30, help_text=_("What the file holds, as import_data names it."))
+    columns = models.JSONField(_("columns"), default=dict, blank=True)
+    constants = models.JSONField(_("constant values"), default=dict, blank=True)
+    description = LimitedTextField(_("description"), max_length=DESCRIPTION_MAX_LENGTH, blank=True)
+
+    display_fields = ("name",)
+
+    class Meta:
+        ordering = ["kind", "name"]
+        verbose_name = _("column mapping")
+        verbose_name_plural = _("column mappings")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "name"],
+                name="importmapping_unique_name",
+                violation_error_message=_("A mapping with this name already exists for this kind."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -189,6 +189,14 @@ class MigrationTransition(models.Model):
         help_text=_("Why the move went ahead although a gate was not met."),
     )
     is_rollback = models.BooleanField(_("rollback"), default=False)
+    is_imported_start = models.BooleanField(
+        _("imported starting point"),
+        default=False,
+        help_text=_(
+            "Tracking started in this state from a spreadsheet: the state the server was already in, "
+            "not a move somebody made."
+        ),
+    )
 
     objects = MigrationTransitionQuerySet.as_manager()
 

@@ -85,6 +85,11 @@ class Converter:
             value = cache[raw] = self.parse(raw)
         return value
 
+    def for_column(self, raws: "Iterable[object]") -> "Converter":
+        """The converter for one column of one file, given all its cells: a number column decides
+        there whether "4.000" is four thousand or four (its other cells tell). By default itself."""
+        return self
+
     def export(self, value: object) -> object:
         """The cell value for an export: text, a number, a date or None."""
         return value

@@ -261,6 +261,8 @@ class Sheet:
         self.header_labels: dict[str, str] = {}
         self.present: list[BoundColumn] = []
         self.present_by_name: dict[str, BoundColumn] = {}
+        # This file's converter of a column, where it differs from the declared one (for_column).
+        self.converters: dict[str, Converter] = {}
         # Change-log entries for objects other than the sheet's own (interfaces, addresses...).
         self.extra_changes: list[tuple[models.Model, str, dict | None, dict | None]] = []
 
@@ -390,6 +392,7 @@ class Sheet:
         (before the saving starts, nothing is written).
         """
         positions = self.read_header(table.header)
+        self.adapt_converters(table, positions)
         self.preload()
         rows: list[Row] = []
         total = len(table.rows)
@@ -430,6 +433,14 @@ class Sheet:
                 ) from exc
         return result
 
+    def adapt_converters(self, table: Table, positions: list[tuple[int, BoundColumn]]) -> None:
+        """Each column's converter for this file (``Converter.for_column``), from all its cells."""
+        self.converters = {}
+        for index, bc in positions:
+            if type(bc.converter).for_column is not Converter.for_column:
+                cells = (cells[index] if index < len(cells) else None for _number, cells in table.rows)
+                self.converters[bc.name] = bc.converter.for_column(cells)
+
     def check_cell_lengths(self, row: Row) -> None:
         """Name a cell longer than a spreadsheet cell can be, and read it as empty from then on.
 
@@ -456,7 +467,7 @@ class Sheet:
                 if bc.skip_blank and is_blank(raw):
                     continue
                 try:
-                    row.values[bc.name] = bc.converter.read(raw)
+                    row.values[bc.name] = self.converters.get(bc.name, bc.converter).read(raw)
                 except CellError as exc:
                     self.error(row, bc.name, exc)
         key = self.row_key(row)
