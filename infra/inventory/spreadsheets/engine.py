@@ -87,6 +87,28 @@ class ImportFailed(Exception):
         return "\n".join([head, *(str(e) for e in self.errors)])
 
 
+@dataclass(frozen=True)
+class RowOutcome:
+    """What an import does (or would do) with one row of the file."""
+
+    row: int
+    # "new", "changed" or "unchanged" (a refused row is told by its errors).
+    status: str
+    # For a changed row: the columns whose values change, as the file titles them.
+    changed: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CreatedRef:
+    """An object the file names that does not exist and that the import creates (a site, a rack)."""
+
+    noun: str
+    name: str
+    # Where it is created, when that narrows it (a rack's site); "" otherwise.
+    within: str = ""
+    rows: tuple[int, ...] = ()
+
+
 @dataclass
 class ImportResult:
     kind: str
@@ -94,6 +116,10 @@ class ImportResult:
     updated: int = 0
     unchanged: int = 0
     dry_run: bool = False
+    # Per row of the file, in its order (every row, not only the preview's).
+    outcomes: list[RowOutcome] = field(default_factory=list)
+    # Sites and racks created because the file names them (the create-missing option).
+    created_refs: list[CreatedRef] = field(default_factory=list)
 
     def __str__(self) -> str:
         text = _("%(kind)s: %(created)s created, %(updated)s updated, %(unchanged)s unchanged.") % {
@@ -261,6 +287,8 @@ class Sheet:
         self.header_labels: dict[str, str] = {}
         self.present: list[BoundColumn] = []
         self.present_by_name: dict[str, BoundColumn] = {}
+        # Create the sites and racks the file names that do not exist (an option of the import).
+        self.create_missing = False
         # This file's converter of a column, where it differs from the declared one (for_column).
         self.converters: dict[str, Converter] = {}
         # Change-log entries for objects other than the sheet's own (interfaces, addresses...).
@@ -786,11 +814,13 @@ def unsaved_relations(instance: models.Model) -> list[tuple[models.Field, models
 
 __all__ = [
     "Column",
+    "CreatedRef",
     "ImportFailed",
     "ImportResult",
     "Lookup",
     "RefKind",
     "Row",
     "RowError",
+    "RowOutcome",
     "Sheet",
 ]
