@@ -38,6 +38,7 @@ from .. import spreadsheets
 from ..choices import ImportPhase, ImportStatus
 from ..models import ImportJob, ImportMapping
 from ..spreadsheets import ImportFailed, ImportResult, ReadLimits, RowError
+from ..spreadsheets.cells import normalize_header
 from . import import_contract as contract
 
 logger = logging.getLogger(__name__)
@@ -286,6 +287,8 @@ def template_columns(kind: str) -> list[TemplateColumn]:
             continue
         field_ = bc.model_field
         label = str(field_.verbose_name) if field_ is not None else ""
+        if normalize_header(label) == normalize_header(bc.name):
+            label = ""  # "nama · nama" says nothing more
         choices = (
             [(str(value), str(text)) for value, text in field_.choices] if field_ is not None and field_.choices else []
         )
