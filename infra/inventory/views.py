@@ -280,10 +280,11 @@ class ImportJobView(View):
         return _import_page(request, kinds, **context)
 
 
-# How a proposed column was found, as the mapping panel's badge says it.
-def _how_labels() -> dict[str, str]:
+def _how_labels(saved: str) -> dict[str, str]:
+    """How a proposed column was found, as the mapping panel's badge says it; a mapping given
+    without a name is the one chosen in the panel before."""
     return {
-        "mapping": _("saved mapping"),
+        "mapping": _("saved mapping") if saved else _("your choice"),
         "name": _("template name"),
         "synonym": _("synonym"),
         "fuzzy": _("similar title"),
@@ -294,7 +295,7 @@ def _how_labels() -> dict[str, str]:
 def _mapping_panel(job, proposal: dict) -> dict:
     """What the mapping panel shows: each file column with its proposal, and a value for the others."""
     columns = imports.template_columns(job.kind)
-    hows = _how_labels()
+    hows = _how_labels(proposal.get("saved", ""))
     mapped = {c["column"] for c in proposal["columns"] if c["column"]}
     constants = proposal.get("constants") or {}
     missing = set(proposal.get("missing") or [])

@@ -151,6 +151,10 @@ def test_mapping_a_column_and_a_constant_then_importing(client, engineer, gedung
         client, response, **{f"column-{_index(response, 'Identitas Mesin')}": "nama", "constant-jenis": "server"}
     )
     assert response.context["errors"] == []
+    # The panel now shows the choices made in it (not as a saved mapping: none was saved).
+    columns = {c["title"]: c for c in response.context["panel"]["columns"]}
+    assert (columns["Identitas Mesin"]["column"], columns["Identitas Mesin"]["how_label"]) == ("nama", "your choice")
+    assert response.context["panel"]["saved"] == ""
     job = ImportJob.objects.get()
     assert job.status == ImportStatus.STAGED
     assert job.mapping["constants"] == {"jenis": "server"}
@@ -208,6 +212,7 @@ def test_a_mapping_saved_by_name_is_reused_for_the_next_file(client, engineer, g
     assert response.context["panel"]["saved"] == "Daftar server BMD"
     columns = {c["title"]: c for c in response.context["panel"]["columns"]}
     assert (columns["Identitas Mesin"]["column"], columns["Identitas Mesin"]["how"]) == ("nama", "mapping")
+    assert columns["Identitas Mesin"]["how_label"] == "saved mapping"
     client.post(reverse("inventory:import"), {"confirm": "1", "token": response.context["token"]})
     assert set(models.Device.objects.values_list("name", "kind")) == {
         ("srv-keu-03", "server"),
