@@ -283,13 +283,7 @@ class ImportJobView(View):
 def _how_labels(saved: str) -> dict[str, str]:
     """How a proposed column was found, as the mapping panel's badge says it; a mapping given
     without a name is the one chosen in the panel before."""
-    return {
-        "mapping": _("saved mapping") if saved else _("your choice"),
-        "name": _("template name"),
-        "synonym": _("synonym"),
-        "fuzzy": _("similar title"),
-        "none": _("not recognised"),
-    }
+    return {**imports.contract.how_labels(), "mapping": _("saved mapping") if saved else _("your choice")}
 
 
 def _mapping_panel(job, proposal: dict) -> dict:

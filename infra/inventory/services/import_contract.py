@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.utils.translation import gettext as _
+
 from .. import spreadsheets
 from ..spreadsheets.cells import normalize_header
 from ..spreadsheets.engine import IGNORED_HEADERS
@@ -21,6 +23,10 @@ try:  # pragma: no cover - the real interfaces, once merged
     from ..spreadsheets import mapping as _real_mapping
 except ImportError:  # pragma: no cover
     _real_mapping = None
+
+
+class MappingError(ValueError):
+    """A mapping names columns the template does not have, or a bad name; the message says which."""
 
 
 @dataclass
@@ -44,6 +50,7 @@ class ColumnProposal:
     samples: list[str]
     column: str
     how: str
+    duplicate_of: str = ""
 
 
 @dataclass
@@ -127,6 +134,8 @@ def _remapped(kind: str, table, mapping: ColumnMapping):
 
 if _real_mapping is not None:  # pragma: no cover
     ColumnMapping = _real_mapping.ColumnMapping
+    MappingError = _real_mapping.MappingError
+    how_labels = _real_mapping.how_labels
     propose = _real_mapping.propose
     load = _real_mapping.load
     save = _real_mapping.save
@@ -134,6 +143,15 @@ if _real_mapping is not None:  # pragma: no cover
     import_table = spreadsheets.import_table
 else:
     propose = _propose
+
+    def how_labels() -> dict[str, str]:
+        return {
+            "mapping": _("mapping"),
+            "name": _("template name"),
+            "synonym": _("synonym"),
+            "fuzzy": _("similar name"),
+            "none": _("not recognised"),
+        }
 
     def load(kind: str, name_or_path: str) -> ColumnMapping:
         from ..models import ImportMapping
@@ -146,6 +164,9 @@ else:
     def save(kind: str, name: str, mapping: ColumnMapping, *, user=None):
         from ..models import ImportMapping
 
+        limit = ImportMapping._meta.get_field("name").max_length
+        if len(name) > limit:
+            raise MappingError(_("A mapping's name has at most %(count)s characters.") % {"count": limit})
         saved = ImportMapping.objects.filter(kind=kind, name=name).first() or ImportMapping(kind=kind, name=name)
         saved.columns, saved.constants = dict(mapping.columns), dict(mapping.constants)
         saved.save()
@@ -185,9 +206,11 @@ def header_row(table) -> int:
 __all__: Sequence[str] = [
     "ColumnMapping",
     "ColumnProposal",
+    "MappingError",
     "Proposal",
     "describe_skipped",
     "header_row",
+    "how_labels",
     "import_table",
     "load",
     "propose",

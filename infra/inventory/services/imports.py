@@ -341,6 +341,7 @@ def _proposal_json(proposal: "contract.Proposal") -> dict:
                 "samples": [_cell(v) for v in c.samples[:3]],
                 "column": c.column,
                 "how": c.how,
+                "duplicate_of": getattr(c, "duplicate_of", ""),
             }
             for c in proposal.columns
         ],
@@ -422,7 +423,15 @@ def _read(job: ImportJob, limits: Limits, report: _Reporter) -> spreadsheets.Tab
 
 def _check_step(job: ImportJob, limits: Limits, report: _Reporter) -> tuple[str, str, dict | None, int]:
     table = _read(job, limits, report)
-    proposal = contract.propose(job.kind, table, mapping=_job_mapping(job))
+    try:
+        proposal = contract.propose(job.kind, table, mapping=_job_mapping(job))
+    except contract.MappingError as exc:
+        # A saved mapping the template no longer fits: say so, and offer the automatic proposal.
+        proposal = contract.propose(job.kind, table)
+        summary = _("The column mapping cannot be used: %(error)s") % {"error": exc}
+        data = _report(table, [RowError(None, "", summary)], None, proposal)
+        data["mapping"] = mapping_json(proposal.mapping().columns, proposal.mapping().constants)
+        return ImportStatus.INVALID, summary, data, len(table.rows)
     mapping = proposal.mapping()
     try:
         result = contract.import_table(
@@ -622,12 +631,10 @@ def recheck(
                 kind=job.kind,
             )
         if save_as:
-            limit = ImportMapping._meta.get_field("name").max_length
-            if len(save_as) > limit:
-                raise ConfirmRefused(
-                    _("A mapping's name may have at most %(limit)s characters.") % {"limit": limit}, kind=job.kind
-                )
-            contract.save(job.kind, save_as, mapping, user=user)
+            try:
+                contract.save(job.kind, save_as, mapping, user=user)
+            except contract.MappingError as exc:
+                raise ConfirmRefused(str(exc), kind=job.kind) from None
         job.mapping = mapping_json(mapping.columns, mapping.constants, save_as or mapping.name)
         job.create_missing = create_missing
         job.status, job.phase, job.rows_done, job.report, job.summary = (
