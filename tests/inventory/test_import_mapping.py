@@ -3,6 +3,7 @@ command line, errors that name only the file's own columns, and each row's outco
 
 import json
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -424,3 +425,16 @@ def test_every_synonym_names_one_column_of_its_kind_and_no_other_columns_name(db
                 key = normalize_header(title)
                 assert seen.setdefault(key, name) == name, f"{kind}: {title} is a synonym of two columns"
                 assert own.get(key, name) == name, f"{kind}: {title} is already the name of {own.get(key)}"
+
+
+def test_the_docs_list_every_synonym():
+    """docs/import-formats.md (or, before it is merged there, docs/_mapping/synonyms.md) holds the table."""
+    docs = Path(__file__).resolve().parents[2] / "docs"
+    texts = [(docs / name).read_text(encoding="utf-8") for name in ("import-formats.md", "_mapping/synonyms.md")]
+    blocks = [
+        t.split("<!-- synonyms:start -->\n", 1)[1].split("<!-- synonyms:end -->", 1)[0]
+        for t in texts
+        if "<!-- synonyms:start -->" in t
+    ]
+    assert blocks, "no synonyms table in the docs"
+    assert blocks[0] == mapping.synonyms_markdown(), "regenerate it with mapping.synonyms_markdown()"

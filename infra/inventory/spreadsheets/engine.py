@@ -509,8 +509,8 @@ class Sheet:
             elif bc.column.read_only:
                 self.header_error(
                     "",
-                    _("%(column)s cannot be given for every row: %(reason)s")
-                    % {"column": name, "reason": bc.column.read_only},
+                    _("%(columns)s cannot be given a value for every row: an import does not change it.")
+                    % {"columns": name},
                 )
             else:
                 self.constants[name] = raw

@@ -383,6 +383,19 @@ def save(kind: str | type[Sheet], name: str, mapping: ColumnMapping, *, user: ob
     return saved
 
 
+def synonyms_markdown() -> str:
+    """The synonyms of ``HEADER_SYNONYMS`` as the tables of docs/import-formats.md (a test keeps them equal)."""
+    from .synonyms import HEADER_SYNONYMS
+
+    lines = []
+    for kind, by_column in HEADER_SYNONYMS.items():
+        lines += [f"**{kind}**", "", "| column | also read from a column titled |", "|---|---|"]
+        for column, titles in by_column.items():
+            lines.append(f"| `{column}` | " + ", ".join(f"{title}" for title in titles) + " |")
+        lines.append("")
+    return "\n".join(lines)
+
+
 __all__ = [
     "ColumnMapping",
     "ColumnProposal",
@@ -394,4 +407,5 @@ __all__ = [
     "propose",
     "resolve_column",
     "save",
+    "synonyms_markdown",
 ]
