@@ -24,8 +24,118 @@ from ..choices import (
 
 # --- column titles ----------------------------------------------------------------------------
 # kind -> template column name -> titles found in Diskominfo and BMD spreadsheets (besides the
-# column's own name, its field name and Column.aliases).
-HEADER_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {}
+# column's own name, its field name and Column.aliases). A synonym for a column a sheet does not
+# have is skipped (a kind registered by another app may name its own columns here).
+_OPD = ("Nama OPD", "OPD Pemilik", "Perangkat Daerah", "Unit Kerja", "SKPD", "Instansi")
+_NOTES = ("Keterangan", "Ket.", "Catatan", "Uraian", "Notes", "Remarks")
+HEADER_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
+    "organizations": {
+        "nama": ("Nama OPD", "Nama Perangkat Daerah", "Nama Instansi", "Nama Unit Kerja", "Organization", "Name"),
+        "singkatan": ("Singkatan OPD", "Nama Singkat", "Akronim", "Short Name", "Abbreviation"),
+        "jenis": ("Jenis OPD", "Jenis Instansi", "Kind"),
+        "induk": ("OPD Induk", "Instansi Induk", "Parent"),
+        "wilayah": ("Wilayah Administrasi", "Kode Wilayah", "Kecamatan", "Region"),
+        "keterangan": _NOTES,
+    },
+    "sites": {
+        "nama": ("Nama Lokasi", "Nama Gedung", "Nama Site", "Lokasi", "Gedung", "Site", "Name"),
+        "jenis": ("Jenis Lokasi", "Jenis Gedung", "Kind"),
+        "status": ("Status Lokasi",),
+        "opd": _OPD,
+        "wilayah": ("Kelurahan", "Kode Wilayah", "Region"),
+        "alamat": ("Alamat Lengkap", "Alamat Gedung", "Address"),
+        "lintang": ("Latitude", "Koordinat Lintang", "Garis Lintang"),
+        "bujur": ("Longitude", "Koordinat Bujur", "Garis Bujur"),
+        "keterangan": _NOTES,
+    },
+    "devices": {
+        "nama": ("Nama Server", "Nama Perangkat", "Nama Host", "Hostname", "Host Name", "Device Name"),
+        "opd": _OPD,
+        "lokasi": ("Lokasi", "Lokasi Perangkat", "Gedung", "Ruang Server", "Site", "Location"),
+        "jenis": ("Jenis Perangkat", "Jenis Barang", "Kategori", "Device Type", "Kind"),
+        "status": ("Status Perangkat", "Status Operasional"),
+        "merek": ("Merk", "Merek", "Merk/Type", "Merk / Tipe", "Merek/Tipe", "Vendor", "Pabrikan", "Manufacturer"),
+        "model": ("Tipe", "Type", "Model/Tipe", "Seri", "Model Perangkat"),
+        "nomor_seri": ("No. Seri", "Nomor Seri", "Serial Number", "Serial No", "S/N", "No. Serial"),
+        "kode_barang_bmd": (
+            "No. Inventaris BMD",
+            "Nomor Inventaris",
+            "No. Inventaris",
+            "Kode Barang",
+            "Kode Aset",
+            "Nomor Register",
+            "No. Register",
+            "No. Reg",
+            "Asset Number",
+        ),
+        "sistem_operasi": ("OS", "Sistem Operasi", "Operating System", "OS/Versi"),
+        "tahun_pengadaan": ("Tahun Pengadaan", "Tahun Perolehan", "Tahun Pembelian", "Thn. Pengadaan", "Year"),
+        "garansi_sampai": ("Masa Garansi", "Garansi s/d", "Akhir Garansi", "Warranty End", "Warranty"),
+        "tanggal_perolehan": (
+            "Tgl. Pengadaan",
+            "Tanggal Pengadaan",
+            "Tanggal Perolehan",
+            "Tgl. Perolehan",
+            "Tanggal Pembelian",
+            "Tgl. Pembelian",
+            "Purchase Date",
+        ),
+        "nilai_perolehan": (
+            "Nilai Perolehan (Rp)",
+            "Nilai Perolehan",
+            "Harga",
+            "Harga Perolehan",
+            "Harga (Rp)",
+            "Nilai Aset",
+            "Acquisition Value",
+        ),
+        "sumber_dana": ("Sumber Dana", "Sumber Anggaran", "Asal Anggaran", "Funding Source"),
+        "tahap_migrasi": ("Status Migrasi", "Tahap Migrasi", "Migrasi", "Migration State"),
+        "rak": ("Rak", "Nomor Rak", "Rack"),
+        "posisi_u": ("Posisi Rak", "Posisi (U)", "Rack Unit"),
+        "alamat_ip": ("IP Address", "Alamat IP", "IP", "IP Manajemen", "Management IP"),
+        "pantau": ("Dipantau", "Monitoring", "Pantau Ping"),
+        "keterangan": _NOTES,
+    },
+    "fiberlinks": {
+        "kode": ("Kode Ruas", "Kode Jalur", "ID Link", "Link ID"),
+        "nama": ("Nama Ruas", "Nama Jalur", "Nama Link", "Ruas"),
+        "lokasi_a": ("Lokasi A", "Titik A", "Dari", "Ujung A", "Site A"),
+        "lokasi_b": ("Lokasi B", "Titik B", "Ke", "Tujuan", "Ujung B", "Site B"),
+        "jenis_kabel": ("Jenis Kabel", "Tipe Kabel", "Cable Type"),
+        "jumlah_core": ("Jumlah Core", "Kapasitas Core", "Core", "Cores"),
+        "pemasangan": ("Jenis Pemasangan", "Metode Pemasangan", "Instalasi"),
+        "panjang_km": ("Panjang (km)", "Panjang Kabel", "Panjang", "Jarak (km)", "Length"),
+        "status": ("Status Link",),
+        "tanggal_pasang": ("Tanggal Pemasangan", "Tgl. Pasang"),
+        "kontraktor": ("Penyedia", "Pelaksana", "Rekanan", "Contractor"),
+        "paket_pengadaan": ("Paket Pekerjaan", "Nama Paket", "Kontrak"),
+        "redaman_terukur_db": ("Redaman (dB)", "Redaman", "Loss (dB)"),
+        "tanggal_ukur": ("Tanggal Pengukuran", "Tgl. Ukur"),
+        "keterangan": _NOTES,
+    },
+    "migrations": {
+        "server": ("Nama Server", "Hostname", "Nama Perangkat"),
+        "opd": _OPD,
+        "tahap": ("Status Migrasi", "Tahap Migrasi", "Tahap"),
+        "kesiapan": ("Kesiapan", "Status Kesiapan", "Readiness"),
+        "disposisi": ("Rencana Migrasi", "Strategi Migrasi", "Disposisi", "Disposition"),
+        "gelombang": ("Gelombang Migrasi", "Wave", "Batch"),
+        "lokasi_tujuan": ("Lokasi Tujuan", "Pusat Data Tujuan", "Target Site"),
+        "rak_tujuan": ("Rak Tujuan", "Target Rack"),
+        "alamat_tujuan": ("IP Tujuan", "IP Baru", "Alamat IP Tujuan", "Target IP"),
+        "rencana_mulai": ("Rencana Mulai", "Jadwal Mulai", "Tanggal Mulai"),
+        "rencana_cutover": ("Rencana Cutover", "Jadwal Cutover", "Tanggal Cutover"),
+        "catatan": _NOTES,
+    },
+    "checks": {
+        "jenis": ("Jenis Pemantauan", "Jenis Cek", "Check Type"),
+        "target": ("IP Address", "Alamat IP", "Host", "Target"),
+        "opd": _OPD,
+        "perangkat": ("Nama Perangkat", "Nama Server", "Hostname", "Device"),
+        "keterangan": _NOTES,
+    },
+}
 
 # --- cell values ------------------------------------------------------------------------------
 # Labels that Indonesian spreadsheets already use for each choice, besides the code and the
