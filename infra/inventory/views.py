@@ -27,7 +27,9 @@ from . import choices, filtersets, models, spreadsheets
 from .selectors import migration_progress, progress_over_time
 from .services import imports
 from .services.migration import allowed_states, gates, transition
+from .spreadsheets import mapping as column_mapping
 from .spreadsheets.cells import normalize_header
+from .spreadsheets.mapping import ColumnMapping
 
 
 class SiteDetailView(ObjectDetailView):
@@ -283,7 +285,7 @@ class ImportJobView(View):
 def _how_labels(saved: str) -> dict[str, str]:
     """How a proposed column was found, as the mapping panel's badge says it; a mapping given
     without a name is the one chosen in the panel before."""
-    return {**imports.contract.how_labels(), "mapping": _("saved mapping") if saved else _("your choice")}
+    return {**column_mapping.how_labels(), "mapping": _("saved mapping") if saved else _("your choice")}
 
 
 def _mapping_panel(job, proposal: dict) -> dict:
@@ -308,7 +310,7 @@ def _mapping_panel(job, proposal: dict) -> dict:
     }
 
 
-def _posted_mapping(request, job, proposal: dict) -> tuple[imports.contract.ColumnMapping, list[str]]:
+def _posted_mapping(request, job, proposal: dict) -> tuple[ColumnMapping, list[str]]:
     """The mapping the panel posted, and what is wrong with it (each in a sentence)."""
     names = {c.name for c in imports.template_columns(job.kind)}
     columns: dict[str, str] = {}
@@ -340,7 +342,7 @@ def _posted_mapping(request, job, proposal: dict) -> tuple[imports.contract.Colu
             )
             continue
         constants[name] = value
-    mapping = imports.contract.ColumnMapping(columns=columns, constants=constants, name="")
+    mapping = ColumnMapping(columns=columns, constants=constants, name="")
     return mapping, problems
 
 

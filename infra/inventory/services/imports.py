@@ -38,8 +38,9 @@ from .. import spreadsheets
 from ..choices import ImportPhase, ImportStatus
 from ..models import ImportJob, ImportMapping
 from ..spreadsheets import ImportFailed, ImportResult, ReadLimits, RowError
+from ..spreadsheets import mapping as column_mapping
 from ..spreadsheets.cells import normalize_header
-from . import import_contract as contract
+from ..spreadsheets.mapping import ColumnMapping, MappingError, Proposal
 
 logger = logging.getLogger(__name__)
 
@@ -270,13 +271,11 @@ def mapping_json(columns: dict, constants: dict, name: str = "") -> dict:
     return {"columns": dict(columns), "constants": dict(constants), "name": name}
 
 
-def _job_mapping(job: ImportJob) -> "contract.ColumnMapping | None":
+def _job_mapping(job: ImportJob) -> ColumnMapping | None:
     data = job.mapping
     if not data:
         return None
-    return contract.ColumnMapping(
-        columns=dict(data.get("columns") or {}), constants=dict(data.get("constants") or {}), name=data.get("name", "")
-    )
+    return ColumnMapping.from_json(data)
 
 
 def template_columns(kind: str) -> list[TemplateColumn]:
@@ -332,7 +331,13 @@ def _cell(value: object) -> str:
     return text if len(text) <= PREVIEW_CELL_CHARS else text[: PREVIEW_CELL_CHARS - 1] + "…"
 
 
-def _proposal_json(proposal: "contract.Proposal") -> dict:
+def _skipped(table: spreadsheets.Table) -> list[str]:
+    """The rows left out around the table, told in words (lane "tables": ``tables.describe_skipped``)."""
+    describe = getattr(spreadsheets.tables, "describe_skipped", None)
+    return [str(text) for text in describe(table)] if describe is not None else []
+
+
+def _proposal_json(proposal: Proposal) -> dict:
     return {
         "columns": [
             {
@@ -341,7 +346,7 @@ def _proposal_json(proposal: "contract.Proposal") -> dict:
                 "samples": [_cell(v) for v in c.samples[:3]],
                 "column": c.column,
                 "how": c.how,
-                "duplicate_of": getattr(c, "duplicate_of", ""),
+                "duplicate_of": c.duplicate_of,
             }
             for c in proposal.columns
         ],
@@ -355,7 +360,7 @@ def _report(
     table: spreadsheets.Table,
     errors: list[RowError],
     result: ImportResult | None,
-    proposal: "contract.Proposal | None" = None,
+    proposal: Proposal | None = None,
 ) -> dict:
     """What the page shows of a check, as JSON: the first rows (cells as text), every problem, the counts,
     how the columns were read, what was skipped around the table, each row's outcome and what is created."""
@@ -365,14 +370,14 @@ def _report(
     created = [] if result is None else [[str(r.noun), r.name, r.within, list(r.rows)] for r in result.created_refs]
     return {
         "header": [_cell(h) for h in table.header],
-        "header_row": contract.header_row(table),
+        "header_row": getattr(table, "header_row", 1),
         "rows": [[number, [_cell(c) for c in cells]] for number, cells in rows],
         "row_count": len(table.rows),
         "errors": [[e.row, e.column, e.message] for e in errors],
         "result": None
         if result is None
         else {"created": result.created, "updated": result.updated, "unchanged": result.unchanged},
-        "skipped": [str(text) for text in contract.describe_skipped(table)],
+        "skipped": _skipped(table),
         "proposal": None if proposal is None else _proposal_json(proposal),
         "outcomes": outcomes,
         "created_refs": created,
@@ -418,23 +423,23 @@ Step = Callable[[ImportJob, Limits, _Reporter], tuple[str, str, dict | None, int
 
 
 def _read(job: ImportJob, limits: Limits, report: _Reporter) -> spreadsheets.Table:
-    return contract.read_file(job.kind, io.BytesIO(bytes(job.data)), None, limits=limits.read, progress=report)
+    return spreadsheets.read_file(job.kind, io.BytesIO(bytes(job.data)), None, limits=limits.read, progress=report)
 
 
 def _check_step(job: ImportJob, limits: Limits, report: _Reporter) -> tuple[str, str, dict | None, int]:
     table = _read(job, limits, report)
     try:
-        proposal = contract.propose(job.kind, table, mapping=_job_mapping(job))
-    except contract.MappingError as exc:
+        proposal = column_mapping.propose(job.kind, table, mapping=_job_mapping(job))
+    except MappingError as exc:
         # A saved mapping the template no longer fits: say so, and offer the automatic proposal.
-        proposal = contract.propose(job.kind, table)
+        proposal = column_mapping.propose(job.kind, table)
         summary = _("The column mapping cannot be used: %(error)s") % {"error": exc}
         data = _report(table, [RowError(None, "", summary)], None, proposal)
         data["mapping"] = mapping_json(proposal.mapping().columns, proposal.mapping().constants)
         return ImportStatus.INVALID, summary, data, len(table.rows)
     mapping = proposal.mapping()
     try:
-        result = contract.import_table(
+        result = spreadsheets.import_table(
             job.kind,
             table,
             user=job.user,
@@ -460,9 +465,9 @@ def _check_step(job: ImportJob, limits: Limits, report: _Reporter) -> tuple[str,
 
 def _import_step(job: ImportJob, limits: Limits, report: _Reporter) -> tuple[str, str, dict | None, int]:
     table = _read(job, limits, report)
-    mapping = _job_mapping(job) or contract.propose(job.kind, table).mapping()
+    mapping = _job_mapping(job) or column_mapping.propose(job.kind, table).mapping()
     try:
-        result = contract.import_table(
+        result = spreadsheets.import_table(
             job.kind,
             table,
             user=job.user,
@@ -601,7 +606,7 @@ def recheck(
     *,
     user,
     token: str | uuid.UUID,
-    mapping: "contract.ColumnMapping",
+    mapping: ColumnMapping,
     create_missing: bool = False,
     save_as: str = "",
 ) -> ImportJob:
@@ -630,11 +635,12 @@ def recheck(
                 _("The check of %(name)s expired; nothing was saved. Upload the file again.") % {"name": job.file_name},
                 kind=job.kind,
             )
-        if save_as:
-            try:
-                contract.save(job.kind, save_as, mapping, user=user)
-            except contract.MappingError as exc:
-                raise ConfirmRefused(str(exc), kind=job.kind) from None
+        try:
+            mapping = mapping.validated(job.kind)
+            if save_as:
+                column_mapping.save(job.kind, save_as, mapping, user=user)
+        except MappingError as exc:
+            raise ConfirmRefused(str(exc), kind=job.kind) from None
         job.mapping = mapping_json(mapping.columns, mapping.constants, save_as or mapping.name)
         job.create_missing = create_missing
         job.status, job.phase, job.rows_done, job.report, job.summary = (
@@ -714,7 +720,7 @@ def run_import(
     format: str | None = None,
     dry_run: bool = False,
     progress: spreadsheets.Progress | None = None,
-    mapping: "contract.ColumnMapping | None" = None,
+    mapping: ColumnMapping | None = None,
     create_missing: bool = False,
 ) -> ImportResult:
     """Import a file at once, without staging: for trusted callers such as ``manage.py import_data``.
@@ -735,7 +741,14 @@ def run_import(
         raise ImportFailed([RowError(None, "", too_large(size, limits.max_bytes))])
     buffer = io.BytesIO(data)
     buffer.name = str(getattr(source, "name", source))
-    options = {"mapping": mapping, "create_missing": create_missing} if mapping is not None or create_missing else {}
     return spreadsheets.import_file(
-        kind, buffer, format=format, user=user, dry_run=dry_run, limits=limits.read, progress=progress, **options
+        kind,
+        buffer,
+        format=format,
+        user=user,
+        dry_run=dry_run,
+        limits=limits.read,
+        progress=progress,
+        mapping=mapping,
+        create_missing=create_missing,
     )
