@@ -370,3 +370,30 @@ def test_the_job_page_runs_as_many_queries_whatever_the_saved_mappings(client, e
             assert client.get(url).status_code == 200
         counts.append(len(page))
     assert counts[0] == counts[1]
+
+
+def test_indonesian_titles_are_proposed_by_their_synonyms(client, engineer, gedung):
+    client.force_login(engineer)
+    body = "No,Nama Server,Nama OPD,Lokasi,Merk,Tipe\n1,srv-01,Diskominfo,Gedung A,Dell,PowerEdge R740\n"
+    response = _upload_servers(client, body)
+    columns = {c["title"]: (c["column"], c["how"]) for c in response.context["panel"]["columns"]}
+    assert columns["Nama Server"] == ("nama", "synonym")
+    assert columns["Nama OPD"] == ("opd", "synonym")
+    assert columns["Tipe"] == ("model", "synonym")  # the model, not the kind of device
+    assert b"synonym" in response.content
+    # Only the kind is missing: given for every row, the file imports as it is.
+    assert [u["column"].name for u in response.context["panel"]["needed"] if u["missing"]] == ["jenis"]
+    response = _recheck(client, response, **{"constant-jenis": "server"})
+    client.post(reverse("inventory:import"), {"confirm": "1", "token": response.context["token"]})
+    assert list(models.Device.objects.values_list("name", "kind", "model")) == [("srv-01", "server", "PowerEdge R740")]
+
+
+def test_a_saved_mapping_that_fits_is_found_without_being_chosen(client, engineer, gedung):
+    models.ImportMapping.objects.create(
+        kind="devices", name="Daftar server BMD", columns={"identitas_mesin": "nama"}, constants={"jenis": "server"}
+    )
+    client.force_login(engineer)
+    response = _upload_servers(client)  # "Automatic"
+    assert response.context["errors"] == []
+    assert response.context["panel"]["saved"] == "Daftar server BMD"
+    assert b'data-testid="confirm-import"' in response.content
