@@ -425,7 +425,7 @@ class Date(Converter):
             return self.make(text, int(m.group(1)), int(m.group(2)), int(m.group(3)), m.group(1))
         if m := _DMY.match(text):
             day, month = int(m.group(1)), int(m.group(2))
-            if self.month_first and day <= 12 and month <= 12 and day != month:
+            if self.month_first and len(m.group(3)) == 4 and day <= 12 and month <= 12 and day != month:
                 raise CellError(
                     _(
                         "Other dates in this column put the month first (%(example)s), so “%(value)s” may be "
