@@ -156,7 +156,10 @@ def test_a_column_that_contradicts_itself_refuses_the_lone_separator():
 
 
 def test_money_with_a_multiplier_never_guesses_the_lone_separator():
-    assert refusal(Money(), "1.500 juta").startswith("“1.500 juta” may be 1500 or 1.5")
+    assert refusal(Money(), "Rp 1.500 juta") == (
+        "“Rp 1.500 juta” may be 1500 juta or 1.5 juta; write 1500 juta or 1.5 juta."
+    )
+    assert read(Money(), "1.500 juta", ["1.500 juta", "2,5 juta"]) == Decimal("1500000000")
 
 
 @pytest.mark.parametrize(

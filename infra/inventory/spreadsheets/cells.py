@@ -131,14 +131,15 @@ def _shown_decimal(texts: "Iterable[str]") -> str:
     return shown
 
 
-def _ambiguity(text: str, shape: _Shape, column: str) -> str:
+def _ambiguity(text: str, shape: _Shape, column: str, unit: str = "") -> str:
     """Why a lone "2.500" is refused, with both readings written so that neither can be misread."""
     sign = "-" if shape.negative else ""
-    thousands = f"{sign}{shape.whole}{shape.fraction}"
+    thousands = f"{sign}{shape.whole}{shape.fraction}{unit}"
     decimals = shape.fraction.rstrip("0")
     if len(decimals) == 3:
         decimals += "0"
     decimal = f"{sign}{shape.whole}{shape.ambiguous}{decimals}" if decimals else f"{sign}{shape.whole}"
+    decimal += unit
     values = {"value": text, "thousands": thousands, "decimal": decimal}
     if column == CONFLICT:
         return (
@@ -232,6 +233,10 @@ class _Numeric(Converter):
         """The number's own text and what it is multiplied by (money: "1,5 juta")."""
         return text, 1
 
+    def unit(self, text: str) -> str:
+        """The word after the number that multiplies it, as written (" juta"), for messages."""
+        return ""
+
     def decimal_value(self, raw: object) -> Decimal:
         """The number a cell holds; CellError when its text is not a number or may be two."""
         if isinstance(raw, bool):
@@ -261,7 +266,7 @@ class _Numeric(Converter):
             ):
                 whole, fraction = whole + fraction, ""
             else:
-                raise CellError(_ambiguity(text, shape, column))
+                raise CellError(_ambiguity(text, shape, column, self.unit(text)))
         number = Decimal(("-" if shape.negative else "") + whole + ("." + fraction if fraction else ""))
         if factor != 1:
             number = (number * factor).normalize()
@@ -349,6 +354,10 @@ class Money(Number):
         if m := _MULTIPLIER.search(text):
             factor, text = _MULTIPLIERS[m.group(1).casefold()], text[: m.start()]
         return sign + text, factor
+
+    def unit(self, text: str) -> str:
+        m = _MULTIPLIER.search(_RUPIAH_SUFFIX.sub("", text.strip()))
+        return " " + m.group(1) if m else ""
 
     def allowed(self) -> str:
         return _("an amount in Rupiah: 314000000, 314.000.000, Rp 314.000.000,- or 1,5 juta")
