@@ -6,7 +6,9 @@ message that says what to write. "4.000" is never four without a word.
 
 import csv
 import datetime
+import re
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.utils import translation
@@ -570,3 +572,27 @@ def test_an_import_refuses_a_lone_separator_its_column_does_not_decide(two_sites
             spreadsheets.import_file("fiberlinks", path)
         assert [str(e) for e in failure.value.errors] == [f"Row 2, column panjang_km: {message}"]
         assert not FiberLink.objects.exists()
+
+
+# --- the documentation ------------------------------------------------------------------------
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+CHOICE_WORDS = re.compile(r"<!-- choice-words: (\w+) -->\n\| value \| everyday words \|\n\|---\|---\|\n((?:\|.*\n)*)")
+DOC_ROW = re.compile(r"^\| `([^`]+)` \([^|]*\) \| (.*) \|$")
+
+
+def test_the_documentation_lists_every_everyday_word():
+    """The tables of docs/import-formats.md (or the lane's fragment before it is merged there)."""
+    text = "".join(
+        path.read_text(encoding="utf-8") for path in [DOCS / "import-formats.md", *DOCS.glob("_values/*.md")]
+    )
+    documented = {}
+    for name, rows in CHOICE_WORDS.findall(text):
+        documented[name] = {
+            m.group(1): tuple(m.group(2).split(", ")) for m in map(DOC_ROW.match, rows.splitlines()) if m
+        }
+    expected = {
+        choices.__name__: {str(value): labels for value, labels in words.items()}
+        for choices, words in INDONESIAN_LABELS.items()
+        if words
+    }
+    assert documented == expected
