@@ -121,6 +121,8 @@ def _shown_decimal(texts: "Iterable[str]") -> str:
     CONFLICT when some show each."""
     shown = ""
     for text in texts:
+        if "." not in text and "," not in text:
+            continue  # plain numbers and empty cells show nothing
         try:
             decimal = _shape(text).decimal
         except ValueError:
@@ -273,7 +275,7 @@ class _Numeric(Converter):
         return number
 
     def for_column(self, raws: "Iterable[object]") -> "Converter":
-        shown = _shown_decimal(self.prepare(raw)[0] for raw in raws if raw.__class__ is str)
+        shown = _shown_decimal(self.prepare(raw)[0] for raw in set(raws) if raw.__class__ is str)
         if not shown:
             return self
         column = copy.copy(self)
