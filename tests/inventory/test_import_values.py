@@ -363,6 +363,8 @@ def test_more_dates(raw, expected):
         ("4 Maretan 2019", "Enter a date as dd/mm/yyyy (26/10/2015), yyyy-mm-dd or 4 Maret 2019."),
         ("Kemarin, 4 Maret 2019", "Enter a date as dd/mm/yyyy (26/10/2015), yyyy-mm-dd or 4 Maret 2019."),
         ("04/03/219", "Enter a date as dd/mm/yyyy (26/10/2015), yyyy-mm-dd or 4 Maret 2019."),
+        ("04/03/0019", "“04/03/0019”: the year 0019 cannot be right; write a year between 1900 and 2100."),
+        ("2219-03-04", "“2219-03-04”: the year 2219 cannot be right; write a year between 1900 and 2100."),
         (
             100,
             "100 is not a date: a number in a date column is read as a spreadsheet date serial, and this one is "

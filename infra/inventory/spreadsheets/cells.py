@@ -405,6 +405,8 @@ _YEAR = re.compile(r"^\d{4}$")
 # serial when it falls between these dates (anything else is more likely a mistake).
 _SERIAL_EPOCH = datetime.date(1899, 12, 30)
 _SERIAL_RANGE = (datetime.date(1950, 1, 1), datetime.date(2100, 12, 31))
+# The years an inventory's dates fall in (purchases, warranties, plans).
+_YEARS = (1900, 2100)
 
 
 class Date(Converter):
@@ -462,6 +464,12 @@ class Date(Converter):
                     _("“%(value)s” has a two-digit year; write the year in full, as in 26/10/2015.") % {"value": text}
                 )
             raise CellError(self.invalid())
+        if not _YEARS[0] <= year <= _YEARS[1]:
+            # "04/03/0019" is a two-digit year in disguise, not the year 19.
+            raise CellError(
+                _("“%(value)s”: the year %(year)s cannot be right; write a year between 1900 and 2100.")
+                % {"value": text, "year": year_text}
+            )
         if not 1 <= month <= 12:
             raise CellError(
                 _("“%(value)s” has no month %(month)s; write the day first, as dd/mm/yyyy (26/10/2015).")
