@@ -195,6 +195,42 @@ def test_money_keeps_more_decimals_than_rupiah_have_for_the_model_to_report():
     assert read(Money(), "1.234,567") == Decimal("1234.567")
 
 
+def test_zeros_beyond_the_fields_decimals_drop_and_other_decimals_stay_for_the_model():
+    assert read(Number(3), "1,2340") == Decimal("1.234") and read(Number(3), "1,2340").as_tuple().exponent == -3
+    assert read(Number(3), "1,23456") == Decimal("1.23456")  # the field's check reports it, nothing is rounded
+    assert read(Number(3), "1" * 40) == Decimal("1" * 40)  # no crash: the field's check reports it
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(-(10**12), 10**12))
+def test_an_exported_decimal_reimports_alone(digits):
+    """A CSV export writes numbers as text; each must read back as itself, whatever the column holds."""
+    for converter, number in ((Number(3), Decimal(digits).scaleb(-3)), (Money(), Decimal(digits).scaleb(-2))):
+        text = str(converter.export(number))
+        assert converter.read(text) == number, text
+        assert converter.for_column([text]).read(text) == number, text
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        ("2.750", "2.75"),
+        ("1.234", "1.2340"),
+        ("12.000", "12"),
+        ("100.000", "100"),
+        ("100.500", "100.5"),
+        ("0.125", "0.125"),
+        ("1234.567", "1234.567"),
+        ("-2.500", "-2.5"),
+        ("-5.429100", "-5.429100"),
+        ("2.50", "2.50"),
+    ],
+)
+def test_exports_write_decimals_that_cannot_be_misread(value, text):
+    assert str(Number(3).export(Decimal(value))) == text
+    assert str(Money().export(Decimal("314000000.00"))) == "314000000.00"
+
+
 # --- the property: never a different magnitude ------------------------------------------------
 STYLES = ("plain_dot", "plain_comma", "indonesian", "english", "rupiah", "rupiah_dash")
 

@@ -12,7 +12,7 @@ import datetime
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.db import models
 from django.utils import translation
@@ -312,10 +312,30 @@ class Number(_Numeric):
 
     def parse(self, raw: object) -> Decimal:
         number = self.decimal_value(raw)
-        if self.quantum is not None and number.as_tuple().exponent >= self.quantum.as_tuple().exponent:
-            # More decimals than the field holds are left for the model's own check to report.
-            number = number.quantize(self.quantum)
+        if self.quantum is not None:
+            if number.as_tuple().exponent < self.quantum.as_tuple().exponent:
+                # Zeros beyond the field's decimals ("1,2340") drop; other decimals are left for
+                # the model's own check to report, never rounded away.
+                number = number.normalize()
+            if number.as_tuple().exponent >= self.quantum.as_tuple().exponent:
+                try:
+                    number = number.quantize(self.quantum)
+                except InvalidOperation:
+                    pass  # more digits than any field holds: the model's check says so
         return number
+
+    def export(self, value: object) -> object:
+        """The stored decimal, unless a re-import could not tell it from thousands: "2.500" is
+        written "2.5", and "1.234" (three decimals of their own) "1.2340"."""
+        if (
+            isinstance(value, Decimal)
+            and value.is_finite()
+            and value.as_tuple().exponent == -3
+            and 1 <= abs(value) < 1000
+        ):
+            exponent = value.normalize().as_tuple().exponent
+            value = value.quantize(Decimal(1).scaleb(-4 if exponent == -3 else min(exponent, 0)))
+        return value
 
     def allowed(self) -> str:
         return _("a number; decimal comma or dot (2,5 or 2.5), thousands may be grouped (1.234,5)")
