@@ -142,6 +142,10 @@ def test_the_panel_shows_each_column_with_its_first_values_and_proposal(client, 
     assert b'<option value="server">' in response.content
     assert ImportJob.objects.get().status == ImportStatus.INVALID
     assert response.context["token"] == ""
+    # The problems are the header's (an unknown column, no name column): no row of the table is refused.
+    assert {e.row for e in response.context["errors"]} == {1}
+    assert response.context["counts"]["refused"] == 0
+    assert b"0 rows refused" in response.content
 
 
 def test_mapping_a_column_and_a_constant_then_importing(client, engineer, gedung):

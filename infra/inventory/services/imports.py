@@ -161,7 +161,8 @@ class Preview:
 
     @property
     def bad_row_count(self) -> int:
-        return len({e.row for e in self.errors if e.row is not None})
+        """How many rows of the table are refused (a problem of the header row is the file's)."""
+        return len({e.row for e in self.errors if e.row is not None and e.row != self.header_row})
 
     @property
     def file_errors(self) -> list[RowError]:
