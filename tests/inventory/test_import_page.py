@@ -401,3 +401,23 @@ def test_a_saved_mapping_that_fits_is_found_without_being_chosen(client, enginee
     assert response.context["errors"] == []
     assert response.context["panel"]["saved"] == "Daftar server BMD"
     assert b'data-testid="confirm-import"' in response.content
+
+
+def test_missing_sites_are_listed_before_the_confirmation_and_created_with_the_import(client, engineer, gedung):
+    """Needs lane "assets" (the engine's create-missing): the option at upload, the sites listed first."""
+    client.force_login(engineer)
+    body = "nama,jenis,opd,lokasi\nsrv-1,server,Diskominfo,Gedung Baru\nsrv-2,server,Diskominfo,Gedung Baru\n"
+    refused = _upload_servers(client, body)
+    assert refused.context["token"] == ""
+    assert [e.row for e in refused.context["errors"]] == [2, 3]
+    response = _upload_servers(client, body, create_missing="1")
+    assert [(r.noun, r.name, list(r.rows)) for r in response.context["created_refs"]] == [
+        ("site", "Gedung Baru", [2, 3])
+    ]
+    assert b'data-testid="created-refs"' in response.content
+    assert not models.Site.objects.filter(name="Gedung Baru").exists()
+    client.post(reverse("inventory:import"), {"confirm": "1", "token": response.context["token"]})
+    assert set(models.Device.objects.values_list("name", "site__name")) == {
+        ("srv-1", "Gedung Baru"),
+        ("srv-2", "Gedung Baru"),
+    }
