@@ -37,7 +37,7 @@ from infra.core.permissions import can_import
 from .. import spreadsheets
 from ..choices import ImportPhase, ImportStatus
 from ..models import ImportJob, ImportMapping
-from ..spreadsheets import ImportFailed, ImportResult, ReadLimits, RowError
+from ..spreadsheets import CreatedRef, ImportFailed, ImportResult, ReadLimits, RowError
 from ..spreadsheets import mapping as column_mapping
 from ..spreadsheets.cells import normalize_header
 from ..spreadsheets.mapping import ColumnMapping, MappingError, Proposal
@@ -119,14 +119,6 @@ class TemplateColumn:
     required: bool
     # For a choice column: (value, label) pairs; a constant is then picked, not typed.
     choices: Sequence[tuple[str, str]] = ()
-
-
-@dataclass(frozen=True)
-class CreatedRef:
-    noun: str
-    name: str
-    within: str
-    rows: Sequence[int]
 
 
 @dataclass(frozen=True)
