@@ -421,3 +421,18 @@ def test_missing_sites_are_listed_before_the_confirmation_and_created_with_the_i
         ("srv-1", "Gedung Baru"),
         ("srv-2", "Gedung Baru"),
     }
+
+
+def test_a_saved_mapping_the_template_no_longer_fits_is_said_and_nothing_offered(client, engineer, gedung):
+    stale = models.ImportMapping.objects.create(kind="devices", name="Lama", columns={"identitas_mesin": "kolom_lama"})
+    client.force_login(engineer)
+    response = _upload_servers(client, saved_mapping=str(stale.pk))
+    assert response.context["token"] == ""
+    [error] = response.context["errors"]
+    assert error.row is None
+    assert error.message.startswith(
+        "The column mapping cannot be used: The devices template has no column “kolom_lama”"
+    )
+    # The panel offers the automatic proposal instead.
+    assert response.context["panel"]["saved"] == ""
+    assert ImportJob.objects.get().status == ImportStatus.INVALID

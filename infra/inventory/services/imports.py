@@ -428,7 +428,8 @@ def _check_step(job: ImportJob, limits: Limits, report: _Reporter) -> tuple[str,
         proposal = column_mapping.propose(job.kind, table)
         summary = _("The column mapping cannot be used: %(error)s") % {"error": exc}
         data = _report(table, [RowError(None, "", summary)], None, proposal)
-        data["mapping"] = mapping_json(proposal.mapping().columns, proposal.mapping().constants)
+        automatic = proposal.mapping()
+        data["mapping"] = mapping_json(automatic.columns, automatic.constants)
         return ImportStatus.INVALID, summary, data, len(table.rows)
     mapping = proposal.mapping()
     try:
