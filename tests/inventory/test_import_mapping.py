@@ -438,3 +438,13 @@ def test_the_docs_list_every_synonym():
     ]
     assert blocks, "no synonyms table in the docs"
     assert blocks[0] == mapping.synonyms_markdown(), "regenerate it with mapping.synonyms_markdown()"
+
+
+def test_read_file_reads_a_table_of_the_kind(tmp_path):
+    path = write_csv(tmp_path / "server.csv", OFFICE_HEADER, office_rows(n=3))
+
+    found = spreadsheets.read_file("devices", path)
+
+    assert found.header == OFFICE_HEADER
+    assert [number for number, _cells in found.rows] == [2, 3, 4]
+    assert getattr(found, "header_row", 1) == 1

@@ -52,7 +52,7 @@ BATCH_SIZE = 1000
 # The longest cell an import reads: what Excel itself allows in a cell.
 MAX_CELL_CHARS = 32_767
 # Spreadsheets often number their rows in a first column; such a column is ignored.
-IGNORED_HEADERS = {"no", "nomor_urut"}
+IGNORED_HEADERS = {"no", "nomor_urut", "no_urut"}
 _ANY = object()
 AMBIGUOUS = object()
 
