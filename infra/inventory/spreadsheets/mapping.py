@@ -215,7 +215,7 @@ def how_labels() -> dict[str, str]:
         "mapping": _("mapping"),
         "name": _("template name"),
         "synonym": _("synonym"),
-        "fuzzy": _("similar name"),
+        "fuzzy": _("a guess: check it"),
         "none": _("not recognised"),
     }
 
