@@ -13,6 +13,7 @@ from ..choices import (
     DeviceStatus,
     Disposition,
     FiberLinkStatus,
+    FundingSource,
     MigrationState,
     OrganizationKind,
     Readiness,
@@ -138,8 +139,9 @@ HEADER_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 # --- cell values ------------------------------------------------------------------------------
-# Labels that Indonesian spreadsheets already use for each choice, besides the code and the
-# translated label. Matching ignores case, spaces, "-" and "_".
+# Labels and everyday words that Indonesian spreadsheets use for each choice, besides the code
+# and the translated label. Matching ignores case, spaces and punctuation ("APBD-P" = "apbd p").
+# A word stands for one value only (a test checks that no word is shadowed by another value's).
 INDONESIAN_LABELS = {
     OrganizationKind: {
         OrganizationKind.SECRETARIAT: ("sekretariat daerah", "setda"),
@@ -166,17 +168,37 @@ INDONESIAN_LABELS = {
         SiteStatus.DECOMMISSIONED: ("tidak digunakan", "nonaktif"),
     },
     DeviceKind: {
-        DeviceKind.SERVER: ("server fisik", "server"),
-        DeviceKind.VIRTUAL_MACHINE: ("mesin virtual", "vm", "server virtual"),
-        DeviceKind.ACCESS_POINT: ("titik akses", "ap"),
-        DeviceKind.STORAGE: ("penyimpanan", "san", "nas"),
-        DeviceKind.OTHER: ("lainnya",),
+        DeviceKind.SERVER: (
+            *("server fisik", "server", "pc server", "server rak", "rack server", "server rackmount"),
+            *("server tower", "tower server", "server blade", "blade server", "physical server"),
+        ),
+        DeviceKind.VIRTUAL_MACHINE: ("mesin virtual", "vm", "server virtual", "virtual server", "vps"),
+        DeviceKind.SWITCH: ("switch hub", "hub", "core switch", "switch core", "switch distribusi", "switch akses"),
+        DeviceKind.ROUTER: ("ruter", "router gateway"),
+        DeviceKind.FIREWALL: ("utm", "ngfw", "next generation firewall"),
+        DeviceKind.OLT: ("optical line terminal",),
+        DeviceKind.ONT: ("onu", "modem ont", "modem fiber", "optical network terminal"),
+        DeviceKind.ACCESS_POINT: ("titik akses", "ap", "wifi", "hotspot", "wireless access point"),
+        DeviceKind.STORAGE: ("penyimpanan", "san", "nas", "media penyimpanan", "storage server", "disk array"),
+        DeviceKind.UPS: ("catu daya cadangan", "uninterruptible power supply"),
+        DeviceKind.OTHER: ("lainnya", "lain lain"),
     },
     DeviceStatus: {
-        DeviceStatus.PLANNED: ("direncanakan", "rencana"),
-        DeviceStatus.ACTIVE: ("aktif", "hidup", "menyala"),
-        DeviceStatus.OFFLINE: ("mati", "tidak aktif", "padam"),
-        DeviceStatus.DECOMMISSIONED: ("dihapuskan", "tidak digunakan", "afkir"),
+        DeviceStatus.PLANNED: ("direncanakan", "rencana", "akan dipasang", "belum terpasang"),
+        DeviceStatus.ACTIVE: ("aktif", "hidup", "menyala", "beroperasi", "berfungsi", "online", "digunakan"),
+        DeviceStatus.OFFLINE: ("mati", "tidak aktif", "padam", "offline", "down", "tidak berfungsi"),
+        DeviceStatus.DECOMMISSIONED: (
+            *("dihapuskan", "dihapus", "tidak digunakan", "tidak dipakai", "afkir", "dibongkar"),
+            *("penghapusan", "usulan penghapusan"),
+        ),
+    },
+    FundingSource: {
+        FundingSource.APBD: ("apbd", "apbd murni", "apbd induk", "apbd p", "apbd perubahan", "apbdp"),
+        FundingSource.APBN: ("apbn",),
+        FundingSource.DAK: ("dak", "dana alokasi khusus", "dak fisik"),
+        FundingSource.GRANT: ("hibah", "dana hibah", "hibah pusat", "hibah provinsi", "bantuan hibah"),
+        FundingSource.BLUD: ("blud", "badan layanan umum daerah"),
+        FundingSource.OTHER: ("lainnya", "lain lain"),
     },
     CableType: {},
     Deployment: {
@@ -209,15 +231,24 @@ INDONESIAN_LABELS = {
         Disposition.RETAIN: ("dipertahankan", "tetap di opd"),
     },
     MigrationState: {
-        MigrationState.INVENTORIED: ("terinventarisasi", "didata"),
-        MigrationState.ASSESSED: ("dinilai",),
-        MigrationState.SCHEDULED: ("dijadwalkan",),
-        MigrationState.MIGRATING: ("sedang migrasi", "migrasi"),
-        MigrationState.TESTING: ("pengujian", "uji"),
-        MigrationState.CUT_OVER: ("cutover", "pindah layanan"),
-        MigrationState.ACCEPTED: ("diterima",),
-        MigrationState.SOURCE_DECOMMISSIONED: ("sumber dihapus", "sumber dimatikan"),
-        MigrationState.RETIRED: ("dipensiunkan",),
-        MigrationState.RETAINED: ("dipertahankan", "tetap di opd"),
+        MigrationState.INVENTORIED: (
+            *("terinventarisasi", "didata", "belum migrasi", "belum dimigrasi", "belum dimigrasikan"),
+            "sudah didata",
+        ),
+        MigrationState.ASSESSED: ("dinilai", "sudah dinilai", "sudah diassessment", "sudah dikaji"),
+        MigrationState.SCHEDULED: ("dijadwalkan", "sudah dijadwalkan", "terjadwal"),
+        MigrationState.MIGRATING: (
+            *("sedang migrasi", "migrasi", "proses migrasi", "sedang dimigrasi", "sedang dimigrasikan"),
+            "dalam proses migrasi",
+        ),
+        MigrationState.TESTING: ("pengujian", "uji", "uji coba", "sedang diuji"),
+        MigrationState.CUT_OVER: ("cutover", "pindah layanan", "sudah cutover"),
+        MigrationState.ACCEPTED: (
+            *("diterima", "sudah migrasi", "sudah dimigrasi", "sudah dimigrasikan", "selesai migrasi"),
+            "migrasi selesai",
+        ),
+        MigrationState.SOURCE_DECOMMISSIONED: ("sumber dihapus", "sumber dimatikan", "server lama dimatikan"),
+        MigrationState.RETIRED: ("dipensiunkan", "dihentikan"),
+        MigrationState.RETAINED: ("dipertahankan", "tetap di opd", "tidak dimigrasi", "tidak dimigrasikan"),
     },
 }
