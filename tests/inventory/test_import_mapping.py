@@ -467,3 +467,13 @@ def test_a_tipe_column_of_device_kinds_is_proposed_for_jenis_not_model(city, tmp
 
     spreadsheets.import_file("devices", write_csv(tmp_path / "d.csv", header, rows))
     assert Device.objects.get(name="sw-01").kind == DeviceKind.SWITCH and Device.objects.get(name="sw-01").model == ""
+
+
+def test_saved_mappings_are_looked_up_only_for_a_file_not_in_the_templates_shape(db):
+    template = table(spreadsheets.get_sheet("devices").header(), [])
+    with CaptureQueriesContext(connection) as captured:
+        spreadsheets.propose("devices", template)
+    assert len(captured) == 0
+    with CaptureQueriesContext(connection) as captured:
+        spreadsheets.propose("devices", table(OFFICE_HEADER, office_rows(n=50)))
+    assert len(captured) == 1, "one query for the saved mappings of the kind, whatever the rows"
