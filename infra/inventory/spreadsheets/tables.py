@@ -141,7 +141,7 @@ _ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 def _sniff_format(data: bytes, named: str) -> str:
     """The format the bytes are in; a file named as a workbook that is text is refused by name."""
     if data[:4] == b"PK\x03\x04":
-        return "ods" if _is_ods(data) else "xlsx"
+        return _zip_format(data, named)
     if data[:8] == _OLE_MAGIC:
         return "xls"
     if named not in WORKBOOK_FORMATS:
@@ -169,12 +169,14 @@ def _sniff_format(data: bytes, named: str) -> str:
     )
 
 
-def _is_ods(data: bytes) -> bool:
+def _zip_format(data: bytes, named: str) -> str:
+    """XLSX or ODS, by the archive's "mimetype" member; a broken archive is what its name says."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            return "mimetype" in archive.namelist() and archive.read("mimetype").strip() == _ODS_MIMETYPE
+            is_ods = "mimetype" in archive.namelist() and archive.read("mimetype").strip() == _ODS_MIMETYPE
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, KeyError):
-        return False
+        return named if named in ("xlsx", "ods") else "xlsx"
+    return "ods" if is_ods else "xlsx"
 
 
 def _peek_text(data: bytes) -> str | None:
@@ -397,7 +399,7 @@ def _header_index(candidates: list[tuple[int, Sequence[object]]], header_score: 
     widest = max(_count(cells) for _number, cells in candidates)
     for index, (_number, cells) in enumerate(candidates):
         values = [c for c in cells if not _is_blank(c)]
-        if len(values) >= 2 and 2 * len(values) >= widest and sum(map(_is_text, values)) >= 0.7 * len(values):
+        if len(values) >= 2 and len(values) >= 0.75 * widest and sum(map(_is_text, values)) >= 0.7 * len(values):
             return index
     return 0
 
@@ -528,7 +530,7 @@ def sniff_delimiter(text: str) -> str:
     ";"-separated file from a spreadsheet set to Indonesian holds "," as the decimal sign.
     """
     sample = "\n".join(itertools.islice(io.StringIO(text[: 1 << 16], newline=None), SNIFF_LINES))
-    best, best_score = DELIMITERS[0], 0
+    best, best_score = DELIMITERS[0], (0, 0)
     for delimiter in DELIMITERS:
         widths: Counter[int] = Counter()
         try:
@@ -537,7 +539,8 @@ def sniff_delimiter(text: str) -> str:
                     widths[len(cells)] += 1
         except csv.Error:
             pass
-        score = max(widths.values(), default=0)
+        # The most lines of one width; between equals, the wider (a title's comma splits it in two).
+        score = max(((count, width) for width, count in widths.items()), default=(0, 0))
         if score > best_score:
             best, best_score = delimiter, score
     return best
