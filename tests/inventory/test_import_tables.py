@@ -445,3 +445,20 @@ def test_a_city_sheet_imports_and_a_bad_cell_is_named_with_the_files_row_number(
         spreadsheets.import_file("sites", path)
     assert [(e.row, e.column) for e in failed.value.errors] == [(7, "jenis")]
     assert not Site.objects.filter(name="Gudang Baru").exists()
+
+
+def test_a_small_workbook_whose_cells_reach_the_last_row_and_column_is_refused_and_the_process_lives():
+    """One value at XFD1048576 would make the reader lay out 17 billion cells: it is refused instead."""
+    workbook = Workbook()
+    ws = workbook.active
+    ws.append(["nama", "jenis"])
+    ws.append(["Gedung A", "other"])
+    ws.cell(1_048_576, 16_384, "x")
+    stream = io.BytesIO()
+    workbook.save(stream)
+    assert len(stream.getvalue()) < 10_000
+
+    with translation.override("en"), pytest.raises(TableError, match="needs more memory to read than allowed"):
+        read(stream.getvalue(), "x.xlsx")
+    # This process still reads workbooks.
+    assert texts(read(xlsx(CITY_SHEET), "lokasi.xlsx")) == CITY_ROWS

@@ -12,7 +12,10 @@ import csv
 import io
 import itertools
 import math
+import os
+import pickle
 import re
+import resource
 import sys
 import zipfile
 from collections import Counter
@@ -278,7 +281,15 @@ def _filled(cells: Sequence[object]) -> bool:
 
 
 def _count(cells: Sequence[object]) -> int:
-    return sum(1 for c in cells if not _is_blank(c))
+    """How many cells hold something (a plain loop: this runs for every row of the file)."""
+    count = 0
+    for cell in cells:
+        if cell.__class__ is str:
+            if cell and not cell.isspace():
+                count += 1
+        elif cell is not None:
+            count += 1
+    return count
 
 
 def _collect(
@@ -442,11 +453,12 @@ def _table_rows(
     body: list[tuple[int, Sequence[object]]], header_row: int, width: int
 ) -> tuple[list[tuple[int, Sequence[object]]], list[Skipped]]:
     """The rows under the header that belong to the table, and the ranges after it that do not."""
-    counts = [_count(cells) for _number, cells in body]
-    footer = [_is_footer_line(cells) for _number, cells in body]
     # A table row fills about as many cells as most of the table's own rows do (the ones above any
     # blank rows or totals line; one sparse row does not count); a signature block fills one or two.
     need = min(width, max(3, math.ceil(width * 0.4))) if width else 1
+    counts = [_count(cells) for _number, cells in body]
+    # A row that fills that many cells is the table's, whatever its first words.
+    footer = [count < need and _is_footer_line(cells) for (_number, cells), count in zip(body, counts, strict=True)]
     previous, top = header_row, []
     for (number, _cells), count, is_footer in zip(body, counts, footer, strict=True):
         if is_footer or number - previous > 2:
@@ -602,12 +614,35 @@ def _unreadable(format: str, error: object) -> TableError:
     )
 
 
+# What reading a workbook may take in memory besides what the process already holds. calamine
+# lays a sheet out as one block from A1 to its farthest cell, so one stray value at XFD1048576 in a
+# 5 KB file asks for hundreds of gigabytes, and a failed allocation in Rust ends the process: the
+# workbook is read in a child process under this limit, and a child that dies is a refused file.
+WORKBOOK_MEMORY = 1536 * 1024 * 1024
+
+
 def _read_workbook(data: bytes, format: str) -> tuple[Iterable[Sequence[object]], int | None]:
     """The rows of the workbook's "Data" sheet (else its first visible one) from row 1, and their count.
 
     python-calamine reads XLSX, XLS and ODS alike (and XLSX twenty times faster than openpyxl);
     its cells are made what openpyxl gave: None for an empty cell, an int for a whole number.
     """
+    status, result = _in_child(_load_sheet, data, memory=WORKBOOK_MEMORY)
+    if status == "error":
+        raise _unreadable(format, result)
+    if status == "died":
+        raise TableError(
+            _(
+                "The %(format)s file needs more memory to read than allowed: its cells reach far beyond the "
+                "table (a stray value far down or far to the right?). Delete the rows and columns after the "
+                "table, or save it as CSV."
+            )
+            % {"format": format.upper()}
+        )
+    return result, len(result)
+
+
+def _load_sheet(data: bytes) -> tuple[str, object]:
     from python_calamine import CalamineWorkbook
 
     workbook = None
@@ -621,11 +656,51 @@ def _read_workbook(data: bytes, format: str) -> tuple[Iterable[Sequence[object]]
             name = (visible or names)[0]
         grid = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
     except Exception as exc:  # calamine raises its own kinds (and others) for a file it cannot read
-        raise _unreadable(format, exc) from None
+        return "error", str(exc)
     finally:
         if workbook is not None:
             workbook.close()
-    return (list(map(_cell, cells)) for cells in grid), len(grid)
+    rows = []
+    for cells in grid:
+        row = list(map(_cell, cells))
+        while row and row[-1] is None:
+            row.pop()
+        rows.append(row)
+    return "ok", rows
+
+
+def _in_child(function: Callable[[bytes], tuple[str, object]], data: bytes, *, memory: int) -> tuple[str, object]:
+    """``function(data)`` in a forked child whose address space may grow by ``memory`` bytes.
+
+    Returns what it returns, or ("died", None) when the child did not live to answer. Where
+    there is no fork (not Linux), it runs here.
+    """
+    if not hasattr(os, "fork") or not Path("/proc/self/statm").exists():
+        return function(data)
+    import python_calamine  # noqa: F401  (imported before the fork: a child takes no import lock)
+
+    size = int(Path("/proc/self/statm").read_text().split()[0]) * resource.getpagesize()
+    answer_end, child_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: answer through the pipe and leave without any clean-up of the parent's
+        code = 1
+        try:
+            os.close(answer_end)
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, 2)  # a Rust allocation failure prints a backtrace before it aborts
+            resource.setrlimit(resource.RLIMIT_AS, (size + memory, size + memory))
+            with os.fdopen(child_end, "wb") as out:
+                pickle.dump(function(data), out, protocol=pickle.HIGHEST_PROTOCOL)
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(child_end)
+    with os.fdopen(answer_end, "rb") as answer:
+        payload = answer.read()
+    _pid, status = os.waitpid(pid, 0)
+    if status != 0 or not payload:
+        return "died", None
+    return pickle.loads(payload)  # our own child's answer
 
 
 def _cell(value: object) -> object:
