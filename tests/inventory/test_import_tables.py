@@ -23,6 +23,7 @@ from infra.inventory.spreadsheets.tables import (
     AFTER_END,
     FOOTER,
     NUMBERING,
+    SUBHEADER,
     TITLE,
     ReadLimits,
     Skipped,
@@ -239,6 +240,41 @@ def test_a_scorer_that_knows_no_row_falls_back_to_the_shape_of_the_rows():
 def test_header_titles_are_read_as_one_line():
     sheet = [(["Nilai Perolehan\n(Rp)", "Tgl.  Pengadaan ", 2026.0], 0), (["1", "2", "3"], 0)]
     assert read(xlsx(sheet), "x.xlsx").header == ["Nilai Perolehan (Rp)", "Tgl. Pengadaan", "2026"]
+
+
+KNOWN_TITLES = {"no", "nama barang", "merk", "tipe", "no. seri", "lokasi", "nilai perolehan"}
+
+
+def known(cells) -> int:
+    return sum(1 for c in cells if isinstance(c, str) and c.strip().lower() in KNOWN_TITLES)
+
+
+def test_titles_under_a_merged_group_title_join_the_header():
+    sheet = [
+        (["KARTU INVENTARIS BARANG (KIB) B"], 7),
+        (["No", "Nama Barang", "Spesifikasi", None, None, "Lokasi", "Nilai Perolehan"], 0),
+        ([None, None, "Merk", "Tipe", "No. Seri"], 0),
+        ([1, 2, 3, 4, 5, 6, 7], 0),
+        ([1, "Server", "Dell", "PowerEdge R740", "SN-1", "Ruang Server", "314.000.000"], 0),
+    ]
+    table = read(xlsx(sheet), "kib.xlsx", header_score=known)
+
+    assert table.header_row == 2
+    assert table.header == ["No", "Nama Barang", "Merk", "Tipe", "No. Seri", "Lokasi", "Nilai Perolehan"]
+    assert texts(table) == [(5, ["1", "Server", "Dell", "PowerEdge R740", "SN-1", "Ruang Server", "314.000.000"])]
+    assert table.skipped == [Skipped(1, 1, TITLE), Skipped(3, 3, SUBHEADER), Skipped(4, 4, NUMBERING)]
+    with translation.override("en"):
+        assert describe_skipped(table)[1] == "Row 3 was read as part of the header (the titles under merged cells)."
+
+
+def test_a_text_row_under_the_header_stays_a_row_when_it_holds_no_better_titles():
+    sheet = [
+        (["No", "Nama Barang", "Lokasi", None], 0),
+        ([None, "Server", "Ruang Server", "catatan tanpa judul"], 0),
+    ]
+    table = read(xlsx(sheet), "kib.xlsx", header_score=known)
+    assert (table.header, table.skipped) == (["No", "Nama Barang", "Lokasi"], [])
+    assert [number for number, _cells in table.rows] == [2]
 
 
 # --- under the header ----------------------------------------------------------------------------

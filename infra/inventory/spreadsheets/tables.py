@@ -49,7 +49,9 @@ TITLE = "title"
 NUMBERING = "numbering"
 FOOTER = "footer"
 AFTER_END = "after_end"
-SKIP_REASONS = (TITLE, NUMBERING, FOOTER, AFTER_END)
+# Not skipped but read into the header: the second row of a two-row header.
+SUBHEADER = "subheader"
+SKIP_REASONS = (TITLE, NUMBERING, FOOTER, AFTER_END, SUBHEADER)
 
 
 @dataclass(frozen=True)
@@ -356,7 +358,9 @@ def find_table(
     The header is the filled row among the first ``HEADER_SEARCH`` that ``header_score`` rates
     best (at least ``MIN_HEADER_SCORE``; the earliest wins a tie); without one, the first row of
     two or more mostly-text cells about as wide as the table (a merged title holds one cell);
-    failing that, the first filled row. Under the header, a row numbering the columns is skipped;
+    failing that, the first filled row. A second header row (titles under a merged group title)
+    joins the header when ``header_score`` rates the two together higher. Under the header, a row
+    numbering the columns is skipped;
     the table ends at a totals or signature line (unless table rows follow it: then that line alone
     is skipped) or at two blank rows followed by nothing that looks like a table row.
     """
@@ -365,13 +369,18 @@ def find_table(
         raise TableError(_("The file is empty: the first row must name the columns."))
     at = _header_index(filled[:HEADER_SEARCH], header_score)
     header_row, header_cells = filled[at]
-    header = [_title(c) for c in header_cells]
-    while header and not header[-1]:
-        header.pop()
     skipped: list[Skipped] = []
     if at:
         skipped.append(Skipped(1, header_row - 1, TITLE))
     body = filled[at + 1 :]
+    if header_score is not None and body and body[0][0] == header_row + 1:
+        combined = _with_subheader(header_cells, body[0][1])
+        if combined is not None and header_score(combined) > header_score(header_cells):
+            skipped.append(Skipped(body[0][0], body[0][0], SUBHEADER))
+            header_cells, body = combined, body[1:]
+    header = [_title(c) for c in header_cells]
+    while header and not header[-1]:
+        header.pop()
     width = sum(1 for h in header if h)
     if body and _is_numbering(body[0][1], width):
         skipped.append(Skipped(body[0][0], body[0][0], NUMBERING))
@@ -413,6 +422,21 @@ def _header_index(candidates: list[tuple[int, Sequence[object]]], header_score: 
         if len(values) >= 2 and len(values) >= 0.75 * widest and sum(map(_is_text, values)) >= 0.7 * len(values):
             return index
     return 0
+
+
+def _with_subheader(header: Sequence[object], under: Sequence[object]) -> list[object] | None:
+    """A two-row header: titles under a merged group title ("Spesifikasi" over Merk, Tipe, No. Seri).
+
+    ``under`` qualifies when all its cells are text and some stand under an empty header cell (the
+    rest of a merged title); its titles then replace the ones above them. None when it does not.
+    """
+    values = [c for c in under if not _is_blank(c)]
+    if len(values) < 2 or not all(map(_is_text, values)):
+        return None
+    header = list(header) + [None] * (len(under) - len(header))
+    if not any(not _is_blank(c) and _is_blank(header[i]) for i, c in enumerate(under)):
+        return None
+    return [header[i] if i >= len(under) or _is_blank(under[i]) else under[i] for i in range(len(header))]
 
 
 def _is_numbering(cells: Sequence[object], width: int) -> bool:
@@ -508,6 +532,8 @@ def describe_skipped(table: Table) -> list[str]:
                 if one
                 else _("Rows %(first)s–%(last)s above the header were skipped (title).")
             )
+        elif skip.reason == SUBHEADER:
+            text = _("Row %(first)s was read as part of the header (the titles under merged cells).")
         elif skip.reason == NUMBERING:
             text = _("Row %(first)s under the header was skipped (it only numbers the columns).")
         elif skip.reason == FOOTER and skip.first < end:
