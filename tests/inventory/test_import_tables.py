@@ -5,12 +5,16 @@ old XLS, ODS, CSV with any separator and encoding), and read back: the header's 
 with the file's own row numbers, and what was skipped and why.
 """
 
+import csv
 import datetime
 import io
+import string
 
 import pytest
 import xlwt
 from django.utils import translation
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from odf.opendocument import OpenDocumentSpreadsheet
 from odf.table import Table as OdsTable
 from odf.table import TableCell, TableRow
@@ -498,3 +502,54 @@ def test_a_small_workbook_whose_cells_reach_the_last_row_and_column_is_refused_a
         read(stream.getvalue(), "x.xlsx")
     # This process still reads workbooks.
     assert texts(read(xlsx(CITY_SHEET), "lokasi.xlsx")) == CITY_ROWS
+
+
+# --- no row of the table is ever lost ------------------------------------------------------------
+WORDS = st.text(string.ascii_letters, min_size=1, max_size=8)
+# Cells of a table row: any text, including the first words of a totals or signature line.
+CELLS = st.one_of(
+    st.text(string.ascii_letters + string.digits + " .,;:-/()'", min_size=1, max_size=12).filter(str.strip),
+    st.sampled_from(["Total", "Jumlah", "Mengetahui,", "NIP. 1970", "Ttd", "Kepala Seksi", "(1)", "2"]),
+)
+
+
+@st.composite
+def city_sheets(draw):
+    """A table of full rows with a title block above it and, maybe, totals and a signature under it."""
+    width = draw(st.integers(2, 7))
+    header = draw(st.lists(WORDS, min_size=width, max_size=width, unique_by=str.lower))
+    # The first column names the row (numbers alone could make the first row look like a numbering row).
+    rows = draw(st.lists(st.lists(CELLS, min_size=width - 1, max_size=width - 1), min_size=1, max_size=12))
+    rows = [[f"R{i}", *cells] for i, cells in enumerate(rows)]
+    gaps = draw(st.lists(st.integers(0, 3), min_size=len(rows), max_size=len(rows)))
+    titles = draw(st.lists(st.text(string.ascii_uppercase + " ", min_size=1).filter(str.strip), max_size=4))
+    blank_after_title = draw(st.integers(0, 2))
+    # A footer starts with a totals or signature line; any line may follow it.
+    first = st.sampled_from(["Jumlah", "Mengetahui,", "Bandar Lampung, 30 November 2026", "Kepala Dinas"])
+    footer = draw(st.one_of(st.just([]), st.tuples(first, st.lists(CELLS, max_size=4)).map(lambda f: [f[0], *f[1]])))
+    lines: list[list[str]] = [[t] for t in titles] + [[]] * blank_after_title + [header]
+    expected = []
+    for cells, gap in zip(rows, gaps, strict=True):
+        lines += [[]] * gap
+        lines.append(cells)
+        expected.append((len(lines), cells))
+    lines += [[]] + [[None, text] for text in footer]
+    return lines, header, expected
+
+
+@settings(max_examples=150, deadline=None)
+@given(city_sheets(), st.sampled_from([",", ";", "\t", "|"]), st.booleans())
+def test_every_full_row_of_the_table_is_kept_with_its_number(sheet, delimiter, scored):
+    lines, header, expected = sheet
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=delimiter)
+    for cells in lines:
+        writer.writerow(["" if c is None else c for c in cells])
+
+    score = (lambda cells: sum(1 for c in cells if c in header)) if scored else None
+    table = read(out.getvalue(), "x.csv", header_score=score)
+
+    assert table.header == header
+    assert table.header_row == lines.index(header) + 1
+    assert [(number, list(cells)) for number, cells in table.rows] == expected
+    assert [skip.reason for skip in table.skipped if skip.reason not in (TITLE, FOOTER)] == []
