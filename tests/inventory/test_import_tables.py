@@ -553,3 +553,61 @@ def test_every_full_row_of_the_table_is_kept_with_its_number(sheet, delimiter, s
     assert table.header_row == lines.index(header) + 1
     assert [(number, list(cells)) for number, cells in table.rows] == expected
     assert [skip.reason for skip in table.skipped if skip.reason not in (TITLE, FOOTER)] == []
+
+
+# --- cells merged down over several rows ---------------------------------------------------------
+SERVERS = [
+    ["No", "Nama Server", "OPD", "Lokasi"],
+    [None, None, None, None],  # the header is two rows tall (each title merged down)
+    [1, "srv-simpeg", "Dinas Kominfo", "Ruang Server Lt. 2"],
+    [2, "srv-eoffice", None, None],
+    [3, "srv-sipd", None, "Gedung Pemkot"],
+    [4, "srv-dukcapil", "Disdukcapil", "Kantor Disdukcapil"],
+]
+# (first row, first column, last row, last column) from 0, as both writers take them.
+SERVER_MERGES = [(0, 0, 1, 0), (0, 1, 1, 1), (0, 2, 1, 2), (0, 3, 1, 3), (2, 2, 4, 2), (2, 3, 3, 3)]
+
+
+def merged_xlsx() -> bytes:
+    workbook = Workbook()
+    ws = workbook.active
+    ws.append(["DAFTAR SERVER"])
+    for cells in SERVERS:
+        ws.append(cells)
+    ws.merge_cells("A1:D1")
+    for r1, c1, r2, c2 in SERVER_MERGES:
+        ws.merge_cells(start_row=r1 + 2, start_column=c1 + 1, end_row=r2 + 2, end_column=c2 + 1)
+    stream = io.BytesIO()
+    workbook.save(stream)
+    return stream.getvalue()
+
+
+def merged_xls() -> bytes:
+    workbook = xlwt.Workbook()
+    ws = workbook.add_sheet("Server")
+    ws.write_merge(0, 0, 0, 3, "DAFTAR SERVER")
+    merged = {(r1 + 1, c1): (r2 + 1, c2) for r1, c1, r2, c2 in SERVER_MERGES}
+    covered = {(r, c) for (r1, c1), (r2, c2) in merged.items() for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)}
+    for number, cells in enumerate(SERVERS, start=1):
+        for column, value in enumerate(cells):
+            if (number, column) in merged:
+                ws.write_merge(number, merged[number, column][0], column, merged[number, column][1], value)
+            elif value is not None and (number, column) not in covered:
+                ws.write(number, column, value)
+    stream = io.BytesIO()
+    workbook.save(stream)
+    return stream.getvalue()
+
+
+@pytest.mark.parametrize(("name", "build"), [("server.xlsx", merged_xlsx), ("server.xls", merged_xls)])
+def test_a_cell_merged_down_over_rows_of_the_table_holds_its_value_in_each(name, build):
+    table = read(build(), name)
+
+    assert (table.header_row, table.header) == (2, ["No", "Nama Server", "OPD", "Lokasi"])
+    assert texts(table) == [
+        (4, ["1", "srv-simpeg", "Dinas Kominfo", "Ruang Server Lt. 2"]),
+        (5, ["2", "srv-eoffice", "Dinas Kominfo", "Ruang Server Lt. 2"]),
+        (6, ["3", "srv-sipd", "Dinas Kominfo", "Gedung Pemkot"]),
+        (7, ["4", "srv-dukcapil", "Disdukcapil", "Kantor Disdukcapil"]),
+    ]
+    assert table.skipped == [Skipped(1, 1, TITLE)]

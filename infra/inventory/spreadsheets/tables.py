@@ -73,6 +73,9 @@ class Table:
     skipped: list[Skipped] = field(default_factory=list)
 
 
+# A merged range of cells: (first row, first column, last row, last column), all from 1.
+Merged = tuple[int, int, int, int]
+
 # How well a row of cells would do as the header: how many cells are known column titles.
 HeaderScore = Callable[[Sequence[object]], float]
 
@@ -134,8 +137,8 @@ def read_table(
         return read_csv_text(decode_text(data), limits=limits, progress=progress, header_score=header_score)
     if format in ("xlsx", "ods"):
         _check_unpacked_size(data, limits.max_unpacked_bytes, format)
-    rows, total = _read_workbook(data, format)
-    return find_table(rows, limits=limits, progress=progress, total=total, header_score=header_score)
+    rows, merged = _read_workbook(data, format)
+    return find_table(rows, limits=limits, progress=progress, total=len(rows), header_score=header_score, merged=merged)
 
 
 # An XLS file (and any Office 97-2003 document) is an OLE2 compound file.
@@ -352,6 +355,7 @@ def find_table(
     progress: Progress | None = None,
     total: int | None = None,
     header_score: HeaderScore | None = None,
+    merged: Sequence[Merged] = (),
 ) -> Table:
     """The table among a sheet's rows (row 1 first): its header, its rows, and the rows skipped.
 
@@ -385,6 +389,8 @@ def find_table(
     if body and _is_numbering(body[0][1], width):
         skipped.append(Skipped(body[0][0], body[0][0], NUMBERING))
         body = body[1:]
+    if body and merged:
+        _fill_merged(body, merged)
     kept, tail = _table_rows(body, header_row, width)
     return Table(header=header, rows=kept, header_row=header_row, skipped=skipped + tail)
 
@@ -437,6 +443,28 @@ def _with_subheader(header: Sequence[object], under: Sequence[object]) -> list[o
     if not any(not _is_blank(c) and _is_blank(header[i]) for i, c in enumerate(under)):
         return None
     return [header[i] if i >= len(under) or _is_blank(under[i]) else under[i] for i in range(len(header))]
+
+
+def _fill_merged(body: list[tuple[int, Sequence[object]]], merged: Sequence[Merged]) -> None:
+    """A cell merged down over several rows of the table (one OPD for five servers) holds its value
+    in every one of them, as the sheet shows it; merges in and above the header are left alone."""
+    index = {number: cells for number, cells in body}
+    first = body[0][0]
+    for top, column, bottom, _right in merged:
+        if bottom == top or top < first or top not in index:
+            continue
+        cells = index[top]
+        value = cells[column - 1] if column <= len(cells) else None
+        if _is_blank(value):
+            continue
+        for number in range(top + 1, bottom + 1):
+            below = index.get(number)
+            if below is None:
+                continue
+            if len(below) < column:
+                below.extend([None] * (column - len(below)))
+            if _is_blank(below[column - 1]):
+                below[column - 1] = value
 
 
 def _is_numbering(cells: Sequence[object], width: int) -> bool:
@@ -647,8 +675,8 @@ def _unreadable(format: str, error: object) -> TableError:
 WORKBOOK_MEMORY = 1536 * 1024 * 1024
 
 
-def _read_workbook(data: bytes, format: str) -> tuple[Iterable[Sequence[object]], int | None]:
-    """The rows of the workbook's "Data" sheet (else its first visible one) from row 1, and their count.
+def _read_workbook(data: bytes, format: str) -> tuple[list[list[object]], list[Merged]]:
+    """The rows of the workbook's "Data" sheet (else its first visible one) from row 1, and its merged cells.
 
     python-calamine reads XLSX, XLS and ODS alike (and XLSX twenty times faster than openpyxl);
     its cells are made what openpyxl gave: None for an empty cell, an int for a whole number.
@@ -665,7 +693,7 @@ def _read_workbook(data: bytes, format: str) -> tuple[Iterable[Sequence[object]]
             )
             % {"format": format.upper()}
         )
-    return result, len(result)
+    return result
 
 
 def _load_sheet(data: bytes) -> tuple[str, object]:
@@ -680,7 +708,10 @@ def _load_sheet(data: bytes) -> tuple[str, object]:
         else:
             visible = [m.name for m in workbook.sheets_metadata if str(m.visible).endswith("Visible")]
             name = (visible or names)[0]
-        grid = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        sheet = workbook.get_sheet_by_name(name)
+        grid = sheet.to_python(skip_empty_area=False)
+        # (first row, first column, last row, last column), from 1 like the file's row numbers.
+        merged = [(r1 + 1, c1 + 1, r2 + 1, c2 + 1) for (r1, c1), (r2, c2) in sheet.merged_cell_ranges or ()]
     except Exception as exc:  # calamine raises its own kinds (and others) for a file it cannot read
         return "error", str(exc)
     finally:
@@ -692,7 +723,7 @@ def _load_sheet(data: bytes) -> tuple[str, object]:
         while row and row[-1] is None:
             row.pop()
         rows.append(row)
-    return "ok", rows
+    return "ok", (rows, merged)
 
 
 def _in_child(function: Callable[[bytes], tuple[str, object]], data: bytes, *, memory: int) -> tuple[str, object]:
