@@ -359,14 +359,17 @@ def test_a_note_after_two_blank_rows_ends_the_table_but_a_gap_inside_it_does_not
         assert describe_skipped(table) == ["Rows 12–13 after the blank rows that end the table were skipped."]
 
 
-def test_a_sparse_table_keeps_its_sparse_rows_after_a_gap():
+@pytest.mark.parametrize("numbered", [False, True])
+def test_a_sparse_table_keeps_its_sparse_rows_after_a_gap(numbered):
     """A table whose rows fill two of six cells is not a signature block: nothing is dropped."""
     rows = [(["nama", "jenis", "alamat", "wilayah", "lintang", "bujur"], 0)]
+    rows += [([1, 2, 3, 4, 5, 6], 0)] if numbered else []
     rows += [([f"Gedung {i}", "other"], 0) for i in range(5)]
     rows += [([], 0), ([], 0), (["Gedung Akhir", "other"], 0)]
     table = read(csv_text(rows), "x.csv")
-    assert [number for number, _cells in table.rows] == [2, 3, 4, 5, 6, 9]
-    assert table.skipped == []
+    first = 3 if numbered else 2
+    assert [number for number, _cells in table.rows] == [*range(first, first + 5), first + 7]
+    assert table.skipped == ([Skipped(2, 2, NUMBERING)] if numbered else [])
 
 
 # --- CSV ------------------------------------------------------------------------------------------

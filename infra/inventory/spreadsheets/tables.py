@@ -138,7 +138,9 @@ def read_table(
     if format in ("xlsx", "ods"):
         _check_unpacked_size(data, limits.max_unpacked_bytes, format)
     rows, merged = _read_workbook(data, format)
-    return find_table(rows, limits=limits, progress=progress, total=len(rows), header_score=header_score, merged=merged)
+    return find_table(
+        rows, limits=limits, progress=progress, total=max(len(rows) - 1, 1), header_score=header_score, merged=merged
+    )
 
 
 # An XLS file (and any Office 97-2003 document) is an OLE2 compound file.
@@ -181,7 +183,12 @@ def _zip_format(data: bytes, named: str) -> str:
     """XLSX or ODS, by the archive's "mimetype" member; a broken archive is what its name says."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            is_ods = "mimetype" in archive.namelist() and archive.read("mimetype").strip() == _ODS_MIMETYPE
+            # Its stated size first: the size check of the whole archive comes after this.
+            is_ods = (
+                "mimetype" in archive.namelist()
+                and archive.getinfo("mimetype").file_size < 256
+                and archive.read("mimetype").strip() == _ODS_MIMETYPE
+            )
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, KeyError):
         return named if named in ("xlsx", "ods") else "xlsx"
     return "ods" if is_ods else "xlsx"
@@ -364,9 +371,9 @@ def find_table(
     two or more mostly-text cells about as wide as the table (a merged title holds one cell);
     failing that, the first filled row. A second header row (titles under a merged group title)
     joins the header when ``header_score`` rates the two together higher. Under the header, a row
-    numbering the columns is skipped;
-    the table ends at a totals or signature line (unless table rows follow it: then that line alone
-    is skipped) or at two blank rows followed by nothing that looks like a table row.
+    numbering the columns is skipped. Cells ``merged`` down over rows of the table hold their value
+    in each. The table ends at a totals or signature line (unless table rows follow it: then that
+    line alone is skipped) or at two blank rows followed by nothing that looks like a table row.
     """
     filled = _collect(rows, limits or ReadLimits(), progress, total)
     if not filled:
@@ -377,21 +384,23 @@ def find_table(
     if at:
         skipped.append(Skipped(1, header_row - 1, TITLE))
     body = filled[at + 1 :]
+    # The last row of the header and what belongs to it (a second header row, a numbering row).
+    above = header_row
     if header_score is not None and body and body[0][0] == header_row + 1:
         combined = _with_subheader(header_cells, body[0][1])
         if combined is not None and header_score(combined) > header_score(header_cells):
             skipped.append(Skipped(body[0][0], body[0][0], SUBHEADER))
-            header_cells, body = combined, body[1:]
+            above, header_cells, body = body[0][0], combined, body[1:]
     header = [_title(c) for c in header_cells]
     while header and not header[-1]:
         header.pop()
     width = sum(1 for h in header if h)
     if body and _is_numbering(body[0][1], width):
         skipped.append(Skipped(body[0][0], body[0][0], NUMBERING))
-        body = body[1:]
+        above, body = body[0][0], body[1:]
     if body and merged:
         _fill_merged(body, merged)
-    kept, tail = _table_rows(body, header_row, width)
+    kept, tail = _table_rows(body, above, width)
     return Table(header=header, rows=kept, header_row=header_row, skipped=skipped + tail)
 
 
@@ -502,16 +511,17 @@ def _is_footer_line(cells: Sequence[object]) -> bool:
 
 
 def _table_rows(
-    body: list[tuple[int, Sequence[object]]], header_row: int, width: int
+    body: list[tuple[int, Sequence[object]]], above: int, width: int
 ) -> tuple[list[tuple[int, Sequence[object]]], list[Skipped]]:
-    """The rows under the header that belong to the table, and the ranges after it that do not."""
+    """The rows under the header (whose last row is ``above``) that belong to the table, and the
+    ranges after it that do not."""
     # A table row fills about as many cells as most of the table's own rows do (the ones above any
     # blank rows or totals line; one sparse row does not count); a signature block fills one or two.
     need = min(width, max(3, math.ceil(width * 0.4))) if width else 1
     counts = [_count(cells) for _number, cells in body]
     # A row that fills that many cells is the table's, whatever its first words.
     footer = [count < need and _is_footer_line(cells) for (_number, cells), count in zip(body, counts, strict=True)]
-    previous, top = header_row, []
+    previous, top = above, []
     for (number, _cells), count, is_footer in zip(body, counts, footer, strict=True):
         if is_footer or number - previous > 2:
             break
@@ -525,8 +535,8 @@ def _table_rows(
     table_after.reverse()
     kept: list[tuple[int, Sequence[object]]] = []
     skipped: list[Skipped] = []
-    previous = header_row
-    last = body[-1][0] if body else header_row
+    previous = above
+    last = body[-1][0] if body else above
     for index, (number, cells) in enumerate(body):
         gap = number - previous - 1
         previous = number
