@@ -722,6 +722,8 @@ def _load_sheet(data: bytes) -> tuple[str, object]:
         grid = sheet.to_python(skip_empty_area=False)
         # (first row, first column, last row, last column), from 1 like the file's row numbers.
         merged = [(r1 + 1, c1 + 1, r2 + 1, c2 + 1) for (r1, c1), (r2, c2) in sheet.merged_cell_ranges or ()]
+    except MemoryError:
+        raise  # the child dies: "needs more memory"
     except Exception as exc:  # calamine raises its own kinds (and others) for a file it cannot read
         return "error", str(exc)
     finally:
@@ -748,14 +750,21 @@ def _in_child(function: Callable[[bytes], tuple[str, object]], data: bytes, *, m
 
     size = int(Path("/proc/self/statm").read_text().split()[0]) * resource.getpagesize()
     answer_end, child_end = os.pipe()
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except OSError:  # no process to spare: read it here, as without fork
+        os.close(answer_end)
+        os.close(child_end)
+        return function(data)
     if pid == 0:  # the child: answer through the pipe and leave without any clean-up of the parent's
         code = 1
         try:
             os.close(answer_end)
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, 2)  # a Rust allocation failure prints a backtrace before it aborts
-            resource.setrlimit(resource.RLIMIT_AS, (size + memory, size + memory))
+            _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+            limit = size + memory if hard == resource.RLIM_INFINITY else min(size + memory, hard)
+            resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
             with os.fdopen(child_end, "wb") as out:
                 pickle.dump(function(data), out, protocol=pickle.HIGHEST_PROTOCOL)
             code = 0
