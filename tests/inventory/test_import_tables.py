@@ -23,6 +23,7 @@ from openpyxl import Workbook
 
 from infra.inventory import spreadsheets
 from infra.inventory.models import Site
+from infra.inventory.spreadsheets import tables
 from infra.inventory.spreadsheets.tables import (
     AFTER_END,
     FOOTER,
@@ -614,3 +615,21 @@ def test_a_cell_merged_down_over_rows_of_the_table_holds_its_value_in_each(name,
         (7, ["4", "srv-dukcapil", "Disdukcapil", "Kantor Disdukcapil"]),
     ]
     assert table.skipped == [Skipped(1, 1, TITLE)]
+
+
+def test_a_job_past_its_time_limit_stops_while_a_workbook_is_read(monkeypatch):
+    """The reading child is waited for with progress reports, and what a report raises stops it."""
+
+    class TimeLimitExceeded(Exception):
+        pass
+
+    def past_the_limit(phase, done, total):
+        if total is None:  # a report while the child reads, not one of the rows read after it
+            raise TimeLimitExceeded
+
+    big = xlsx([(["nama", "jenis", "alamat"], 0), *[([f"Gedung {i}", "other", f"Jl. {i}"], 0) for i in range(20_000)]])
+    monkeypatch.setattr(tables, "WAIT_TICK", 0)
+    with pytest.raises(TimeLimitExceeded):
+        read(big, "x.xlsx", progress=past_the_limit)
+    monkeypatch.undo()
+    assert len(read(big, "x.xlsx").rows) == 20_000

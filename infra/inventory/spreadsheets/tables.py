@@ -16,6 +16,8 @@ import os
 import pickle
 import re
 import resource
+import select
+import signal
 import sys
 import zipfile
 from collections import Counter
@@ -137,7 +139,7 @@ def read_table(
         return read_csv_text(decode_text(data), limits=limits, progress=progress, header_score=header_score)
     if format in ("xlsx", "ods"):
         _check_unpacked_size(data, limits.max_unpacked_bytes, format)
-    rows, merged = _read_workbook(data, format)
+    rows, merged = _read_workbook(data, format, progress)
     return find_table(
         rows, limits=limits, progress=progress, total=max(len(rows) - 1, 1), header_score=header_score, merged=merged
     )
@@ -683,15 +685,19 @@ def _unreadable(format: str, error: object) -> TableError:
 # 5 KB file asks for hundreds of gigabytes, and a failed allocation in Rust ends the process: the
 # workbook is read in a child process under this limit, and a child that dies is a refused file.
 WORKBOOK_MEMORY = 1536 * 1024 * 1024
+# How often (seconds) the process waiting for that child reports its progress (and so may be stopped).
+WAIT_TICK = 0.25
 
 
-def _read_workbook(data: bytes, format: str) -> tuple[list[list[object]], list[Merged]]:
+def _read_workbook(
+    data: bytes, format: str, progress: Progress | None = None
+) -> tuple[list[list[object]], list[Merged]]:
     """The rows of the workbook's "Data" sheet (else its first visible one) from row 1, and its merged cells.
 
     python-calamine reads XLSX, XLS and ODS alike (and XLSX twenty times faster than openpyxl);
     its cells are made what openpyxl gave: None for an empty cell, an int for a whole number.
     """
-    status, result = _in_child(_load_sheet, data, memory=WORKBOOK_MEMORY)
+    status, result = _in_child(_load_sheet, data, memory=WORKBOOK_MEMORY, progress=progress)
     if status == "error":
         raise _unreadable(format, result)
     if status == "died":
@@ -738,11 +744,15 @@ def _load_sheet(data: bytes) -> tuple[str, object]:
     return "ok", (rows, merged)
 
 
-def _in_child(function: Callable[[bytes], tuple[str, object]], data: bytes, *, memory: int) -> tuple[str, object]:
+def _in_child(
+    function: Callable[[bytes], tuple[str, object]], data: bytes, *, memory: int, progress: Progress | None = None
+) -> tuple[str, object]:
     """``function(data)`` in a forked child whose address space may grow by ``memory`` bytes.
 
-    Returns what it returns, or ("died", None) when the child did not live to answer. Where
-    there is no fork (not Linux), it runs here.
+    Returns what it returns, or ("died", None) when the child did not live to answer. While it
+    waits, ``progress`` hears of the reading every ``WAIT_TICK`` seconds; what it raises (a job
+    past its time limit) ends the child and goes on up. Where there is no fork (not Linux), it
+    runs here.
     """
     if not hasattr(os, "fork") or not Path("/proc/self/statm").exists():
         return function(data)
@@ -771,8 +781,25 @@ def _in_child(function: Callable[[bytes], tuple[str, object]], data: bytes, *, m
         finally:
             os._exit(code)
     os.close(child_end)
-    with os.fdopen(answer_end, "rb") as answer:
-        payload = answer.read()
+    chunks = []
+    try:
+        while True:
+            ready, _write, _error = select.select([answer_end], [], [], WAIT_TICK)
+            if not ready:
+                if progress is not None:
+                    progress("reading", 0, None)
+                continue
+            chunk = os.read(answer_end, 1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    except BaseException:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        raise
+    finally:
+        os.close(answer_end)
+    payload = b"".join(chunks)
     _pid, status = os.waitpid(pid, 0)
     if status != 0 or not payload:
         return "died", None
