@@ -318,7 +318,7 @@ class DeviceSheet(Sheet):
             ref="site",
             help=gettext_lazy("Site where it stands."),
         ),
-        Column("jenis", "kind", choice(DeviceKind), aliases=("type", "tipe")),
+        Column("jenis", "kind", choice(DeviceKind), aliases=("jenis_perangkat",)),
         Column("status", "status", choice(DeviceStatus)),
         Column("merek", "vendor", aliases=("merk", "brand")),
         Column("model", "model", aliases=("tipe_model",)),
