@@ -633,3 +633,31 @@ def test_a_job_past_its_time_limit_stops_while_a_workbook_is_read(monkeypatch):
         read(big, "x.xlsx", progress=past_the_limit)
     monkeypatch.undo()
     assert len(read(big, "x.xlsx").rows) == 20_000
+
+
+@pytest.mark.django_db
+def test_a_semicolon_csv_with_a_comma_title_and_indonesian_headers_imports_through_the_sheets_scorer(tmp_path):
+    """Windows-1252, ";" separated, a title with commas (not the separator), headers the sheet knows
+    only as synonyms: the sheet's own scorer finds the header, the signature is left out."""
+    text = (
+        "PEMERINTAH KOTA BANDAR LAMPUNG, DINAS KOMINFO, BIDANG TIK\r\n"
+        ";;\r\n"
+        "Nama Gedung;Jenis Lokasi;Alamat Lengkap\r\n"
+        "Gedung Café Pemkot;other;Jl. Dr. Susilo No. 2\r\n"
+        "Gudang Arsip;other;Jl. Sultan Agung\r\n"
+        ";;\r\n"
+        ";;Bandar Lampung, 30 November 2026\r\n"
+        ";;Kepala Dinas Komunikasi dan Informatika\r\n"
+    )
+    path = tmp_path / "lokasi.csv"
+    path.write_bytes(text.encode("cp1252"))
+
+    table = spreadsheets.read_file("sites", path)
+    assert (table.header_row, [n for n, _cells in table.rows]) == (3, [4, 5])
+    assert table.skipped == [Skipped(1, 2, TITLE), Skipped(7, 8, FOOTER)]
+
+    assert spreadsheets.import_file("sites", path).created == 2
+    assert dict(Site.objects.values_list("name", "address")) == {
+        "Gedung Café Pemkot": "Jl. Dr. Susilo No. 2",
+        "Gudang Arsip": "Jl. Sultan Agung",
+    }
