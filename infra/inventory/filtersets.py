@@ -121,8 +121,24 @@ class DeviceFilterSet(BaseFilterSet):
     has_primary_ip = django_filters.BooleanFilter(
         field_name="primary_ip", lookup_expr="isnull", exclude=True, label=_("Has a primary address")
     )
+    funding_source = _multi(choices.FundingSource)
+    # The asset register's ranges: ?purchased_after=2019-01-01&purchased_before=..., ?value_min=&value_max=.
+    purchased = django_filters.DateFromToRangeFilter(field_name="purchase_date", label=_("Purchase date"))
+    value = django_filters.RangeFilter(field_name="acquisition_value", label=_("Acquisition value (Rp)"))
     search_fields = ("name", "serial", "asset_number", "vendor", "model", "os")
-    panel_fields = ("organization", "site", "region", "kind", "status", "migration_state", "vendor", "purchase_year")
+    panel_fields = (
+        "organization",
+        "site",
+        "region",
+        "kind",
+        "status",
+        "migration_state",
+        "vendor",
+        "purchase_year",
+        "funding_source",
+        "purchased",
+        "value",
+    )
 
     class Meta:
         model = models.Device
@@ -136,6 +152,8 @@ class DeviceFilterSet(BaseFilterSet):
                 "asset_number",
                 "os",
                 "purchase_year",
+                "purchase_date",
+                "acquisition_value",
                 "warranty_end",
                 "position",
                 "host",
@@ -301,13 +319,13 @@ class MigrationTransitionFilterSet(BaseFilterSet):
     from_state = _multi(choices.MigrationState)
     to_state = _multi(choices.MigrationState)
     search_fields = ("reason", "override_reason")
-    panel_fields = ("from_state", "to_state", "is_rollback")
+    panel_fields = ("from_state", "to_state", "is_rollback", "is_imported_start")
     created = None
     last_updated = None
 
     class Meta:
         model = models.MigrationTransition
-        fields = lookups_for(models.MigrationTransition, ["at", "user", "is_rollback"])
+        fields = lookups_for(models.MigrationTransition, ["at", "user", "is_rollback", "is_imported_start"])
 
 
 class YearTargetFilterSet(BaseFilterSet):

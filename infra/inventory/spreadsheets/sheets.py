@@ -52,8 +52,11 @@ from .engine import AMBIGUOUS, BATCH_SIZE, Column, Lookup, RefKind, Row, Sheet, 
 from .synonyms import INDONESIAN_LABELS
 
 
-def choice(choices: type) -> Choice:
-    return Choice(choices, INDONESIAN_LABELS.get(choices))
+def choice(choices: type, *, blank: object = None) -> Choice:
+    """A choice column; ``blank`` is what an empty cell means ("" for a text field that may be empty)."""
+    converter = Choice(choices, INDONESIAN_LABELS.get(choices))
+    converter.blank_value = blank
+    return converter
 
 
 # --- how related objects are named in a cell --------------------------------------------------
@@ -354,7 +357,7 @@ class DeviceSheet(Sheet):
             aliases=("nilai_perolehan_rp", "harga_perolehan"),
             help=gettext_lazy("Acquisition value in Rupiah, e.g. 314.000.000; zero or more."),
         ),
-        Column("sumber_dana", "funding_source", choice(FundingSource), aliases=("sumber_anggaran",)),
+        Column("sumber_dana", "funding_source", choice(FundingSource, blank=""), aliases=("sumber_anggaran",)),
         Column("garansi_sampai", "warranty_end", aliases=("garansi", "akhir_garansi")),
         Column(
             "rak",
