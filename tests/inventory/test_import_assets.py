@@ -23,7 +23,7 @@ from infra.inventory.api.serializers import DeviceSerializer
 from infra.inventory.choices import DeviceKind, FundingSource, MigrationState, SiteKind, SiteStatus
 from infra.inventory.filtersets import DeviceFilterSet
 from infra.inventory.forms import DeviceForm
-from infra.inventory.models import Device, Migration, MigrationTransition, Rack, Site
+from infra.inventory.models import Device, FiberLink, Migration, MigrationTransition, Rack, Site
 from infra.inventory.selectors import migration_progress, progress_over_time
 from infra.inventory.services.migration import start_tracking, transition
 from infra.inventory.spreadsheets.tables import Table
@@ -449,3 +449,22 @@ def test_a_device_import_query_count_does_not_grow_with_rows_states_or_new_place
     queries_for(1, "www")  # the first import in a process reads the content types
     assert queries_for(4, "a") == queries_for(40, "bb")
     assert MigrationTransition.objects.filter(is_imported_start=True).count() == 45
+
+
+def test_a_fiber_link_between_a_known_and_a_new_site_creates_the_new_one(city):
+    header = ["kode", "lokasi_a", "lokasi_b", "jumlah_core", "pemasangan", "panjang_km"]
+    rows = [
+        ["FO-01", "Pusat Data", "Kantor Camat Baru", "24", "duct", "3,2"],
+        ["FO-02", "kantor camat baru", "Kantor Diskominfo", "12", "duct", "1,5"],
+    ]
+
+    assert errors_of("fiberlinks", header, rows)[0].startswith(
+        "Row 2, column lokasi_b: No site named “Kantor Camat Baru” exists; rows 2 and 3 use it."
+    )
+    result = run("fiberlinks", header, rows, create_missing=True)
+
+    assert [(r.name, r.rows) for r in result.created_refs] == [("Kantor Camat Baru", (2, 3))]
+    camat = Site.objects.get(name="Kantor Camat Baru")
+    assert list(camat.fiber_links_b.values_list("code", flat=True)) == ["FO-01"]
+    assert list(camat.fiber_links_a.values_list("code", flat=True)) == ["FO-02"]
+    assert FiberLink.objects.get(code="FO-01").cores.count() == 24
