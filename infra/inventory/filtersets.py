@@ -2,6 +2,7 @@
 
 import django_filters
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from infra.core.filtersets import BaseFilterSet, lookups_for
 
@@ -34,6 +35,14 @@ class RegionTreeFilter(django_filters.ModelMultipleChoiceFilter):
             return qs
         ids = _region_and_descendants([r.pk for r in value])
         return qs.filter(**{f"{self.region_path}__in": ids})
+
+
+def _hinted(widget: django_filters.widgets.RangeWidget, input_type: str) -> django_filters.widgets.RangeWidget:
+    """A range's two boxes say which end they are (they share one label) and take the right input."""
+    for box, hint in zip(widget.widgets, (pgettext_lazy("range", "from"), pgettext_lazy("range", "to")), strict=True):
+        box.input_type = input_type
+        box.attrs.update({"placeholder": hint, "aria-label": hint})
+    return widget
 
 
 def _multi(choice_class, field_name: str | None = None, label=None):
@@ -123,8 +132,16 @@ class DeviceFilterSet(BaseFilterSet):
     )
     funding_source = _multi(choices.FundingSource)
     # The asset register's ranges: ?purchased_after=2019-01-01&purchased_before=..., ?value_min=&value_max=.
-    purchased = django_filters.DateFromToRangeFilter(field_name="purchase_date", label=_("Purchase date"))
-    value = django_filters.RangeFilter(field_name="acquisition_value", label=_("Acquisition value (Rp)"))
+    purchased = django_filters.DateFromToRangeFilter(
+        field_name="purchase_date",
+        label=_("Purchase date"),
+        widget=_hinted(django_filters.widgets.DateRangeWidget(), "date"),
+    )
+    value = django_filters.RangeFilter(
+        field_name="acquisition_value",
+        label=_("Acquisition value (Rp)"),
+        widget=_hinted(django_filters.widgets.RangeWidget(), "number"),
+    )
     search_fields = ("name", "serial", "asset_number", "vendor", "model", "os")
     panel_fields = (
         "organization",
