@@ -2,6 +2,7 @@
 
 import django_tables2 as tables
 from django.core.exceptions import ObjectDoesNotExist
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from infra.core.tables import BaseTable, choice_label
@@ -173,6 +174,13 @@ class DeviceTable(BaseTable):
             "primary_ip",
             "migration_state",
         )
+
+    def render_acquisition_value(self, value):
+        # Rupiah as the register writes them: 314.000.000 (Indonesian), 314,000,000 (English).
+        return number_format(value, decimal_pos=2 if value % 1 else 0, force_grouping=True)
+
+    def value_acquisition_value(self, value):
+        return value  # exports keep the number
 
 
 class InterfaceTable(BaseTable):

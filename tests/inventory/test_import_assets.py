@@ -27,6 +27,7 @@ from infra.inventory.models import Device, FiberLink, Migration, MigrationTransi
 from infra.inventory.selectors import migration_progress, progress_over_time
 from infra.inventory.services.migration import start_tracking, transition
 from infra.inventory.spreadsheets.tables import Table
+from infra.inventory.tables import DeviceTable
 
 from ..factories import DeviceFactory, MigrationFactory, OrganizationFactory, RackFactory, SiteFactory, UserFactory
 
@@ -224,6 +225,13 @@ def test_filters_serializer_and_device_page_show_the_asset_fields(city, client, 
     assert listing.status_code == 200
     body = listing.content.decode()
     assert "srv-baru" in body and "srv-lama" not in body
+    table = DeviceTable(Device.objects.filter(pk=new.pk))
+    assert {"purchase_date", "acquisition_value", "funding_source"} <= set(table.available_columns)
+    assert not {"purchase_date", "acquisition_value", "funding_source"} & set(table.visible_column_names)
+    table.apply_columns(["name", "acquisition_value", "funding_source"])
+    assert "450,000,000" in "".join(table.rendered_rows())
+    header, row = list(table.as_values())
+    assert row[header.index("Acquisition value (Rp)")] == Decimal("450000000"), "exports keep the number"
 
 
 # --- the starting migration state ---------------------------------------------------------------
