@@ -466,9 +466,11 @@ def test_a_fiber_link_between_a_known_and_a_new_site_creates_the_new_one(city):
         ["FO-02", "kantor camat baru", "Kantor Diskominfo", "12", "duct", "1,5"],
     ]
 
-    assert errors_of("fiberlinks", header, rows)[0].startswith(
+    errors = errors_of("fiberlinks", header, rows)
+    assert errors[0].startswith(
         "Row 2, column lokasi_b: No site named “Kantor Camat Baru” exists; rows 2 and 3 use it."
     )
+    assert errors[1:] == ["Row 3, column lokasi_a: No site named “Kantor Camat Baru” exists (see row 2)."]
     result = run("fiberlinks", header, rows, create_missing=True)
 
     assert [(r.name, r.rows) for r in result.created_refs] == [("Kantor Camat Baru", (2, 3))]

@@ -213,10 +213,14 @@ class Missing:
 
     ref: str
     name: str
-    column: str
     obj: models.Model | None = None
     within: str = ""
-    rows: list[int] = field(default_factory=list)
+    # (row, column) of each cell naming it: a site may be named in lokasi_a of one row, lokasi_b of another.
+    uses: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def rows(self) -> list[int]:
+        return sorted({number for number, _column in self.uses})
 
 
 class Lookup:
@@ -612,7 +616,7 @@ class Sheet:
             return
         row.values[name] = found
         if found.pk is None and id(found) in self._created_ids:
-            self._created_ids[id(found)].rows.append(row.number)
+            self._created_ids[id(found)].uses.append((row.number, name))
 
     def missing_ref(self, row: Row, name: str, text: str, scope: object, scope_obj: models.Model | None) -> bool:
         """A name no object has, of a kind an import may create (a site, a rack at a known site).
@@ -628,7 +632,7 @@ class Sheet:
         key = (ref, scope, normalize_key(text))
         entry = self.missing.get(key)
         if entry is None:
-            entry = self.missing[key] = Missing(ref, text, name, within=str(scope_obj) if scope_obj else "")
+            entry = self.missing[key] = Missing(ref, text, within=str(scope_obj) if scope_obj else "")
             if self.create_missing:
                 obj = kind.create(text, scope_obj)
                 problems = validation.validate_preloaded(obj)
@@ -639,7 +643,7 @@ class Sheet:
                 entry.obj = obj
                 self._created_ids[id(obj)] = entry
                 self.lookups[ref].add(obj, scope=None if scope is _ANY else scope)
-        entry.rows.append(row.number)
+        entry.uses.append((row.number, name))
         if entry.obj is not None:
             row.values[name] = entry.obj
         else:
@@ -653,20 +657,20 @@ class Sheet:
             if entry.obj is not None:
                 continue
             noun = self.lookups[entry.ref].kind.noun
-            first, *others = entry.rows
+            (first, column), *others = sorted(entry.uses)
             message = _("No %(noun)s named “%(value)s” exists.") % {"noun": noun, "value": entry.name}
-            if others:
+            if len(entry.rows) > 1:
                 message = _("No %(noun)s named “%(value)s” exists; rows %(rows)s use it.") % {
                     "noun": noun,
                     "value": entry.name,
-                    "rows": _join_numbers([first, *others]),
+                    "rows": _join_numbers(entry.rows),
                 }
             message += " " + _("Tick “Create missing sites and racks” or import the sites first.")
-            self.error(first, entry.column, message)
-            for number in others:
+            self.error(first, column, message)
+            for number, other_column in others:
                 self.error(
                     number,
-                    entry.column,
+                    other_column,
                     _("No %(noun)s named “%(value)s” exists (see row %(row)s).")
                     % {"noun": noun, "value": entry.name, "row": first},
                 )
@@ -675,10 +679,7 @@ class Sheet:
         """The sites and racks this import creates, sites first, each with the rows that use it."""
         entries = [e for e in self.missing.values() if e.obj is not None]
         entries.sort(key=lambda e: e.ref != "site")
-        return [
-            CreatedRef(str(self.lookups[e.ref].kind.noun), e.name, e.within, tuple(sorted(set(e.rows))))
-            for e in entries
-        ]
+        return [CreatedRef(str(self.lookups[e.ref].kind.noun), e.name, e.within, tuple(e.rows)) for e in entries]
 
     def write_created_refs(self, rows: list[Row]) -> None:
         """Save the sites and racks the file names (sites first: racks stand in them), log them with the
