@@ -176,11 +176,16 @@ class DeviceTable(BaseTable):
         )
 
     def render_acquisition_value(self, value):
-        # Rupiah as the register writes them: 314.000.000 (Indonesian), 314,000,000 (English).
-        return number_format(value, decimal_pos=2 if value % 1 else 0, force_grouping=True)
+        return rupiah(value)
 
     def value_acquisition_value(self, value):
         return value  # exports keep the number
+
+
+def rupiah(value) -> str:
+    """An amount as the asset register writes it: 314.000.000 (Indonesian), 314,000,000 (English);
+    cents only when there are some."""
+    return number_format(value, decimal_pos=2 if value % 1 else 0, force_grouping=True)
 
 
 class InterfaceTable(BaseTable):
