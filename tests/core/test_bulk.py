@@ -70,7 +70,12 @@ def test_validation_is_one_query_per_rule_not_per_item(city):
         bulk.create_many(models.Device, devices(city, [f"a-{i}" for i in range(5)]), resolved=resolved)
     with CaptureQueriesContext(connection) as many:
         bulk.create_many(models.Device, devices(city, [f"b-{i}" for i in range(50)]), resolved=resolved)
-    assert len(many) == len(few)
+
+    # The INSERTs come in batches of as many rows as SQLite takes parameters: not validation.
+    def checks(queries) -> list[str]:
+        return [q["sql"] for q in queries if not q["sql"].startswith("INSERT")]
+
+    assert len(checks(many)) == len(checks(few))
 
 
 def test_a_failure_after_the_insert_rolls_back_the_rows_and_their_log(city, monkeypatch):

@@ -75,14 +75,16 @@ def test_asset_fields_are_imported_and_exported_and_reimport_unchanged(city, tmp
     rows = [
         ["srv-siak", "Diskominfo", "Kantor Diskominfo", "server", "2015", "26/10/2015", "314000000", "apbd",
          "26/10/2020"],
-        ["srv-web", "Diskominfo", "Kantor Diskominfo", "server", "", datetime.date(2019, 3, 4), "1500000,50",
+        ["srv-web", "Diskominfo", "Kantor Diskominfo", "server", "", datetime.date(2019, 3, 4), "Rp 1.500.000,50",
          "APBN", ""],
         ["sw-core", "Diskominfo", "Pusat Data", "switch", "", "", "", "", ""],
+        ["ups-1", "Diskominfo", "Pusat Data", "ups", "", "", "4.000", "", ""],
     ]  # fmt: skip
 
     result = run("devices", ASSET_HEADER, rows)
 
-    assert result.created == 3
+    assert result.created == 4
+    assert Device.objects.get(name="ups-1").acquisition_value == Decimal("4000"), "4.000 is four thousand Rupiah"
     siak = Device.objects.get(name="srv-siak")
     assert siak.purchase_date == datetime.date(2015, 10, 26)
     assert siak.acquisition_value == Decimal("314000000.00")
@@ -107,7 +109,7 @@ def test_asset_fields_are_imported_and_exported_and_reimport_unchanged(city, tmp
     path.write_text(out.getvalue(), encoding="utf-8")
 
     again = spreadsheets.import_file("devices", path)
-    assert (again.created, again.updated, again.unchanged) == (0, 0, 3)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 4)
 
 
 @pytest.mark.parametrize(

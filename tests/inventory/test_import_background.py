@@ -357,7 +357,9 @@ def test_the_command_shows_a_progress_bar_on_a_terminal(engineer, diskominfo, tm
     path.write_text(HEADER + _rows(3000))
     out, err = io.StringIO(), _Terminal()
     call_command("import_data", "sites", str(path), stdout=out, stderr=err)
-    assert out.getvalue().strip() == "Sites: 3000 created, 0 updated, 0 unchanged."
+    lines = out.getvalue().strip().splitlines()
+    assert lines[0] == "Columns:" and "  “nama” -> nama (template name)" in lines, "the mapping used comes first"
+    assert lines[-1] == "Sites: 3000 created, 0 updated, 0 unchanged."
     assert "[##############################] 100%  3000/3000" in err.getvalue()
     assert models.Site.objects.count() == 3000
     plain = io.StringIO()

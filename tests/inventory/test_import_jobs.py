@@ -247,7 +247,9 @@ def test_the_preview_names_every_bad_row(client, engineer, diskominfo, monkeypat
 def test_a_missing_key_column_is_named(engineer, diskominfo):
     job = _stage(engineer, data=b"jenis,status\nopd_office,active\n")
     assert job.status == ImportStatus.INVALID
-    assert [(e.row, e.column) for e in imports.preview(job).errors] == [(1, "nama")]
+    errors = imports.preview(job).errors
+    assert [(e.row, e.column) for e in errors] == [(1, "")], "the file has no such column to name"
+    assert "The key column nama is missing" in errors[0].message
 
 
 def test_a_failed_import_marks_the_job(client, engineer, diskominfo):

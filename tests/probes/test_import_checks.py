@@ -529,8 +529,9 @@ def test_the_commands(city, tmp_path):
     with pytest.raises(CommandError) as failure:
         call_command("import_data", "checks", str(bad))
     assert str(failure.value).splitlines()[1:] == [
-        "Row 2, column kredensial: An SNMP check needs a credential.",
-        "Row 2, column perangkat: An SNMP check belongs to a device.",
+        # The file has neither column: the messages name the fields, never a column it lacks.
+        "Row 2: SNMP credential: An SNMP check needs a credential.",
+        "Row 2: Device: An SNMP check belongs to a device.",
     ]
 
 

@@ -10,12 +10,15 @@ inventory may not import it. So the kinds are read from the registry when they a
 (``kinds()``, ``KINDS``), never frozen when this module is imported.
 """
 
+import inspect
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
 from django.utils.translation import gettext as _
 
-from .engine import Column, ImportFailed, ImportResult, RowError, Sheet
+from . import mapping
+from .engine import Column, CreatedRef, ImportFailed, ImportResult, RowError, RowOutcome, Sheet
+from .mapping import ColumnMapping, ColumnProposal, MappingError, Proposal, propose
 from .sheets import SHEETS
 from .tables import FORMATS, Progress, ReadLimits, Table, TableError, read_table, write_csv, write_xlsx
 
@@ -50,6 +53,22 @@ def get_sheet(kind: str) -> type[Sheet]:
         ) from None
 
 
+def read_file(
+    kind: str,
+    source: str | Path | BinaryIO,
+    format: str | None = None,
+    *,
+    limits: ReadLimits | None = None,
+    progress: Progress | None = None,
+) -> Table:
+    """Read a file as a table of ``kind``: its header is the row that best names that kind's columns
+    (under a title block). Raises TableError when the file cannot be read as a table."""
+    options = {}
+    if "header_score" in inspect.signature(read_table).parameters:
+        options["header_score"] = get_sheet(kind).header_score
+    return read_table(source, format, limits=limits, progress=progress, **options)
+
+
 def import_table(
     kind: str,
     table: Table,
@@ -57,9 +76,13 @@ def import_table(
     user: object | None = None,
     dry_run: bool = False,
     progress: Progress | None = None,
+    mapping: ColumnMapping | None = None,
+    create_missing: bool = False,
 ) -> ImportResult:
     """Import rows already read from a file; see ``import_file``."""
-    return get_sheet(kind)(user=user).import_table(table, dry_run=dry_run, progress=progress)
+    return get_sheet(kind)(user=user).import_table(
+        table, dry_run=dry_run, progress=progress, mapping=mapping, create_missing=create_missing
+    )
 
 
 def import_file(
@@ -71,17 +94,23 @@ def import_file(
     dry_run: bool = False,
     limits: ReadLimits | None = None,
     progress: Progress | None = None,
+    mapping: ColumnMapping | None = None,
+    create_missing: bool = False,
 ) -> ImportResult:
-    """Import a CSV or XLSX file of ``kind``: all rows or none; changes are logged as an import by ``user``.
+    """Import a file of ``kind``: all rows or none; changes are logged as an import by ``user``.
 
+    The columns are read through ``mapping`` (None: the proposed one, see ``mapping.propose``);
+    ``create_missing`` creates the sites and racks the file names that do not exist.
     ``progress`` hears of each phase ("reading", "checking", "saving") and may raise to stop;
     a file past ``limits`` fails unread.
     """
     try:
-        table = read_table(source, format, limits=limits, progress=progress)
+        table = read_file(kind, source, format, limits=limits, progress=progress)
     except TableError as exc:
         raise ImportFailed([RowError(None, "", str(exc))]) from exc
-    return import_table(kind, table, user=user, dry_run=dry_run, progress=progress)
+    return import_table(
+        kind, table, user=user, dry_run=dry_run, progress=progress, mapping=mapping, create_missing=create_missing
+    )
 
 
 def export(kind: str, stream: TextIO | BinaryIO | str | Path, *, format: str = "csv") -> None:
@@ -107,11 +136,17 @@ __all__ = [
     "KINDS",
     "SHEETS",
     "Column",
+    "ColumnMapping",
+    "ColumnProposal",
+    "CreatedRef",
     "ImportFailed",
     "ImportResult",
+    "MappingError",
     "Progress",
+    "Proposal",
     "ReadLimits",
     "RowError",
+    "RowOutcome",
     "Sheet",
     "Table",
     "TableError",
@@ -120,6 +155,9 @@ __all__ = [
     "import_file",
     "import_table",
     "kinds",
+    "mapping",
+    "propose",
+    "read_file",
     "register",
     "write_template",
 ]

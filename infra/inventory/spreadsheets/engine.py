@@ -13,7 +13,7 @@ and updates and one change-log record per object that really changed.
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist, ValidationError
 from django.db import DatabaseError, models, router, transaction
@@ -42,13 +42,17 @@ from .cells import (
     normalize_header,
     normalize_key,
 )
+from .synonyms import HEADER_SYNONYMS
 from .tables import Progress, Table
+
+if TYPE_CHECKING:
+    from .mapping import ColumnMapping
 
 BATCH_SIZE = 1000
 # The longest cell an import reads: what Excel itself allows in a cell.
 MAX_CELL_CHARS = 32_767
 # Spreadsheets often number their rows in a first column; such a column is ignored.
-IGNORED_HEADERS = {"no", "nomor_urut"}
+IGNORED_HEADERS = {"no", "nomor_urut", "no_urut"}
 _ANY = object()
 AMBIGUOUS = object()
 
@@ -74,8 +78,10 @@ class RowError:
 class ImportFailed(Exception):
     """The file has problems; nothing was saved. ``errors`` lists every one of them."""
 
-    def __init__(self, errors: Sequence[RowError]):
+    def __init__(self, errors: Sequence[RowError], *, outcomes: Sequence["RowOutcome"] = ()):
         self.errors = list(errors)
+        # What the rows without a problem would have done (for a preview of a refused file).
+        self.outcomes = list(outcomes)
         super().__init__(str(self))
 
     def __str__(self) -> str:
@@ -314,7 +320,11 @@ class Sheet:
         self.existing: dict[object, models.Model] = {}
         self.loaded: list[models.Model] = []
         self.seen: dict[object, int] = {}
+        # Template column name -> how this file titles it (or how a constant is named).
         self.header_labels: dict[str, str] = {}
+        # Template column name -> the raw value every row takes (the mapping's constants).
+        self.constants: dict[str, object] = {}
+        self.header_row = 1
         self.present: list[BoundColumn] = []
         self.present_by_name: dict[str, BoundColumn] = {}
         # Create the sites and racks the file names that do not exist (an option of the import).
@@ -353,6 +363,50 @@ class Sheet:
     @classmethod
     def header(cls) -> list[str]:
         return [c.name for c in cls.columns]
+
+    @classmethod
+    def title_index(cls) -> dict[str, tuple[str, str]]:
+        """Every known column title, normalized -> (template column, "name" or "synonym").
+
+        The template's own names (column name, field name, aliases) come first, then the
+        synonyms of ``HEADER_SYNONYMS`` (those for columns this sheet lacks are skipped).
+        """
+        if "_titles" not in cls.__dict__:
+            index: dict[str, tuple[str, str]] = {}
+            for column in cls.columns:
+                for alias in (column.name, column.field, *column.aliases):
+                    if alias:
+                        index.setdefault(normalize_header(alias), (column.name, "name"))
+            names = {c.name for c in cls.columns}
+            for name, titles in HEADER_SYNONYMS.get(cls.kind, {}).items():
+                if name in names:
+                    for title in titles:
+                        index.setdefault(normalize_header(title), (name, "synonym"))
+            cls._titles = index
+        return cls._titles
+
+    @classmethod
+    def column_names(cls) -> set[str]:
+        return {c.name for c in cls.columns}
+
+    @classmethod
+    def header_score(cls, cells: Sequence[object]) -> float:
+        """How much a row looks like this sheet's header: the known columns it titles.
+
+        Used to find the header under a title block; a numbering title ("No") counts half.
+        """
+        index = cls.title_index()
+        found: set[str] = set()
+        numbering = 0.0
+        for cell in cells:
+            if cell.__class__ is not str:
+                continue
+            key = normalize_header(cell)
+            if key in index:
+                found.add(index[key][0])
+            elif key in IGNORED_HEADERS:
+                numbering = 0.5
+        return len(found) + numbering if found else 0.0
 
     @classmethod
     def guide(cls) -> tuple[list[str], list[list[str]]]:
@@ -397,8 +451,33 @@ class Sheet:
 
     # --- reading the file ----------------------------------------------------------------------
     def error(self, row: Row | int | None, column: str, message: object) -> None:
+        """Record a problem of ``row`` with the template column ``column`` ("" for the whole row).
+
+        The error names the column as the file titles it; a column the file does not have is never
+        named as one: the message then starts with the field's name instead.
+        """
         number = row.number if isinstance(row, Row) else row
-        label = self.header_labels.get(column, column)
+        label = self.header_labels.get(column)
+        if label is None:
+            label = ""
+            if column:
+                self._row_messages.add((number, str(message)))
+                message = _("%(field)s: %(message)s") % {"field": self.field_noun(column), "message": message}
+        self._record(row, column, number, label, message)
+
+    def header_error(self, title: str, message: object) -> None:
+        """A problem of the header row with one of the file's own column titles."""
+        self._record(None, "", self.header_row, title, message)
+
+    def field_noun(self, column: str) -> str:
+        """What a column the file lacks is called in a message: its field's verbose name."""
+        field_name = self.field_label_to_field(column) or column
+        try:
+            return capfirst(str(self.model._meta.get_field(field_name).verbose_name))
+        except Exception:  # not a model field (a column the sheet handles itself)
+            return column
+
+    def _record(self, row: Row | int | None, column: str, number: int | None, label: str, message: object) -> None:
         key = (number, label, str(message))
         if key in self._error_keys:
             return
@@ -408,37 +487,79 @@ class Sheet:
         if isinstance(row, Row):
             row.bad.add(column)
 
-    def read_header(self, header: Sequence[object]) -> list[tuple[int, BoundColumn]]:
+    def read_header(
+        self, header: Sequence[object], mapping: "ColumnMapping | None" = None
+    ) -> list[tuple[int, BoundColumn]]:
+        """The file's columns as template columns: through ``mapping`` where it names a title, else
+        by the template's own names. Sets the constants; raises ImportFailed on any header problem.
+
+        A title the mapping maps to "" is ignored; any other title nothing places is an unknown column.
+        """
         names: dict[str, BoundColumn] = {}
+        by_name = {bc.name: bc for bc in self.bound_columns()}
         for bc in self.bound_columns():
             column = bc.column
             for alias in (column.name, column.field, *column.aliases):
                 if alias:
                     names.setdefault(normalize_header(alias), bc)
+        mapped = mapping.columns if mapping is not None else {}
         positions: list[tuple[int, BoundColumn]] = []
         taken: dict[str, str] = {}
         for index, text in enumerate(header):
             key = normalize_header(text)
-            if not key or key in IGNORED_HEADERS:
+            if not key:
                 continue
-            bc = names.get(key)
+            if key in mapped:
+                if not mapped[key]:
+                    continue  # ignored, as the mapping says
+                bc = by_name.get(mapped[key])
+            elif key in IGNORED_HEADERS:
+                continue
+            else:
+                bc = names.get(key)
             if bc is None:
-                self.error(
-                    1,
-                    str(text),
+                self.header_error(
+                    str(text).strip(),
                     _("Unknown column. The columns are: %(columns)s.") % {"columns": ", ".join(self.header())},
                 )
                 continue
             if bc.name in taken:
-                self.error(1, str(text), _("Same column as %(other)s.") % {"other": taken[bc.name]})
+                self.header_error(str(text).strip(), _("Same column as %(other)s.") % {"other": taken[bc.name]})
                 continue
             taken[bc.name] = str(text).strip()
             positions.append((index, bc))
+        self.constants = {}
+        for name, raw in (mapping.constants if mapping is not None else {}).items():
+            bc = by_name.get(name)
+            if bc is None:
+                self.header_error("", _("Unknown column %(column)s for a value for every row.") % {"column": name})
+            elif name in taken:
+                self.header_error(
+                    taken[name],
+                    _("This column also has a value for every row (%(column)s): give one or the other.")
+                    % {"column": name},
+                )
+            elif bc.column.read_only:
+                self.header_error(
+                    "",
+                    _("%(columns)s cannot be given a value for every row: an import does not change it.")
+                    % {"columns": name},
+                )
+            else:
+                self.constants[name] = raw
+                taken[name] = _("%(column)s (for every row)") % {"column": name}
         self.header_labels = taken
-        self.present = [bc for _index, bc in positions]
+        self.present = [bc for _index, bc in positions] + [by_name[name] for name in self.constants]
         self.present_by_name = {bc.name: bc for bc in self.present}
-        for column in self.missing_key_columns({bc.name for bc in self.present}):
-            self.error(1, column, _("This key column is missing: rows are matched by it."))
+        for column in self.missing_key_columns(set(self.present_by_name)):
+            self.header_error(
+                "",
+                _(
+                    "The key column %(column)s is missing: rows are matched by it. Map a column of the file "
+                    "to it or give it a value for every row."
+                )
+                % {"column": column},
+            )
         if self.errors:
             raise ImportFailed(self.errors)
         return positions
@@ -446,39 +567,63 @@ class Sheet:
     def missing_key_columns(self, present: set[str]) -> list[str]:
         return [c.name for c in self.columns if c.key and c.name not in present]
 
-    def import_table(self, table: Table, *, dry_run: bool = False, progress: Progress | None = None) -> ImportResult:
+    def import_table(
+        self,
+        table: Table,
+        *,
+        dry_run: bool = False,
+        progress: Progress | None = None,
+        mapping: "ColumnMapping | None" = None,
+        create_missing: bool = False,
+    ) -> ImportResult:
         """Check every row, then save all of them or, if any row has a problem, none.
 
+        The file's columns are read through ``mapping`` (None: the one ``mapping.propose`` finds);
+        ``create_missing`` creates the sites and racks the file names that do not exist.
         ``progress`` hears of each row checked and of the saving; it may raise to stop the import
         (before the saving starts, nothing is written).
         """
-        positions = self.read_header(table.header)
+        from .mapping import MappingError, propose
+
+        self.create_missing = create_missing
+        self.header_row = getattr(table, "header_row", 1)
+        try:
+            # A given mapping is taken as it is where it names a title; other titles are proposed.
+            mapping = propose(type(self), table, mapping=mapping).mapping()
+        except MappingError as exc:
+            raise ImportFailed([RowError(None, "", str(exc))]) from None
+        positions = self.read_header(table.header, mapping)
         self.adapt_converters(table, positions)
         self.preload()
         rows: list[Row] = []
         total = len(table.rows)
+        constants = self.constants
         for done, (number, cells) in enumerate(table.rows, start=1):
             if progress is not None:
                 progress("checking", done, total)
             if not any(c.strip() if c.__class__ is str else c is not None for c in cells):
                 continue
             row = Row(number, {bc.name: cells[i] if i < len(cells) else None for i, bc in positions})
+            if constants:
+                row.cells.update(constants)
             self.check_cell_lengths(row)
             self.read_row(row)
             if row.instance is not None:
                 rows.append(row)
         self.check_unique(rows)
         self.check_rows(rows)
+        outcomes = self.outcomes(rows)
         if self.errors:
             # By row, then in the file's column order.
             position = {str(h).strip(): i for i, h in enumerate(table.header)}
             self.errors.sort(key=lambda e: (e.row or 0, position.get(e.column, len(position))))
-            raise ImportFailed(self.errors)
+            raise ImportFailed(self.errors, outcomes=outcomes)
         result = ImportResult(
             kind=str(self.title),
             created=sum(r.is_new for r in rows),
             updated=sum(r.changed and not r.is_new for r in rows),
             dry_run=dry_run,
+            outcomes=outcomes,
         )
         result.unchanged = len(rows) - result.created - result.updated
         result.created_refs = self.created_refs()
@@ -502,6 +647,35 @@ class Sheet:
             if type(bc.converter).for_column is not Converter.for_column:
                 cells = (cells[index] if index < len(cells) else None for _number, cells in table.rows)
                 self.converters[bc.name] = bc.converter.for_column(cells)
+        for name, raw in self.constants.items():
+            bc = self.present_by_name[name]
+            if type(bc.converter).for_column is not Converter.for_column:
+                self.converters[name] = bc.converter.for_column([raw])
+
+    def outcomes(self, rows: list[Row]) -> list[RowOutcome]:
+        """What each row without a problem does: new, changed (the columns, as the file titles them)
+        or unchanged. Rows with a problem are told by their errors."""
+        refused = {number for number, _message in self._row_messages}
+        titles = {
+            bc.model_field.attname: self.header_labels[bc.name]
+            for bc in self.present
+            if bc.model_field is not None and not bc.column.read_only
+        }
+        # Columns the sheet writes itself (a device's address): named when nothing else explains a change.
+        own = tuple(self.header_labels[bc.name] for bc in self.present if bc.column.field is None)
+        found = []
+        for row in rows:
+            if row.number in refused:
+                continue
+            if row.is_new:
+                found.append(RowOutcome(row.number, "new"))
+            elif not row.changed:
+                found.append(RowOutcome(row.number, "unchanged"))
+            else:
+                before, after = row.before or {}, row.after or {}
+                changed = dict.fromkeys(titles[k] for k in after if k in titles and before.get(k) != after[k])
+                found.append(RowOutcome(row.number, "changed", tuple(changed) or own))
+        return found
 
     def check_cell_lengths(self, row: Row) -> None:
         """Name a cell longer than a spreadsheet cell can be, and read it as empty from then on.
@@ -756,6 +930,8 @@ class Sheet:
                 setattr(instance, column.field, row.values[column.name])
 
     def field_label(self, field_name: str) -> str:
+        """The template column a model field's message belongs to (``error`` then names it as the
+        file titles it, or, when the file lacks it, names the field without a column)."""
         for column in self.columns:
             if column.field == field_name:
                 return column.name

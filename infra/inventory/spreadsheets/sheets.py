@@ -47,7 +47,7 @@ from ..models import (
 )
 from ..services.fiber import sync_cores
 from ..services.migration import start_tracking, start_tracking_many
-from .cells import Boolean, CellError, Choice, Converter, Reference, normalize_key
+from .cells import Boolean, CellError, Choice, Converter, Money, Reference, normalize_key
 from .engine import AMBIGUOUS, BATCH_SIZE, Column, Lookup, RefKind, Row, Sheet, unneeded_fields
 from .synonyms import INDONESIAN_LABELS
 
@@ -332,7 +332,7 @@ class DeviceSheet(Sheet):
             ref="site",
             help=gettext_lazy("Site where it stands."),
         ),
-        Column("jenis", "kind", choice(DeviceKind), aliases=("type", "tipe")),
+        Column("jenis", "kind", choice(DeviceKind), aliases=("jenis_perangkat",)),
         Column("status", "status", choice(DeviceStatus)),
         Column("merek", "vendor", aliases=("merk", "brand")),
         Column("model", "model", aliases=("tipe_model",)),
@@ -354,6 +354,7 @@ class DeviceSheet(Sheet):
         Column(
             "nilai_perolehan",
             "acquisition_value",
+            Money(),
             aliases=("nilai_perolehan_rp", "harga_perolehan"),
             help=gettext_lazy("Acquisition value in Rupiah, e.g. 314.000.000; zero or more."),
         ),
