@@ -120,7 +120,11 @@ def instance_value_getter(instance: models.Model) -> Callable[[str], object]:
             raise Unknown(name) from exc
         if not field.concrete or field.many_to_many:
             raise Unknown(name)
-        return getattr(instance, field.attname)
+        value = getattr(instance, field.attname)
+        if value is None and field.is_relation and field.is_cached(instance):
+            if field.get_cached_value(instance) is not None:
+                raise Unknown(name)  # an object not saved yet: set, but without a key to compare
+        return value
 
     return value_of
 

@@ -34,7 +34,16 @@ class FiberCoreInline(admin.TabularInline):
 class TransitionInline(admin.TabularInline):
     model = models.MigrationTransition
     extra = 0
-    readonly_fields = ("from_state", "to_state", "at", "user", "reason", "override_reason", "is_rollback")
+    readonly_fields = (
+        "from_state",
+        "to_state",
+        "at",
+        "user",
+        "reason",
+        "override_reason",
+        "is_rollback",
+        "is_imported_start",
+    )
     can_delete = False
 
     def has_add_permission(self, request, obj=None):

@@ -2,6 +2,7 @@
 
 import django_filters
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from infra.core.filtersets import BaseFilterSet, lookups_for
 
@@ -34,6 +35,14 @@ class RegionTreeFilter(django_filters.ModelMultipleChoiceFilter):
             return qs
         ids = _region_and_descendants([r.pk for r in value])
         return qs.filter(**{f"{self.region_path}__in": ids})
+
+
+def _hinted(widget: django_filters.widgets.RangeWidget, input_type: str) -> django_filters.widgets.RangeWidget:
+    """A range's two boxes say which end they are (they share one label) and take the right input."""
+    for box, hint in zip(widget.widgets, (pgettext_lazy("range", "from"), pgettext_lazy("range", "to")), strict=True):
+        box.input_type = input_type
+        box.attrs.update({"placeholder": hint, "aria-label": hint})
+    return widget
 
 
 def _multi(choice_class, field_name: str | None = None, label=None):
@@ -121,8 +130,32 @@ class DeviceFilterSet(BaseFilterSet):
     has_primary_ip = django_filters.BooleanFilter(
         field_name="primary_ip", lookup_expr="isnull", exclude=True, label=_("Has a primary address")
     )
+    funding_source = _multi(choices.FundingSource)
+    # The asset register's ranges: ?purchased_after=2019-01-01&purchased_before=..., ?value_min=&value_max=.
+    purchased = django_filters.DateFromToRangeFilter(
+        field_name="purchase_date",
+        label=_("Purchase date"),
+        widget=_hinted(django_filters.widgets.DateRangeWidget(), "date"),
+    )
+    value = django_filters.RangeFilter(
+        field_name="acquisition_value",
+        label=_("Acquisition value (Rp)"),
+        widget=_hinted(django_filters.widgets.RangeWidget(), "number"),
+    )
     search_fields = ("name", "serial", "asset_number", "vendor", "model", "os")
-    panel_fields = ("organization", "site", "region", "kind", "status", "migration_state", "vendor", "purchase_year")
+    panel_fields = (
+        "organization",
+        "site",
+        "region",
+        "kind",
+        "status",
+        "migration_state",
+        "vendor",
+        "purchase_year",
+        "funding_source",
+        "purchased",
+        "value",
+    )
 
     class Meta:
         model = models.Device
@@ -136,6 +169,8 @@ class DeviceFilterSet(BaseFilterSet):
                 "asset_number",
                 "os",
                 "purchase_year",
+                "purchase_date",
+                "acquisition_value",
                 "warranty_end",
                 "position",
                 "host",
@@ -301,13 +336,13 @@ class MigrationTransitionFilterSet(BaseFilterSet):
     from_state = _multi(choices.MigrationState)
     to_state = _multi(choices.MigrationState)
     search_fields = ("reason", "override_reason")
-    panel_fields = ("from_state", "to_state", "is_rollback")
+    panel_fields = ("from_state", "to_state", "is_rollback", "is_imported_start")
     created = None
     last_updated = None
 
     class Meta:
         model = models.MigrationTransition
-        fields = lookups_for(models.MigrationTransition, ["at", "user", "is_rollback"])
+        fields = lookups_for(models.MigrationTransition, ["at", "user", "is_rollback", "is_imported_start"])
 
 
 class YearTargetFilterSet(BaseFilterSet):

@@ -57,6 +57,9 @@ class DeviceForm(BaseModelForm):
             "asset_number",
             "os",
             "purchase_year",
+            "purchase_date",
+            "acquisition_value",
+            "funding_source",
             "warranty_end",
             "primary_ip",
             "description",
@@ -259,7 +262,20 @@ ContactBulkEditForm = bulk_form(models.Contact, ("organization", "title", "is_pr
 SiteBulkEditForm = bulk_form(models.Site, ("kind", "status", "region", "organization"))
 RackBulkEditForm = bulk_form(models.Rack, ("room", "u_height"))
 DeviceBulkEditForm = bulk_form(
-    models.Device, ("organization", "site", "kind", "status", "vendor", "model", "os", "purchase_year", "warranty_end")
+    models.Device,
+    (
+        "organization",
+        "site",
+        "kind",
+        "status",
+        "vendor",
+        "model",
+        "os",
+        "purchase_year",
+        "purchase_date",
+        "funding_source",
+        "warranty_end",
+    ),
 )
 InterfaceBulkEditForm = bulk_form(models.Interface, ("kind", "speed_mbps", "enabled"))
 IPAddressBulkEditForm = bulk_form(models.IPAddress, ("status", "probe", "dns_name"))

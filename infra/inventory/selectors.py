@@ -231,6 +231,7 @@ def _cutovers_by_year(rows: list[dict], selected, as_of: datetime.datetime) -> l
         MigrationTransition.objects.filter(
             migration__in=selected.values("pk"), to_state=MigrationState.CUT_OVER, at__lte=as_of
         )
+        .filter(is_imported_start=False)  # imported as cut over: the cut-over's date is not known
         .order_by()
         .values_list("migration_id", "at")
     ):
@@ -292,7 +293,8 @@ def progress_over_time(
 
     now = timezone.localtime()
     first_month = _add_months(now.date().replace(day=1), -(months - 1))
-    transitions = MigrationTransition.objects.filter(to_state=MigrationState.CUT_OVER)
+    # An imported starting point in cut_over is where tracking began, not a cut-over on that day.
+    transitions = MigrationTransition.objects.filter(to_state=MigrationState.CUT_OVER, is_imported_start=False)
     if organization_ids is not None:
         transitions = transitions.filter(migration__device__organization_id__in=organization_ids)
     if wave_id is not None:

@@ -2,6 +2,7 @@
 
 import django_tables2 as tables
 from django.core.exceptions import ObjectDoesNotExist
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from infra.core.tables import BaseTable, choice_label
@@ -153,6 +154,9 @@ class DeviceTable(BaseTable):
             "asset_number",
             "os",
             "purchase_year",
+            "purchase_date",
+            "acquisition_value",
+            "funding_source",
             "warranty_end",
             "primary_ip",
             "migration_state",
@@ -170,6 +174,18 @@ class DeviceTable(BaseTable):
             "primary_ip",
             "migration_state",
         )
+
+    def render_acquisition_value(self, value):
+        return rupiah(value)
+
+    def value_acquisition_value(self, value):
+        return value  # exports keep the number
+
+
+def rupiah(value) -> str:
+    """An amount as the asset register writes it: 314.000.000 (Indonesian), 314,000,000 (English);
+    cents only when there are some."""
+    return number_format(value, decimal_pos=2 if value % 1 else 0, force_grouping=True)
 
 
 class InterfaceTable(BaseTable):

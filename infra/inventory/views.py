@@ -21,7 +21,7 @@ from infra.core.charts import Series, line_chart
 from infra.core.models import ObjectChange
 from infra.core.permissions import CHANGE, VIEW, can, can_import
 from infra.core.validation import as_id
-from infra.core.views import ObjectDetailView, check_version, safe_return_url
+from infra.core.views import ObjectDetailView, check_version, object_fields, safe_return_url
 
 from . import choices, filtersets, models, spreadsheets
 from .selectors import migration_progress, progress_over_time
@@ -30,6 +30,7 @@ from .services.migration import allowed_states, gates, transition
 from .spreadsheets import mapping as column_mapping
 from .spreadsheets.cells import normalize_header
 from .spreadsheets.mapping import ColumnMapping
+from .tables import rupiah
 
 
 class SiteDetailView(ObjectDetailView):
@@ -77,7 +78,18 @@ class DeviceDetailView(ObjectDetailView):
             "transitions": migration.transitions.select_related("user") if migration else [],
             "blockers": migration.blockers.all() if migration else [],
             "recent_changes": ObjectChange.objects.for_object(obj).select_related("content_type")[:5],
+            "object_fields": _device_fields(obj),
         }
+
+
+def _device_fields(device: models.Device) -> list[tuple[str, object, str]]:
+    """The attribute table, with the acquisition value grouped as Rupiah are written."""
+    value = device.acquisition_value
+    value_label = models.Device._meta.get_field("acquisition_value").verbose_name
+    return [
+        (label, rupiah(value) if label is value_label and value is not None else shown, url)
+        for label, shown, url in object_fields(device)
+    ]
 
 
 class FiberLinkDetailView(ObjectDetailView):

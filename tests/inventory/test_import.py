@@ -662,8 +662,6 @@ def test_migration_state_and_actual_dates_cannot_be_imported(city, tmp_path):
     assert errors == [
         "Row 3, column server: Row 2 has the same server, opd: each object may appear only once in a file.",
         "Row 4, column server: Only servers and virtual machines are migrated.",
-        "Row 4, column tahap: This column cannot be changed by an import: the state changes only through the "
-        "migration's transitions (its page, the API or the migration service).",
         "Row 4, column realisasi_cutover: This column cannot be changed by an import: actual dates are stamped by "
         "the migration's transitions.",
         "Row 4, column vlan_tujuan: A VLAN id is between 1 and 4094.",

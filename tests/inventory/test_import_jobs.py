@@ -204,7 +204,7 @@ def test_a_file_that_is_not_a_table_is_not_staged(client, engineer):
     client.force_login(engineer)
     response = _upload(client, "", name="kosong.csv")
     assert response.status_code == 400
-    assert response.context["file_error"] == "Choose a CSV or XLSX file."
+    assert response.context["file_error"] == "Choose a spreadsheet file: CSV, XLSX, XLS or ODS."
     assert not ImportJob.objects.exists()
     response = _upload(client, "PK\x03\x04 bukan zip", name="rusak.xlsx")
     assert response.status_code == 200

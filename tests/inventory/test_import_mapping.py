@@ -438,3 +438,42 @@ def test_the_docs_list_every_synonym():
     ]
     assert blocks, "no synonyms table in the docs"
     assert blocks[0] == mapping.synonyms_markdown(), "regenerate it with mapping.synonyms_markdown()"
+
+
+def test_read_file_reads_a_table_of_the_kind(tmp_path):
+    path = write_csv(tmp_path / "server.csv", OFFICE_HEADER, office_rows(n=3))
+
+    found = spreadsheets.read_file("devices", path)
+
+    assert found.header == OFFICE_HEADER
+    assert [number for number, _cells in found.rows] == [2, 3, 4]
+    assert getattr(found, "header_row", 1) == 1
+
+
+def test_a_tipe_column_of_device_kinds_is_proposed_for_jenis_not_model(city, tmp_path):
+    """ "Tipe" is the model ("PowerEdge R740"); a "Tipe" holding only device kinds is the kind."""
+    header = ["Nama Server", "Nama OPD", "Lokasi", "Tipe"]
+    rows = [
+        ["sw-01", "Diskominfo", "Pusat Data Diskominfo", "Switch"],
+        ["ups-01", "Diskominfo", "Pusat Data Diskominfo", "UPS"],
+    ]
+
+    assert proposed(spreadsheets.propose("devices", table(header, rows)))["Tipe"] == ("jenis", "fuzzy")
+    models = [[*row[:3], "PowerEdge R740"] for row in rows]
+    assert proposed(spreadsheets.propose("devices", table(header, models)))["Tipe"] == ("model", "synonym")
+    with_kind = [[*row, "server"] for row in rows]
+    found = spreadsheets.propose("devices", table([*header, "Jenis"], with_kind))
+    assert proposed(found)["Tipe"] == ("model", "synonym"), "the file has a jenis column: Tipe stays the model"
+
+    spreadsheets.import_file("devices", write_csv(tmp_path / "d.csv", header, rows))
+    assert Device.objects.get(name="sw-01").kind == DeviceKind.SWITCH and Device.objects.get(name="sw-01").model == ""
+
+
+def test_saved_mappings_are_looked_up_only_for_a_file_not_in_the_templates_shape(db):
+    template = table(spreadsheets.get_sheet("devices").header(), [])
+    with CaptureQueriesContext(connection) as captured:
+        spreadsheets.propose("devices", template)
+    assert len(captured) == 0
+    with CaptureQueriesContext(connection) as captured:
+        spreadsheets.propose("devices", table(OFFICE_HEADER, office_rows(n=50)))
+    assert len(captured) == 1, "one query for the saved mappings of the kind, whatever the rows"

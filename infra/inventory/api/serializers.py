@@ -136,6 +136,7 @@ class MigrationTransitionSerializer(BaseModelSerializer):
             "reason",
             "override_reason",
             "is_rollback",
+            "is_imported_start",
         )
 
 

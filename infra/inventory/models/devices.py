@@ -3,6 +3,8 @@ import ipaddress
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from infra.core.models import ChangeLoggedModel
@@ -143,8 +145,28 @@ class Device(ChangeLoggedModel):
             interface = self.primary_ip.interface
             if interface is None or interface.device_id != self.pk:
                 errors["primary_ip"] = _("The primary address must be on one of this device's interfaces.")
+        errors.update(self._asset_errors())
         if errors:
             raise ValidationError(errors)
+
+    def _asset_errors(self) -> dict[str, str]:
+        """The asset register's dates must agree: purchased by today, in its purchase year, before
+        its warranty ended. (A value below zero is the field's own validator.)"""
+        errors = {}
+        bought = self.purchase_date
+        if bought is None:
+            return errors
+        if bought > timezone.localdate():
+            errors["purchase_date"] = _("The purchase date cannot be in the future.")
+        elif self.purchase_year is not None and self.purchase_year != bought.year:
+            errors["purchase_year"] = _(
+                "The purchase year %(year)s is not the year of the purchase date (%(date)s)."
+            ) % {"year": self.purchase_year, "date": date_format(bought, "j F Y")}
+        if self.warranty_end is not None and self.warranty_end < bought:
+            errors["warranty_end"] = _("The warranty cannot end before the purchase date (%(date)s).") % {
+                "date": date_format(bought, "j F Y")
+            }
+        return errors
 
 
 class Interface(ChangeLoggedModel):

@@ -41,6 +41,7 @@ from ..spreadsheets import CreatedRef, ImportFailed, ImportResult, ReadLimits, R
 from ..spreadsheets import mapping as column_mapping
 from ..spreadsheets.cells import normalize_header
 from ..spreadsheets.mapping import ColumnMapping, MappingError, Proposal
+from ..spreadsheets.tables import describe_skipped
 
 logger = logging.getLogger(__name__)
 
@@ -232,7 +233,7 @@ def submit(
         mapping = mapping_json(saved.columns, saved.constants, saved.name)
     limit = settings.SIMPUL_IMPORT_MAX_BYTES
     if not data:
-        raise FileRefused(_("Choose a CSV or XLSX file."))
+        raise FileRefused(_("Choose a spreadsheet file: CSV, XLSX, XLS or ODS."))
     if len(data) > limit:
         raise FileRefused(too_large(max(size or 0, len(data)), limit))
     job = ImportJob.objects.create(
@@ -324,12 +325,6 @@ def _cell(value: object) -> str:
     return text if len(text) <= PREVIEW_CELL_CHARS else text[: PREVIEW_CELL_CHARS - 1] + "…"
 
 
-def _skipped(table: spreadsheets.Table) -> list[str]:
-    """The rows left out around the table, told in words (lane "tables": ``tables.describe_skipped``)."""
-    describe = getattr(spreadsheets.tables, "describe_skipped", None)
-    return [str(text) for text in describe(table)] if describe is not None else []
-
-
 def _proposal_json(proposal: Proposal) -> dict:
     return {
         "columns": [
@@ -363,14 +358,14 @@ def _report(
     created = [] if result is None else [[str(r.noun), r.name, r.within, list(r.rows)] for r in result.created_refs]
     return {
         "header": [_cell(h) for h in table.header],
-        "header_row": getattr(table, "header_row", 1),
+        "header_row": table.header_row,
         "rows": [[number, [_cell(c) for c in cells]] for number, cells in rows],
         "row_count": len(table.rows),
         "errors": [[e.row, e.column, e.message] for e in errors],
         "result": None
         if result is None
         else {"created": result.created, "updated": result.updated, "unchanged": result.unchanged},
-        "skipped": _skipped(table),
+        "skipped": [str(text) for text in describe_skipped(table)],
         "proposal": None if proposal is None else _proposal_json(proposal),
         "outcomes": outcomes,
         "created_refs": created,

@@ -1,6 +1,7 @@
 """Moving a server between migration states, with its gates and its record."""
 
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -8,6 +9,8 @@ from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+
+from infra.core.bulk import create_many
 
 from ..choices import (
     MIGRATION_GATED_STATE,
@@ -155,12 +158,64 @@ def _state_label(state: str) -> str:
         return state
 
 
-def start_tracking(device, *, at: datetime.datetime | None = None, **fields) -> Migration:
-    """Create a server's migration record in the first state, with its first transition recorded."""
+def start_tracking(
+    device,
+    *,
+    at: datetime.datetime | None = None,
+    state: str = MigrationState.INVENTORIED,
+    imported: bool = False,
+    **fields,
+) -> Migration:
+    """Create a server's migration record with its first transition recorded.
+
+    Tracking starts in the first state; an import may start it in the state the server is in today
+    (``imported``): that first transition is marked as an imported starting point, made by nobody, so
+    no report counts it as a move made on the day of the import.
+    """
+    _check_start(state, imported)
     at = at or timezone.now()
     with transaction.atomic():
-        migration = Migration.objects.create(device=device, state_changed_at=at, **fields)
-        MigrationTransition.objects.create(
-            migration=migration, from_state="", to_state=MigrationState.INVENTORIED, at=at, reason=_("Inventoried")
-        )
+        migration = Migration.objects.create(device=device, state=state, state_changed_at=at, **fields)
+        MigrationTransition.objects.create(**_first_transition(migration, state, at, imported))
     return migration
+
+
+def start_tracking_many(
+    starts: Sequence[tuple[object, str]], *, at: datetime.datetime | None = None, imported: bool = True
+) -> list[Migration]:
+    """``start_tracking`` for many servers at once, (device, state) each, in a fixed number of queries.
+
+    The migrations are change-logged like any bulk creation (in the caller's change context).
+    """
+    if not starts:
+        return []
+    for _device, state in starts:
+        _check_start(state, imported)
+    at = at or timezone.now()
+    migrations = [Migration(device=device, state=state, state_changed_at=at) for device, state in starts]
+    with transaction.atomic():
+        create_many(Migration, migrations, validate=False)
+        MigrationTransition.objects.bulk_create(
+            [MigrationTransition(**_first_transition(m, m.state, at, imported)) for m in migrations],
+            batch_size=1000,
+        )
+    return migrations
+
+
+def _check_start(state: str, imported: bool) -> None:
+    if state not in MigrationState.values:
+        raise ValueError(f"Unknown migration state {state!r}.")
+    if state != MigrationState.INVENTORIED and not imported:
+        # Otherwise the state is reached through transitions, each recorded with its user.
+        raise ValueError("Only an imported starting point may start past the first state.")
+
+
+def _first_transition(migration: Migration, state: str, at: datetime.datetime, imported: bool) -> dict:
+    return {
+        "migration": migration,
+        "from_state": "",
+        "to_state": state,
+        "at": at,
+        "reason": _("Imported starting point") if imported else _("Inventoried"),
+        "is_imported_start": imported,
+    }

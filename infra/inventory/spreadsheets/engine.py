@@ -52,7 +52,7 @@ BATCH_SIZE = 1000
 # The longest cell an import reads: what Excel itself allows in a cell.
 MAX_CELL_CHARS = 32_767
 # Spreadsheets often number their rows in a first column; such a column is ignored.
-IGNORED_HEADERS = {"no", "nomor_urut"}
+IGNORED_HEADERS = {"no", "nomor_urut", "no_urut"}
 _ANY = object()
 AMBIGUOUS = object()
 
@@ -199,6 +199,34 @@ class RefKind:
     keys: Callable[[models.Model], Iterable[str]]
     label: Callable[[models.Model], str]
     scope: Callable[[models.Model], object] | None = None
+    # A new object of this kind named ``name`` (within the scope's object), for an import that
+    # creates what its file names and is missing (sites, racks); None: never created.
+    create: Callable[[str, models.Model | None], models.Model] | None = None
+
+
+class MissingRef(CellError):
+    """No object has the name a cell gives (as opposed to several having it)."""
+
+
+def scope_key(obj: models.Model) -> object:
+    """How a lookup's scope names an object: its primary key, or, not saved yet, the object itself."""
+    return obj.pk if obj.pk is not None else ("new", id(obj))
+
+
+@dataclass
+class Missing:
+    """A name the file uses that no object has: created (the option) or refused once, with its rows."""
+
+    ref: str
+    name: str
+    obj: models.Model | None = None
+    within: str = ""
+    # (row, column) of each cell naming it: a site may be named in lokasi_a of one row, lokasi_b of another.
+    uses: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def rows(self) -> list[int]:
+        return sorted({number for number, _column in self.uses})
 
 
 class Lookup:
@@ -213,11 +241,13 @@ class Lookup:
         for obj in kind.queryset() if objects is None else objects:
             self.add(obj)
 
-    def add(self, obj: models.Model) -> None:
+    def add(self, obj: models.Model, scope: object = _ANY) -> None:
+        """Index ``obj``; ``scope`` overrides the kind's own (an object new in the file has no key yet)."""
         self._found.clear()
         if obj.pk is not None:
             self.by_pk[obj.pk] = obj
-        scope = self.kind.scope(obj) if self.kind.scope else None
+        if scope is _ANY:
+            scope = self.kind.scope(obj) if self.kind.scope else None
         for key in {normalize_key(k) for k in self.kind.keys(obj) if k}:
             if obj not in self.by_key[key]:
                 self.by_key[key].append(obj)
@@ -230,10 +260,10 @@ class Lookup:
             try:
                 self._found[memo] = self._find(text, scope)
             except CellError as exc:
-                self._found[memo] = str(exc)
+                self._found[memo] = exc
         found = self._found[memo]
-        if isinstance(found, str):
-            raise CellError(found)
+        if isinstance(found, CellError):
+            raise type(found)(str(found))
         return found
 
     def _find(self, text: str, scope: object) -> models.Model:
@@ -242,7 +272,7 @@ class Lookup:
         if len(found) == 1:
             return found[0]
         if not found:
-            raise CellError(_("No %(noun)s named “%(value)s” exists.") % {"noun": self.kind.noun, "value": text})
+            raise MissingRef(_("No %(noun)s named “%(value)s” exists.") % {"noun": self.kind.noun, "value": text})
         raise CellError(
             _("“%(value)s” matches %(count)s %(noun)s records (%(matches)s); say which one.")
             % {
@@ -299,6 +329,9 @@ class Sheet:
         self.present_by_name: dict[str, BoundColumn] = {}
         # Create the sites and racks the file names that do not exist (an option of the import).
         self.create_missing = False
+        # Those names, by (ref, scope, key): created with the option, else refused once with their rows.
+        self.missing: dict[tuple, Missing] = {}
+        self._created_ids: dict[int, Missing] = {}
         # This file's converter of a column, where it differs from the declared one (for_column).
         self.converters: dict[str, Converter] = {}
         # Change-log entries for objects other than the sheet's own (interfaces, addresses...).
@@ -593,6 +626,7 @@ class Sheet:
             outcomes=outcomes,
         )
         result.unchanged = len(rows) - result.created - result.updated
+        result.created_refs = self.created_refs()
         if not dry_run:
             if progress is not None:
                 progress("saving", total, total)
@@ -741,11 +775,107 @@ class Sheet:
             if scope_name not in row.values and instance is not None:
                 scope_obj = self.column_object(instance, scope_name)  # not given: the stored one
             if scope_obj is not None:
-                scope = scope_obj.pk
+                scope = scope_key(scope_obj)
+        else:
+            scope_obj = None
+        text = str(raw).strip()
         try:
-            row.values[name] = self.lookups[bc.column.ref].find(str(raw).strip(), scope)
+            found = self.lookups[bc.column.ref].find(text, scope)
+        except MissingRef as exc:
+            if not self.missing_ref(row, name, text, scope, scope_obj):
+                self.error(row, name, exc)
+            return
         except CellError as exc:
             self.error(row, name, exc)
+            return
+        row.values[name] = found
+        if found.pk is None and id(found) in self._created_ids:
+            self._created_ids[id(found)].uses.append((row.number, name))
+
+    def missing_ref(self, row: Row, name: str, text: str, scope: object, scope_obj: models.Model | None) -> bool:
+        """A name no object has, of a kind an import may create (a site, a rack at a known site).
+
+        With ``create_missing`` the object is made (saved first in the write) and the row uses it;
+        without, the row is marked and ``report_missing`` names the name once, with every row using
+        it. False: not such a name (the caller reports the cell as it is).
+        """
+        ref = self.present_by_name[name].column.ref
+        kind = self.lookups[ref].kind
+        if kind.create is None or (kind.scope is not None and scope is _ANY):
+            return False
+        key = (ref, scope, normalize_key(text))
+        entry = self.missing.get(key)
+        if entry is None:
+            entry = self.missing[key] = Missing(ref, text, within=str(scope_obj) if scope_obj else "")
+            if self.create_missing:
+                obj = kind.create(text, scope_obj)
+                problems = validation.validate_preloaded(obj)
+                if problems:
+                    del self.missing[key]
+                    self.error(row, name, "; ".join(message for _field, message in problems))
+                    return True
+                entry.obj = obj
+                self._created_ids[id(obj)] = entry
+                self.lookups[ref].add(obj, scope=None if scope is _ANY else scope)
+        entry.uses.append((row.number, name))
+        if entry.obj is not None:
+            row.values[name] = entry.obj
+        else:
+            row.bad.add(name)
+        return True
+
+    def report_missing(self) -> None:
+        """One error per missing name not created: on its first row, listing every row using it; the
+        other rows are refused with a short pointer to it."""
+        for entry in self.missing.values():
+            if entry.obj is not None:
+                continue
+            noun = self.lookups[entry.ref].kind.noun
+            (first, column), *others = sorted(entry.uses)
+            message = _("No %(noun)s named “%(value)s” exists.") % {"noun": noun, "value": entry.name}
+            if len(entry.rows) > 1:
+                message = _("No %(noun)s named “%(value)s” exists; rows %(rows)s use it.") % {
+                    "noun": noun,
+                    "value": entry.name,
+                    "rows": _join_numbers(entry.rows),
+                }
+            message += " " + _("Tick “Create missing sites and racks” or import the sites first.")
+            self.error(first, column, message)
+            for number, other_column in others:
+                self.error(
+                    number,
+                    other_column,
+                    _("No %(noun)s named “%(value)s” exists (see row %(row)s).")
+                    % {"noun": noun, "value": entry.name, "row": first},
+                )
+
+    def created_refs(self) -> list[CreatedRef]:
+        """The sites and racks this import creates, sites first, each with the rows that use it."""
+        entries = [e for e in self.missing.values() if e.obj is not None]
+        entries.sort(key=lambda e: e.ref != "site")
+        return [CreatedRef(str(self.lookups[e.ref].kind.noun), e.name, e.within, tuple(e.rows)) for e in entries]
+
+    def write_created_refs(self, rows: list[Row]) -> None:
+        """Save the sites and racks the file names (sites first: racks stand in them), log them with the
+        import, and point the rows' instances at their new keys."""
+        created = [e.obj for e in self.missing.values() if e.obj is not None]
+        if not created:
+            return
+        by_model: dict[type, list[models.Model]] = defaultdict(list)
+        for obj in created:
+            by_model[type(obj)].append(obj)
+        order = sorted(by_model, key=lambda model: any(unsaved_relations(o) for o in by_model[model]))
+        for model in order:
+            objs = by_model[model]
+            for obj in objs:
+                for f, related in _cached_relations(obj):
+                    setattr(obj, f.name, related)  # the site saved just before: take its key
+            create_many(model, objs, validate=False, log=False, batch_size=BATCH_SIZE)
+            self.extra_changes += [(o, ChangeAction.CREATE, None, changelog.serialize(o)) for o in objs]
+        for row in rows:
+            for f, related in _cached_relations(row.instance):
+                if getattr(row.instance, f.attname) is None and id(related) in self._created_ids:
+                    setattr(row.instance, f.name, related)
 
     def resolve_refs(self, row: Row, instance: models.Model | None) -> None:
         for bc in self.present:
@@ -899,10 +1029,12 @@ class Sheet:
         """Per-row work beyond the sheet's own model (a device's address...)."""
 
     def check_rows(self, rows: list[Row]) -> None:
-        """Checks across rows beyond uniqueness."""
+        """Checks across rows beyond uniqueness (a sheet that overrides it calls this one too)."""
+        self.report_missing()
 
     # --- writing -------------------------------------------------------------------------------
     def write(self, rows: list[Row]) -> None:
+        self.write_created_refs(rows)
         created = [r.instance for r in rows if r.is_new]
         updated = [r for r in rows if r.changed and not r.is_new]
         # References to objects that are new in this file are set once those have primary keys.
@@ -977,6 +1109,28 @@ def unneeded_fields(model: type[models.Model]) -> list[str]:
     return [name for name in model.changelog_exclude if name != "last_updated"]
 
 
+def _join_numbers(numbers: list[int]) -> str:
+    """ "3, 5 and 9": row numbers as a sentence lists them (the first few, then how many more)."""
+    numbers = sorted(set(numbers))
+    shown = [str(n) for n in numbers[:10]]
+    if len(numbers) > 10:
+        return _("%(first)s and %(count)s more") % {"first": ", ".join(shown), "count": len(numbers) - 10}
+    if len(shown) == 1:
+        return shown[0]
+    return _("%(first)s and %(last)s") % {"first": ", ".join(shown[:-1]), "last": shown[-1]}
+
+
+def _cached_relations(instance: models.Model) -> list[tuple[models.Field, models.Model]]:
+    """The foreign keys of ``instance`` whose related object is cached on it."""
+    found = []
+    for f in instance._meta.concrete_fields:
+        if f.is_relation and f.is_cached(instance):
+            obj = f.get_cached_value(instance)
+            if obj is not None:
+                found.append((f, obj))
+    return found
+
+
 def unsaved_relations(instance: models.Model) -> list[tuple[models.Field, models.Model]]:
     """Foreign keys of ``instance`` that point to objects not saved yet."""
     found = []
@@ -994,6 +1148,7 @@ __all__ = [
     "ImportFailed",
     "ImportResult",
     "Lookup",
+    "MissingRef",
     "RefKind",
     "Row",
     "RowError",

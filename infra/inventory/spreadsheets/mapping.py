@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from infra.core.choices import ChangeSource
 from infra.core.context import change_context, current_context
 
-from .cells import is_blank, normalize_header
+from .cells import CellError, Choice, is_blank, normalize_header
 from .engine import IGNORED_HEADERS, Sheet
 from .tables import Table
 
@@ -215,7 +215,7 @@ def how_labels() -> dict[str, str]:
         "mapping": _("mapping"),
         "name": _("template name"),
         "synonym": _("synonym"),
-        "fuzzy": _("similar name"),
+        "fuzzy": _("a guess: check it"),
         "none": _("not recognised"),
     }
 
@@ -309,13 +309,45 @@ def propose(kind: str | type[Sheet], table: Table, *, mapping: ColumnMapping | N
             column, how, score = matches[key]
         columns.append(ColumnProposal(index, title, samples[index], column, how))
         scores.append(score)
-    _settle_duplicates(columns, scores)
     constants = dict(mapping.constants) if mapping is not None else {}
+    _by_values(sheet, columns, set(constants))
+    _settle_duplicates(columns, scores)
     filled = {p.column for p in columns if p.column} | set(constants)
     instance = sheet()
     missing = list(instance.missing_key_columns(filled))
     missing += [bc.name for bc in sheet.bound_columns() if bc.required and not bc.column.key and bc.name not in filled]
     return Proposal(columns, constants, saved=mapping.name if mapping is not None else "", missing=missing)
+
+
+def _by_values(sheet: type[Sheet], columns: list[ColumnProposal], constants: set[str]) -> None:
+    """A column that only its title's synonym sends to a text column, whose first values are all words
+    of a choice column the file has no column for ("Tipe": "Server", "Switch"), is proposed for that
+    choice column instead, as a guess to confirm ("fuzzy"). Key columns are never re-proposed."""
+    bound = {bc.name: bc for bc in sheet.bound_columns()}
+    filled = {p.column for p in columns if p.column} | constants
+    choices = [
+        bc for bc in bound.values() if isinstance(bc.converter, Choice) and not (bc.column.read_only or bc.column.key)
+    ]
+    for p in columns:
+        target = bound.get(p.column)
+        if p.how not in ("synonym", "fuzzy") or not p.samples or target is None or target.column.key:
+            continue
+        if isinstance(target.converter, Choice):
+            continue
+        for bc in choices:
+            if bc.name not in filled and _all_read(bc.converter, p.samples):
+                filled.add(bc.name)
+                p.column, p.how = bc.name, "fuzzy"
+                break
+
+
+def _all_read(converter: Choice, samples: list[str]) -> bool:
+    try:
+        for sample in samples:
+            converter.read(sample)
+    except CellError:
+        return False
+    return True
 
 
 def _settle_duplicates(columns: list[ColumnProposal], scores: list[float]) -> None:

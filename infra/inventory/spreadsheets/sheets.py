@@ -17,12 +17,14 @@ from infra.core.choices import ChangeAction
 from infra.core.models.features import next_stamp
 
 from ..choices import (
+    SERVER_KINDS,
     CableType,
     Deployment,
     DeviceKind,
     DeviceStatus,
     Disposition,
     FiberLinkStatus,
+    FundingSource,
     MigrationState,
     OrganizationKind,
     Readiness,
@@ -44,14 +46,17 @@ from ..models import (
     Site,
 )
 from ..services.fiber import sync_cores
-from ..services.migration import start_tracking
-from .cells import Boolean, CellError, Choice, Converter, Reference, normalize_key
+from ..services.migration import start_tracking, start_tracking_many
+from .cells import Boolean, CellError, Choice, Converter, Money, Reference, normalize_key
 from .engine import AMBIGUOUS, BATCH_SIZE, Column, Lookup, RefKind, Row, Sheet, unneeded_fields
 from .synonyms import INDONESIAN_LABELS
 
 
-def choice(choices: type) -> Choice:
-    return Choice(choices, INDONESIAN_LABELS.get(choices))
+def choice(choices: type, *, blank: object = None) -> Choice:
+    """A choice column; ``blank`` is what an empty cell means ("" for a text field that may be empty)."""
+    converter = Choice(choices, INDONESIAN_LABELS.get(choices))
+    converter.blank_value = blank
+    return converter
 
 
 # --- how related objects are named in a cell --------------------------------------------------
@@ -72,6 +77,9 @@ SITE = RefKind(
     queryset=lambda: Site.objects.all(),
     keys=lambda s: (s.name,),
     label=lambda s: s.name,
+    # Created by an import with "create missing sites and racks": a site of kind "other", to be
+    # completed on its page (kind, OPD, region, coordinates).
+    create=lambda name, _scope: Site(name=name, kind=SiteKind.OTHER, status=SiteStatus.ACTIVE),
 )
 RACK = RefKind(
     noun=gettext_lazy("rack"),
@@ -79,6 +87,7 @@ RACK = RefKind(
     keys=lambda r: (r.name,),
     label=lambda r: r.name,
     scope=lambda r: r.site_id,
+    create=lambda name, site: Rack(name=name, site=site),
 )
 DEVICE = RefKind(
     noun=gettext_lazy("device"),
@@ -302,6 +311,11 @@ def _primary_address(device: Device) -> str:
     return f"{ip.address}/{ip.prefix_length}" if ip else ""
 
 
+def _migration_state(device: Device) -> str:
+    migration = getattr(device, "migration", None)  # none: RelatedObjectDoesNotExist is an AttributeError
+    return migration.state if migration is not None else ""
+
+
 class DeviceSheet(Sheet):
     kind = "devices"
     model = Device
@@ -331,6 +345,20 @@ class DeviceSheet(Sheet):
         ),
         Column("sistem_operasi", "os", aliases=("operating_system",)),
         Column("tahun_pengadaan", "purchase_year", aliases=("tahun",)),
+        Column(
+            "tanggal_perolehan",
+            "purchase_date",
+            aliases=("tanggal_pengadaan", "tgl_pengadaan", "tgl_perolehan", "tanggal_pembelian"),
+            help=gettext_lazy("Acquisition date in the asset register (BMD), e.g. 26/10/2015; not in the future."),
+        ),
+        Column(
+            "nilai_perolehan",
+            "acquisition_value",
+            Money(),
+            aliases=("nilai_perolehan_rp", "harga_perolehan"),
+            help=gettext_lazy("Acquisition value in Rupiah, e.g. 314.000.000; zero or more."),
+        ),
+        Column("sumber_dana", "funding_source", choice(FundingSource, blank=""), aliases=("sumber_anggaran",)),
         Column("garansi_sampai", "warranty_end", aliases=("garansi", "akhir_garansi")),
         Column(
             "rak",
@@ -359,6 +387,17 @@ class DeviceSheet(Sheet):
                 "Probe the address for reachability: ya or tidak. New addresses are not probed unless ya."
             ),
             get=lambda d: d.primary_ip.probe if d.primary_ip else False,
+        ),
+        Column(
+            "tahap_migrasi",
+            converter=choice(MigrationState),
+            aliases=("status_migrasi",),
+            help=gettext_lazy(
+                "For a server or VM not yet tracked: the migration state it is in today (Belum Migrasi, Sudah "
+                "Migrasi...). Tracking starts there, recorded as an imported starting point. A tracked server's "
+                "state changes only through its transitions."
+            ),
+            get=lambda d: _migration_state(d),
         ),
         Column("keterangan", "description", aliases=DESCRIPTION_ALIASES),
     )
@@ -389,6 +428,9 @@ class DeviceSheet(Sheet):
             if device.primary_ip_id in ip_by_pk:
                 device_ip.set_cached_value(device, ip_by_pk[device.primary_ip_id])
         self.addresses_in_file: dict[str, int] = {}
+        self.migration_states: dict[int, str] = {}
+        if "tahap_migrasi" in self.present_by_name:
+            self.migration_states = dict(Migration.objects.values_list("device_id", "state"))
 
     def instance_key(self, obj: Device) -> object:
         return (obj.organization_id, normalize_key(obj.name))
@@ -416,6 +458,38 @@ class DeviceSheet(Sheet):
         return None
 
     def after_row(self, row: Row) -> None:
+        self._starting_state(row)
+        self._address(row)
+
+    def _starting_state(self, row: Row) -> None:
+        """A server's migration state today: tracking starts there (written after the devices)."""
+        state = row.values.get("tahap_migrasi")
+        if not state:
+            return
+        device = row.instance
+        if "jenis" in row.bad:
+            return  # its kind is wrong: that error is enough
+        if device.kind not in SERVER_KINDS:
+            self.error(row, "tahap_migrasi", _("Only servers and virtual machines are migrated."))
+            return
+        current = self.migration_states.get(device.pk) if device.pk else None
+        if current == state:
+            return
+        if current is not None:
+            self.error(
+                row,
+                "tahap_migrasi",
+                _(
+                    "This server's migration is tracked already, in the state %(current)s; a tracked state "
+                    "changes only through its transitions (the migration's page)."
+                )
+                % {"current": MigrationState(current).label},
+            )
+            return
+        row.extra["start_state"] = state
+        row.changed = True
+
+    def _address(self, row: Row) -> None:
         address = row.values.get("alamat_ip")
         has_probe = "pantau" in row.values
         if address is None and not has_probe:
@@ -485,7 +559,7 @@ class DeviceSheet(Sheet):
         row.changed = True
 
     def export_queryset(self):
-        return Device.objects.select_related("organization", "site", "rack", "primary_ip").order_by(
+        return Device.objects.select_related("organization", "site", "rack", "primary_ip", "migration").order_by(
             "organization__short_name", "name", "pk"
         )
 
@@ -511,6 +585,9 @@ class DeviceSheet(Sheet):
         create_many(IPAddress, new_ips, validate=False, log=False, batch_size=BATCH_SIZE)
         update_many(IPAddress, changed_ips, log=False, batch_size=BATCH_SIZE)
         self._set_primary_addresses(rows)
+        starts = [(r.instance, r.extra["start_state"]) for r in rows if "start_state" in r.extra]
+        # Logged by the service as created in this import; their first transitions are made by nobody.
+        start_tracking_many(starts, at=timezone.now(), imported=True)
         self.extra_changes += [(i, ChangeAction.CREATE, None, changelog.serialize(i)) for i in interfaces]
         self.extra_changes += [(ip, ChangeAction.CREATE, None, changelog.serialize(ip)) for ip in new_ips]
         self.extra_changes += [(ip, ChangeAction.UPDATE, before, after) for ip, before, after in changed_ips]
@@ -618,7 +695,8 @@ class MigrationSheet(Sheet):
     title = gettext_lazy("Migrations")
     key_help = gettext_lazy(
         "A row updates the migration of the server named by server and opd, or starts tracking that server "
-        "(state inventoried, with its first transition). The state (tahap) and actual dates are not imported."
+        "in the state tahap (inventoried when empty), recorded as an imported starting point. A tracked "
+        "server's state (tahap) and actual dates are not imported."
     )
     refs = {"organization": ORGANIZATION, "device": DEVICE, "site": SITE, "rack": RACK, "wave": WAVE}
     columns = (
@@ -707,14 +785,25 @@ class MigrationSheet(Sheet):
             "device__organization", "wave", "target_rack__site", "target_host__organization"
         ).order_by("device__organization__short_name", "device__name")
 
+    def check_read_only(self, row: Row) -> None:
+        # A new row's tahap is where tracking starts (an imported starting point), not a change.
+        state = row.values.pop("tahap", None) if row.is_new else None
+        super().check_read_only(row)
+        if state:
+            row.values["tahap"] = row.extra["start_state"] = state
+
     def write(self, rows: list[Row]) -> None:
         # A migration starts through the service, which records its first transition; its
         # creation is logged by the save signal like any single save.
+        self.write_created_refs(rows)
         now = timezone.now()
         fields = [bc.column.field for bc in self.present if bc.column.field and not bc.column.read_only]
         for row in rows:
             if row.is_new:
                 values = {f: getattr(row.instance, f) for f in fields if f != "device"}
+                state = row.extra.get("start_state")
+                if state:
+                    values.update(state=state, imported=True)
                 row.instance = start_tracking(row.instance.device, at=now, **values)
         updated = [r for r in rows if r.changed and not r.is_new]
         # Nothing is written after the updates: the write path logs them itself.

@@ -52,8 +52,8 @@ HEADER_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
     "devices": {
         "nama": ("Nama Server", "Nama Perangkat", "Nama Host", "Hostname", "Host Name", "Device Name"),
         "opd": _OPD,
-        "lokasi": ("Lokasi", "Lokasi Perangkat", "Gedung", "Ruang Server", "Site", "Location"),
-        "jenis": ("Jenis Perangkat", "Jenis Barang", "Kategori", "Device Type", "Kind"),
+        "lokasi": ("Lokasi", "Lokasi Perangkat", "Lokasi Server", "Gedung", "Ruang Server", "Site", "Location"),
+        "jenis": ("Jenis Perangkat", "Jenis Barang", "Kategori", "Kategori Perangkat", "Device Type", "Kind"),
         "status": ("Status Perangkat", "Status Operasional"),
         "merek": ("Merk", "Merek", "Merk/Type", "Merk / Tipe", "Merek/Tipe", "Vendor", "Pabrikan", "Manufacturer"),
         "model": ("Tipe", "Type", "Model/Tipe", "Seri", "Model Perangkat"),
