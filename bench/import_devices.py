@@ -8,8 +8,11 @@ addresses in 127.0.0.0/8 (probing off), imports it, imports it again unchanged, 
 a tenth of the rows edited. It prints the figures (wall-clock and CPU time: on a machine busy with
 other work the CPU time shows the import's own cost) and a one-line JSON summary; with --repeat
 it runs the scenario several times on an emptied database and the summary gives the best run.
-With --office the file is titled the way a city office titles it ("Nama Server", "Tipe"...) and has
-no pantau column: the import then runs through the proposed column mapping and a value for every row.
+With --office the file is an XLSX kept the way a city office keeps it: a title block above the header,
+the office's titles ("Nama Server", "Tipe", "Tgl. Pengadaan"...), a row numbering the columns, OPD
+names in capitals with spaces around, dates in words ("4 Maret 2019"), money as "Rp 314.000.000,-",
+a signature block under the table, and no pantau column: the import finds the table, maps the columns
+itself and takes pantau as a value for every row.
 """
 
 import argparse
@@ -53,6 +56,10 @@ OFFICE_TITLES = {
     "kode_barang_bmd": "No. Inventaris BMD",
     "sistem_operasi": "Sistem Operasi",
     "tahun_pengadaan": "Tahun Pengadaan",
+    "tanggal_perolehan": "Tgl. Pengadaan",
+    "nilai_perolehan": "Nilai Perolehan (Rp)",
+    "sumber_dana": "Sumber Dana",
+    "tahap_migrasi": "Status Migrasi",
     "alamat_ip": "IP Address",
 }
 OFFICE_CONSTANTS = {"pantau": "tidak"}
@@ -73,36 +80,68 @@ def setup_city(opds: int, sites: int) -> tuple[list[str], list[str]]:
     return short_names, site_names
 
 
+MONTHS = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
+          "November", "Desember"]  # fmt: skip
+
+
+def device_values(i: int, opds: list[str], sites: list[str], edited: bool, office: bool) -> dict[str, object]:
+    """One device's cells; an office writes dates in words and money with dots and "Rp"."""
+    vendor, model = VENDORS[i % len(VENDORS)]
+    day, month, year = 1 + i % 28, 1 + i % 12, 2015 + i % 10
+    value = (25 + i % 400) * 1_000_000
+    return {
+        "nama": f"perangkat-{i:05d}",
+        "opd": f"  {opds[i % len(opds)].upper()} " if office else opds[i % len(opds)],
+        "lokasi": sites[i % len(sites)],
+        "jenis": KINDS[i % len(KINDS)],
+        "status": "offline" if edited else "aktif",
+        "merek": vendor,
+        "model": model,
+        "nomor_seri": f"SN{i:08d}",
+        "kode_barang_bmd": f"02.06.03.{i:06d}",
+        "sistem_operasi": "Ubuntu 22.04" if i % 3 else "Windows Server 2019",
+        "tahun_pengadaan": year,
+        "tanggal_perolehan": f"{day} {MONTHS[month - 1]} {year}" if office else f"{day:02d}/{month:02d}/{year}",
+        "nilai_perolehan": f"Rp {value:,}".replace(",", ".") + ",-" if office else value,
+        "sumber_dana": "APBD" if i % 4 else "DAK",
+        "tahap_migrasi": "",
+        "garansi_sampai": f"{1 + i % 28:02d}/{1 + i % 12:02d}/{2024 + i % 4}",
+        "rak": "",
+        "posisi_u": "",
+        "alamat_ip": f"127.{1 + i // 62_500}.{i // 250 % 250}.{i % 250 + 1}/24",
+        "pantau": "tidak",
+        "keterangan": "diubah" if edited else "",
+    }
+
+
 def write_devices(
     path: Path, rows: int, opds: list[str], sites: list[str], edited_every: int = 0, office: bool = False
 ) -> None:
+    """The template's CSV; with ``office``, an XLSX the way an office keeps it: a title block above the
+    header, the office's titles, a row numbering the columns, and a signature block under the table."""
     header = [h for h in spreadsheets.get_sheet("devices").header() if not (office and h in OFFICE_CONSTANTS)]
+    table: list[list[object]] = []
+    if office:
+        table += [["DAFTAR PERANGKAT PERANGKAT DAERAH"], ["PEMERINTAH KOTA UJI KINERJA"], []]
+        table += [[OFFICE_TITLES.get(h, h) for h in header], [f"({n})" for n in range(1, len(header) + 1)]]
+    else:
+        table.append(header)
+    for i in range(rows):
+        values = device_values(i, opds, sites, bool(edited_every and i % edited_every == 0), office)
+        table.append([values[h] for h in header])
+    if office:
+        table += [[], ["", "", "", "", "Kota Uji, 30 November 2026"], ["", "", "", "", "Mengetahui,"]]
+        table += [["", "", "", "", "Kepala Dinas"], [], ["", "", "", "", "NIP. 19700101 199001 1 001"]]
+        from openpyxl import Workbook
+
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet("Perangkat")
+        for row in table:
+            sheet.append(row)
+        workbook.save(path)
+        return
     with path.open("w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f)
-        writer.writerow([OFFICE_TITLES.get(h, h) for h in header] if office else header)
-        for i in range(rows):
-            vendor, model = VENDORS[i % len(VENDORS)]
-            edited = edited_every and i % edited_every == 0
-            values = {
-                "nama": f"perangkat-{i:05d}",
-                "opd": opds[i % len(opds)],
-                "lokasi": sites[i % len(sites)],
-                "jenis": KINDS[i % len(KINDS)],
-                "status": "offline" if edited else "aktif",
-                "merek": vendor,
-                "model": model,
-                "nomor_seri": f"SN{i:08d}",
-                "kode_barang_bmd": f"02.06.03.{i:06d}",
-                "sistem_operasi": "Ubuntu 22.04" if i % 3 else "Windows Server 2019",
-                "tahun_pengadaan": 2015 + i % 10,
-                "garansi_sampai": f"{1 + i % 28:02d}/{1 + i % 12:02d}/{2024 + i % 4}",
-                "rak": "",
-                "posisi_u": "",
-                "alamat_ip": f"127.{1 + i // 62_500}.{i // 250 % 250}.{i % 250 + 1}/24",
-                "pantau": "tidak",
-                "keterangan": "diubah" if edited else "",
-            }
-            writer.writerow([values[h] for h in header])
+        csv.writer(f).writerows(table)
 
 
 def timed_import(path: Path, office: bool = False) -> tuple[float, float, spreadsheets.ImportResult]:
@@ -129,7 +168,8 @@ class Run:
 def run_once(args: argparse.Namespace) -> Run:
     """One full scenario on an empty database: import, the same file again, an edited file."""
     opds, sites = setup_city(args.opds, args.sites)
-    plain, edited = WORK / "devices.csv", WORK / "devices-edited.csv"
+    suffix = "xlsx" if args.office else "csv"
+    plain, edited = WORK / f"devices.{suffix}", WORK / f"devices-edited.{suffix}"
     write_devices(plain, args.rows, opds, sites, office=args.office)
     write_devices(edited, args.rows, opds, sites, edited_every=10, office=args.office)
     changes_before = ObjectChange.objects.count()
