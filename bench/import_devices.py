@@ -53,7 +53,11 @@ OFFICE_TITLES = {
     "kode_barang_bmd": "No. Inventaris BMD",
     "sistem_operasi": "Sistem Operasi",
     "tahun_pengadaan": "Tahun Pengadaan",
+    "tanggal_perolehan": "Tgl. Pengadaan",
+    "nilai_perolehan": "Nilai Perolehan (Rp)",
+    "sumber_dana": "Sumber Dana",
     "alamat_ip": "IP Address",
+    "tahap_migrasi": "Status Migrasi",
 }
 OFFICE_CONSTANTS = {"pantau": "tidak"}
 VENDORS = [("Dell", "PowerEdge R740"), ("HPE", "ProLiant DL380"), ("Lenovo", "ThinkSystem SR650"), ("Cisco", "C9200")]
@@ -95,14 +99,24 @@ def write_devices(
                 "kode_barang_bmd": f"02.06.03.{i:06d}",
                 "sistem_operasi": "Ubuntu 22.04" if i % 3 else "Windows Server 2019",
                 "tahun_pengadaan": 2015 + i % 10,
+                # The asset register's fields, as an office writes them with --office ("Rp 314.000.000").
+                "tanggal_perolehan": f"01/{1 + i % 12:02d}/{2015 + i % 10}",
+                "nilai_perolehan": _rupiah(25_000_000 + i * 1_000, office),
+                "sumber_dana": "APBD" if i % 2 else "DAK",
                 "garansi_sampai": f"{1 + i % 28:02d}/{1 + i % 12:02d}/{2024 + i % 4}",
                 "rak": "",
                 "posisi_u": "",
                 "alamat_ip": f"127.{1 + i // 62_500}.{i // 250 % 250}.{i % 250 + 1}/24",
                 "pantau": "tidak",
+                "tahap_migrasi": "",
                 "keterangan": "diubah" if edited else "",
             }
             writer.writerow([values[h] for h in header])
+
+
+def _rupiah(amount: int, office: bool) -> str:
+    """An amount as the template takes it (314000000) or as an office writes it (Rp 314.000.000)."""
+    return f"Rp {amount:,}".replace(",", ".") if office else str(amount)
 
 
 def timed_import(path: Path, office: bool = False) -> tuple[float, float, spreadsheets.ImportResult]:
