@@ -11,7 +11,9 @@ from .views import (
     DeviceDetailView,
     FiberLinkDetailView,
     ImportJobView,
+    ImportMappingDeleteView,
     ImportProgressView,
+    ImportRecheckView,
     ImportTemplateView,
     ImportView,
     MigrationBoardView,
@@ -211,6 +213,8 @@ urlpatterns = [
     path("import/", ImportView.as_view(), name="import"),
     path("import/<uuid:token>/", ImportJobView.as_view(), name="import_job"),
     path("import/<uuid:token>/progress/", ImportProgressView.as_view(), name="import_progress"),
+    path("import/<uuid:token>/recheck/", ImportRecheckView.as_view(), name="import_recheck"),
+    path("import/mappings/<int:pk>/delete/", ImportMappingDeleteView.as_view(), name="import_mapping_delete"),
     path("import/template/<str:kind>.<str:fmt>", ImportTemplateView.as_view(), name="import_template"),
     *[pattern for pages in PAGES for pattern in pages.urls()],
 ]

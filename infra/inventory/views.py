@@ -27,6 +27,9 @@ from . import choices, filtersets, models, spreadsheets
 from .selectors import migration_progress, progress_over_time
 from .services import imports
 from .services.migration import allowed_states, gates, transition
+from .spreadsheets import mapping as column_mapping
+from .spreadsheets.cells import normalize_header
+from .spreadsheets.mapping import ColumnMapping
 from .tables import rupiah
 
 
@@ -191,6 +194,8 @@ class ImportView(View):
                 data=data,
                 size=upload.size if upload else None,
                 language=getattr(request, "LANGUAGE_CODE", ""),
+                saved_mapping=request.POST.get("saved_mapping") or None,
+                create_missing=bool(request.POST.get("create_missing")),
             )
         except imports.FileRefused as exc:
             return _import_page(request, kinds, status=400, selected=kind, file_error=exc.message)
@@ -208,7 +213,14 @@ class ImportView(View):
 
 def _import_page(request, kinds=None, *, status: int = 200, **context) -> HttpResponse:
     """The import page (the form, and a job's progress, preview or result when ``context`` has one)."""
-    context.update(kinds=kinds or _import_kinds(request), limits=imports.Limits.from_settings())
+    kinds = kinds or _import_kinds(request)
+    labels = {kind: label for kind, label, _allowed in kinds}
+    mappings = imports.saved_mappings(request.user)
+    context.update(
+        kinds=kinds,
+        limits=imports.Limits.from_settings(),
+        saved_mappings=[(m, labels.get(m.kind, m.kind)) for m in mappings],
+    )
     return render(request, "inventory/import.html", context, status=status)
 
 
@@ -264,7 +276,13 @@ class ImportJobView(View):
                 result=preview.result,
                 token=str(job.token) if job.status == choices.ImportStatus.STAGED else "",
                 preview_limit=preview.limit,
+                header_row=preview.header_row,
+                skipped=preview.skipped,
+                counts=preview.counts,
+                created_refs=preview.created_refs,
             )
+            if preview.proposal is not None and job.data is not None and not job.is_running:
+                context["panel"] = _mapping_panel(job, preview.proposal)
         sheet = spreadsheets.SHEETS.get(job.kind)
         if job.status == choices.ImportStatus.IMPORTED and sheet is not None:
             meta = sheet.model._meta
@@ -274,6 +292,114 @@ class ImportJobView(View):
                 pass  # an app's kind whose list is not served here: the page shows no link
             context["list_label"] = meta.verbose_name_plural
         return _import_page(request, kinds, **context)
+
+
+def _how_labels(saved: str) -> dict[str, str]:
+    """How a proposed column was found, as the mapping panel's badge says it; a mapping given
+    without a name is the one chosen in the panel before."""
+    return {**column_mapping.how_labels(), "mapping": _("saved mapping") if saved else _("your choice")}
+
+
+def _mapping_panel(job, proposal: dict) -> dict:
+    """What the mapping panel shows: each file column with its proposal, and a value for the others."""
+    columns = imports.template_columns(job.kind)
+    hows = _how_labels(proposal.get("saved", ""))
+    mapped = {c["column"] for c in proposal["columns"] if c["column"]}
+    constants = proposal.get("constants") or {}
+    missing = set(proposal.get("missing") or [])
+    unfilled = [
+        {"column": c, "value": constants.get(c.name, ""), "missing": c.name in missing}
+        for c in columns
+        if c.name not in mapped
+    ]
+    return {
+        "columns": [dict(c, how_label=hows.get(c["how"], c["how"])) for c in proposal["columns"]],
+        "options": columns,
+        "needed": [u for u in unfilled if u["missing"] or u["value"]],
+        "optional": [u for u in unfilled if not (u["missing"] or u["value"])],
+        "saved": proposal.get("saved", ""),
+        "create_missing": job.create_missing,
+    }
+
+
+def _posted_mapping(request, job, proposal: dict) -> tuple[ColumnMapping, list[str]]:
+    """The mapping the panel posted, and what is wrong with it (each in a sentence)."""
+    names = {c.name for c in imports.template_columns(job.kind)}
+    columns: dict[str, str] = {}
+    by_column: dict[str, str] = {}
+    problems: list[str] = []
+    for entry in proposal["columns"]:
+        value = request.POST.get(f"column-{entry['index']}", "").strip()
+        if value and value not in names:
+            problems.append(_("“%(title)s”: choose one of the listed columns.") % {"title": entry["title"]})
+            continue
+        if value and value in by_column:
+            problems.append(
+                _("“%(first)s” and “%(second)s” are both read as %(column)s: ignore one of them.")
+                % {"first": by_column[value], "second": entry["title"], "column": value}
+            )
+            continue
+        if value:
+            by_column[value] = entry["title"]
+        columns[normalize_header(entry["title"])] = value
+    constants: dict[str, str] = {}
+    for name in sorted(names):
+        value = request.POST.get(f"constant-{name}", "").strip()
+        if not value:
+            continue
+        if name in by_column:
+            problems.append(
+                _("%(column)s is read from “%(title)s” and also given for every row: keep only one.")
+                % {"column": name, "title": by_column[name]}
+            )
+            continue
+        constants[name] = value
+    mapping = ColumnMapping(columns=columns, constants=constants, name="")
+    return mapping, problems
+
+
+class ImportRecheckView(View):
+    """Check a job's file again with the mapping edited in the panel (and save it under a name)."""
+
+    def post(self, request, token):
+        _import_kinds(request)
+        job = _own_job(request, token)
+        preview = imports.preview(job)
+        if preview is None or preview.proposal is None:
+            messages.error(request, _("This import is no longer pending: upload the file again."))
+            return HttpResponseRedirect(reverse("inventory:import") + f"?kind={job.kind}")
+        mapping, problems = _posted_mapping(request, job, preview.proposal)
+        if problems:
+            for problem in problems:
+                messages.error(request, problem)
+            return HttpResponseRedirect(reverse("inventory:import_job", args=[job.token]))
+        try:
+            job = imports.recheck(
+                user=request.user,
+                token=job.token,
+                mapping=mapping,
+                create_missing=bool(request.POST.get("create_missing")),
+                save_as=request.POST.get("save_as", ""),
+            )
+        except imports.ConfirmRefused as exc:
+            messages.error(request, exc.message)
+            query = f"?kind={exc.kind}" if exc.kind else ""
+            return HttpResponseRedirect(reverse("inventory:import") + query)
+        return HttpResponseRedirect(reverse("inventory:import_job", args=[job.token]))
+
+
+class ImportMappingDeleteView(View):
+    """Delete a saved mapping (engineers who may import its kind)."""
+
+    def post(self, request, pk: int):
+        _import_kinds(request)
+        try:
+            saved = imports.delete_mapping(user=request.user, pk=pk)
+        except imports.ConfirmRefused as exc:
+            messages.error(request, exc.message)
+            return HttpResponseRedirect(reverse("inventory:import"))
+        messages.success(request, _("The mapping %(name)s was deleted.") % {"name": saved.name})
+        return HttpResponseRedirect(reverse("inventory:import") + f"?kind={saved.kind}")
 
 
 class ImportProgressView(View):

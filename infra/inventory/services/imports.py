@@ -36,8 +36,12 @@ from infra.core.permissions import can_import
 
 from .. import spreadsheets
 from ..choices import ImportPhase, ImportStatus
-from ..models import ImportJob
-from ..spreadsheets import ImportFailed, ImportResult, ReadLimits, RowError
+from ..models import ImportJob, ImportMapping
+from ..spreadsheets import CreatedRef, ImportFailed, ImportResult, ReadLimits, RowError
+from ..spreadsheets import mapping as column_mapping
+from ..spreadsheets.cells import normalize_header
+from ..spreadsheets.mapping import ColumnMapping, MappingError, Proposal
+from ..spreadsheets.tables import describe_skipped
 
 logger = logging.getLogger(__name__)
 
@@ -92,11 +96,30 @@ class TimeLimitExceeded(Exception):
     """A job ran past ``SIMPUL_IMPORT_TIME_LIMIT``: raised from its progress report, which stops it."""
 
 
+# What a row of the preview becomes: the engine's outcomes, and a row with a problem.
+NEW, CHANGED, UNCHANGED, REFUSED = "new", "changed", "unchanged", "refused"
+
+
 @dataclass(frozen=True)
 class PreviewRow:
     number: int
     cells: Sequence[object]
     errors: list[RowError] = field(default_factory=list)
+    # new, changed, unchanged or refused; "" when the check does not say (a refused file's good rows).
+    status: str = ""
+    # For a changed row: the columns that change, titled as the file titles them.
+    changed: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
+class TemplateColumn:
+    """A column of the template a file column may be mapped to, or given one value for every row."""
+
+    name: str
+    label: str
+    required: bool
+    # For a choice column: (value, label) pairs; a constant is then picked, not typed.
+    choices: Sequence[tuple[str, str]] = ()
 
 
 @dataclass(frozen=True)
@@ -109,10 +132,30 @@ class Preview:
     errors: list[RowError]
     result: ImportResult | None
     limit: int = PREVIEW_ROWS
+    # The file's row number of the header, and the rows left out around the table, told in words.
+    header_row: int = 1
+    skipped: list[str] = field(default_factory=list)
+    # How the file's columns are read: the proposal the page's mapping panel shows (JSON, see _report).
+    proposal: dict | None = None
+    # Sites and racks the import creates (the create-missing option).
+    created_refs: list[CreatedRef] = field(default_factory=list)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """How many rows of the file are new, changed, unchanged and refused."""
+        if self.result is not None:
+            return {
+                NEW: self.result.created,
+                CHANGED: self.result.updated,
+                UNCHANGED: self.result.unchanged,
+                REFUSED: 0,
+            }
+        return {NEW: 0, CHANGED: 0, UNCHANGED: 0, REFUSED: self.bad_row_count}
 
     @property
     def bad_row_count(self) -> int:
-        return len({e.row for e in self.errors if e.row is not None})
+        """How many rows of the table are refused (a problem of the header row is the file's)."""
+        return len({e.row for e in self.errors if e.row is not None and e.row != self.header_row})
 
     @property
     def file_errors(self) -> list[RowError]:
@@ -159,21 +202,38 @@ def _enqueue(task: Callable[[int], object], job: ImportJob) -> None:
         raise FileRefused(message) from exc
 
 
-def submit(*, user, kind: str, file_name: str, data: bytes, size: int | None = None, language: str = "") -> ImportJob:
+def submit(
+    *,
+    user,
+    kind: str,
+    file_name: str,
+    data: bytes,
+    size: int | None = None,
+    language: str = "",
+    saved_mapping: int | str | None = None,
+    create_missing: bool = False,
+) -> ImportJob:
     """Store ``data`` as an import of ``kind`` and hand its check to the background worker.
 
     Returns the job at once; the check reports its progress and its preview into the job. Raises
-    PermissionDenied when ``user`` may not import ``kind`` and FileRefused when there is no file
-    or it is past ``SIMPUL_IMPORT_MAX_BYTES``. A caller may read just one byte past the limit
-    and give the file's real ``size`` for the message.
+    PermissionDenied when ``user`` may not import ``kind`` and FileRefused when there is no file,
+    it is past ``SIMPUL_IMPORT_MAX_BYTES`` or ``saved_mapping`` (a saved mapping's id) is not one
+    of ``kind``. A caller may read just one byte past the limit and give the file's real ``size``
+    for the message. Without a saved mapping the check proposes one from the file's titles.
     """
     from .. import tasks
 
     _sheet_model(user, kind)
     purge_expired()
+    mapping = None
+    if saved_mapping not in (None, ""):
+        saved = ImportMapping.objects.filter(kind=kind, pk=_as_pk(saved_mapping)).first()
+        if saved is None:
+            raise FileRefused(_("That saved mapping does not exist for this kind of file: choose another one."))
+        mapping = mapping_json(saved.columns, saved.constants, saved.name)
     limit = settings.SIMPUL_IMPORT_MAX_BYTES
     if not data:
-        raise FileRefused(_("Choose a CSV or XLSX file."))
+        raise FileRefused(_("Choose a spreadsheet file: CSV, XLSX, XLS or ODS."))
     if len(data) > limit:
         raise FileRefused(too_large(max(size or 0, len(data)), limit))
     job = ImportJob.objects.create(
@@ -186,9 +246,47 @@ def submit(*, user, kind: str, file_name: str, data: bytes, size: int | None = N
         phase=ImportPhase.WAITING,
         language=language or translation.get_language() or "",
         expires=_running_window(timezone.now()),
+        mapping=mapping,
+        create_missing=create_missing,
     )
     _enqueue(tasks.check_import, job)
     return job
+
+
+def _as_pk(value: int | str) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+def mapping_json(columns: dict, constants: dict, name: str = "") -> dict:
+    """A mapping as a job keeps it (``ImportJob.mapping``)."""
+    return {"columns": dict(columns), "constants": dict(constants), "name": name}
+
+
+def _job_mapping(job: ImportJob) -> ColumnMapping | None:
+    data = job.mapping
+    if not data:
+        return None
+    return ColumnMapping.from_json(data)
+
+
+def template_columns(kind: str) -> list[TemplateColumn]:
+    """The columns of ``kind``'s template a file column may be read as (not the export-only ones)."""
+    found = []
+    for bc in spreadsheets.get_sheet(kind).bound_columns():
+        if bc.column.read_only:
+            continue
+        field_ = bc.model_field
+        label = str(field_.verbose_name) if field_ is not None else ""
+        if normalize_header(label) == normalize_header(bc.name):
+            label = ""  # "nama · nama" says nothing more
+        choices = (
+            [(str(value), str(text)) for value, text in field_.choices] if field_ is not None and field_.choices else []
+        )
+        found.append(TemplateColumn(bc.name, label, bool(bc.required or bc.column.key), choices))
+    return found
 
 
 class _Reporter:
@@ -227,16 +325,50 @@ def _cell(value: object) -> str:
     return text if len(text) <= PREVIEW_CELL_CHARS else text[: PREVIEW_CELL_CHARS - 1] + "…"
 
 
-def _report(table: spreadsheets.Table, errors: list[RowError], result: ImportResult | None) -> dict:
-    """What the page shows of a check, as JSON: the first rows (cells as text), every problem, the counts."""
+def _proposal_json(proposal: Proposal) -> dict:
+    return {
+        "columns": [
+            {
+                "index": c.index,
+                "title": _cell(c.title),
+                "samples": [_cell(v) for v in c.samples[:3]],
+                "column": c.column,
+                "how": c.how,
+                "duplicate_of": c.duplicate_of,
+            }
+            for c in proposal.columns
+        ],
+        "constants": dict(proposal.constants),
+        "saved": proposal.saved,
+        "missing": list(proposal.missing),
+    }
+
+
+def _report(
+    table: spreadsheets.Table,
+    errors: list[RowError],
+    result: ImportResult | None,
+    proposal: Proposal | None = None,
+) -> dict:
+    """What the page shows of a check, as JSON: the first rows (cells as text), every problem, the counts,
+    how the columns were read, what was skipped around the table, each row's outcome and what is created."""
+    rows = table.rows[:PREVIEW_ROWS]
+    shown = {number for number, _cells in rows}
+    outcomes = [] if result is None else [[o.row, o.status, list(o.changed)] for o in result.outcomes if o.row in shown]
+    created = [] if result is None else [[str(r.noun), r.name, r.within, list(r.rows)] for r in result.created_refs]
     return {
         "header": [_cell(h) for h in table.header],
-        "rows": [[number, [_cell(c) for c in cells]] for number, cells in table.rows[:PREVIEW_ROWS]],
+        "header_row": table.header_row,
+        "rows": [[number, [_cell(c) for c in cells]] for number, cells in rows],
         "row_count": len(table.rows),
         "errors": [[e.row, e.column, e.message] for e in errors],
         "result": None
         if result is None
         else {"created": result.created, "updated": result.updated, "unchanged": result.unchanged},
+        "skipped": [str(text) for text in describe_skipped(table)],
+        "proposal": None if proposal is None else _proposal_json(proposal),
+        "outcomes": outcomes,
+        "created_refs": created,
     }
 
 
@@ -249,14 +381,27 @@ def preview(job: ImportJob) -> Preview | None:
     by_row: dict[int | None, list[RowError]] = {}
     for error in errors:
         by_row.setdefault(error.row, []).append(error)
+    outcomes = {row: (status, changed) for row, status, changed in report.get("outcomes", [])}
     counts = report["result"]
     result = None if counts is None else ImportResult(kind=job.kind, dry_run=True, **counts)
+    rows = []
+    for number, cells in report["rows"]:
+        status, changed = outcomes.get(number, ("", []))
+        if number in by_row:
+            status, changed = REFUSED, []
+        rows.append(PreviewRow(number, cells, by_row.get(number, []), status, changed))
     return Preview(
         header=report["header"],
-        rows=[PreviewRow(number, cells, by_row.get(number, [])) for number, cells in report["rows"]],
+        rows=rows,
         row_count=report["row_count"],
         errors=errors,
         result=result,
+        header_row=report.get("header_row", 1),
+        skipped=report.get("skipped", []),
+        proposal=report.get("proposal"),
+        created_refs=[
+            CreatedRef(noun, name, within, rows) for noun, name, within, rows in report.get("created_refs", [])
+        ],
     )
 
 
@@ -265,10 +410,33 @@ def preview(job: ImportJob) -> Preview | None:
 Step = Callable[[ImportJob, Limits, _Reporter], tuple[str, str, dict | None, int]]
 
 
+def _read(job: ImportJob, limits: Limits, report: _Reporter) -> spreadsheets.Table:
+    return spreadsheets.read_file(job.kind, io.BytesIO(bytes(job.data)), None, limits=limits.read, progress=report)
+
+
 def _check_step(job: ImportJob, limits: Limits, report: _Reporter) -> tuple[str, str, dict | None, int]:
-    table = spreadsheets.read_table(io.BytesIO(bytes(job.data)), None, limits=limits.read, progress=report)
+    table = _read(job, limits, report)
     try:
-        result = spreadsheets.import_table(job.kind, table, user=job.user, dry_run=True, progress=report)
+        proposal = column_mapping.propose(job.kind, table, mapping=_job_mapping(job))
+    except MappingError as exc:
+        # A saved mapping the template no longer fits: say so, and offer the automatic proposal.
+        proposal = column_mapping.propose(job.kind, table)
+        summary = _("The column mapping cannot be used: %(error)s") % {"error": exc}
+        data = _report(table, [RowError(None, "", summary)], None, proposal)
+        automatic = proposal.mapping()
+        data["mapping"] = mapping_json(automatic.columns, automatic.constants)
+        return ImportStatus.INVALID, summary, data, len(table.rows)
+    mapping = proposal.mapping()
+    try:
+        result = spreadsheets.import_table(
+            job.kind,
+            table,
+            user=job.user,
+            dry_run=True,
+            progress=report,
+            mapping=mapping,
+            create_missing=job.create_missing,
+        )
     except ImportFailed as exc:
         count = len(exc.errors)
         summary = ngettext(
@@ -276,14 +444,26 @@ def _check_step(job: ImportJob, limits: Limits, report: _Reporter) -> tuple[str,
             "%(count)s problems: nothing can be imported until the file is fixed.",
             count,
         ) % {"count": number_format(count, force_grouping=True)}
-        return ImportStatus.INVALID, summary, _report(table, exc.errors, None), len(table.rows)
-    return ImportStatus.STAGED, str(result), _report(table, [], result), len(table.rows)
+        status, data = ImportStatus.INVALID, _report(table, exc.errors, None, proposal)
+    else:
+        status, summary, data = ImportStatus.STAGED, str(result), _report(table, [], result, proposal)
+    # The import after the confirmation reads the file exactly as this check did.
+    data["mapping"] = mapping_json(mapping.columns, mapping.constants, proposal.saved)
+    return status, summary, data, len(table.rows)
 
 
 def _import_step(job: ImportJob, limits: Limits, report: _Reporter) -> tuple[str, str, dict | None, int]:
-    table = spreadsheets.read_table(io.BytesIO(bytes(job.data)), None, limits=limits.read, progress=report)
+    table = _read(job, limits, report)
+    mapping = _job_mapping(job) or column_mapping.propose(job.kind, table).mapping()
     try:
-        result = spreadsheets.import_table(job.kind, table, user=job.user, progress=report)
+        result = spreadsheets.import_table(
+            job.kind,
+            table,
+            user=job.user,
+            progress=report,
+            mapping=mapping,
+            create_missing=job.create_missing,
+        )
     except ImportFailed as exc:
         return ImportStatus.FAILED, str(exc), None, len(table.rows)
     return ImportStatus.IMPORTED, str(result), None, len(table.rows)
@@ -343,8 +523,11 @@ def _run(job_pk: int, running: str, step: Step) -> None:
         # A staged file waits this long for its confirmation; a report waits as long to be read.
         "expires": now + datetime.timedelta(seconds=settings.SIMPUL_IMPORT_STAGE_TTL),
     }
-    if not staged:
-        changes["data"] = None  # only a staged file is needed again
+    if report is not None and "mapping" in report:
+        changes["mapping"] = report.pop("mapping")
+    if status not in (ImportStatus.STAGED, ImportStatus.INVALID):
+        # Only a staged file is needed again, and one with problems, checked again with another mapping.
+        changes["data"] = None
     jobs = ImportJob.objects.filter(pk=job.pk)
     if status != ImportStatus.IMPORTED:
         jobs = jobs.filter(status=running)  # what was saved is reported whatever the purge thought
@@ -408,6 +591,92 @@ def confirm(*, user, token: str | uuid.UUID) -> ImportJob:
     return job
 
 
+def recheck(
+    *,
+    user,
+    token: str | uuid.UUID,
+    mapping: ColumnMapping,
+    create_missing: bool = False,
+    save_as: str = "",
+) -> ImportJob:
+    """Check the file of ``user``'s job ``token`` again, read through ``mapping`` (the page's mapping panel).
+
+    The job must still hold its file (staged, or checked with problems, and not expired). With
+    ``save_as`` the mapping is also saved under that name for the next file of the same shape
+    (replacing a saved mapping of that name). Raises ConfirmRefused when the job cannot be checked
+    again, PermissionDenied when ``user`` may no longer import its kind.
+    """
+    from .. import tasks
+
+    try:
+        token = uuid.UUID(str(token))
+    except ValueError:
+        raise ConfirmRefused(_not_pending()) from None
+    now = timezone.now()
+    save_as = save_as.strip()
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().filter(token=token, user_id=getattr(user, "pk", None)).first()
+        if job is None or job.status not in (ImportStatus.STAGED, ImportStatus.INVALID) or job.data is None:
+            raise ConfirmRefused(_not_pending())
+        _sheet_model(user, job.kind)
+        if job.is_expired(now):
+            raise ConfirmRefused(
+                _("The check of %(name)s expired; nothing was saved. Upload the file again.") % {"name": job.file_name},
+                kind=job.kind,
+            )
+        try:
+            mapping = mapping.validated(job.kind)
+            if save_as:
+                column_mapping.save(job.kind, save_as, mapping, user=user)
+        except MappingError as exc:
+            raise ConfirmRefused(str(exc), kind=job.kind) from None
+        job.mapping = mapping_json(mapping.columns, mapping.constants, save_as or mapping.name)
+        job.create_missing = create_missing
+        job.status, job.phase, job.rows_done, job.report, job.summary = (
+            ImportStatus.CHECKING,
+            ImportPhase.WAITING,
+            0,
+            None,
+            "",
+        )
+        job.finished, job.expires = None, _running_window(now)
+        job.save(
+            update_fields=[
+                "mapping",
+                "create_missing",
+                "status",
+                "phase",
+                "rows_done",
+                "report",
+                "summary",
+                "finished",
+                "expires",
+            ]
+        )
+    try:
+        _enqueue(tasks.check_import, job)
+    except FileRefused as exc:
+        raise ConfirmRefused(exc.message, kind=job.kind) from None
+    job.refresh_from_db()
+    return job
+
+
+def saved_mappings(user) -> list[ImportMapping]:
+    """The saved mappings of every kind ``user`` may import (one query)."""
+    allowed = [kind for kind, sheet in spreadsheets.SHEETS.items() if can_import(user, sheet.model)]
+    return list(ImportMapping.objects.filter(kind__in=allowed).order_by("kind", "name"))
+
+
+def delete_mapping(*, user, pk: int) -> ImportMapping:
+    """Delete a saved mapping (change-logged); PermissionDenied unless ``user`` may import its kind."""
+    saved = ImportMapping.objects.filter(pk=pk).first()
+    if saved is None:
+        raise ConfirmRefused(_("That saved mapping no longer exists."))
+    _sheet_model(user, saved.kind)
+    saved.delete()
+    return saved
+
+
 def purge_expired(now: datetime.datetime | None = None) -> int:
     """Drop what expired jobs still hold; how many staged or running jobs were given up.
 
@@ -440,11 +709,14 @@ def run_import(
     format: str | None = None,
     dry_run: bool = False,
     progress: spreadsheets.Progress | None = None,
+    mapping: ColumnMapping | None = None,
+    create_missing: bool = False,
 ) -> ImportResult:
     """Import a file at once, without staging: for trusted callers such as ``manage.py import_data``.
 
     The limits of size, rows and unpacked XLSX size apply here too (not the time limit: the
-    caller waits). Raises ImportFailed listing every problem (nothing is then saved).
+    caller waits). Without ``mapping`` the columns are read as proposed from their titles.
+    Raises ImportFailed listing every problem (nothing is then saved).
     """
     limits = Limits.from_settings()
     handle = source if hasattr(source, "read") else Path(source).open("rb")
@@ -459,5 +731,13 @@ def run_import(
     buffer = io.BytesIO(data)
     buffer.name = str(getattr(source, "name", source))
     return spreadsheets.import_file(
-        kind, buffer, format=format, user=user, dry_run=dry_run, limits=limits.read, progress=progress
+        kind,
+        buffer,
+        format=format,
+        user=user,
+        dry_run=dry_run,
+        limits=limits.read,
+        progress=progress,
+        mapping=mapping,
+        create_missing=create_missing,
     )
