@@ -308,3 +308,15 @@ def test_the_command_proposes_the_mapping_says_it_and_takes_a_constant(city, tmp
         if column:
             assert f"“{title}” -> {column}" in printed or f'"{title}" -> {column}' in printed, (title, printed)
     assert Device.objects.filter(kind=DeviceKind.SERVER).count() == 4
+
+
+def test_an_unknown_column_does_not_hide_the_rows_problems(city):
+    header = [*HEADER, "Catatan Lain"]
+    rows = [[*r, "x"] for r in GOOD_ROWS]
+    rows[1][8] = "31/02/2019"  # file row 8
+    table = spreadsheets.read_file("devices", office_xlsx(rows, header))
+    with pytest.raises(ImportFailed) as failed:
+        spreadsheets.import_table("devices", table, mapping=server_mapping(table))
+    where = {(e.row, e.column) for e in failed.value.errors}
+    assert (5, "Catatan Lain") in where and (8, "Tgl. Pengadaan") in where
+    assert not Device.objects.exists()

@@ -505,6 +505,7 @@ class Sheet:
         mapped = mapping.columns if mapping is not None else {}
         positions: list[tuple[int, BoundColumn]] = []
         taken: dict[str, str] = {}
+        unknown = 0
         for index, text in enumerate(header):
             key = normalize_header(text)
             if not key:
@@ -522,6 +523,7 @@ class Sheet:
                     str(text).strip(),
                     _("Unknown column. The columns are: %(columns)s.") % {"columns": ", ".join(self.header())},
                 )
+                unknown += 1
                 continue
             if bc.name in taken:
                 self.header_error(str(text).strip(), _("Same column as %(other)s.") % {"other": taken[bc.name]})
@@ -560,7 +562,9 @@ class Sheet:
                 )
                 % {"column": column},
             )
-        if self.errors:
+        # An unknown column alone does not stop the check: its rows are still read, so the file's
+        # every problem is listed at once (and nothing is saved while the column is unknown).
+        if len(self.errors) > unknown:
             raise ImportFailed(self.errors)
         return positions
 
