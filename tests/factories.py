@@ -110,7 +110,8 @@ class MigrationWaveFactory(factory.django.DjangoModelFactory):
 
 
 class MigrationFactory(factory.django.DjangoModelFactory):
-    """A migration created the way the service creates it: with its first transition."""
+    """A migration created the way the service creates it: with its first transition (one that
+    starts past the first state is an imported starting point, the only way the service allows)."""
 
     class Meta:
         model = models.Migration
@@ -122,6 +123,8 @@ class MigrationFactory(factory.django.DjangoModelFactory):
         from infra.inventory.services.migration import start_tracking
 
         device = kwargs.pop("device")
+        first = choices.MigrationState.INVENTORIED
+        kwargs.setdefault("imported", kwargs.get("state", first) != first)
         return start_tracking(device, **kwargs)
 
 

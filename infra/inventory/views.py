@@ -203,12 +203,21 @@ class ImportView(View):
 
     def _confirm(self, request):
         try:
-            job = imports.confirm(user=request.user, token=request.POST.get("token", ""))
+            job = imports.confirm(
+                user=request.user, token=request.POST.get("token", ""), checked=request.POST.get("checked")
+            )
         except imports.ConfirmRefused as exc:
-            messages.error(request, exc.message)
-            query = f"?kind={exc.kind}" if exc.kind else ""
-            return HttpResponseRedirect(reverse("inventory:import") + query)
+            return _refused(request, exc)
         return HttpResponseRedirect(reverse("inventory:import_job", args=[job.token]))
+
+
+def _refused(request, exc: imports.ConfirmRefused) -> HttpResponse:
+    """Say why; back to the job when its file is still there to look at, else to the upload form."""
+    messages.error(request, exc.message)
+    if exc.token:
+        return HttpResponseRedirect(reverse("inventory:import_job", args=[exc.token]))
+    query = f"?kind={exc.kind}" if exc.kind else ""
+    return HttpResponseRedirect(reverse("inventory:import") + query)
 
 
 def _import_page(request, kinds=None, *, status: int = 200, **context) -> HttpResponse:
@@ -341,7 +350,7 @@ def _posted_mapping(request, job, proposal: dict) -> tuple[ColumnMapping, list[s
             continue
         if value:
             by_column[value] = entry["title"]
-        columns[normalize_header(entry["title"])] = value
+        columns[entry.get("key") or normalize_header(entry["title"])] = value
     constants: dict[str, str] = {}
     for name in sorted(names):
         value = request.POST.get(f"constant-{name}", "").strip()
@@ -364,6 +373,9 @@ class ImportRecheckView(View):
     def post(self, request, token):
         _import_kinds(request)
         job = _own_job(request, token)
+        if job.is_running:
+            # A second click while the first one's check runs: its page shows that check's progress.
+            return HttpResponseRedirect(reverse("inventory:import_job", args=[job.token]))
         preview = imports.preview(job)
         if preview is None or preview.proposal is None:
             messages.error(request, _("This import is no longer pending: upload the file again."))
@@ -382,9 +394,7 @@ class ImportRecheckView(View):
                 save_as=request.POST.get("save_as", ""),
             )
         except imports.ConfirmRefused as exc:
-            messages.error(request, exc.message)
-            query = f"?kind={exc.kind}" if exc.kind else ""
-            return HttpResponseRedirect(reverse("inventory:import") + query)
+            return _refused(request, exc)
         return HttpResponseRedirect(reverse("inventory:import_job", args=[job.token]))
 
 

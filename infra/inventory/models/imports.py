@@ -6,6 +6,8 @@ imported, found invalid, fails or expires.
 """
 
 import datetime
+import hashlib
+import json
 import uuid
 
 from django.conf import settings
@@ -89,6 +91,13 @@ class ImportJob(models.Model):
 
     def is_expired(self, now: datetime.datetime | None = None) -> bool:
         return self.expires <= (now or timezone.now())
+
+    @property
+    def check_stamp(self) -> str:
+        """What the last check read the file with (its mapping, the create-missing option): a
+        confirmation sent from a page showing an earlier check carries another stamp."""
+        read_as = json.dumps([self.mapping, self.create_missing], sort_keys=True, ensure_ascii=True)
+        return hashlib.sha256(read_as.encode()).hexdigest()[:16]
 
     @property
     def is_running(self) -> bool:

@@ -84,12 +84,14 @@ class FileRefused(Exception):
 
 
 class ConfirmRefused(Exception):
-    """A confirmation that imported nothing; ``kind`` is the job's kind when the job was the caller's."""
+    """A confirmation that imported nothing; ``kind`` is the job's kind when the job was the caller's,
+    ``token`` the job's when its file is still there to look at (the user goes back to it)."""
 
-    def __init__(self, message: str, *, kind: str = ""):
+    def __init__(self, message: str, *, kind: str = "", token: str = ""):
         super().__init__(message)
         self.message = message
         self.kind = kind
+        self.token = token
 
 
 class TimeLimitExceeded(Exception):
@@ -331,6 +333,8 @@ def _proposal_json(proposal: Proposal) -> dict:
             {
                 "index": c.index,
                 "title": _cell(c.title),
+                # The title as the mapping keys it, whole: the shown title may be cut short.
+                "key": normalize_header(c.title),
                 "samples": [_cell(v) for v in c.samples[:3]],
                 "column": c.column,
                 "how": c.how,
@@ -544,13 +548,15 @@ def perform(job_pk: int) -> None:
     _run(job_pk, ImportStatus.IMPORTING, _import_step)
 
 
-def confirm(*, user, token: str | uuid.UUID) -> ImportJob:
+def confirm(*, user, token: str | uuid.UUID, checked: str | None = None) -> ImportJob:
     """Hand the import of the file ``user`` staged as ``token`` to the background worker, once.
 
     Works on any web server and in any session of the uploader; nobody else's confirmation counts.
     Raises ConfirmRefused when the job is unknown, someone else's, not staged or expired (its file
-    is then dropped), and PermissionDenied when ``user`` may no longer import its kind. The
-    import then runs every row or none; the job tells how it went.
+    is then dropped), and PermissionDenied when ``user`` may no longer import its kind. With
+    ``checked`` (the job's ``check_stamp`` as the confirming page showed it), a file checked again
+    with another mapping since is refused: the user confirms the check they saw. The import then
+    runs every row or none; the job tells how it went.
     """
     from .. import tasks
 
@@ -565,6 +571,15 @@ def confirm(*, user, token: str | uuid.UUID) -> ImportJob:
         if job is None or job.status != ImportStatus.STAGED:
             raise ConfirmRefused(_not_pending())
         _sheet_model(user, job.kind)
+        if checked is not None and checked != job.check_stamp:
+            raise ConfirmRefused(
+                _(
+                    "The file was checked again with another mapping since that page was shown; "
+                    "nothing was saved. Look at this check and confirm it."
+                ),
+                kind=job.kind,
+                token=str(job.token),
+            )
         if job.is_expired(now):
             message = _(
                 "The check of %(name)s expired before it was confirmed; nothing was saved. Upload the file again."
@@ -629,7 +644,7 @@ def recheck(
             if save_as:
                 column_mapping.save(job.kind, save_as, mapping, user=user)
         except MappingError as exc:
-            raise ConfirmRefused(str(exc), kind=job.kind) from None
+            raise ConfirmRefused(str(exc), kind=job.kind, token=str(job.token)) from None
         job.mapping = mapping_json(mapping.columns, mapping.constants, save_as or mapping.name)
         job.create_missing = create_missing
         job.status, job.phase, job.rows_done, job.report, job.summary = (
