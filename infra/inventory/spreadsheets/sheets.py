@@ -796,6 +796,7 @@ class MigrationSheet(Sheet):
         # A migration starts through the service, which records its first transition; its
         # creation is logged by the save signal like any single save.
         self.write_created_refs(rows)
+        changelog.record_bulk(self.extra_changes)  # the target sites and racks the file named
         now = timezone.now()
         fields = [bc.column.field for bc in self.present if bc.column.field and not bc.column.read_only]
         for row in rows:

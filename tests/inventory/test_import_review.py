@@ -1,0 +1,32 @@
+"""Review of issue 13's import: defects found after the lanes merged, each pinned by a test."""
+
+import pytest
+
+from infra.core.choices import ChangeAction, ChangeSource
+from infra.core.models import ObjectChange
+from infra.inventory import spreadsheets
+from infra.inventory.models import Rack, Site
+from infra.inventory.spreadsheets.tables import Table
+
+from ..factories import DeviceFactory, OrganizationFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def table(header: list[str], rows: list[list[object]]) -> Table:
+    return Table(header=header, rows=[(number, row) for number, row in enumerate(rows, start=2)])
+
+
+def test_sites_and_racks_a_migrations_file_creates_are_in_the_change_log():
+    kominfo = OrganizationFactory(short_name="Diskominfo")
+    DeviceFactory(name="srv-a", organization=kominfo)
+    importer = UserFactory(username="pengimpor")
+    header = ["server", "opd", "lokasi_tujuan", "rak_tujuan"]
+
+    spreadsheets.get_sheet("migrations")(user=importer).import_table(
+        table(header, [["srv-a", "Diskominfo", "Pusat Data Baru", "R-DC-01"]]), create_missing=True
+    )
+
+    for obj in (Site.objects.get(name="Pusat Data Baru"), Rack.objects.get(name="R-DC-01")):
+        change = ObjectChange.objects.get(content_type__model=obj._meta.model_name, object_id=obj.pk)
+        assert (change.action, change.source, change.user) == (ChangeAction.CREATE, ChangeSource.IMPORT, importer)
