@@ -8,7 +8,7 @@ from infra.inventory import spreadsheets
 from infra.inventory.models import Rack, Site
 from infra.inventory.spreadsheets.tables import Table
 
-from ..factories import DeviceFactory, OrganizationFactory, UserFactory
+from ..factories import DeviceFactory, OrganizationFactory, SiteFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -30,3 +30,23 @@ def test_sites_and_racks_a_migrations_file_creates_are_in_the_change_log():
     for obj in (Site.objects.get(name="Pusat Data Baru"), Rack.objects.get(name="R-DC-01")):
         change = ObjectChange.objects.get(content_type__model=obj._meta.model_name, object_id=obj.pk)
         assert (change.action, change.source, change.user) == (ChangeAction.CREATE, ChangeSource.IMPORT, importer)
+
+
+def test_a_changed_row_names_only_the_sheets_own_columns_that_change():
+    kominfo = OrganizationFactory(short_name="Diskominfo")
+    SiteFactory(name="Pusat Data", organization=kominfo)
+    header = ["nama", "opd", "lokasi", "jenis", "alamat_ip", "pantau", "tahap_migrasi"]
+    rows = [[f"srv-{n}", "Diskominfo", "Pusat Data", "server", f"127.3.0.{n}", "tidak", ""] for n in (1, 2, 3)]
+    sheet = spreadsheets.get_sheet("devices")
+    sheet().import_table(table(header, rows))
+    rows[0][6] = "Sudah Migrasi"  # only the migration state starts
+    rows[1][4] = "127.3.0.22"  # only the address changes
+    rows[2][5] = "ya"  # only the probe changes
+
+    result = sheet().import_table(table(header, rows), dry_run=True)
+
+    assert [(o.row, o.status, o.changed) for o in result.outcomes] == [
+        (2, "changed", ("tahap_migrasi",)),
+        (3, "changed", ("alamat_ip",)),
+        (4, "changed", ("pantau",)),
+    ]

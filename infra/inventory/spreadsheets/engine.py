@@ -296,6 +296,8 @@ class Row:
     before: dict | None = None
     after: dict | None = None
     extra: dict = field(default_factory=dict)
+    # The columns without a field that the sheet's own hooks change (a device's address), for the preview.
+    own_changes: list[str] = field(default_factory=list)
 
 
 class Sheet:
@@ -674,6 +676,7 @@ class Sheet:
             else:
                 before, after = row.before or {}, row.after or {}
                 changed = dict.fromkeys(titles[k] for k in after if k in titles and before.get(k) != after[k])
+                changed.update(dict.fromkeys(self.header_labels[n] for n in row.own_changes if n in self.header_labels))
                 found.append(RowOutcome(row.number, "changed", tuple(changed) or own))
         return found
 

@@ -487,6 +487,7 @@ class DeviceSheet(Sheet):
             )
             return
         row.extra["start_state"] = state
+        row.own_changes.append("tahap_migrasi")
         row.changed = True
 
     def _address(self, row: Row) -> None:
@@ -539,6 +540,7 @@ class DeviceSheet(Sheet):
             return  # the address is as the row says
         if ip is None:
             ip = IPAddress(address=address, prefix_length=32 if prefix is None else prefix)
+        stored = (ip.address, ip.prefix_length, ip.probe) if ip.pk else None
         before = changelog.serialize(ip) if ip.pk else None
         if address is not None:
             ip.address = address
@@ -556,6 +558,10 @@ class DeviceSheet(Sheet):
         if ip_changed:
             self.validate_instance(row, ip, column="alamat_ip" if address is not None else "pantau")
         row.extra.update(ip=ip, ip_before=before, ip_changed=ip_changed)
+        if stored is None or stored[:2] != (ip.address, ip.prefix_length) or device.primary_ip_id != ip.pk:
+            row.own_changes.append("alamat_ip" if address is not None else "pantau")
+        if probe is not None and (stored[2] if stored else False) != probe:
+            row.own_changes.append("pantau")
         row.changed = True
 
     def export_queryset(self):
