@@ -50,3 +50,32 @@ def test_a_changed_row_names_only_the_sheets_own_columns_that_change():
         (3, "changed", ("alamat_ip",)),
         (4, "changed", ("pantau",)),
     ]
+
+
+def test_a_repeated_key_is_named_by_the_files_own_titles():
+    kominfo = OrganizationFactory(short_name="Diskominfo")
+    SiteFactory(name="Pusat Data", organization=kominfo)
+    header = ["Nama Server", "Nama OPD", "Lokasi", "Jenis"]
+    rows = [["srv-1", "Diskominfo", "Pusat Data", "server"], ["srv-1", "Diskominfo", "Pusat Data", "server"]]
+
+    with pytest.raises(spreadsheets.ImportFailed) as failure:
+        spreadsheets.import_table("devices", table(header, rows))
+
+    assert [str(e) for e in failure.value.errors] == [
+        "Row 3, column Nama Server: Row 2 has the same Nama Server, Nama OPD: each object may appear only once "
+        "in a file."
+    ]
+
+
+def test_a_probe_without_an_address_names_the_address_column_as_the_file_titles_it():
+    kominfo = OrganizationFactory(short_name="Diskominfo")
+    SiteFactory(name="Pusat Data", organization=kominfo)
+    header = ["Nama Server", "Nama OPD", "Lokasi", "Jenis", "IP Address", "Dipantau"]
+    rows = [["srv-1", "Diskominfo", "Pusat Data", "server", "", "ya"]]
+
+    with pytest.raises(spreadsheets.ImportFailed) as failure:
+        spreadsheets.import_table("devices", table(header, rows))
+
+    assert [str(e) for e in failure.value.errors] == [
+        "Row 2, column Dipantau: There is no address to probe: fill in IP Address."
+    ]

@@ -719,7 +719,7 @@ class Sheet:
             row.instance = None
             return
         if key in self.seen:
-            key_columns = ", ".join(c.name for c in self.columns if c.key)
+            key_columns = ", ".join(self.header_labels.get(c.name, c.name) for c in self.columns if c.key)
             self.error(
                 row,
                 self.key_error_column(),
