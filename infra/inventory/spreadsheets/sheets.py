@@ -525,7 +525,12 @@ class DeviceSheet(Sheet):
                 ip = taken
         elif ip is None:
             if row.values["pantau"]:
-                self.error(row, "pantau", _("There is no address to probe: fill in alamat_ip."))
+                self.error(
+                    row,
+                    "pantau",
+                    _("There is no address to probe: fill in %(column)s.")
+                    % {"column": self.header_labels.get("alamat_ip", "alamat_ip")},
+                )
             return
         probe = row.values["pantau"] if has_probe else None
         if (
