@@ -1,11 +1,14 @@
 """Review of issue 13's import: defects found after the lanes merged, each pinned by a test."""
 
+from io import StringIO
+
 import pytest
+from django.core.management import CommandError, call_command
 
 from infra.core.choices import ChangeAction, ChangeSource
 from infra.core.models import ObjectChange
 from infra.inventory import spreadsheets
-from infra.inventory.models import Rack, Site
+from infra.inventory.models import Device, Rack, Site
 from infra.inventory.spreadsheets.tables import Table
 
 from ..factories import DeviceFactory, OrganizationFactory, SiteFactory, UserFactory
@@ -79,3 +82,18 @@ def test_a_probe_without_an_address_names_the_address_column_as_the_file_titles_
     assert [str(e) for e in failure.value.errors] == [
         "Row 2, column Dipantau: There is no address to probe: fill in IP Address."
     ]
+
+
+def test_the_command_refuses_a_bad_mapping_name_before_it_imports(tmp_path):
+    kominfo = OrganizationFactory(short_name="Diskominfo")
+    SiteFactory(name="Pusat Data", organization=kominfo)
+    path = tmp_path / "servers.csv"
+    path.write_text("Nama Server,OPD,Lokasi\nsrv-1,Diskominfo,Pusat Data\n", encoding="utf-8")
+
+    for name in ("  ", "x" * 101):
+        with pytest.raises(CommandError) as failure:
+            call_command(
+                "import_data", "devices", str(path), "--set", "jenis=server", "--save-mapping", name, stdout=StringIO()
+            )
+        assert "mapping" in str(failure.value)
+        assert not Device.objects.exists(), "a command that fails saves nothing"
