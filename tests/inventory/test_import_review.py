@@ -4,11 +4,14 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from infra.core.choices import ChangeAction, ChangeSource
 from infra.core.models import ObjectChange
 from infra.inventory import spreadsheets
-from infra.inventory.models import Device, Rack, Site
+from infra.inventory.choices import MigrationState, Readiness
+from infra.inventory.models import Device, Migration, Rack, Site
 from infra.inventory.spreadsheets.tables import Table
 
 from ..factories import DeviceFactory, OrganizationFactory, SiteFactory, UserFactory
@@ -97,3 +100,27 @@ def test_the_command_refuses_a_bad_mapping_name_before_it_imports(tmp_path):
             )
         assert "mapping" in str(failure.value)
         assert not Device.objects.exists(), "a command that fails saves nothing"
+
+
+def test_a_migrations_import_query_count_does_not_grow_with_the_servers_it_starts():
+    kominfo = OrganizationFactory(short_name="Diskominfo")
+    for n in range(40):
+        DeviceFactory(name=f"srv-{n}", organization=kominfo)
+    header = ["server", "opd", "kesiapan", "tahap"]
+
+    def queries_for(numbers: range) -> int:
+        rows = [[f"srv-{n}", "Diskominfo", "siap", "Sudah Dinilai" if n % 2 else ""] for n in numbers]
+        with CaptureQueriesContext(connection) as captured:
+            result = spreadsheets.import_table("migrations", table(header, rows))
+        assert result.created == len(numbers)
+        return len(captured)
+
+    queries_for(range(0, 1))  # the first import in a process reads the content types
+    assert queries_for(range(1, 5)) == queries_for(range(5, 40))
+    started = Migration.objects.get(device__name="srv-7")
+    assert (started.state, started.readiness) == (MigrationState.ASSESSED, Readiness.READY)
+    first = started.transitions.get()
+    assert (first.to_state, first.is_imported_start) == (MigrationState.ASSESSED, True)
+    plain = Migration.objects.get(device__name="srv-8").transitions.get()
+    assert (plain.to_state, plain.is_imported_start) == (MigrationState.INVENTORIED, False)
+    assert ObjectChange.objects.filter(content_type__model="migration", action=ChangeAction.CREATE).count() == 40

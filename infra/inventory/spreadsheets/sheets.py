@@ -46,7 +46,7 @@ from ..models import (
     Site,
 )
 from ..services.fiber import sync_cores
-from ..services.migration import start_tracking, start_tracking_many
+from ..services.migration import start_tracking_many
 from .cells import Boolean, CellError, Choice, Converter, Money, Reference, normalize_key
 from .engine import AMBIGUOUS, BATCH_SIZE, Column, Lookup, RefKind, Row, Sheet, unneeded_fields
 from .synonyms import INDONESIAN_LABELS
@@ -804,19 +804,26 @@ class MigrationSheet(Sheet):
             row.values["tahap"] = row.extra["start_state"] = state
 
     def write(self, rows: list[Row]) -> None:
-        # A migration starts through the service, which records its first transition; its
-        # creation is logged by the save signal like any single save.
+        # A migration starts through the service, which records its first transition and logs its
+        # creation (in the import's change context).
         self.write_created_refs(rows)
         changelog.record_bulk(self.extra_changes)  # the target sites and racks the file named
         now = timezone.now()
         fields = [bc.column.field for bc in self.present if bc.column.field and not bc.column.read_only]
-        for row in rows:
-            if row.is_new:
-                values = {f: getattr(row.instance, f) for f in fields if f != "device"}
-                state = row.extra.get("start_state")
-                if state:
-                    values.update(state=state, imported=True)
-                row.instance = start_tracking(row.instance.device, at=now, **values)
+        new = [row for row in rows if row.is_new]
+        # In a fixed number of queries: those starting in the first state, then the imported starting points.
+        for imported in (False, True):
+            group = [row for row in new if bool(row.extra.get("start_state")) is imported]
+            starts = [
+                (
+                    row.instance.device,
+                    row.extra.get("start_state") or MigrationState.INVENTORIED,
+                    {f: getattr(row.instance, f) for f in fields if f != "device"},
+                )
+                for row in group
+            ]
+            for row, migration in zip(group, start_tracking_many(starts, at=now, imported=imported), strict=True):
+                row.instance = migration
         updated = [r for r in rows if r.changed and not r.is_new]
         # Nothing is written after the updates: the write path logs them itself.
         update_many(
