@@ -124,3 +124,19 @@ def test_a_migrations_import_query_count_does_not_grow_with_the_servers_it_start
     plain = Migration.objects.get(device__name="srv-8").transitions.get()
     assert (plain.to_state, plain.is_imported_start) == (MigrationState.INVENTORIED, False)
     assert ObjectChange.objects.filter(content_type__model="migration", action=ChangeAction.CREATE).count() == 40
+
+
+@pytest.mark.parametrize("cell", [20190304, 20190304.0, 3_000_000, 10**12, 1e300])
+def test_a_large_number_in_a_date_column_is_a_row_error_not_a_crash(cell):
+    kominfo = OrganizationFactory(short_name="Diskominfo")
+    SiteFactory(name="Pusat Data", organization=kominfo)
+    header = ["Nama Server", "OPD", "Lokasi", "Jenis", "Tgl. Pengadaan"]
+    rows = [["srv-1", "Diskominfo", "Pusat Data", "server", cell]]
+
+    with pytest.raises(spreadsheets.ImportFailed) as failure:
+        spreadsheets.import_table("devices", table(header, rows))
+
+    [error] = [str(e) for e in failure.value.errors]
+    assert error.startswith("Row 2, column Tgl. Pengadaan: ")
+    assert "is not a date: a number in a date column is read as a spreadsheet date serial" in error
+    assert not Device.objects.exists()

@@ -502,10 +502,10 @@ class Date(Converter):
 
     def serial(self, number: Decimal, text: str) -> datetime.date:
         """The date a spreadsheet's day count stands for (a date cell that lost its format)."""
-        if number.is_finite() and number >= 0:
-            date = _SERIAL_EPOCH + datetime.timedelta(days=int(number))
-            if _SERIAL_RANGE[0] <= date <= _SERIAL_RANGE[1]:
-                return date
+        low, high = ((limit - _SERIAL_EPOCH).days for limit in _SERIAL_RANGE)
+        # Compared as a number first: a far larger one (20190304 typed for a date) is no date at all.
+        if number.is_finite() and low <= number < high + 1:
+            return _SERIAL_EPOCH + datetime.timedelta(days=int(number))
         raise CellError(
             _(
                 "%(value)s is not a date: a number in a date column is read as a spreadsheet date serial, and "
