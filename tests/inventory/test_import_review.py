@@ -140,3 +140,24 @@ def test_a_large_number_in_a_date_column_is_a_row_error_not_a_crash(cell):
     assert error.startswith("Row 2, column Tgl. Pengadaan: ")
     assert "is not a date: a number in a date column is read as a spreadsheet date serial" in error
     assert not Device.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("title", "cell"),
+    [
+        ("Tahun Pengadaan", "9" * 5000),
+        ("Tahun Pengadaan", "9" * 5000 + ".0"),
+        ("Tgl. Pengadaan", "04/03/" + "9" * 5000),
+        ("Tgl. Pengadaan", "4 Maret " + "9" * 5000),
+    ],
+)
+def test_a_cell_of_thousands_of_digits_is_a_row_error_not_a_crash(title, cell):
+    kominfo = OrganizationFactory(short_name="Diskominfo")
+    SiteFactory(name="Pusat Data", organization=kominfo)
+    header = ["Nama Server", "OPD", "Lokasi", "Jenis", title]
+    rows = [["srv-1", "Diskominfo", "Pusat Data", "server", cell]]
+
+    with pytest.raises(spreadsheets.ImportFailed) as failure:
+        spreadsheets.import_table("devices", table(header, rows))
+
+    assert [str(e).split(":")[0] for e in failure.value.errors] == [f"Row 2, column {title}"]
