@@ -1,18 +1,20 @@
 """Review of issue 13's import: defects found after the lanes merged, each pinned by a test."""
 
+import io
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from openpyxl import Workbook
 
 from infra.core.choices import ChangeAction, ChangeSource
 from infra.core.models import ObjectChange
 from infra.inventory import spreadsheets
 from infra.inventory.choices import MigrationState, Readiness
-from infra.inventory.models import Device, Migration, Rack, Site
-from infra.inventory.spreadsheets.tables import Table
+from infra.inventory.models import Device, Migration, Organization, Rack, Site
+from infra.inventory.spreadsheets.tables import FOOTER, Skipped, Table
 
 from ..factories import DeviceFactory, OrganizationFactory, SiteFactory, UserFactory
 
@@ -161,3 +163,37 @@ def test_a_cell_of_thousands_of_digits_is_a_row_error_not_a_crash(title, cell):
         spreadsheets.import_table("devices", table(header, rows))
 
     assert [str(e).split(":")[0] for e in failure.value.errors] == [f"Row 2, column {title}"]
+
+
+def test_a_two_column_list_ends_at_its_signature_block_though_the_block_fills_both_columns():
+    workbook = Workbook()
+    sheet = workbook.active
+    for cells in [
+        ["DAFTAR PERANGKAT DAERAH KOTA METRO"],
+        [],
+        ["Nama OPD", "Singkatan"],
+        ["Dinas Komunikasi dan Informatika", "Diskominfo"],
+        ["Dinas Kependudukan dan Pencatatan Sipil", "Disdukcapil"],
+        [],
+        ["Mengetahui,", "Metro, 30 November 2026"],
+        ["Kepala Dinas Kominfo", "Kepala Bidang Aptika"],
+        [],
+        ["Drs. Budi Santoso, M.Si", "Andi Wijaya, S.Kom"],
+        ["NIP. 19750101 200003 1 001", "NIP. 19800202 200501 1 002"],
+    ]:
+        sheet.append(cells)
+    stream = io.BytesIO()
+    workbook.save(stream)
+    stream.seek(0)
+    stream.name = "opd.xlsx"
+
+    found = spreadsheets.read_file("organizations", stream)
+
+    assert [(number, list(cells)) for number, cells in found.rows] == [
+        (4, ["Dinas Komunikasi dan Informatika", "Diskominfo"]),
+        (5, ["Dinas Kependudukan dan Pencatatan Sipil", "Disdukcapil"]),
+    ]
+    assert found.skipped[-1] == Skipped(7, 11, FOOTER)
+    every_one_an_agency = spreadsheets.ColumnMapping(constants={"jenis": "dinas"})
+    assert spreadsheets.import_table("organizations", found, mapping=every_one_an_agency).created == 2
+    assert sorted(Organization.objects.values_list("short_name", flat=True)) == ["Disdukcapil", "Diskominfo"]
