@@ -181,18 +181,25 @@ def start_tracking(
 
 
 def start_tracking_many(
-    starts: Sequence[tuple[object, str]], *, at: datetime.datetime | None = None, imported: bool = True
+    starts: Sequence[tuple[object, str] | tuple[object, str, dict]],
+    *,
+    at: datetime.datetime | None = None,
+    imported: bool = True,
 ) -> list[Migration]:
-    """``start_tracking`` for many servers at once, (device, state) each, in a fixed number of queries.
+    """``start_tracking`` for many servers at once, (device, state) or (device, state, fields) each,
+    in a fixed number of queries.
 
     The migrations are change-logged like any bulk creation (in the caller's change context).
     """
     if not starts:
         return []
-    for _device, state in starts:
-        _check_start(state, imported)
+    for start in starts:
+        _check_start(start[1], imported)
     at = at or timezone.now()
-    migrations = [Migration(device=device, state=state, state_changed_at=at) for device, state in starts]
+    migrations = [
+        Migration(device=start[0], state=start[1], state_changed_at=at, **(start[2] if len(start) > 2 else {}))
+        for start in starts
+    ]
     with transaction.atomic():
         create_many(Migration, migrations, validate=False)
         MigrationTransition.objects.bulk_create(

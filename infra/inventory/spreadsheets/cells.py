@@ -293,12 +293,15 @@ class Integer(_Numeric):
         return _("Enter a whole number.")
 
     def parse(self, raw: object) -> int:
-        if raw.__class__ is str and _INTEGER.match(raw.strip()):
-            return int(raw)
-        number = self.decimal_value(raw)
-        if number != number.to_integral_value():
-            raise CellError(_("Enter a whole number."))
-        return int(number)
+        try:
+            if raw.__class__ is str and _INTEGER.match(raw.strip()):
+                return int(raw)
+            number = self.decimal_value(raw)
+            if number != number.to_integral_value():
+                raise CellError(_("Enter a whole number."))
+            return int(number)
+        except ValueError:  # thousands of digits: past what Python turns into an int
+            raise CellError(self.invalid()) from None
 
     def allowed(self) -> str:
         return _("a whole number; thousands may be grouped (1.234.567)")
@@ -414,10 +417,11 @@ _WEEKDAYS = {
     *("mon", "tue", "wed", "thu", "fri", "sat", "sun"),
 }
 _TIME = r"(?:[ T]\d{1,2}[:.]\d{2}(?:[:.]\d{2}(?:\.\d+)?)?)?"
+# A year is read from at most nine digits (a longer one is no date, and no int to convert).
 _YMD = re.compile(r"^(\d{4})[/.\-](\d{1,2})[/.\-](\d{1,2})" + _TIME + "$")
-_DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d+)" + _TIME + "$")
-_D_MONTH_Y = re.compile(r"^(\d{1,2})[\s\-./]*([^\W\d_]+)\.?[\s\-./,]+(\d+)$")
-_MONTH_D_Y = re.compile(r"^([^\W\d_]+)\.?[\s\-]+(\d{1,2}),?[\s\-]+(\d+)$")
+_DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{1,9})" + _TIME + "$")
+_D_MONTH_Y = re.compile(r"^(\d{1,2})[\s\-./]*([^\W\d_]+)\.?[\s\-./,]+(\d{1,9})$")
+_MONTH_D_Y = re.compile(r"^([^\W\d_]+)\.?[\s\-]+(\d{1,2}),?[\s\-]+(\d{1,9})$")
 _WEEKDAY = re.compile(r"^([^\W\d_]+)'?([^\W\d_]*)\.?\s*,?\s+")
 _SERIAL = re.compile(r"^\d{5}(?:[.,]\d+)?$")
 _YEAR = re.compile(r"^\d{4}$")
@@ -502,10 +506,10 @@ class Date(Converter):
 
     def serial(self, number: Decimal, text: str) -> datetime.date:
         """The date a spreadsheet's day count stands for (a date cell that lost its format)."""
-        if number.is_finite() and number >= 0:
-            date = _SERIAL_EPOCH + datetime.timedelta(days=int(number))
-            if _SERIAL_RANGE[0] <= date <= _SERIAL_RANGE[1]:
-                return date
+        low, high = ((limit - _SERIAL_EPOCH).days for limit in _SERIAL_RANGE)
+        # Compared as a number first: a far larger one (20190304 typed for a date) is no date at all.
+        if number.is_finite() and low <= number < high + 1:
+            return _SERIAL_EPOCH + datetime.timedelta(days=int(number))
         raise CellError(
             _(
                 "%(value)s is not a date: a number in a date column is read as a spreadsheet date serial, and "

@@ -296,6 +296,8 @@ class Row:
     before: dict | None = None
     after: dict | None = None
     extra: dict = field(default_factory=dict)
+    # The columns without a field that the sheet's own hooks change (a device's address), for the preview.
+    own_changes: list[str] = field(default_factory=list)
 
 
 class Sheet:
@@ -678,6 +680,7 @@ class Sheet:
             else:
                 before, after = row.before or {}, row.after or {}
                 changed = dict.fromkeys(titles[k] for k in after if k in titles and before.get(k) != after[k])
+                changed.update(dict.fromkeys(self.header_labels[n] for n in row.own_changes if n in self.header_labels))
                 found.append(RowOutcome(row.number, "changed", tuple(changed) or own))
         return found
 
@@ -720,7 +723,7 @@ class Sheet:
             row.instance = None
             return
         if key in self.seen:
-            key_columns = ", ".join(c.name for c in self.columns if c.key)
+            key_columns = ", ".join(self.header_labels.get(c.name, c.name) for c in self.columns if c.key)
             self.error(
                 row,
                 self.key_error_column(),

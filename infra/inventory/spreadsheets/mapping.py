@@ -393,17 +393,26 @@ def load(kind: str | type[Sheet], name_or_path: str | Path) -> ColumnMapping:
     return ColumnMapping.from_json(data, sheet)
 
 
-def save(kind: str | type[Sheet], name: str, mapping: ColumnMapping, *, user: object | None) -> "ImportMapping":
-    """Save ``mapping`` under ``name`` for ``kind`` (replacing one of that name), logged as ``user``'s change."""
+def clean_name(name: str) -> str:
+    """A mapping's name as it is saved; MappingError when it is empty or too long (checked before an
+    import that will save its mapping, so that the import is not saved while its mapping is refused)."""
     from ..models import ImportMapping
 
-    sheet = _sheet(kind)
     name = " ".join(str(name).split())
     if not name:
         raise MappingError(_("Give the mapping a name."))
     max_length = ImportMapping._meta.get_field("name").max_length
     if len(name) > max_length:
         raise MappingError(_("A mapping's name has at most %(count)s characters.") % {"count": max_length})
+    return name
+
+
+def save(kind: str | type[Sheet], name: str, mapping: ColumnMapping, *, user: object | None) -> "ImportMapping":
+    """Save ``mapping`` under ``name`` for ``kind`` (replacing one of that name), logged as ``user``'s change."""
+    from ..models import ImportMapping
+
+    sheet = _sheet(kind)
+    name = clean_name(name)
     mapping = mapping.validated(sheet)
     outer = current_context()
     with change_context(user=user, source=outer.source or ChangeSource.OTHER, request_id=outer.request_id):
@@ -433,6 +442,7 @@ __all__ = [
     "ColumnProposal",
     "MappingError",
     "Proposal",
+    "clean_name",
     "find_saved",
     "how_labels",
     "load",

@@ -46,7 +46,7 @@ from ..models import (
     Site,
 )
 from ..services.fiber import sync_cores
-from ..services.migration import start_tracking, start_tracking_many
+from ..services.migration import start_tracking_many
 from .cells import Boolean, CellError, Choice, Converter, Money, Reference, normalize_key
 from .engine import AMBIGUOUS, BATCH_SIZE, Column, Lookup, RefKind, Row, Sheet, unneeded_fields
 from .synonyms import INDONESIAN_LABELS
@@ -487,6 +487,7 @@ class DeviceSheet(Sheet):
             )
             return
         row.extra["start_state"] = state
+        row.own_changes.append("tahap_migrasi")
         row.changed = True
 
     def _address(self, row: Row) -> None:
@@ -524,7 +525,12 @@ class DeviceSheet(Sheet):
                 ip = taken
         elif ip is None:
             if row.values["pantau"]:
-                self.error(row, "pantau", _("There is no address to probe: fill in alamat_ip."))
+                self.error(
+                    row,
+                    "pantau",
+                    _("There is no address to probe: fill in %(column)s.")
+                    % {"column": self.header_labels.get("alamat_ip", "alamat_ip")},
+                )
             return
         probe = row.values["pantau"] if has_probe else None
         if (
@@ -539,6 +545,7 @@ class DeviceSheet(Sheet):
             return  # the address is as the row says
         if ip is None:
             ip = IPAddress(address=address, prefix_length=32 if prefix is None else prefix)
+        stored = (ip.address, ip.prefix_length, ip.probe) if ip.pk else None
         before = changelog.serialize(ip) if ip.pk else None
         if address is not None:
             ip.address = address
@@ -556,6 +563,10 @@ class DeviceSheet(Sheet):
         if ip_changed:
             self.validate_instance(row, ip, column="alamat_ip" if address is not None else "pantau")
         row.extra.update(ip=ip, ip_before=before, ip_changed=ip_changed)
+        if stored is None or stored[:2] != (ip.address, ip.prefix_length) or device.primary_ip_id != ip.pk:
+            row.own_changes.append("alamat_ip" if address is not None else "pantau")
+        if probe is not None and (stored[2] if stored else False) != probe:
+            row.own_changes.append("pantau")
         row.changed = True
 
     def export_queryset(self):
@@ -793,18 +804,26 @@ class MigrationSheet(Sheet):
             row.values["tahap"] = row.extra["start_state"] = state
 
     def write(self, rows: list[Row]) -> None:
-        # A migration starts through the service, which records its first transition; its
-        # creation is logged by the save signal like any single save.
+        # A migration starts through the service, which records its first transition and logs its
+        # creation (in the import's change context).
         self.write_created_refs(rows)
+        changelog.record_bulk(self.extra_changes)  # the target sites and racks the file named
         now = timezone.now()
         fields = [bc.column.field for bc in self.present if bc.column.field and not bc.column.read_only]
-        for row in rows:
-            if row.is_new:
-                values = {f: getattr(row.instance, f) for f in fields if f != "device"}
-                state = row.extra.get("start_state")
-                if state:
-                    values.update(state=state, imported=True)
-                row.instance = start_tracking(row.instance.device, at=now, **values)
+        new = [row for row in rows if row.is_new]
+        # In a fixed number of queries: those starting in the first state, then the imported starting points.
+        for imported in (False, True):
+            group = [row for row in new if bool(row.extra.get("start_state")) is imported]
+            starts = [
+                (
+                    row.instance.device,
+                    row.extra.get("start_state") or MigrationState.INVENTORIED,
+                    {f: getattr(row.instance, f) for f in fields if f != "device"},
+                )
+                for row in group
+            ]
+            for row, migration in zip(group, start_tracking_many(starts, at=now, imported=imported), strict=True):
+                row.instance = migration
         updated = [r for r in rows if r.changed and not r.is_new]
         # Nothing is written after the updates: the write path logs them itself.
         update_many(

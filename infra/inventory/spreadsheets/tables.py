@@ -353,6 +353,13 @@ _FOOTER_START = re.compile(
     r"sekretaris|catatan\s*:|keterangan\s*:)(?=$|[\s.,:;/)])",
     re.IGNORECASE,
 )
+# The first words of a signature block ("Mengetahui," over the signatures): after a blank row, such a
+# line ends the table however many cells it fills (a narrow list's signatures fill every column).
+_SIGNATURE_START = re.compile(
+    r"^(mengetahui|menyetujui|disetujui|dibuat\s+oleh|disusun\s+oleh|diperiksa\s+oleh|ttd|tanda\s+tangan)"
+    r"(?=$|[\s.,:;/)])",
+    re.IGNORECASE,
+)
 # A cell of a row that only numbers the columns: "1", "(2)", "[3]".
 _COLUMN_NUMBER = re.compile(r"^[(\[]?\s*(\d{1,3})\s*[)\]]?\.?$")
 
@@ -512,11 +519,35 @@ def _is_footer_line(cells: Sequence[object]) -> bool:
     return any(isinstance(c, str) and _PLACE_DATE.match(" ".join(c.split())) for c in cells)
 
 
+def _opens_signature(cells: Sequence[object]) -> bool:
+    """Whether a row's first cell starts a signature block: "Mengetahui," or a place and date."""
+    first = next((c for c in cells if not _is_blank(c)), None)
+    if not isinstance(first, str):
+        return False
+    text = " ".join(first.split())
+    return bool(_SIGNATURE_START.match(text) or _PLACE_DATE.match(text))
+
+
 def _table_rows(
     body: list[tuple[int, Sequence[object]]], above: int, width: int
 ) -> tuple[list[tuple[int, Sequence[object]]], list[Skipped]]:
     """The rows under the header (whose last row is ``above``) that belong to the table, and the
     ranges after it that do not."""
+    kept, skipped = _rows_by_fill(body, above, width)
+    # A row the fill rule keeps that opens a signature block after a blank row ends the table.
+    previous, kept_numbers = above, {number for number, _cells in kept}
+    for number, cells in body:
+        if number in kept_numbers and number - previous > 1 and _opens_signature(cells):
+            kept = [(n, cells) for n, cells in kept if n < number]
+            return kept, [*(skip for skip in skipped if skip.first < number), Skipped(number, body[-1][0], FOOTER)]
+        previous = number
+    return kept, skipped
+
+
+def _rows_by_fill(
+    body: list[tuple[int, Sequence[object]]], above: int, width: int
+) -> tuple[list[tuple[int, Sequence[object]]], list[Skipped]]:
+    """``_table_rows`` by how many cells each row fills and its first words."""
     # A table row fills about as many cells as most of the table's own rows do (the ones above any
     # blank rows or totals line; one sparse row does not count); a signature block fills one or two.
     need = min(width, max(3, math.ceil(width * 0.4))) if width else 1

@@ -95,6 +95,11 @@ class Command(BaseCommand):
             except get_user_model().DoesNotExist:
                 raise CommandError(_("No user named %(user)s.") % {"user": user}) from None
         given = self.given_mapping(kind, options["mapping"], options["map"], options["set"])
+        if options["save_mapping"] is not None:
+            try:
+                mapping.clean_name(options["save_mapping"])  # refused before the import, not after it
+            except MappingError as exc:
+                raise CommandError(str(exc)) from None
         progress = None if no_progress or not self.stderr.isatty() else TextProgress(self.stderr)
         try:
             table = self.read(kind, file, format or ("csv" if file == "-" else None), progress)
@@ -120,7 +125,7 @@ class Command(BaseCommand):
         for ref in result.created_refs:
             self.stdout.write(created_line(ref))
         self.stdout.write(str(result))
-        if options["save_mapping"]:
+        if options["save_mapping"] is not None:
             try:
                 saved = mapping.save(kind, options["save_mapping"], proposal.mapping(), user=account)
             except MappingError as exc:
