@@ -134,7 +134,8 @@ def test_a_lone_separator_before_three_digits_is_decided_by_the_column():
     assert read(Number(3), "2,500", ["0,8", "2,500"]) == Decimal("2.5")
     # A whole-number column whose other cells write decimals with a dot: "4.000" is 4 there.
     assert read(Integer(), "4.000", ["4.000", "12.0"]) == 4
-    assert read(Money(), "4.000", ["4.000", "Rp 1,234.50"]) == Decimal("4")
+    with pytest.raises(CellError, match="may be 4000 or 4"):  # Rupiah has no third decimal
+        read(Money(), "4.000", ["4.000", "Rp 1,234.50"])
 
 
 def test_a_decimal_column_that_does_not_tell_refuses_the_lone_separator():
@@ -632,3 +633,15 @@ def test_the_documentation_lists_every_everyday_word():
         if words
     }
     assert documented == expected
+
+
+def test_a_lone_thousand_in_a_money_column_that_writes_dot_decimals_is_refused_never_four():
+    from infra.inventory.spreadsheets.cells import Money
+
+    column = Money().for_column(["1,500.00", "4.000", "Rp 2,000,000.50"])
+    assert column.read("1,500.00") == Decimal("1500.00")
+    with pytest.raises(CellError, match="may be 4000 or 4"):
+        column.read("4.000")
+    # Alone, or beside Indonesian amounts, it is four thousand.
+    assert Money().read("4.000") == Decimal("4000.00")
+    assert Money().for_column(["1.500,00", "4.000"]).read("4.000") == Decimal("4000.00")

@@ -227,6 +227,8 @@ class _Numeric(Converter):
     thousands_when_unsure = False
     #: The decimal separator this file's column shows ("," or "."), "" or CONFLICT (for_column).
     column_decimal = ""
+    #: An amount never has three decimals (money): a lone "4.000" is then never read as 4.
+    at_most_two_decimals = False
 
     def invalid(self) -> str:
         return _("Enter a number, for example 2,5 or 2.5.")
@@ -262,7 +264,10 @@ class _Numeric(Converter):
         if shape.ambiguous:
             column = self.column_decimal
             if column == shape.ambiguous:
-                pass  # the column writes decimals this way: "2.500" is two and a half
+                if self.at_most_two_decimals and factor == 1:
+                    # Rupiah has no third decimal: "4.000" beside "1,500.00" is 4000 or a slip.
+                    raise CellError(_ambiguity(text, shape, "", self.unit(text)))
+                # Otherwise the column writes decimals this way: "2.500" is two and a half.
             elif column == _OTHER_SEPARATOR[shape.ambiguous] or (
                 not column and self.thousands_when_unsure and factor == 1
             ):
@@ -356,7 +361,10 @@ _MULTIPLIER = re.compile(r"\s*(" + "|".join(_MULTIPLIERS) + r")\.?$", re.IGNOREC
 
 class Money(Number):
     """An amount in Rupiah as asset registers write it: "Rp 314.000.000,-", "314.000.000,00",
-    "IDR 1,5 juta". "4.000" is four thousand Rupiah unless the column writes decimals with a dot."""
+    "IDR 1,5 juta". "4.000" is four thousand Rupiah, and refused when the column writes decimals
+    with a dot (it is then four thousand or a slip, never four)."""
+
+    at_most_two_decimals = True
 
     thousands_when_unsure = True
 
