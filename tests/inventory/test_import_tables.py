@@ -8,6 +8,7 @@ with the file's own row numbers, and what was skipped and why.
 import csv
 import datetime
 import io
+import os
 import string
 
 import pytest
@@ -665,3 +666,23 @@ def test_a_semicolon_csv_with_a_comma_title_and_indonesian_headers_imports_throu
         "Gedung Café Pemkot": "Jl. Dr. Susilo No. 2",
         "Gudang Arsip": "Jl. Sultan Agung",
     }
+
+
+def test_a_workbook_is_read_when_the_process_holds_more_than_a_thousand_files():
+    """A busy server's reader waits on a descriptor past 1,023 (select() cannot watch one)."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = 1200
+    if soft < wanted:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(wanted, hard), hard))
+    held = []
+    try:
+        while not held or held[-1] < 1100:
+            held.append(os.open(os.devnull, os.O_RDONLY))
+        table = read(xlsx(CITY_SHEET), "lokasi.xlsx")
+        assert texts(table) == CITY_ROWS
+    finally:
+        for fd in held:
+            os.close(fd)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))

@@ -813,9 +813,12 @@ def _in_child(
             os._exit(code)
     os.close(child_end)
     chunks = []
+    # poll, not select: a busy server may hold more than 1,024 open files, past what select can watch.
+    waiting = select.poll()
+    waiting.register(answer_end, select.POLLIN | select.POLLHUP)
     try:
         while True:
-            ready, _write, _error = select.select([answer_end], [], [], WAIT_TICK)
+            ready = waiting.poll(WAIT_TICK * 1000)
             if not ready:
                 if progress is not None:
                     progress("reading", 0, None)
