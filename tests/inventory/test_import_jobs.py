@@ -168,10 +168,12 @@ def test_a_job_is_confirmed_once(client, engineer, diskominfo):
     token = _upload(client, GOOD).context["token"]
     job = imports.confirm(user=engineer, token=token)
     assert (job.status, job.summary) == (ImportStatus.IMPORTED, "Sites: 2 created, 0 updated, 0 unchanged.")
-    with pytest.raises(imports.ConfirmRefused, match="no longer pending"):
+    with pytest.raises(imports.ConfirmRefused, match="confirmed already"):
         imports.confirm(user=engineer, token=token)
+    # A second click on "Confirm" lands on the import it started, not on the upload form.
     response = _confirm(client, token)
-    assert _message(response) == "This import is no longer pending: upload the file again."
+    assert response["Location"] == reverse("inventory:import_job", args=[token])
+    assert _message(response) == "This file was confirmed already and is imported once: here is its import."
     assert models.Site.objects.count() == 2
     assert ObjectChange.objects.filter(source="import").count() == 2
 

@@ -568,6 +568,13 @@ def confirm(*, user, token: str | uuid.UUID, checked: str | None = None) -> Impo
     refusal = None
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().filter(token=token, user_id=getattr(user, "pk", None)).first()
+        if job is not None and job.status in (ImportStatus.IMPORTING, ImportStatus.IMPORTED):
+            # A second click on "Confirm": the import runs once; the page shows it.
+            raise ConfirmRefused(
+                _("This file was confirmed already and is imported once: here is its import."),
+                kind=job.kind,
+                token=str(job.token),
+            )
         if job is None or job.status != ImportStatus.STAGED:
             raise ConfirmRefused(_not_pending())
         _sheet_model(user, job.kind)
