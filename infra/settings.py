@@ -261,6 +261,24 @@ SIMPUL_PROBE_RAW_DAYS = int(os.environ.get("SIMPUL_PROBE_RAW_DAYS", "30"))
 SIMPUL_PROBE_HOURLY_DAYS = int(os.environ.get("SIMPUL_PROBE_HOURLY_DAYS", "400"))
 SIMPUL_PROBE_DAILY_DAYS = int(os.environ.get("SIMPUL_PROBE_DAILY_DAYS", str(10 * 366)))
 
+# Website checks (HTTP engine, docs/probes.md "Websites"): a site not updated for this many days is
+# flagged; a certificate expiring within this many days warns; a warning is sent again at most once
+# per this many days; the freshness scan (feeds, sitemap, news) runs at most every this many hours.
+SIMPUL_WEBSITE_STALE_DAYS = int(os.environ.get("SIMPUL_WEBSITE_STALE_DAYS", "90"))
+SIMPUL_WEBSITE_CERT_DAYS = int(os.environ.get("SIMPUL_WEBSITE_CERT_DAYS", "30"))
+SIMPUL_WEBSITE_REMINDER_DAYS = int(os.environ.get("SIMPUL_WEBSITE_REMINDER_DAYS", "7"))
+SIMPUL_WEBSITE_FRESHNESS_HOURS = int(os.environ.get("SIMPUL_WEBSITE_FRESHNESS_HOURS", "6"))
+# Automatic website checks of hosts outside loopback start switched off unless this is true (a person
+# switches them on, one by one or all at once from the report).
+SIMPUL_WEBSITE_CHECKS_ON = env_bool("SIMPUL_WEBSITE_CHECKS_ON", False)
+# HTTP requests in flight at once, and at once per host (politeness); the User-Agent sent; a PEM file
+# of certificate authorities trusted besides the system's (a city's own CA; the tests' and the demo's).
+SIMPUL_HTTP_CONCURRENCY = int(os.environ.get("SIMPUL_HTTP_CONCURRENCY", "200"))
+SIMPUL_HTTP_PER_HOST = int(os.environ.get("SIMPUL_HTTP_PER_HOST", "2"))
+SIMPUL_HTTP_USER_AGENT = os.environ.get("SIMPUL_HTTP_USER_AGENT", "Simpul/1.0 (website check of the city's Diskominfo)")
+SIMPUL_HTTP_CA_FILE = os.environ.get("SIMPUL_HTTP_CA_FILE", "")
+SIMPUL_PROBE_HTTP_CHUNK = int(os.environ.get("SIMPUL_PROBE_HTTP_CHUNK", "200"))
+
 # A checked spreadsheet waits this many seconds (in the database) for its confirmation.
 SIMPUL_IMPORT_STAGE_TTL = int(os.environ.get("SIMPUL_IMPORT_STAGE_TTL", "3600"))
 # Spreadsheet imports are checked and run by the huey consumer, within these limits (docs/operations.md):

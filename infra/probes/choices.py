@@ -10,6 +10,7 @@ from .engines.base import Outcome
 class CheckKind(models.TextChoices):
     ICMP = "icmp", _("ICMP (ping)")
     SNMP = "snmp", _("SNMP")
+    HTTP = "http", _("HTTP(S) (website)")
 
 
 class CheckState(models.TextChoices):
@@ -49,6 +50,13 @@ _OUTCOME_LABELS = {
     Outcome.AUTH_FAILURE: _("Authentication failure"),
     Outcome.NO_SUCH_OBJECT: _("No such object"),
     Outcome.ERROR: _("Error"),
+    Outcome.HTTP_ERROR: _("HTTP error"),
+    Outcome.CONNECTION_REFUSED: _("Connection refused"),
+    Outcome.TLS_EXPIRED: _("Certificate expired"),
+    Outcome.TLS_WRONG_NAME: _("Certificate for another name"),
+    Outcome.TLS_UNTRUSTED: _("Certificate not trusted"),
+    Outcome.TLS_ERROR: _("TLS error"),
+    Outcome.CONTENT_MISSING: _("Expected text missing"),
 }
 
 # The engines' outcomes with labels for people: the stored values are the engines' own.
@@ -63,6 +71,8 @@ class EventKind(models.TextChoices):
     FLAP_END = "flap_end", _("Stopped flapping")
     REBOOT = "reboot", _("Reboot")
     INTERFACE = "interface", _("Interface change")
+    CERT_EXPIRY = "cert_expiry", _("Certificate expiring")
+    STALE = "stale", _("Website not updated")
 
 
 class RunStatus(models.TextChoices):
@@ -97,6 +107,29 @@ class AlertKind(models.TextChoices):
     RECOVERY = "recovery", pgettext_lazy("alert kind", "Recovery")
     FLAPPING = "flapping", pgettext_lazy("alert kind", "Flapping")
     REBOOT = "reboot", pgettext_lazy("alert kind", "Reboot")
+    CERTIFICATE = "cert", pgettext_lazy("alert kind", "Certificate expiring")
+    STALE = "stale", pgettext_lazy("alert kind", "Website not updated")
+
+
+class FreshnessSource(models.TextChoices):
+    """How a website's last update was found, best first (docs/probes.md, "Freshness")."""
+
+    FEED = "feed", _("RSS/Atom feed")
+    SITEMAP = "sitemap", _("Sitemap")
+    NEWS = "news", _("News list dates")
+    LAST_MODIFIED = "last_modified", _("Last-Modified header")
+    FINGERPRINT = "fingerprint", _("Page text changed")
+
+
+class WebsiteWarning(models.TextChoices):
+    """What a website check warns about besides being down (a stored list of these values)."""
+
+    CERT_EXPIRING = "cert_expiring", _("Certificate expires soon")
+    CERT_EXPIRED = "cert_expired", _("Certificate expired")
+    PLAIN_HTTP = "plain_http", _("Plain HTTP only")
+    MIXED_CONTENT = "mixed_content", _("Mixed content")
+    NO_HSTS = "no_hsts", _("No HSTS")
+    STALE = "stale", _("Not updated")
 
 
 class Severity(models.IntegerChoices):

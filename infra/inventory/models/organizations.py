@@ -32,6 +32,11 @@ class Organization(ChangeLoggedModel):
         blank=True,
         related_name="organizations",
     )
+    website = models.URLField(
+        _("website"),
+        blank=True,
+        help_text=_("The OPD's public website: checked for being up, secure and updated (Situs web OPD)."),
+    )
     description = LimitedTextField(_("description"), max_length=DESCRIPTION_MAX_LENGTH, blank=True)
     display_fields = ("short_name", "name")
 

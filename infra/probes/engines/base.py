@@ -18,6 +18,14 @@ class Outcome(IntEnum):
     AUTH_FAILURE = 7  # SNMPv3: unknown user, wrong key (WrongDigest), unsupported security level
     NO_SUCH_OBJECT = 8  # SNMP: the agent answered, but an object asked for does not exist
     ERROR = 9  # any other error the agent reported
+    # HTTP(S) checks (engines/http.py)
+    HTTP_ERROR = 10  # the server answered with an error status (4xx, 5xx) or too many redirects
+    CONNECTION_REFUSED = 11  # nothing listens on the port (TCP reset)
+    TLS_EXPIRED = 12  # the certificate has expired (or is not valid yet)
+    TLS_WRONG_NAME = 13  # the certificate is for another host name
+    TLS_UNTRUSTED = 14  # the certificate chain does not lead to a trusted authority (self-signed, ...)
+    TLS_ERROR = 15  # any other TLS failure (handshake, protocol)
+    CONTENT_MISSING = 16  # the page came, without the text the check expects
 
     @property
     def answered(self) -> bool:

@@ -2,6 +2,7 @@ from .alerts import AlertAttempt, AlertChannel, AlertDelivery, AlertEventDecisio
 from .checks import Check, MaintenanceWindow, SnmpCredential
 from .results import DailyRollup, HourlyRollup, Result
 from .status import CheckEvent, CheckStatus, Downtime, InterfaceStatus, ProbeMarker, Prober, ProbeRun
+from .websites import WebsiteStatus
 
 __all__ = [
     "AlertAttempt",
@@ -22,4 +23,5 @@ __all__ = [
     "Prober",
     "Result",
     "SnmpCredential",
+    "WebsiteStatus",
 ]

@@ -116,6 +116,8 @@ class AlertRule(ChangeLoggedModel):
     on_recovery = models.BooleanField(_("recovery"), default=True)
     on_flapping = models.BooleanField(_("flapping"), default=False)
     on_reboot = models.BooleanField(_("reboot"), default=False)
+    on_certificate = models.BooleanField(_("certificate expiring"), default=False)
+    on_stale = models.BooleanField(_("website not updated"), default=False)
     enabled = models.BooleanField(_("enabled"), default=True)
 
     display_fields = ("name",)
@@ -129,7 +131,14 @@ class AlertRule(ChangeLoggedModel):
         return self.name
 
     def clean(self) -> None:
-        if not (self.on_down or self.on_recovery or self.on_flapping or self.on_reboot):
+        if not (
+            self.on_down
+            or self.on_recovery
+            or self.on_flapping
+            or self.on_reboot
+            or self.on_certificate
+            or self.on_stale
+        ):
             raise ValidationError({"on_down": _("Tick at least one kind of event.")})
 
     def takes(self, kind: str) -> bool:
@@ -138,6 +147,8 @@ class AlertRule(ChangeLoggedModel):
             AlertKind.RECOVERY: self.on_recovery,
             AlertKind.FLAPPING: self.on_flapping,
             AlertKind.REBOOT: self.on_reboot,
+            AlertKind.CERTIFICATE: self.on_certificate,
+            AlertKind.STALE: self.on_stale,
         }.get(kind, False)
 
 

@@ -1,7 +1,9 @@
 """What is probed and how: checks, the SNMP credentials they use, and maintenance windows."""
 
+from urllib.parse import urlsplit
+
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +20,7 @@ from infra.core.models.fields import (
 from ..choices import AuthProtocol, CheckKind, PrivProtocol, SnmpVersion
 
 SECRET_FIELDS = ("community", "auth_key", "priv_key")
+URL_MAX_LENGTH = 2000
 # RFC 3414: a v3 password is at least 8 characters (net-snmp refuses shorter ones).
 V3_KEY_MIN_LENGTH = 8
 
@@ -91,7 +94,48 @@ class Check(ChangeLoggedModel):
     address = models.CharField(
         _("target"),
         max_length=255,
-        help_text=_("The IP address (or host name) probed. For SNMP, the agent's address."),
+        help_text=_(
+            "The IP address (or host name) probed. For SNMP, the agent's address. For HTTP(S), the URL's host."
+        ),
+    )
+    # HTTP(S) checks: a website or an application's URL (engines/http.py, services/websites.py).
+    url = models.CharField(
+        _("URL"),
+        max_length=URL_MAX_LENGTH,
+        blank=True,
+        validators=[URLValidator(schemes=["http", "https"])],
+        help_text=_("HTTP(S) checks: the page fetched (http:// or https://)."),
+    )
+    application = models.ForeignKey(
+        "inventory.Application",
+        verbose_name=_("application"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="checks",
+        help_text=_("The application whose URL this check follows."),
+    )
+    organization = models.ForeignKey(
+        "inventory.Organization",
+        verbose_name=_("OPD website"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="website_checks",
+        help_text=_("The OPD whose website this check follows."),
+    )
+    expect_text = models.CharField(
+        _("expected text"),
+        max_length=200,
+        blank=True,
+        help_text=_("HTTP(S): a text the page must contain (empty: any page counts)."),
+    )
+    stale_days = models.PositiveSmallIntegerField(
+        _("not updated after (days)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(3650)],
+        help_text=_("HTTP(S): warn when the site has not been updated for this many days (empty: the default)."),
     )
     port = models.PositiveIntegerField(
         _("SNMP port"), default=161, validators=[MinValueValidator(1), MaxValueValidator(65535)]
@@ -180,6 +224,18 @@ class Check(ChangeLoggedModel):
                 name="check_one_snmp_per_device",
                 violation_error_message=_("This device already has an SNMP check."),
             ),
+            models.UniqueConstraint(
+                fields=["application"],
+                condition=models.Q(kind="http", auto_created=True),
+                name="check_one_auto_http_per_application",
+                violation_error_message=_("This application already has an automatic website check."),
+            ),
+            models.UniqueConstraint(
+                fields=["organization"],
+                condition=models.Q(kind="http", auto_created=True),
+                name="check_one_auto_http_per_organization",
+                violation_error_message=_("This OPD already has an automatic website check."),
+            ),
             models.CheckConstraint(
                 condition=models.Q(flap_low__lte=models.F("flap_high")),
                 name="check_flap_thresholds_ordered",
@@ -198,6 +254,13 @@ class Check(ChangeLoggedModel):
                 errors["credential"] = _("An SNMP check needs a credential.")
             if not self.device_id:
                 errors["device"] = _("An SNMP check belongs to a device.")
+        if self.kind == CheckKind.HTTP:
+            if not self.url:
+                errors["url"] = _("An HTTP(S) check needs a URL.")
+            else:
+                host = urlsplit(self.url).hostname or ""
+                if host:
+                    self.address = host[:255]
         if self.ip_address_id and self.ip_address and not self.address:
             self.address = self.ip_address.address
         if self.auto_created and self.ip_address_id and self.ip_address and self.enabled != self.ip_address.probe:
