@@ -339,6 +339,8 @@ class Sheet:
         self.converters: dict[str, Converter] = {}
         # Change-log entries for objects other than the sheet's own (interfaces, addresses...).
         self.extra_changes: list[tuple[models.Model, str, dict | None, dict | None]] = []
+        # Field values that passed validation once in this file (a kind, a vendor, a year...).
+        self.clean_cache = validation.CleanCache()
 
     # --- the declaration -----------------------------------------------------------------------
     @classmethod
@@ -956,7 +958,7 @@ class Sheet:
         """
         instance = instance if instance is not None else row.instance
         bad_fields = {self.field_label_to_field(name) for name in row.bad} if row.bad else set()
-        for field_name, message in validation.validate_preloaded(instance, exclude=bad_fields):
+        for field_name, message in validation.validate_preloaded(instance, exclude=bad_fields, cache=self.clean_cache):
             label = column or self.field_label(field_name)
             if label not in row.bad or column:
                 self.error(row, label, message)
