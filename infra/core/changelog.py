@@ -65,6 +65,34 @@ def _field_json(field: models.Field, value: object) -> object:
     return _json_value(value)
 
 
+# Classes _json_value returns as they are (exact classes: a subclass may be anything).
+_JSON_READY = frozenset({bool, int, float, str})
+
+
+@functools.cache
+def _serialize_plan(model: type[ChangeLoggingMixin]) -> tuple[tuple[models.Field, str, bool, tuple], ...]:
+    """Per logged field: (field, attname, whether its value is the attribute itself, the classes its
+    to_python returns unchanged), worked out once per model rather than once per value."""
+    return tuple(
+        (f, f.attname, type(f).value_from_object is models.Field.value_from_object, _unchanged_types(f))
+        for f in _logged_fields(model)
+    )
+
+
+def _logged_values(model: type[ChangeLoggingMixin], instance: ChangeLoggingMixin) -> dict[str, object]:
+    """``{f.attname: _field_json(f, f.value_from_object(instance))}`` over the logged fields, with the
+    common cases (None, a string or a number that its field keeps as it is) taken without a call:
+    the change log of an import serializes every field of tens of thousands of objects."""
+    data = {}
+    for f, attname, plain, unchanged in _serialize_plan(model):
+        value = getattr(instance, attname) if plain else f.value_from_object(instance)
+        if value is None or (value.__class__ in unchanged and value.__class__ in _JSON_READY):
+            data[attname] = value
+        else:
+            data[attname] = _field_json(f, value)
+    return data
+
+
 @functools.cache
 def _logged_fields(model: type[ChangeLoggingMixin]) -> list[models.Field]:
     return [f for f in model._meta.concrete_fields if f.name not in model.changelog_exclude]
@@ -99,7 +127,7 @@ def serialize(instance: ChangeLoggingMixin, *, m2m_from: dict | None = None) -> 
     taken instead of a query per field.
     """
     model = type(instance)
-    data = {f.attname: _field_json(f, f.value_from_object(instance)) for f in _logged_fields(model)}
+    data = _logged_values(model, instance)
     _redact(model, data, instance.pk)
     for m2m in model._meta.many_to_many:
         if m2m_from is not None and m2m.name in m2m_from:
@@ -112,10 +140,7 @@ def serialize(instance: ChangeLoggingMixin, *, m2m_from: dict | None = None) -> 
 def serialize_many(model: type[ChangeLoggingMixin], instances: Sequence[ChangeLoggingMixin]) -> list[dict]:
     """:func:`serialize` of stored instances of one model, with one query per many-to-many field for
     all of them (not one per instance)."""
-    data = [
-        _redact(model, {f.attname: _field_json(f, f.value_from_object(i)) for f in _logged_fields(model)}, i.pk)
-        for i in instances
-    ]
+    data = [_redact(model, _logged_values(model, i), i.pk) for i in instances]
     pks = [i.pk for i in instances]
     for m2m in model._meta.many_to_many:
         members = m2m_members(m2m, pks, using=instances[0]._state.db if instances else None)

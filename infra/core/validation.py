@@ -15,6 +15,7 @@ final state of the whole file (:meth:`_UniqueCheck.conflicts`); it only words an
 
 from __future__ import annotations
 
+import datetime
 import functools
 import operator
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -22,7 +23,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
 from django.db import connections, models, router
 from django.db.models.constants import LOOKUP_SEP
-from django.db.models.expressions import F
+from django.db.models.expressions import DatabaseDefault, F
 
 from .models.features import _condition_fields
 
@@ -383,21 +384,127 @@ def _check_constraints(model: type[models.Model]) -> list[models.CheckConstraint
     return [c for c in model._meta.constraints if isinstance(c, models.CheckConstraint)]
 
 
-def validate_preloaded(instance: models.Model, exclude: Iterable[str] = ()) -> list[tuple[str, str]]:
+def validate_preloaded(
+    instance: models.Model, exclude: Iterable[str] = (), cache: CleanCache | None = None
+) -> list[tuple[str, str]]:
     """(field name, message) for ``full_clean()``'s field and ``clean()`` rules on an instance whose
     related objects were all read in advance (an import's rows), foreign keys left out: their objects
     were found, so :func:`unset_foreign_keys` only checks that they are set, and no query runs.
     Check constraints: :func:`broken_checks`; uniqueness over the batch: ``_UniqueCheck.conflicts``.
-    ``exclude`` names fields whose value was already refused."""
+    ``exclude`` names fields whose value was already refused. With a ``cache`` (one per batch), a
+    field value that passed once is not cleaned again (see :class:`CleanCache`)."""
     _foreign, foreign_names = _foreign_keys(type(instance))
     skip = foreign_names | set(exclude)
     if instance.pk is not None:
         skip |= instance.get_deferred_fields()  # not loaded: reading them would query
     try:
-        instance.full_clean(exclude=skip, validate_unique=False, validate_constraints=False)
+        if cache is None or not _plain_full_clean(type(instance)):
+            instance.full_clean(exclude=skip, validate_unique=False, validate_constraints=False)
+        else:
+            _full_clean_cached(instance, skip, cache)
     except ValidationError as exc:
         return [(name, message) for name, messages in exc.message_dict.items() for message in messages]
     return []
+
+
+class CleanCache(dict):
+    """The values a batch's fields accepted, by field then (class, value): rows of an import repeat
+    most of their values (a kind, a vendor, a year), and ``Field.clean`` of such a field is a
+    function of the value alone, so a value that passed once passes again with the same result.
+    Only such fields (Django's own ``clean``, ``validate`` and ``to_python``, only validators of
+    ``django.core.validators``) and values of classes whose equal values behave alike are kept; a
+    refused value is never kept (it is cleaned again, for its message)."""
+
+
+# Equal values of these exact classes clean alike and are interchangeable (not Decimal: 1.0 and 1.00
+# are equal with other digits; not datetime: equal instants in other zones).
+_CACHED_CLASSES = frozenset({str, int, bool, datetime.date})
+
+
+@functools.cache
+def _plain_full_clean(model: type[models.Model]) -> bool:
+    """Whether the model cleans its fields Django's way (else its own ``full_clean`` runs)."""
+    return model.full_clean is models.Model.full_clean and model.clean_fields is models.Model.clean_fields
+
+
+@functools.cache
+def _clean_plan(model: type[models.Model]) -> tuple[tuple[models.Field, str, str, bool, object, bool], ...]:
+    """``Model.clean_fields``'s fields in its order: (field, name, attname, blank, empty values,
+    whether its clean depends on the value alone), generated fields left out as it leaves them."""
+    return tuple(
+        (f, f.name, f.attname, f.blank, f.empty_values, _value_only_clean(f))
+        for f in model._meta.fields
+        if not f.generated
+    )
+
+
+@functools.cache
+def _value_only_clean(field: models.Field) -> bool:
+    """Whether ``field.clean(value, instance)`` depends on the value alone."""
+    kind = type(field)
+    return (
+        kind.clean is models.Field.clean
+        and kind.validate is models.Field.validate
+        and kind.run_validators is models.Field.run_validators
+        and kind.to_python.__module__.startswith("django.db.models.")
+        and all(_django_validator(v) for v in field.validators)
+    )
+
+
+def _django_validator(validator: object) -> bool:
+    module = getattr(validator, "__module__", None) or type(validator).__module__
+    return module == "django.core.validators"
+
+
+def _full_clean_cached(instance: models.Model, exclude: set[str], cache: CleanCache) -> None:
+    """``Model.full_clean(exclude, validate_unique=False, validate_constraints=False)`` step by step
+    as Django takes it, with :class:`CleanCache` in ``clean_fields``."""
+    errors: dict = {}
+    try:
+        _clean_fields_cached(instance, exclude, cache)
+    except ValidationError as e:
+        errors = e.update_error_dict(errors)
+    try:
+        instance.clean()
+    except ValidationError as e:
+        errors = e.update_error_dict(errors)
+    if errors:
+        raise ValidationError(errors)
+
+
+def _clean_fields_cached(instance: models.Model, exclude: set[str], cache: CleanCache) -> None:
+    """``Model.clean_fields``: the same fields skipped, the same values set, the same errors."""
+    errors = {}
+    for f, name, attname, blank, empty_values, value_only in _clean_plan(type(instance)):
+        if name in exclude:
+            continue
+        raw_value = getattr(instance, attname)
+        if blank and raw_value in empty_values:
+            continue
+        if isinstance(raw_value, DatabaseDefault):
+            continue
+        seen = None
+        if value_only and raw_value.__class__ in _CACHED_CLASSES:
+            seen = cache.get(f)
+            if seen is None:
+                seen = cache[f] = {}
+            key = (raw_value.__class__, raw_value)
+            if key in seen:
+                cleaned = seen[key]
+                # An equal value of the same class is the same value: the one in hand stays.
+                if cleaned.__class__ is not raw_value.__class__ or cleaned != raw_value:
+                    setattr(instance, attname, cleaned)
+                continue
+        try:
+            cleaned = f.clean(raw_value, instance)
+        except ValidationError as e:
+            errors[name] = e.error_list
+            continue
+        if seen is not None:
+            seen[key] = cleaned
+        setattr(instance, attname, cleaned)
+    if errors:
+        raise ValidationError(errors)
 
 
 def unset_foreign_keys(instance: models.Model, exclude: Iterable[str] = ()) -> list[tuple[str, str]]:
