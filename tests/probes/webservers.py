@@ -6,7 +6,8 @@ is a table of routes (path -> ``Reply``, or a function of the ``Request`` giving
 wait before their headers (``delay``), between headers and body (``body_delay``), or never come
 (``hang``). ``silent`` listens without ever accepting: the connection is made by the kernel, and
 nothing answers. Each site counts its connections, the most open at once, and the requests it saw
-(with their headers), so tests can check politeness and the User-Agent.
+(with their headers and time), so tests can check politeness and the User-Agent; ``WebServers.peak``
+is the most connections open at once over all its sites.
 
 ``LocalCA`` makes a certificate authority and server certificates (valid, expired, not yet valid,
 for other names) with ``cryptography``; ``self_signed`` makes one no authority vouches for. Nothing
@@ -22,6 +23,7 @@ import ipaddress
 import socket
 import ssl
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +42,7 @@ class Request:
     method: str
     target: str  # path and query, as sent
     headers: Mapping[str, str]  # names in lower case
+    at: float = 0.0  # time.monotonic() when it came
 
     @property
     def path(self) -> str:
@@ -55,6 +58,7 @@ class Reply:
     delay: float = 0.0  # seconds before the status line and headers
     body_delay: float = 0.0  # seconds between the headers and the body
     hang: bool = False  # read the request, then never answer
+    drop: bool = False  # read the request, then close the connection without a word
 
 
 Route = Reply | Callable[[Request], Reply]
@@ -107,6 +111,8 @@ class WebServers:
         self.servers: list[asyncio.Server] = []
         self.sockets: list[socket.socket] = []
         self.tasks: set[asyncio.Task[Any]] = set()
+        self.active = 0  # connections open now on all its sites
+        self.peak = 0  # ... and the most at once
 
     def __enter__(self) -> WebServers:
         self.thread.start()
@@ -165,8 +171,15 @@ class WebServers:
         site.connections += 1
         site.active += 1
         site.peak = max(site.peak, site.active)
+        self.active += 1
+        self.peak = max(self.peak, self.active)
         try:
-            head = await reader.readuntil(b"\r\n\r\n")
+            first = await reader.readexactly(1)
+            if first == b"\x16":  # a TLS ClientHello to a plain server: answer as nginx does
+                writer.write(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                await writer.drain()
+                return
+            head = first + await reader.readuntil(b"\r\n\r\n")
             lines = head.decode("latin-1").split("\r\n")
             method, target, _ = [*lines[0].split(" ", 2), "", ""][:3]
             headers = {}
@@ -174,12 +187,14 @@ class WebServers:
                 if ":" in line:
                     name, value = line.split(":", 1)
                     headers[name.strip().lower()] = value.strip()
-            request = Request(method, target, headers)
+            request = Request(method, target, headers, time.monotonic())
             site.requests.append(request)
             route = site.routes.get(target, site.routes.get(request.path, NOT_FOUND))
             reply = route(request) if callable(route) else route
             if reply.hang:
                 await asyncio.sleep(3600)
+            if reply.drop:
+                return
             if reply.delay:
                 await asyncio.sleep(reply.delay)
             body = reply.body.encode() if isinstance(reply.body, str) else reply.body
@@ -197,6 +212,7 @@ class WebServers:
             pass
         finally:
             site.active -= 1
+            self.active -= 1
             writer.close()
             with contextlib.suppress(Exception):
                 await writer.wait_closed()

@@ -33,6 +33,7 @@ import os
 import re
 import socket
 import ssl
+import sys
 import time
 from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
@@ -63,6 +64,7 @@ FRESHNESS_FETCH_TIMEOUT = 5.0
 FRESHNESS_BUDGET = 30.0
 FRESHNESS_MAX_FETCHES = 20
 FRESHNESS_MAX_REDIRECTS = 5
+_NEEDS_CLEANUP_CLOSED = sys.version_info < (3, 12, 8) or (3, 13, 0) <= sys.version_info < (3, 13, 1)
 _ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 
 # OpenSSL's X509_V_ERR_* codes (ssl.SSLCertVerificationError.verify_code) and what they mean here.
@@ -356,9 +358,7 @@ class _Run:
                     der = ssl_object.getpeercert(binary_form=True) if ssl_object else None
                     version = ssl_object.version() if ssl_object else ""
                 finally:
-                    writer.close()
-                    with contextlib.suppress(Exception):
-                        await writer.wait_closed()
+                    writer.transport.abort()  # no TLS goodbye: nothing more is wanted from this server
         except (OSError, TimeoutError, ssl.SSLError, ValueError):
             return None
         return _describe_certificate(version or "", der) if der else _Tls(version=version or "")
@@ -542,6 +542,9 @@ async def _check(targets: list[HttpTarget], options: _Options) -> list[HttpResul
     connector = aiohttp.TCPConnector(
         limit=0,  # the engine's own slots bound it (per host first, then in all)
         force_close=True,
+        # Before Python 3.12.8 a closed TLS connection can linger unclosed; aiohttp aborts those (and
+        # warns that the switch is useless on later versions, hence the condition).
+        enable_cleanup_closed=_NEEDS_CLEANUP_CLOSED,
         resolver=resolver,
         ssl=context,
         family=socket.AF_UNSPEC,
