@@ -411,3 +411,175 @@ def test_the_telegram_text_of_website_reminders(sink):
         assert alerting.telegram_text(payload).split("\n")[0] == "🔐 <b>CERTIFICATE EXPIRING</b> · Warning"
         payload["website"]["cert_days_left"] = -3
         assert "Certificate expired on 10-06-2026 (3 days ago)." in alerting.telegram_text(payload).split("\n")
+
+
+# --- the whole way, on loopback ------------------------------------------------------------------------
+
+
+class Site:
+    """A local website: ``pages`` maps a path to (status, content type, body); anything else is 404."""
+
+    def __init__(self, address: str, pages: dict[str, tuple[int, str, bytes]]):
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.pages, self.hits = pages, []
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                site.hits.append((self.path, self.headers.get("User-Agent", "")))
+                status, kind, body = site.pages.get(self.path, (404, "text/plain", b"tidak ada"))
+                self.send_response(status)
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer((address, 0), Handler)
+        self.url = f"http://{address}:{self.server.server_port}/"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _rss(published: datetime.datetime) -> bytes:
+    from email.utils import format_datetime
+
+    return (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>Berita Dinas</title>'
+        f"<item><title>Rapat koordinasi</title><pubDate>{format_datetime(published)}</pubDate></item>"
+        "</channel></rss>"
+    ).encode()
+
+
+@pytest.fixture
+def city_sites():
+    """Three loopback sites: one with a feed, one answering 503, one whose port nobody listens on."""
+    from django.utils import timezone
+
+    published = timezone.now().replace(microsecond=0) - 5 * DAY
+    home = (
+        b'<html><head><link rel="alternate" type="application/rss+xml" href="/feed/"></head>'
+        b"<body><h1>Dinas Komunikasi dan Informatika</h1><p>Selamat datang di layanan publik kota.</p></body></html>"
+    )
+    fresh = Site(
+        "127.0.0.1",
+        {"/": (200, "text/html; charset=utf-8", home), "/feed/": (200, "application/rss+xml", _rss(published))},
+    )
+    broken = Site("127.0.0.1", {"/": (503, "text/html", b"<html><body>Sedang pemeliharaan</body></html>")})
+    import socket
+
+    with socket.socket() as probe:  # a port that was free a moment ago: nothing listens there
+        probe.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{probe.getsockname()[1]}/"
+    yield {"fresh": fresh, "broken": broken, "closed": closed, "published": published}
+    fresh.close()
+    broken.close()
+
+
+def _sweep(at: datetime.datetime) -> dict[str, int]:
+    from infra.probes.models import ProbeRun
+    from infra.probes.services import scheduling
+
+    runs: list[int] = []
+    counts = scheduling.schedule(enqueue=runs.append, now=at, force=True)
+    for run_id in runs:
+        scheduling.run_chunk(run_id)
+    CheckStatus.objects.update(lease_until=None)
+    return {**counts, "kinds": sorted(ProbeRun.objects.filter(pk__in=runs).values_list("kind", flat=True))}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_schedule_to_website_status_on_loopback(city_sites, settings):
+    from django.utils import timezone
+
+    settings.SIMPUL_PROBE_HTTP_CHUNK = 2
+    opd = OrganizationFactory(short_name="Diskominfo", website=city_sites["fresh"].url)
+    service = ApplicationFactory(name="e-Planning", url=city_sites["broken"].url)
+    gone = OrganizationFactory(short_name="Dispar", website=city_sites["closed"])
+    checks = {c.url: c for c in Check.objects.all()}
+    assert all(c.enabled for c in checks.values())
+    start = timezone.now()
+    counts = _sweep(start)
+    assert (counts["checks"], counts["kinds"]) == (3, ["http", "http"])  # chunks of two
+    ok, err, closed = (
+        WebsiteStatus.objects.get(probe_check__organization=opd),
+        WebsiteStatus.objects.get(probe_check__application=service),
+        WebsiteStatus.objects.get(probe_check__organization=gone),
+    )
+    assert (ok.status_code, ok.final_url, ok.plain_http_only) == (200, city_sites["fresh"].url, True)
+    assert ok.ttfb_ms is not None and ok.total_ms >= ok.ttfb_ms
+    assert (ok.update_source, ok.last_update, ok.update_detail) == (
+        FreshnessSource.FEED,
+        city_sites["published"],
+        city_sites["fresh"].url + "feed/",
+    )
+    assert ok.fingerprint and ok.freshness_at is not None
+    assert ok.warnings == [WebsiteWarning.PLAIN_HTTP]
+    assert err.status_code == 503 and closed.status_code is None and closed.detail
+    states = dict(CheckStatus.objects.values_list("probe_check__url", "state"))
+    assert states[city_sites["fresh"].url] == "up"  # up after one answer
+    assert states[city_sites["broken"].url] == "unknown"  # down after two failures in a row
+    outcomes = dict(Check.objects.values_list("url", "status__last_outcome"))
+    assert (outcomes[city_sites["broken"].url], outcomes[city_sites["closed"]]) == (
+        int(Outcome.HTTP_ERROR),
+        int(Outcome.CONNECTION_REFUSED),
+    )
+    agent = {ua for _, ua in city_sites["fresh"].hits}
+    assert agent == {settings.SIMPUL_HTTP_USER_AGENT}
+    home_hits = len([p for p, _ in city_sites["fresh"].hits if p == "/"])
+
+    # Five minutes later: one GET of the home page, no freshness scan (it ran less than 6 hours ago).
+    feed_hits = len([p for p, _ in city_sites["fresh"].hits if p == "/feed/"])
+    _sweep(start + datetime.timedelta(seconds=301))
+    again = WebsiteStatus.objects.get(probe_check__organization=opd)
+    assert again.freshness_at == ok.freshness_at and again.last_update == ok.last_update
+    assert again.checked_at > ok.checked_at
+    assert len([p for p, _ in city_sites["fresh"].hits if p == "/"]) == home_hits + 1
+    assert len([p for p, _ in city_sites["fresh"].hits if p == "/feed/"]) == feed_hits
+    states = dict(CheckStatus.objects.values_list("probe_check__url", "state"))
+    assert states[city_sites["broken"].url] == states[city_sites["closed"]] == "down"
+    down = CheckEvent.objects.get(probe_check__application=service, kind="state", new_state="down")
+    assert "503" in down.detail  # the engine's words for the failure
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_host_name_is_resolved_and_fenced_by_the_engine_and_an_ip_outside_is_not_contacted(city_sites):
+    """With SIMPUL_PROBE_NETWORKS set (loopback here), an ICMP check of a host name is refused; a website
+    by host name is resolved by the engine, whose fence lets its loopback address through."""
+    from infra.probes.models import Prober
+    from infra.probes.services.probing import probe_now
+
+    port = city_sites["fresh"].server.server_port
+    by_name = Check.objects.create(kind="http", url=f"http://localhost:{port}/", address="localhost", timeout=5)
+    outside = Check.objects.create(kind="http", url="http://10.255.255.1/", address="10.255.255.1", timeout=5)
+    Prober.objects.create(name="uji")
+    observations, _ = probe_now(list(Check.objects.select_related("website").order_by("pk")))
+    outcome = {o.check_id: o.outcome for o in observations}
+    assert outcome[by_name.pk] == int(Outcome.OK)
+    assert outcome[outside.pk] == int(Outcome.LOCAL_ERROR)
+    assert WebsiteStatus.objects.get(probe_check=by_name).status_code == 200
+    assert "SIMPUL_PROBE_NETWORKS" in WebsiteStatus.objects.get(probe_check=outside).detail
+
+
+@pytest.mark.django_db(transaction=True)
+def test_probe_run_websites_prints_each_site(city_sites):
+    import io
+
+    from django.core.management import call_command
+
+    OrganizationFactory(website=city_sites["fresh"].url)
+    ApplicationFactory(url=city_sites["broken"].url)
+    out = io.StringIO()
+    call_command("probe", "run", "--websites", stdout=out)
+    text = out.getvalue()
+    assert "Probed 2 checks" in text and "1 answered" in text
+    assert f"{city_sites['fresh'].url}: Reply; HTTP 200" in text
+    assert f"{city_sites['broken'].url}: HTTP error; HTTP 503" in text
+    assert "updated " in text and "(feed)" in text

@@ -148,7 +148,7 @@ def observe(
     trustworthy = reference_answers(prober)
     observations: list[Observation] = []
     icmp_targets, snmp_targets = [], []
-    http_checks = []
+    http_checks, refused_http = [], []
     for check in checks:
         # A website's host name is resolved by the HTTP engine, which asks ``refused`` about every address
         # it resolves to (every redirect's too): only a literal IP is refused here.
@@ -157,6 +157,8 @@ def observe(
             observations.append(
                 Observation(check.pk, slots[check.pk], int(Outcome.LOCAL_ERROR), trustworthy=trustworthy)
             )
+            if check.kind == CheckKind.HTTP:
+                refused_http.append((check.pk, why))
             continue
         if check.kind == CheckKind.ICMP:
             icmp_targets.append(
@@ -199,8 +201,8 @@ def observe(
             observations.append(_snmp_observation(result, slots[result.key], trustworthy))
         if progress:
             progress(len(snmp_targets))
-    if http_checks:
-        observations.extend(_observe_http(http_checks, slots, trustworthy))
+    if http_checks or refused_http:
+        observations.extend(_observe_http(http_checks, slots, trustworthy, refused_http))
         if progress:
             progress(len(http_checks))
     return observations
@@ -259,22 +261,34 @@ def _http_observation(result, slot: datetime.datetime, trustworthy: bool) -> Obs
     )
 
 
-def _observe_http(checks: Sequence[Check], slots: dict[int, datetime.datetime], trustworthy: bool) -> list[Observation]:
+def _observe_http(
+    checks: Sequence[Check],
+    slots: dict[int, datetime.datetime],
+    trustworthy: bool,
+    refused_checks: Sequence[tuple[int, str]] = (),
+) -> list[Observation]:
     """Fetch the websites (one request per check, and the freshness scan when due), write what they
-    found (``websites.record``) and give their observations. A cut-off prober's findings say nothing
-    of the sites: their stored website status is left as it was."""
+    found (``websites.record``; a refused one, why) and give their observations (the refused ones
+    have theirs already). A cut-off prober's findings say nothing of the sites: their stored website
+    status is left as it was."""
     from ..engines import http
 
-    results = http.check(
-        http_targets(checks, timezone.now()),
-        concurrency=settings.SIMPUL_HTTP_CONCURRENCY,
-        per_host=settings.SIMPUL_HTTP_PER_HOST,
-        user_agent=settings.SIMPUL_HTTP_USER_AGENT,
-        ca_file=settings.SIMPUL_HTTP_CA_FILE,
-        allowed=refused,
-    )
+    results = []
+    if checks:
+        results = http.check(
+            http_targets(checks, timezone.now()),
+            concurrency=settings.SIMPUL_HTTP_CONCURRENCY,
+            per_host=settings.SIMPUL_HTTP_PER_HOST,
+            user_agent=settings.SIMPUL_HTTP_USER_AGENT,
+            ca_file=settings.SIMPUL_HTTP_CA_FILE,
+            allowed=refused,
+        )
     if trustworthy:
-        websites.record(results, timezone.now())
+        now = timezone.now()
+        fenced = [
+            http.HttpResult(key=pk, outcome=Outcome.LOCAL_ERROR, started=now, detail=why) for pk, why in refused_checks
+        ]
+        websites.record([*results, *fenced], now)
     return [_http_observation(r, slots[r.key], trustworthy) for r in results]
 
 
