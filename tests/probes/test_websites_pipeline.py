@@ -583,3 +583,20 @@ def test_probe_run_websites_prints_each_site(city_sites):
     assert f"{city_sites['fresh'].url}: Reply; HTTP 200" in text
     assert f"{city_sites['broken'].url}: HTTP error; HTTP 503" in text
     assert "updated " in text and "(feed)" in text
+
+
+def test_an_opd_maintenance_window_holds_its_websites_down_events():
+    from infra.probes.models import Prober
+    from infra.probes.services.recording import Observation, record
+
+    org = OrganizationFactory(website="https://127.0.30.20/")
+    application = ApplicationFactory(url="https://127.0.30.21/", organization=org)
+    elsewhere = ApplicationFactory(url="https://127.0.30.22/")
+    MaintenanceWindow.objects.create(organization=org, start=NOW - DAY, end=NOW + DAY, reason="Pindah server")
+    checks = list(Check.objects.filter(url__startswith="https://127.0.30.2"))
+    prober = Prober.objects.create(name="uji")
+    for minute in range(2):  # down after two failures
+        record([Observation(c.pk, NOW + minute * MINUTE, int(Outcome.TIMEOUT), 1, 0) for c in checks], prober.pk)
+    held = dict(CheckEvent.objects.filter(kind="state", new_state="down").values_list("probe_check__url", "held"))
+    assert held == {"https://127.0.30.20/": True, "https://127.0.30.21/": True, "https://127.0.30.22/": False}
+    assert application.organization_id == org.pk and elsewhere.organization_id != org.pk
