@@ -670,3 +670,34 @@ def running(server: DemoWebsites) -> Iterator[DemoWebsites]:
         loop.call_soon_threadsafe(loop.stop)
         thread.join(10)
         loop.close()
+
+
+# --- the demo's checks -----------------------------------------------------------------------------
+
+
+def follow_demo_checks(
+    sites: Sequence[DemoSite] = DEMO_SITES, http_port: int = HTTP_PORT, https_port: int = HTTPS_PORT
+) -> dict[str, int]:
+    """The demo's website checks, made sure of (``probe demo-history`` calls it, after ``load_demo``):
+    every application URL and OPD website followed by its automatic check (``load_demo``'s saves made
+    them already; this also catches a city loaded before), and the public services' checks given the
+    text their page must show (e-Budgeting's maintenance notice lacks it: content missing). Returns
+    the follow counts and how many checks got their expected text."""
+    from infra.core.choices import ChangeSource
+    from infra.core.context import change_context
+
+    from .choices import CheckKind
+    from .models import Check
+    from .services import websites
+
+    counts = websites.follow()
+    expected = {site.url(http_port, https_port): site.expect_text for site in sites if site.expect_text}
+    checks = Check.objects.filter(kind=CheckKind.HTTP, auto_created=True, url__in=expected).order_by("pk")
+    counts["expect_text"] = 0
+    with change_context(source=ChangeSource.COMMAND):
+        for check in checks:
+            if check.expect_text != expected[check.url]:
+                check.expect_text = expected[check.url]
+                check.save()
+                counts["expect_text"] += 1
+    return counts

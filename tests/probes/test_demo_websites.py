@@ -440,3 +440,125 @@ def test_prepare_makes_the_ca_only_for_the_demo_city(db, settings, tmp_path, cap
     call_command("demo_websites", "--prepare")
     assert capsys.readouterr().out.strip() == str(tmp_path / "demo-websites" / "ca.pem")
     assert (tmp_path / "demo-websites" / "ca.pem").read_bytes().startswith(b"-----BEGIN CERTIFICATE-----")
+
+
+# --- the demo's checks, probed for real --------------------------------------------------------------
+
+
+def _registry(demo):
+    """The demo's OPDs and public services, with the URLs of this worker's server (the signals make
+    their automatic checks), and the public-looking OPDs with theirs."""
+    from tests.factories import ApplicationFactory, OrganizationFactory
+
+    made = {}
+    for site in demo.by_owner.values():
+        link = site.url(demo.http_port, demo.https_port)
+        if site.object == "opd":
+            made[site.owner] = OrganizationFactory(short_name=site.owner, website=link)
+        else:
+            made[site.owner] = ApplicationFactory(short_name=site.owner, url=link)
+    return made
+
+
+def _checks_by_owner(made):
+    from infra.probes.models import Check
+
+    checks = {}
+    for owner, obj in made.items():
+        field = "organization" if hasattr(obj, "website") else "application"
+        checks[owner] = Check.objects.select_related("credential", "website").get(kind="http", **{field: obj})
+    return checks
+
+
+@pytest.mark.django_db
+def test_follow_demo_checks_switches_on_loopback_only_and_sets_expected_texts(demo):
+    from infra.probes.demo_websites import follow_demo_checks
+
+    checks = _checks_by_owner(_registry(demo))
+    sites = list(demo.by_owner.values())
+    counts = follow_demo_checks(sites, demo.http_port, demo.https_port)
+    assert counts["expect_text"] == 4 and counts["created"] == 0  # the signals made them all
+    assert follow_demo_checks(sites, demo.http_port, demo.https_port)["expect_text"] == 0  # once
+    for owner, check in checks.items():
+        check.refresh_from_db()
+        site = demo.by_owner[owner]
+        assert check.enabled is (site.case != "public"), owner
+        assert check.expect_text == site.expect_text, owner
+
+
+@pytest.mark.django_db
+def test_the_demo_checked_for_real_shows_every_case(demo, settings):
+    """What the websites report shows for the demo: every case, from the real engine, freshness and
+    recording against this worker's demo server."""
+    from infra.probes.choices import FreshnessSource, WebsiteWarning
+    from infra.probes.demo_websites import follow_demo_checks
+    from infra.probes.engines.base import Outcome
+    from infra.probes.models import WebsiteStatus
+    from infra.probes.services.probing import probe_now
+
+    settings.SIMPUL_HTTP_CA_FILE = str(demo.ca_file)
+    settings.SIMPUL_PROBE_REFERENCE = ""
+    settings.SIMPUL_WEBSITE_FRESHNESS_HOURS = 0  # every run looks for the last update
+    checks = _checks_by_owner(_registry(demo))
+    follow_demo_checks(list(demo.by_owner.values()), demo.http_port, demo.https_port)
+    checks["Dinsos"].timeout = SLOW / 2  # the slow site, slower than its check's timeout
+    checks["Dinsos"].save()
+    enabled = [c for owner, c in checks.items() if demo.by_owner[owner].case != "public"]
+
+    def run():
+        from infra.probes.models import Check
+
+        fresh = list(Check.objects.select_related("credential", "website").filter(pk__in=[c.pk for c in enabled]))
+        observations, _ = probe_now(fresh)
+        return {o.check_id: o.outcome for o in observations}
+
+    outcomes = run()
+    owner_of = {c.pk: owner for owner, c in checks.items()}
+    by_owner = {owner_of[pk]: Outcome(outcome) for pk, outcome in outcomes.items()}
+    expected = {
+        "Disdikbud": Outcome.TLS_EXPIRED,
+        "Dinkes": Outcome.TLS_WRONG_NAME,
+        "Disdag": Outcome.TLS_UNTRUSTED,
+        "Satpol PP": Outcome.CONNECTION_REFUSED,
+        "Dinsos": Outcome.TIMEOUT,
+        "DKP": Outcome.HTTP_ERROR,
+        "e-Budgeting": Outcome.CONTENT_MISSING,
+    }
+    for owner, outcome in by_owner.items():
+        assert outcome == expected.get(owner, Outcome.OK), owner
+    status = {owner_of[s.pk]: s for s in WebsiteStatus.objects.filter(pk__in=outcomes)}
+    days = {o: (timezone_now() - s.last_update).days for o, s in status.items() if s.last_update}
+    for owner, source, age_days in (
+        ("Setda", FreshnessSource.FEED, 0),
+        ("Setwan", FreshnessSource.FEED, 120),
+        ("Disnaker", FreshnessSource.FEED, 10),
+        ("BPKAD", FreshnessSource.SITEMAP, 6),
+        ("Diskop UKM", FreshnessSource.SITEMAP, 100),
+        ("Bapenda", FreshnessSource.NEWS, 1),
+        ("Kesbangpol", FreshnessSource.NEWS, 150),
+        ("DPPPA", FreshnessSource.LAST_MODIFIED, 45),
+    ):
+        assert status[owner].update_source == source and days[owner] == age_days, owner
+    assert WebsiteWarning.STALE in status["Setwan"].warnings and WebsiteWarning.STALE not in status["Setda"].warnings
+    assert WebsiteWarning.CERT_EXPIRING in status["Disdukcapil"].warnings
+    assert WebsiteWarning.CERT_EXPIRED in status["Disdikbud"].warnings
+    assert WebsiteWarning.MIXED_CONTENT in status["Dinas PUPR"].warnings
+    assert WebsiteWarning.PLAIN_HTTP in status["Disperkim"].warnings
+    assert WebsiteWarning.PLAIN_HTTP not in status["Dishub"].warnings  # its http:// address goes to HTTPS
+    assert status["Dishub"].final_url.startswith("https://") and status["Dishub"].redirects
+    assert status["Setda"].hsts and not status["Bappeda"].hsts
+    # The text-only site and the clock page have no date: their fingerprint only, seen once so far.
+    assert status["BKPSDM"].last_update is None and status["BPBD"].last_update is None
+    # A day later the text-only site has a new text (updated), the clock page only a new time (not).
+    demo.clock_control.offset = datetime.timedelta(days=1)
+    try:
+        run()
+    finally:
+        demo.clock_control.offset = datetime.timedelta()
+    bkpsdm, bpbd = (WebsiteStatus.objects.get(pk=checks[o].pk) for o in ("BKPSDM", "BPBD"))
+    assert bkpsdm.update_source == FreshnessSource.FINGERPRINT and bkpsdm.last_update is not None
+    assert bpbd.last_update is None
+
+
+def timezone_now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC)
