@@ -7,6 +7,7 @@ prints the CA file's path (nothing otherwise), so the probes trust it from their
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DatabaseError
 
 from infra.inventory.demo import is_loaded as demo_is_loaded
 from infra.probes.demo_websites import (
@@ -42,7 +43,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, prepare=False, list=False, http_port=HTTP_PORT, https_port=HTTPS_PORT, **options):
         if prepare:
-            if demo_is_loaded():
+            try:
+                loaded = demo_is_loaded()
+            except DatabaseError:  # not migrated yet: no demo city either, and `make serve` goes on
+                loaded = False
+            if loaded:
                 self.stdout.write(str(ensure_ca(directory())))
             return
         if list:
