@@ -276,11 +276,17 @@ def render(site: DemoSite, request: Request, now: datetime.datetime, visitors: i
     if path == "/robots.txt":
         line = f"\nSitemap: {base}/sitemap.xml" if site.case in ("sitemap", "sitemap_index") else ""
         return Page(200, "text/plain", f"User-agent: *\nAllow: /{line}\n")
-    if "home_redirect" in site.flags and path == "/":
+    if "home_redirect" in site.flags and path == "/" and not request.query:
         return Page(302, html, "", {"Location": f"{base}/beranda/"})
     home = path in ("/", "/beranda/") if "home_redirect" in site.flags else path in ("/", "/index.php", "/berita/")
     case = site.case
     news = items(site, now)
+    article = next((i for i in news if i.path == path), None)
+    if article is not None and case not in ("daily_text", "clock", "error", "login", "maintenance", "queue"):
+        day = article.published.astimezone(WIB).date()
+        dated = "" if case in ("sitemap", "sitemap_index", "last_modified") else f"<p>{tanggal(day)}</p>"
+        body = f"{_header(site)}\n<main><h2>{escape(article.title)}</h2>{dated}<p>{escape(article.title)}.</p></main>"
+        return Page(200, html, _html(article.title, body))
     if case in ("wordpress", "slow"):
         if path in ("/feed/", "/feed") or (path == "/" and "feed=rss2" in request.query):
             return Page(200, "application/rss+xml", _rss(site, news, base, now))

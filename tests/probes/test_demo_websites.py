@@ -202,6 +202,9 @@ def test_wordpress_site_links_an_rss_feed_dated_today(demo):
     assert age(feed_newest(feed)) < datetime.timedelta(hours=1)
     assert feed_newest(fetch(demo, "Setda", "/?feed=rss2")[2]) == feed_newest(feed)  # the other WordPress path
     assert "Last-Modified" not in headers
+    entry = feedparser.parse(feed).entries[0]  # the newest post: its page answers with its title
+    status, _, article = fetch(demo, "Setda", entry.link.split(str(demo.https_port), 1)[1])
+    assert status == 200 and entry.title in article
     # An older WordPress site: its newest post as old as the catalogue says.
     assert abs(age(feed_newest(fetch(demo, "DLH", "/feed/")[2])) - datetime.timedelta(days=200)) < datetime.timedelta(
         hours=1
@@ -354,6 +357,7 @@ def test_redirects_http_to_https_and_home_to_its_page(demo):
     status, headers, _ = fetch(demo, "RSUD", follow=False)
     assert status == 302 and headers["Location"] == url(demo, "RSUD", "/beranda/")
     assert fetch(demo, "RSUD")[0] == 200
+    assert fetch(demo, "RSUD", "/?feed=rss2", follow=False)[1].get_content_type() == "application/rss+xml"
 
 
 # --- down, slow, errors, public services -------------------------------------------------------------
