@@ -174,6 +174,16 @@ class Command(BaseCommand):
     def _demo_history(self, days=365, hourly_days=None, seed=1871, profile="loopback", any_city=False, **options):
         if not any_city and not demo_is_loaded():
             raise CommandError("The demo city is not loaded: a synthetic history belongs to the demo only.")
+        if not any_city:
+            # The demo's website checks exist and expect their text before the history counts them in.
+            from infra.probes.demo_websites import follow_demo_checks
+
+            found = follow_demo_checks()
+            if found["created"] or found["expect_text"]:
+                self.stdout.write(
+                    f"Demo website checks: {found['created']} created, "
+                    f"{found['expect_text']} given their expected text."
+                )
         if history_service.is_loaded():
             self.stdout.write("Demo probe history already loaded: nothing added.")
             return
