@@ -63,9 +63,11 @@ Fetch = Callable[[str], Awaitable[FetchedDoc | None]]
 FEED, SITEMAP, NEWS, LAST_MODIFIED, FINGERPRINT = "feed", "sitemap", "news", "last_modified", "fingerprint"
 
 # At most this many fetches per discover (the home page, already fetched, not counted); feeds may use
-# at most FEED_FETCHES of them, the sitemaps the rest. A sitemap index: at most SITEMAP_CHILDREN children.
+# at most FEED_FETCHES of them (of which at most FEED_GUESSES at the usual paths), the sitemaps the rest.
+# A sitemap index: at most SITEMAP_CHILDREN children, newest first, as far as the budget goes.
 MAX_FETCHES = 8
 FEED_FETCHES = 4
+FEED_GUESSES = 3
 SITEMAP_CHILDREN = 3
 # XML larger than this (after gunzip) is not read whole; a truncated sitemap is still read by pattern.
 MAX_XML_BYTES = 8 * 1024 * 1024
@@ -167,8 +169,8 @@ _RELATIVE = re.compile(
 _COPYRIGHT = re.compile(r"(?:©|\(c\)|copyright|hak\s+cipta)\s*©?\s*(\d{4})(?:\s*[-–]\s*\d{4})?", re.I)
 _WEEKDAY_WORD = re.compile(r"\b(?:" + "|".join(_WEEKDAY_NAMES) + r")\b", re.I)
 # Session ids, CSRF tokens, hashes: long runs of base64/hex characters that carry a digit, are all hex,
-# or mix cases inside (ordinary words do none of these).
-_TOKEN_CANDIDATE = re.compile(r"[A-Za-z0-9+/=_\-]{16,}")
+# or have capitals inside (ordinary words do none of these).
+_TOKEN_CANDIDATE = re.compile(r"[A-Za-z0-9+/=_.\-]{16,}")
 _HEX = re.compile(r"[0-9a-fA-F]+")
 _WORD = re.compile(r"[^\W_]+(?:[.,'’][^\W_]+)*")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
@@ -260,6 +262,8 @@ _WIDGET = re.compile(
     r"sholat|shalat|salat|prayer|kurs)(?:$|[\s_\-])",
     re.I,
 )
+# The page's own header and footer written as classes or ids of plain elements (older templates).
+_FRAME = re.compile(r"(?:^|[\s_\-])(?:header|footer|top-?bar|masthead|copyright)(?:$|[\s_\-])", re.I)
 # Markup around news items (by tag, class or id).
 _NEWS = re.compile(
     r"news|berita|artikel|article|post|entry|blog|kabar|warta|pengumuman|agenda|terkini|latest|recent|"
@@ -326,9 +330,11 @@ class _Walker(HTMLParser):
             if zone.tag == tag:
                 zone.depth += 1
         marks = f"{a.get('class', '')} {a.get('id', '')}"
+        news = bool(_NEWS.search(marks))
+        frame = tag in _PAGE_FRAME or (_FRAME.search(marks) and not news)
         if (
             tag in _SKIP_TAGS
-            or (tag in _PAGE_FRAME and not self._in("content"))
+            or (frame and not self._in("content"))
             or "hidden" in a
             or a.get("aria-hidden") == "true"
             or a.get("role") == "navigation"
@@ -340,7 +346,7 @@ class _Walker(HTMLParser):
             self.zones.append(_Zone(tag, 1, "content"))
             if tag == "article":
                 self.zones.append(_Zone(tag, 1, "news"))
-        elif _NEWS.search(marks):
+        elif news:
             self.zones.append(_Zone(tag, 1, "news"))
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -436,12 +442,11 @@ def _cms(html: str) -> str:
 
 # --- main text and fingerprint --------------------------------------------------------------------
 def _is_token(run: str) -> bool:
-    if any(c.isdigit() for c in run) and any(c.isalpha() for c in run):
+    """A run of 16+ token characters is a token when it carries a digit, is all hex, or has capitals
+    inside it (base64). A token of lower-case letters only is indistinguishable from a long word: kept."""
+    if any(c.isdigit() for c in run) or _HEX.fullmatch(run):
         return True
-    if _HEX.fullmatch(run):
-        return True
-    inner_upper = sum(c.isupper() for c in run[1:])
-    return inner_upper >= 2 and any(c.islower() for c in run)
+    return sum(c.isupper() for c in run[1:]) >= 2
 
 
 def _without_noise(text: str, today: datetime.date) -> str:
@@ -545,8 +550,9 @@ def _read_feed(body: bytes, now: datetime.datetime) -> tuple[bool, datetime.date
         return False, None
     newest: datetime.datetime | None = None
     for entry in parsed.entries:
+        present = entry.keys()  # the real keys: .get("updated_parsed") would fall back (with a warning)
         for key in ("published_parsed", "updated_parsed", "created_parsed"):
-            stamp = entry.get(key)
+            stamp = entry[key] if key in present else None
             if not stamp:
                 continue
             try:
@@ -707,6 +713,7 @@ def _site_url(home_url: str, path: str) -> str:
 
 
 def _feed_candidates(html: str, home_url: str) -> list[str]:
+    """The declared feeds, then FEED_GUESSES usual paths, those of the page's CMS first."""
     cms = _cms(html)
     if cms == "wordpress":
         paths = WORDPRESS_FEED_PATHS + COMMON_FEED_PATHS
@@ -715,7 +722,7 @@ def _feed_candidates(html: str, home_url: str) -> list[str]:
     else:
         paths = (WORDPRESS_FEED_PATHS[0], *COMMON_FEED_PATHS, JOOMLA_FEED_PATHS[0])
     candidates = feed_links(html, home_url) if html else []
-    for path in paths:
+    for path in paths[:FEED_GUESSES]:
         url = _site_url(home_url, path)
         if url not in candidates:
             candidates.append(url)
