@@ -142,7 +142,7 @@ _MONTH_D_Y = re.compile(rf"{_WEEKDAY_PREFIX}\b{_MONTH}\s*(\d{{1,2}}){_ORDINAL},?
 _NUMERIC_DMY = re.compile(rf"{_WEEKDAY_PREFIX}(?<![\d/.\-])(\d{{1,2}})([/.\-])(\d{{1,2}})\2(\d{{4}})(?![\d])", re.I)
 _NUMERIC_YMD = re.compile(
     rf"{_WEEKDAY_PREFIX}(?<![\d/.\-])(\d{{4}})([/.\-])(\d{{1,2}})\2(\d{{1,2}})(?![\d])"
-    r"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?",
+    r"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2}|\s*(?:wib|wita|wit|am|pm|utc|gmt)\b)?)?",
     re.I,
 )
 # Only removed from the fingerprint's text (never read as a date: no year, or a two-digit one).
@@ -167,7 +167,8 @@ _RELATIVE = re.compile(
     re.I,
 )
 _COPYRIGHT = re.compile(r"(?:©|\(c\)|copyright|hak\s+cipta)\s*©?\s*(\d{4})(?:\s*[-–]\s*\d{4})?", re.I)
-_WEEKDAY_WORD = re.compile(r"\b(?:" + "|".join(_WEEKDAY_NAMES) + r")\b", re.I)
+# Weekday names and time zones left alone (a clock's "Senin" or "WIB" written apart from it).
+_NOISE_WORD = re.compile(r"\b(?:" + "|".join((*_WEEKDAY_NAMES, "wib", "wita")) + r")\b", re.I)
 # Session ids, CSRF tokens, hashes: long runs of base64/hex characters that carry a digit, are all hex,
 # or have capitals inside (ordinary words do none of these).
 _TOKEN_CANDIDATE = re.compile(r"[A-Za-z0-9+/=_.\-]{16,}")
@@ -457,12 +458,11 @@ def _without_noise(text: str, today: datetime.date) -> str:
         for compact in (f"{day:%Y%m%d}", f"{day:%d%m%Y}"):
             text = re.sub(rf"(?<!\d){compact}(?!\d)", " ", text)
     text = _TOKEN_CANDIDATE.sub(lambda m: " " if _is_token(m.group()) else m.group(), text)
-    for pattern in (_NUMERIC_YMD, _D_MONTH_Y, _MONTH_D_Y, _NUMERIC_DMY, _NUMERIC_SHORT, _HIJRI, _D_MONTH, _MONTH_D):
+    for pattern in (_NUMERIC_YMD, _D_MONTH_Y, _MONTH_D_Y, _NUMERIC_DMY, _HIJRI, _D_MONTH, _MONTH_D, _RELATIVE, _TIME):
         text = pattern.sub(" ", text)
-    text = _RELATIVE.sub(" ", text)
-    text = _TIME.sub(" ", text)
+    text = _NUMERIC_SHORT.sub(" ", text)
     text = _COPYRIGHT.sub(" ", text)
-    return _WEEKDAY_WORD.sub(" ", text)
+    return _NOISE_WORD.sub(" ", text)
 
 
 def _without_counters(words: list[str]) -> list[str]:
