@@ -15,6 +15,7 @@ and any parsing failure just means "this source says nothing".
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import email.utils
 import hashlib
@@ -131,24 +132,23 @@ _WEEKDAY_SHORT = ("sen", "sel", "rab", "kam", "jum", "sab", "min", "mon", "tue",
 _WEEKDAY = "(?:" + "|".join(sorted(_WEEKDAY_NAMES + _WEEKDAY_SHORT, key=len, reverse=True)) + r")\.?"
 # Javanese market days, written after the weekday on some city portals ("Senin Pahing").
 _PASARAN = r"(?:\s+(?:legi|pahing|pon|wage|kliwon))?"
-_WEEKDAY_PREFIX = rf"(?:\b{_WEEKDAY}{_PASARAN}\s*,?\s*)?"
+# A weekday (and market day) written before a date: "Senin, 30", "Sen 30/11", "Mon, Nov 30".
+_WEEKDAY_BEFORE_DATE = re.compile(rf"\b{_WEEKDAY}{_PASARAN}\s*,?\s*(?=\d|{_MONTH})", re.I)
 _ORDINAL = r"(?:st|nd|rd|th)?"
 
 # Dates written out (any day), each with an optional weekday in front.
-_D_MONTH_Y = re.compile(
-    rf"{_WEEKDAY_PREFIX}(?<!\d)(\d{{1,2}}){_ORDINAL}[\s\-/.]*{_MONTH}[\s\-/.,]*(\d{{4}})(?!\d)", re.I
-)
-_MONTH_D_Y = re.compile(rf"{_WEEKDAY_PREFIX}\b{_MONTH}\s*(\d{{1,2}}){_ORDINAL},?\s+(\d{{4}})(?!\d)", re.I)
-_NUMERIC_DMY = re.compile(rf"{_WEEKDAY_PREFIX}(?<![\d/.\-])(\d{{1,2}})([/.\-])(\d{{1,2}})\2(\d{{4}})(?![\d])", re.I)
+_D_MONTH_Y = re.compile(rf"(?<!\d)(\d{{1,2}}){_ORDINAL}[\s\-/.]*{_MONTH}[\s\-/.,]*(\d{{4}})(?!\d)", re.I)
+_MONTH_D_Y = re.compile(rf"\b{_MONTH}\s*(\d{{1,2}}){_ORDINAL},?\s+(\d{{4}})(?!\d)", re.I)
+_NUMERIC_DMY = re.compile(r"(?<![\d/.\-])(\d{1,2})([/.\-])(\d{1,2})\2(\d{4})(?![\d])", re.I)
 _NUMERIC_YMD = re.compile(
-    rf"{_WEEKDAY_PREFIX}(?<![\d/.\-])(\d{{4}})([/.\-])(\d{{1,2}})\2(\d{{1,2}})(?![\d])"
+    r"(?<![\d/.\-])(\d{4})([/.\-])(\d{1,2})\2(\d{1,2})(?![\d])"
     r"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2}|\s*(?:wib|wita|wit|am|pm|utc|gmt)\b)?)?",
     re.I,
 )
 # Only removed from the fingerprint's text (never read as a date: no year, or a two-digit one).
-_D_MONTH = re.compile(rf"{_WEEKDAY_PREFIX}(?<!\d)\d{{1,2}}{_ORDINAL}[\s\-/.]*{_MONTH}", re.I)
-_MONTH_D = re.compile(rf"{_WEEKDAY_PREFIX}\b{_MONTH}\s*\d{{1,2}}{_ORDINAL}(?![\d])", re.I)
-_NUMERIC_SHORT = re.compile(rf"{_WEEKDAY_PREFIX}(?<![\d/.\-])\d{{1,2}}([/.\-])\d{{1,2}}\1\d{{2}}(?![\d])", re.I)
+_D_MONTH = re.compile(rf"(?<!\d)\d{{1,2}}{_ORDINAL}[\s\-/.]*{_MONTH}", re.I)
+_MONTH_D = re.compile(rf"\b{_MONTH}\s*\d{{1,2}}{_ORDINAL}(?![\d])", re.I)
+_NUMERIC_SHORT = re.compile(r"(?<![\d/.\-])\d{1,2}([/.\-])\d{1,2}\1\d{2}(?![\d])", re.I)
 _HIJRI = re.compile(
     r"(?<!\d)\d{1,2}\s+(?:muharr?am|s[h]?afar|rabi'?u?l?\s*(?:awal|akhir|ula|tsani|ts-tsani)|"
     r"jumadil?\s*(?:awal|akhir|ula|tsani|ts-tsani)|rajab|s[yh]a'?ban|ramadh?an|s[yh]aw+al|"
@@ -376,10 +376,34 @@ class _Walker(HTMLParser):
             self.pieces.append((data, self._in("news")))
 
 
+# Only the first characters of a page are read for its text and news dates (the top holds both).
+MAX_HTML_CHARS = 1_000_000
+# A "<" whose next "<" or ">" is another "<" (or nothing) opens no tag: html.parser rescans such a "<"
+# from every later one (minutes for 150 kB of "<a "), so it is written as text first.
+_UNTERMINATED = re.compile(r"<(?=[^<>]*(?:<|$))")
+
+
+def _defused(html: str) -> str:
+    """``html`` without comments and with every "<" that opens no tag escaped: linear time, and what
+    html.parser then reads it in is linear too (each tag ends before the next one starts)."""
+    html = html[:MAX_HTML_CHARS]
+    parts = []
+    start = 0
+    while (opening := html.find("<!--", start)) >= 0:
+        parts.append(html[start:opening])
+        closing = html.find("-->", opening + 4)
+        if closing < 0:
+            start = len(html)
+            break
+        start = closing + 3
+    parts.append(html[start:])
+    return _UNTERMINATED.sub("&lt;", "".join(parts))
+
+
 def _walk(html: str) -> _Walker:
     walker = _Walker()
     try:
-        walker.feed(html)
+        walker.feed(_defused(html))
         walker.close()
     except (AssertionError, ValueError):  # html.parser gives up on some broken markup: keep what it read
         pass
@@ -458,6 +482,7 @@ def _without_noise(text: str, today: datetime.date) -> str:
         for compact in (f"{day:%Y%m%d}", f"{day:%d%m%Y}"):
             text = re.sub(rf"(?<!\d){compact}(?!\d)", " ", text)
     text = _TOKEN_CANDIDATE.sub(lambda m: " " if _is_token(m.group()) else m.group(), text)
+    text = _WEEKDAY_BEFORE_DATE.sub(" ", text)
     for pattern in (_NUMERIC_YMD, _D_MONTH_Y, _MONTH_D_Y, _NUMERIC_DMY, _HIJRI, _D_MONTH, _MONTH_D, _RELATIVE, _TIME):
         text = pattern.sub(" ", text)
     text = _NUMERIC_SHORT.sub(" ", text)
@@ -535,11 +560,17 @@ def newest_news_date(html: str, today: datetime.date) -> datetime.datetime | Non
 
 # --- feeds --------------------------------------------------------------------------------------
 _ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.I)
+# feedparser reads about 1.5 MB a second, slower with deep nesting: a "feed" of more entries than this
+# (real ones carry 10 to a few hundred) is not read.
+MAX_FEED_ENTRIES = 2000
+_ENTRY_OPENING = re.compile(rb"<(?:[\w.\-]+:)?(?:item|entry)\b", re.I)
 
 
 def _read_feed(body: bytes, now: datetime.datetime) -> tuple[bool, datetime.datetime | None]:
     """(is a feed with entries, its newest entry date clamped to now)."""
     if not body or len(body) > MAX_XML_BYTES or _ENTITY_DECLARATION.search(body[:65536]):
+        return False, None
+    if len(_ENTRY_OPENING.findall(body)) > MAX_FEED_ENTRIES:
         return False, None
     try:
         # From a stream: given bytes, feedparser would first try them as a file name.
@@ -585,33 +616,32 @@ def _local(tag: object) -> str:
     return tag.rsplit("}", 1)[-1].lower() if isinstance(tag, str) else ""
 
 
-_SITEMAP_BLOCK = re.compile(rb"<(?:[\w.\-]+:)?(url|sitemap)\b[^>]*>(.*?)</(?:[\w.\-]+:)?\1\s*>", re.S | re.I)
+# A sitemap that does not parse (cut off by the size cap) is read field by field: each <loc> starts an
+# entry, a <lastmod> dates the current one. Every part is bounded, so this is linear whatever the body.
 _SITEMAP_FIELD = re.compile(
-    rb"<(?:[\w.\-]+:)?(loc|lastmod)\b[^>]*>\s*(?:<!\[CDATA\[)?(.*?)(?:\]\]>)?\s*</", re.S | re.I
+    rb"<(?:[\w.\-]+:)?(loc|lastmod)\b[^<>]{0,200}>\s*(?:<!\[CDATA\[([^\]<]{0,2000})\]\]>|([^<]{0,2000}))", re.I
 )
 
 
 def _sitemap_entries(body: bytes) -> tuple[str, list[tuple[str, str]]] | None:
     """("urlset" or "sitemapindex", [(loc, lastmod)]) of a sitemap, None when it is none. Parsed without
     DTD entities (defusedxml); a document that does not parse (cut off by the size cap) is read by pattern."""
-    body = _gunzip(body)
+    body = _gunzip(body)[:MAX_XML_BYTES]
     if not body or _ENTITY_DECLARATION.search(body[:65536]):
         return None
     try:
-        root: Element = SafeET.fromstring(body[:MAX_XML_BYTES])
+        root: Element = SafeET.fromstring(body)
     except (ParseError, DefusedXmlException, ValueError, UnicodeError):
         kind = "sitemapindex" if re.search(rb"<(?:[\w.\-]+:)?sitemapindex\b", body[:4096]) else "urlset"
         if not re.search(rb"<(?:[\w.\-]+:)?(?:urlset|sitemapindex)\b", body[:4096]):
             return None
-        entries = []
-        for block in _SITEMAP_BLOCK.finditer(body):
-            fields = {name.lower().decode(): value for name, value in _SITEMAP_FIELD.findall(block.group(2))}
-            entries.append(
-                (
-                    fields.get("loc", b"").decode("utf-8", "replace"),
-                    fields.get("lastmod", b"").decode("utf-8", "replace"),
-                )
-            )
+        entries: list[tuple[str, str]] = []
+        for m in _SITEMAP_FIELD.finditer(body):
+            value = (m.group(2) or m.group(3) or b"").decode("utf-8", "replace").strip()
+            if m.group(1).lower() == b"loc":
+                entries.append((value, ""))
+            elif entries and not entries[-1][1]:
+                entries[-1] = (entries[-1][0], value)
         return kind, entries
     kind = _local(root.tag)
     if kind not in ("urlset", "sitemapindex"):
@@ -740,7 +770,7 @@ async def _from_feeds(
         doc = await budget.get(url)
         if doc is None:
             continue
-        is_feed, newest = _read_feed(doc.body, now)
+        is_feed, newest = await asyncio.to_thread(_read_feed, doc.body, now)
         if is_feed:  # the site's feed: dated or not, no other feed is tried
             return (newest, url) if newest else None
     return None
@@ -763,7 +793,7 @@ async def _from_sitemaps(
                 queue[0:0] = [u for u in listed if u not in queue and u not in budget.done]
             continue
         doc = await budget.get(url)
-        read = _read_sitemap(doc.body, now) if doc is not None else None
+        read = await asyncio.to_thread(_read_sitemap, doc.body, now) if doc is not None else None
         if read is None:
             continue
         # The site's sitemap: read it (and a bounded number of its children), then stop looking.
@@ -773,7 +803,7 @@ async def _from_sitemaps(
             if budget.left <= 0:
                 break
             child_doc = await budget.get(child)
-            child_read = _read_sitemap(child_doc.body, now) if child_doc is not None else None
+            child_read = await asyncio.to_thread(_read_sitemap, child_doc.body, now) if child_doc is not None else None
             if child_read and child_read[0] and (best is None or child_read[0] > best[0]):
                 best = (child_read[0], child)
         return best
@@ -791,7 +821,9 @@ async def discover(
     future dates are clamped to."""
     now = _clock(today, now)
     html = decode(home) if home.body else ""
-    print_ = fingerprint(html, today) if html else ""
+    # Parsing is CPU work (up to a second for a megabyte): in a thread, so the engine's event loop (and
+    # the timings it measures for other sites meanwhile) does not wait for it.
+    print_ = await asyncio.to_thread(fingerprint, html, today) if html else ""
     budget = _Budget(fetch, MAX_FETCHES)
     home_url = home.url
 
@@ -802,7 +834,7 @@ async def discover(
     if found:
         return Finding(found[0], SITEMAP, found[1], print_)
     if html:
-        newest = newest_news_date(html, today)
+        newest = await asyncio.to_thread(newest_news_date, html, today)
         if newest:
             return Finding(min(newest, now), NEWS, home_url, print_)
     modified = http_date(header(home.headers, "last-modified"))
