@@ -277,20 +277,18 @@ _BLOCK = frozenset(
 )
 
 
-@dataclass
-class _Zone:
-    tag: str
-    depth: int
-    kind: str  # "skip", "news" or "content"
-
-
 class _Walker(HTMLParser):
     """Walks a page once: its visible main text in pieces, each marked when inside news markup, plus
-    the machine-readable dates of <time datetime> and itemprop="datePublished"/"dateModified"."""
+    the machine-readable dates of <time datetime> and itemprop="datePublished"/"dateModified".
+
+    Zones (skipped, news, content) are kept per tag as a stack of the tag's nesting level they opened
+    at, and counted per kind: constant work per tag however deep the page nests."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.zones: list[_Zone] = []
+        self.open: dict[str, int] = {}  # tag -> how many are open
+        self.stacks: dict[str, list[tuple[int, str]]] = {}  # tag -> [(level it opened at, kind)]
+        self.kinds = {"skip": 0, "news": 0, "content": 0}
         self.pieces: list[tuple[str, bool]] = []
         self.stamps: list[str] = []
         self.feeds: list[tuple[str, str]] = []  # (href, title) of declared feeds
@@ -298,7 +296,11 @@ class _Walker(HTMLParser):
         self.generator = ""
 
     def _in(self, kind: str) -> bool:
-        return any(zone.kind == kind for zone in self.zones)
+        return self.kinds[kind] > 0
+
+    def _zone(self, tag: str, kind: str) -> None:
+        self.stacks.setdefault(tag, []).append((self.open[tag], kind))
+        self.kinds[kind] += 1
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {name: value or "" for name, value in attrs}
@@ -310,12 +312,9 @@ class _Walker(HTMLParser):
             rels = a.get("rel", "").lower().split()
             if "alternate" in rels and a.get("type", "").lower().split(";")[0].strip() in _FEED_TYPES:
                 self.feeds.append((a.get("href", ""), a.get("title", "")))
+        if tag not in _VOID:
+            self.open[tag] = self.open.get(tag, 0) + 1
         if self._in("skip"):
-            if tag in _VOID:
-                return
-            for zone in self.zones:
-                if zone.tag == tag:
-                    zone.depth += 1
             return
         if tag in ("time", "meta") or "itemprop" in a:
             stamp = a.get("datetime") or (
@@ -327,9 +326,6 @@ class _Walker(HTMLParser):
             self.pieces.append(("\n", False))
         if tag in _VOID:
             return
-        for zone in self.zones:
-            if zone.tag == tag:
-                zone.depth += 1
         marks = f"{a.get('class', '')} {a.get('id', '')}"
         news = bool(_NEWS.search(marks))
         frame = tag in _PAGE_FRAME or (_FRAME.search(marks) and not news)
@@ -342,32 +338,36 @@ class _Walker(HTMLParser):
             or re.search(r"display\s*:\s*none", a.get("style", ""))
             or _WIDGET.search(marks)
         ):
-            self.zones.append(_Zone(tag, 1, "skip"))
+            self._zone(tag, "skip")
         elif tag in _CONTENT_TAGS:
-            self.zones.append(_Zone(tag, 1, "content"))
+            self._zone(tag, "content")
             if tag == "article":
-                self.zones.append(_Zone(tag, 1, "news"))
+                self._zone(tag, "news")
         elif news:
-            self.zones.append(_Zone(tag, 1, "news"))
+            self._zone(tag, "news")
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         # <div/> opens and closes at once: nothing it would open stays open.
-        count = len(self.zones)
         self.handle_starttag(tag, attrs)
         if tag not in _VOID:
-            del self.zones[count:]
-            for zone in self.zones:
-                if zone.tag == tag:
-                    zone.depth -= 1
+            self._close(tag)
+
+    def _close(self, tag: str) -> None:
+        level = self.open.get(tag, 0)
+        if level <= 0:
+            return  # an end tag that closes nothing
+        self.open[tag] = level - 1
+        stack = self.stacks.get(tag)
+        while stack and stack[-1][0] >= level:
+            self.kinds[stack.pop()[1]] -= 1
 
     def handle_endtag(self, tag: str) -> None:
         if tag in ("body", "html"):
-            self.zones.clear()
+            self.open.clear()
+            self.stacks.clear()
+            self.kinds = dict.fromkeys(self.kinds, 0)
             return
-        for zone in self.zones:
-            if zone.tag == tag:
-                zone.depth -= 1
-        self.zones = [zone for zone in self.zones if zone.depth > 0]
+        self._close(tag)
         if tag in _BLOCK:
             self.pieces.append(("\n", False))
 
