@@ -282,6 +282,7 @@ def _observe_http(
             user_agent=settings.SIMPUL_HTTP_USER_AGENT,
             ca_file=settings.SIMPUL_HTTP_CA_FILE,
             allowed=refused,
+            today=timezone.localdate(),  # the city's date: the fingerprint leaves out today's date as pages write it
         )
     if trustworthy:
         now = timezone.now()
