@@ -293,7 +293,6 @@ class _Walker(HTMLParser):
         self.stamps: list[str] = []
         self.feeds: list[tuple[str, str]] = []  # (href, title) of declared feeds
         self.base = ""
-        self.generator = ""
 
     def _in(self, kind: str) -> bool:
         return self.kinds[kind] > 0
@@ -306,8 +305,6 @@ class _Walker(HTMLParser):
         a = {name: value or "" for name, value in attrs}
         if tag == "base" and a.get("href") and not self.base:
             self.base = a["href"]
-        elif tag == "meta" and a.get("name", "").lower() == "generator":
-            self.generator = a.get("content", "")
         elif tag == "link":
             rels = a.get("rel", "").lower().split()
             if "alternate" in rels and a.get("type", "").lower().split(";")[0].strip() in _FEED_TYPES:
@@ -823,23 +820,23 @@ async def discover(
     html = decode(home) if home.body else ""
     # Parsing is CPU work (up to a second for a megabyte): in a thread, so the engine's event loop (and
     # the timings it measures for other sites meanwhile) does not wait for it.
-    print_ = await asyncio.to_thread(fingerprint, html, today) if html else ""
+    page_print = await asyncio.to_thread(fingerprint, html, today) if html else ""
     budget = _Budget(fetch, MAX_FETCHES)
     home_url = home.url
 
     found = await _from_feeds(budget, html, home_url, now)
     if found:
-        return Finding(found[0], FEED, found[1], print_)
+        return Finding(found[0], FEED, found[1], page_print)
     found = await _from_sitemaps(budget, html, home_url, now)
     if found:
-        return Finding(found[0], SITEMAP, found[1], print_)
+        return Finding(found[0], SITEMAP, found[1], page_print)
     if html:
         newest = await asyncio.to_thread(newest_news_date, html, today)
         if newest:
-            return Finding(min(newest, now), NEWS, home_url, print_)
+            return Finding(min(newest, now), NEWS, home_url, page_print)
     modified = http_date(header(home.headers, "last-modified"))
     if modified and modified <= now + GENERATED_RECENT:
         served = http_date(header(home.headers, "date")) or now
         if served - modified > DYNAMIC_LAST_MODIFIED:
-            return Finding(min(modified, now), LAST_MODIFIED, "Last-Modified", print_)
-    return Finding(None, "", home_url, print_)
+            return Finding(min(modified, now), LAST_MODIFIED, "Last-Modified", page_print)
+    return Finding(None, "", home_url, page_print)
