@@ -13,7 +13,7 @@ Times, for each size and layout, one cold run each (graphviz has no warm state):
 - pdf A3: ``render(..., "pdf", paper=A3 landscape)`` from scratch, including the split into pages
   when text would print below 6 pt; with its page count.
 
-Prints a table and one JSON line (docs/_render/render.md).
+Prints a table and one JSON line (docs/diagrams.md).
 """
 
 from __future__ import annotations

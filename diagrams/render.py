@@ -11,7 +11,7 @@ is scaled to fit inside 10 mm margins; when that would print text below 6 pt, a 
 folded (``unflatten``), then split by its groups (sites, OPDs...) into an overview page plus pages of
 neighbouring groups (recursively, and in parts of nodes when one group alone is too big); a pinned
 map is cut into tiles after an overview of the whole map. Every page has the legend and "page n of
-m" (docs: docs/_render/render.md, "Printing").
+m" (docs: docs/diagrams.md, "Printing").
 
 Every graphviz run is a child process in its own process group with the time left of the caller's
 ``timeout``; past it, the group is killed and reaped and ``RenderTimeout`` is raised. One graph per

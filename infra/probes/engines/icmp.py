@@ -41,7 +41,7 @@ import ping3.errors
 
 from .base import Outcome
 
-# Measured with bench/probes.py (docs/_icmp/benchmarks.md) on 5,000 loopback + 500 silent targets, 1 s
+# Measured with bench/probes.py (docs/benchmarks.md) on 5,000 loopback + 500 silent targets, 1 s
 # timeout. A silent target holds its socket for the whole timeout, so the concurrency must exceed the
 # silent targets of a sweep: one packet each took 4.1 s at 128, 2.1 s at 256, then 1.2 s from 512 up to
 # 4,096 (fping: 1.1 s); three packets 0.2 s apart took 6.5 s at 512, 3.9 s at 1,024, 2.4 s at 2,048.

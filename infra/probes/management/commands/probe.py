@@ -17,7 +17,7 @@ from infra.probes.services import history as history_service
 from infra.probes.services.probing import probe_now
 from infra.probes.tasks import run_probe_chunk
 
-# Hourly figures of the demo history on SQLite: 14 days keep `make run` fast (measured: docs/_history).
+# Hourly figures of the demo history on SQLite: 14 days keep `make run` fast (measured: docs/benchmarks.md).
 SQLITE_HOURLY_DAYS = 14
 
 
