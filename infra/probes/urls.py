@@ -8,6 +8,7 @@ from infra.core.views import ModelPages, ObjectListView
 from infra.inventory.selectors import count_of
 
 from . import filtersets, forms, models, tables
+from .website_views import WebsiteChecksOnView, WebsitesReportView
 from .models.alerts import CHANNEL_SECRET_FIELDS
 from .models.checks import SECRET_FIELDS
 from .views import (
@@ -48,7 +49,9 @@ PAGES = [
         forms.CheckForm,
         forms.CheckBulkEditForm,
         detail=CheckDetailView,
-        detail_queryset=models.Check.objects.select_related("device", "ip_address", "credential", "status").defer(
+        detail_queryset=models.Check.objects.select_related(
+            "device", "ip_address", "credential", "status", "website", "application", "organization"
+        ).defer(
             *(f"credential__{name}" for name in SECRET_FIELDS)
         ),
     ),
@@ -124,6 +127,13 @@ urlpatterns = [
     path("status/", StatusView.as_view(), name="status"),
     path("reports/availability/", AvailabilityReportView.as_view(), name="availability-report"),
     path("charts/<str:scope>/<int:pk>/", ChartDataView.as_view(), name="chart"),
+    path("websites/", WebsitesReportView.as_view(kind="organizations"), name="websites"),
+    path(
+        "websites/applications/",
+        WebsitesReportView.as_view(kind="applications"),
+        name="websites-applications",
+    ),
+    path("websites/switch-on/", WebsiteChecksOnView.as_view(), name="websites-switch-on"),
     *[pattern for pages in PAGES + ALERT_PAGES for pattern in pages.urls()],
     path(
         "alert-deliveries/",

@@ -28,7 +28,7 @@ from infra.core.views import ObjectDetailView, object_fields
 from infra.inventory.models import Organization
 
 from . import charts, models, report_files, reports, status
-from .choices import CheckKind, CheckState, DeliveryStatus
+from .choices import CheckKind, CheckState, DeliveryStatus, FreshnessSource, WebsiteWarning
 from .models.checks import SECRET_FIELDS
 from .services import alerting
 from .tables import format_duration, outcome_label
@@ -94,6 +94,8 @@ class CheckDetailView(ObjectDetailView):
             "last_outcome": outcome_label(status.last_outcome) if status is not None else "",
             "uptime": uptime(status),
             "is_snmp": obj.kind == CheckKind.SNMP,
+            "is_http": obj.kind == CheckKind.HTTP,
+            "website": website_status(obj) if obj.kind == CheckKind.HTTP else None,
             "results": results,
             "results_before": before,
             "older_url": f"?{urlencode({'before': older.isoformat()})}" if older is not None else "",
@@ -102,6 +104,26 @@ class CheckDetailView(ObjectDetailView):
             "downtimes": list(obj.downtimes.select_related("root_cause").order_by("-start", "-id")[:DOWNTIMES_SHOWN]),
             "downtimes_url": downtimes_url,
         }
+
+
+def website_status(check: models.Check) -> dict | None:
+    """What the last HTTP(S) probe of a website check found, with its labels, for the check's page
+    (read through select_related: no query)."""
+    try:
+        found = check.website
+    except models.WebsiteStatus.DoesNotExist:
+        return None
+    zone = timezone.get_current_timezone()
+    today = timezone.localdate()
+    labels = dict(WebsiteWarning.choices)
+    return {
+        "found": found,
+        "redirects": [(status, location) for status, location in (found.redirects or [])],
+        "warnings": [(w, labels.get(w, w)) for w in found.warnings or []],
+        "source": FreshnessSource(found.update_source).label if found.update_source in FreshnessSource.values else "",
+        "days_since": (today - found.last_update.astimezone(zone).date()).days if found.last_update else None,
+        "days_left": (found.tls_expires.astimezone(zone).date() - today).days if found.tls_expires else None,
+    }
 
 
 def _has_status(check: models.Check) -> bool:
