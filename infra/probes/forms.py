@@ -282,6 +282,8 @@ class AlertRuleForm(BaseModelForm):
             "on_recovery",
             "on_flapping",
             "on_reboot",
+            "on_certificate",
+            "on_stale",
             "enabled",
         )
 

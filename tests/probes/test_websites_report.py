@@ -312,3 +312,26 @@ def test_the_check_form_refuses_an_http_check_without_a_url(client, engineer):
     assert response.status_code == 400
     assert "An HTTP(S) check needs a URL." in response.content.decode()
     assert not Check.objects.filter(kind="http").exists()
+
+
+def test_an_opds_website_comes_in_and_out_of_the_spreadsheet(db, tmp_path):
+    """Organization.website is a column of the organizations sheet (situs_web), both ways; a bad URL is
+    refused with the row named."""
+    from infra.inventory import spreadsheets
+    from infra.inventory.models import Organization
+
+    good = tmp_path / "opd.csv"
+    good.write_text("nama,singkatan,jenis,situs_web\nDinas Pariwisata,Dispar,dinas,https://127.0.0.5/\n")
+    spreadsheets.import_file("organizations", good)
+    assert Organization.objects.get(short_name="Dispar").website == "https://127.0.0.5/"
+    out = io.StringIO()
+    spreadsheets.export("organizations", out)
+    exported = list(csv.DictReader(io.StringIO(out.getvalue().lstrip("\ufeff"))))
+    assert {r["singkatan"]: r["situs_web"] for r in exported}["Dispar"] == "https://127.0.0.5/"
+    bad = tmp_path / "bad.csv"
+    bad.write_text("nama,singkatan,jenis,Alamat Website\nDinas Lain,Dislain,dinas,bukan alamat\n")
+    with pytest.raises(spreadsheets.ImportFailed) as failure:
+        spreadsheets.import_file("organizations", bad)
+    errors = " ".join(str(e) for e in failure.value.errors)
+    assert "Alamat Website" in errors or "situs_web" in errors, errors
+    assert not Organization.objects.filter(short_name="Dislain").exists()
