@@ -1,5 +1,6 @@
 # Simpul: the two commands of the quick start, and the tools around them.
 #   make run    - set up .venv, migrate, load the demo city (and its probe history), serve http://127.0.0.1:8000
+#                 (and the demo's websites on 127.0.0.x:8080/8443)
 #   make test   - install what the tests need and run them all (SQLite, then PostgreSQL)
 #   make bench  - run the benchmarks under bench/ and print their figures
 
@@ -44,11 +45,18 @@ run: $(VENV)/.run-deps icmp-sockets print-deps
 	$(PY) manage.py probe demo-history
 	@$(MAKE) --no-print-directory serve
 
-# The web UI and API under gunicorn, with the task consumer (probe scheduler) beside it.
+# The web UI and API under gunicorn, with the task consumer (probe scheduler) beside it. When the demo
+# city is loaded, the demo web server too (its OPD websites and public services on 127.0.0.x, HTTP 8080
+# and HTTPS 8443: docs/operations.md), and the probes trust its CA (SIMPUL_HTTP_CA_FILE, unless set).
 serve:
 	@echo "Simpul is at http://$(HOST):$(PORT)/  (demo logins: see README.md; Ctrl-C stops)"
-	@$(PY) manage.py run_huey --quiet & consumer=$$!; \
-	trap 'kill $$consumer 2>/dev/null' EXIT INT TERM; \
+	@ca=$$($(PY) manage.py demo_websites --prepare) || exit 1; web=; \
+	if [ -n "$$ca" ]; then \
+		export SIMPUL_HTTP_CA_FILE="$${SIMPUL_HTTP_CA_FILE:-$$ca}"; \
+		$(PY) manage.py demo_websites & web=$$!; \
+	fi; \
+	$(PY) manage.py run_huey --quiet & consumer=$$!; \
+	trap 'kill $$consumer $$web 2>/dev/null' EXIT INT TERM; \
 	$(VENV)/bin/gunicorn infra.wsgi -b $(HOST):$(PORT) -w $(WORKERS) --access-logfile - --log-level warning
 
 # ICMP checks use unprivileged ICMP sockets (docs/probes.md): the process's group must be inside

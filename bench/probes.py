@@ -1,13 +1,17 @@
-"""How fast and how right are the probes? ``make bench-probes`` runs this: ICMP, then SNMP, then storage.
+"""How fast and how right are the probes? ``make bench-probes`` runs this: ICMP, SNMP, HTTP, then storage.
 
 1. ICMP (below): the engine against fping, on the same targets.
 2. SNMP: GETs per second per consumer against local snmpd agents (bench/probes_snmp.py).
-3. Storage, on PostgreSQL: results written per second, bytes per raw result, and the availability of
+3. HTTP: one check round of 500 websites on loopback addresses (50 silent, the rest of nine kinds:
+   plain, HTTPS, redirected, 404, text missing, expired / wrong-name / self-signed certificates,
+   refused) with a 5 s timeout: the wall time (target under 10 s) and every outcome right
+   (bench/probes_http.py, which serves the sites from a second process).
+4. Storage, on PostgreSQL: results written per second, bytes per raw result, and the availability of
    one site over a month with a year of history for 20,000 checks (bench/probes_store.py, run as a
    process of its own since it sets Django up on a database of its own).
-4. Pages, on PostgreSQL: the status page and an OPD's monthly availability report on a city of 20,000
+5. Pages, on PostgreSQL: the status page and an OPD's monthly availability report on a city of 20,000
    checks with a year of history (bench/probes_reports.py, a process of its own likewise).
-``--only icmp|snmp|store|reports`` runs one part.
+``--only icmp|snmp|http|store|reports`` runs one part.
 
 Run (as root: it builds network namespaces): .venv/bin/python bench/probes.py [--live N] [--silent N]
     [--timeout S] [--concurrency N[,N...]] [--repeat R] [--ping3-threads N] [--packets N] [--interval S]
@@ -199,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--packets", type=int, default=1, help="packets per target for the engine (fping: 1)")
     parser.add_argument("--interval", type=float, default=0.2, help="seconds between the engine's packets")
     parser.add_argument("--json", action="store_true", help="print only the JSON summary")
-    parser.add_argument("--only", choices=("icmp", "snmp", "store", "reports"), help="run one part only")
+    parser.add_argument("--only", choices=("icmp", "snmp", "http", "store", "reports"), help="run one part only")
     args = parser.parse_args(argv)
     if args.only in (None, "icmp"):
         levels = [int(n) for n in args.concurrency.split(",") if n.strip()] or None
@@ -211,6 +215,8 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(summary))
     if args.only in (None, "snmp"):
         subprocess.run([sys.executable, str(ROOT / "bench" / "probes_snmp.py")], check=True)
+    if args.only in (None, "http"):
+        subprocess.run([sys.executable, str(ROOT / "bench" / "probes_http.py")], check=True)
     if args.only in (None, "store"):
         subprocess.run([sys.executable, str(ROOT / "bench" / "probes_store.py")], check=True)
     if args.only in (None, "reports"):

@@ -21,13 +21,14 @@ BULK_THRESHOLDS = (50_000, 20, 20)
 _lock = threading.Lock()
 _depth = 0
 _saved: tuple[int, int, int] | None = None
+_raised: tuple[int, int, int] | None = None
 
 
 @contextmanager
 def fewer_collections() -> Iterator[None]:
     """Raise the collector's thresholds for the block (process-wide: the collector is), then restore
     them. Nested and concurrent blocks share one raise; the last one out restores."""
-    global _depth, _saved
+    global _depth, _saved, _raised
     with _lock:
         if _depth == 0:
             current = gc.get_threshold()
@@ -35,7 +36,8 @@ def fewer_collections() -> Iterator[None]:
             # Never lower a threshold someone set higher, nor turn on a collector someone turned off
             # (a first threshold of 0).
             raised = tuple(max(old, new) for old, new in zip(current, BULK_THRESHOLDS, strict=True))
-            gc.set_threshold(*(raised if current[0] else current))
+            _raised = raised if current[0] else current
+            gc.set_threshold(*_raised)
         _depth += 1
     try:
         yield
@@ -43,5 +45,7 @@ def fewer_collections() -> Iterator[None]:
         with _lock:
             _depth -= 1
             if _depth == 0 and _saved is not None:
-                gc.set_threshold(*_saved)
-                _saved = None
+                # Put back only what this raise set: thresholds someone changed meanwhile are theirs.
+                if gc.get_threshold() == _raised:
+                    gc.set_threshold(*_saved)
+                _saved = _raised = None

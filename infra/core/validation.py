@@ -24,6 +24,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, Validati
 from django.db import connections, models, router
 from django.db.models.constants import LOOKUP_SEP
 from django.db.models.expressions import DatabaseDefault, F
+from django.utils.choices import CallableChoiceIterator
 
 from .models.features import _condition_fields
 
@@ -419,6 +420,10 @@ class CleanCache(dict):
 # Equal values of these exact classes clean alike and are interchangeable (not Decimal: 1.0 and 1.00
 # are equal with other digits; not datetime: equal instants in other zones).
 _CACHED_CLASSES = frozenset({str, int, bool, datetime.date})
+# Values kept per field: repeated values (a kind, a vendor, a year) come early and stay; a column of
+# values that never repeat (names, serial numbers, addresses) stops filling the cache here instead
+# of holding every row's value to the end of the import.
+CACHE_VALUES_PER_FIELD = 2048
 
 
 @functools.cache
@@ -447,13 +452,16 @@ def _value_only_clean(field: models.Field) -> bool:
         and kind.validate is models.Field.validate
         and kind.run_validators is models.Field.run_validators
         and kind.to_python.__module__.startswith("django.db.models.")
+        and not isinstance(field.choices, CallableChoiceIterator)  # choices read at clean time (maybe a query)
         and all(_django_validator(v) for v in field.validators)
     )
 
 
 def _django_validator(validator: object) -> bool:
+    """A validator of Django's own whose verdict is a function of the value (not a callable limit,
+    such as ``MaxValueValidator(lambda: date.today().year)``, read at each call)."""
     module = getattr(validator, "__module__", None) or type(validator).__module__
-    return module == "django.core.validators"
+    return module == "django.core.validators" and not callable(getattr(validator, "limit_value", None))
 
 
 def _full_clean_cached(instance: models.Model, exclude: set[str], cache: CleanCache) -> None:
@@ -500,7 +508,7 @@ def _clean_fields_cached(instance: models.Model, exclude: set[str], cache: Clean
         except ValidationError as e:
             errors[name] = e.error_list
             continue
-        if seen is not None:
+        if seen is not None and len(seen) < CACHE_VALUES_PER_FIELD:
             seen[key] = cleaned
         setattr(instance, attname, cleaned)
     if errors:

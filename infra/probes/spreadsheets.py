@@ -98,7 +98,9 @@ class CheckSheet(Sheet):
         Column(
             "jenis",
             "kind",
-            Choice(CheckKind, {CheckKind.ICMP: ("ping",)}),
+            # Website checks are not listed here: they follow the URLs of applications and OPD websites
+            # (services/websites.py), which their own sheets carry.
+            Choice([c for c in CheckKind.choices if c[0] != CheckKind.HTTP], {CheckKind.ICMP: ("ping",)}),
             key=True,
             aliases=("type", "tipe"),
             help=gettext_lazy("What is probed: icmp (ping an address) or snmp (ask a device's agent)."),

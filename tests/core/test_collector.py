@@ -90,3 +90,9 @@ def test_the_collector_still_runs_by_itself_inside():
             node = Node()
             node.self = node
         assert freed == [True], "collected without a gc.collect()"
+
+
+def test_thresholds_set_by_someone_else_during_the_block_are_left_alone():
+    with fewer_collections():
+        gc.set_threshold(1000, 15, 15)  # another part of the process changes its mind meanwhile
+    assert gc.get_threshold() == (1000, 15, 15)

@@ -81,3 +81,24 @@ def test_only_fields_whose_clean_depends_on_the_value_alone_are_cached():
     assert validation._value_only_clean(IPAddress._meta.get_field("address"))
     assert not validation._value_only_clean(Interface._meta.get_field("mac_address")), "its own clean()"
     assert datetime.datetime not in validation._CACHED_CLASSES and Decimal not in validation._CACHED_CLASSES
+
+
+def test_values_that_never_repeat_stop_filling_the_cache():
+    cache = validation.CleanCache()
+    for i in range(validation.CACHE_VALUES_PER_FIELD + 500):
+        validation.validate_preloaded(Device(name=f"srv-{i}", kind="server", status="active"), cache=cache)
+    names = cache[Device._meta.get_field("name")]
+    assert len(names) == validation.CACHE_VALUES_PER_FIELD
+    assert cache[Device._meta.get_field("kind")] == {(str, "server"): "server"}, "a repeated value is still kept"
+
+
+def test_fields_read_at_clean_time_are_not_cached():
+    from django.core.validators import MaxValueValidator
+    from django.db import models
+
+    this_year = models.PositiveSmallIntegerField(validators=[MaxValueValidator(lambda: datetime.date.today().year)])
+    fixed = models.PositiveSmallIntegerField(validators=[MaxValueValidator(2100)])
+    chosen_later = models.CharField(max_length=10, choices=lambda: [("a", "A")])
+    assert validation._value_only_clean(fixed)
+    assert not validation._value_only_clean(this_year), "its limit is read at each call"
+    assert not validation._value_only_clean(chosen_later), "its choices are read at each call"

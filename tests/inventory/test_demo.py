@@ -284,6 +284,22 @@ def test_fiber_links_and_cores(demo_city, db):
     assert "JIP Disdukcapil (Tx)" in carried and "CCTV ATCS" in carried
 
 
+def test_websites(demo_city, db):
+    """Every OPD of the sample list has a website: most on the demo web server's loopback addresses (so
+    the websites report shows every case), a few public-looking ones; the public services' URLs are on
+    loopback too. Kecamatan and kelurahan have none."""
+    from infra.inventory.demo.websites import APPLICATION_URLS, OPD_WEBSITES
+
+    websites = dict(Organization.objects.exclude(website="").values_list("short_name", "website"))
+    assert websites == OPD_WEBSITES
+    assert {short for _name, short, _kind in demo.OPD_ROWS} == set(websites)
+    on_loopback = [url for url in websites.values() if url.startswith(("http://127.", "https://127."))]
+    assert len(on_loopback) > len(websites) * 3 / 4
+    urls = dict(Application.objects.filter(short_name__in=APPLICATION_URLS).values_list("short_name", "url"))
+    assert urls == APPLICATION_URLS
+    assert {"e-Planning", "e-Budgeting", "Dukcapil Online", "Antrean MPP"} <= set(urls)
+
+
 def test_applications(demo_city, db):
     apps = Application.objects.prefetch_related("devices")
     assert apps.count() >= 20

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..models import Application
 from .data import APPLICATIONS
+from .websites import APPLICATION_URLS
 from .writes import logged_at
 
 
@@ -20,7 +21,7 @@ class ApplicationsMixin:
                 name=spec.name,
                 short_name=spec.short_name,
                 organization=owner,
-                url=spec.url,
+                url=APPLICATION_URLS.get(spec.short_name, spec.url),
                 criticality=spec.criticality,
                 integration_status=spec.integration,
                 target_year=spec.target_year,

@@ -22,6 +22,7 @@ from .data import (
     kecamatan_names,
     opd_rows,
 )
+from .websites import OPD_WEBSITES
 
 
 def _coordinate(value: float) -> Decimal:
@@ -64,7 +65,11 @@ class RegistryMixin:
         for name, short, kind in opd_rows():
             office = OPD_OFFICES.get(short, DEFAULT_OFFICE)
             self.orgs[short] = Organization.objects.create(
-                name=name, short_name=short, kind=kind, region=self.regions.get(office.kecamatan, city)
+                name=name,
+                short_name=short,
+                kind=kind,
+                region=self.regions.get(office.kecamatan, city),
+                website=OPD_WEBSITES.get(short, ""),
             )
         setda = self.orgs.get("Setda")
         if "RSUD" in self.orgs and "Dinkes" in self.orgs:

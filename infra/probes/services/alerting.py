@@ -25,8 +25,19 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from infra.inventory.choices import DeviceKind, SiteKind
+from infra.inventory.models import Organization
 
-from ..choices import AlertDecision, AlertKind, ChannelKind, CheckState, DeliveryStatus, EventKind, Severity
+from ..choices import (
+    AlertDecision,
+    AlertKind,
+    ChannelKind,
+    CheckKind,
+    CheckState,
+    DeliveryStatus,
+    EventKind,
+    FreshnessSource,
+    Severity,
+)
 from ..models import (
     AlertAttempt,
     AlertChannel,
@@ -36,12 +47,20 @@ from ..models import (
     CheckEvent,
     MaintenanceWindow,
     ProbeMarker,
+    WebsiteStatus,
 )
 from ..topology import site_is_down
 
 log = logging.getLogger(__name__)
 
-ALERTABLE_EVENTS = (EventKind.STATE, EventKind.FLAP_START, EventKind.FLAP_END, EventKind.REBOOT)
+ALERTABLE_EVENTS = (
+    EventKind.STATE,
+    EventKind.FLAP_START,
+    EventKind.FLAP_END,
+    EventKind.REBOOT,
+    EventKind.CERT_EXPIRY,
+    EventKind.STALE,
+)
 BATCH = 500  # events decided per pass; the rest next minute
 SEND_BATCH = 200  # deliveries sent per pass
 # Devices whose loss is felt by many: the servers and storage applications run on, the routers and
@@ -57,7 +76,8 @@ ERROR_KEPT = 500
 # --- what an event is, and how bad --------------------------------------------------------------------
 def alert_kind(kind: str, old_state: str, new_state: str) -> str:
     """The alert an event makes ("" for none): a check going down, coming back up from down, starting
-    or stopping to flap, rebooting. A change to or from unknown is no alert (nothing is known)."""
+    or stopping to flap, rebooting; a website's certificate expiring or expired, a website not updated
+    (services.websites makes those reminders). A change to or from unknown is no alert (nothing is known)."""
     if kind == EventKind.STATE:
         if new_state == CheckState.DOWN:
             return AlertKind.DOWN
@@ -71,6 +91,10 @@ def alert_kind(kind: str, old_state: str, new_state: str) -> str:
         return AlertKind.FLAPPING
     if kind == EventKind.REBOOT:
         return AlertKind.REBOOT
+    if kind == EventKind.CERT_EXPIRY:
+        return AlertKind.CERTIFICATE
+    if kind == EventKind.STALE:
+        return AlertKind.STALE
     return ""
 
 
@@ -79,7 +103,8 @@ def severity(kind: str, device_kind: str | None, site_kind: str | None, site_dow
 
     - critical: a check goes down and its whole site is down (every check there), or the device is a
       server, virtual machine, storage, router or firewall, or it stands in a data center;
-    - warning: any other check going down; a reboot; flapping;
+    - warning: any other check going down (a website's too); a reboot; flapping; a certificate
+      expiring or expired; a website not updated;
     - info: a recovery (it follows its down wherever that went, whatever the rule's minimum).
     """
     if kind == AlertKind.RECOVERY:
@@ -91,9 +116,22 @@ def severity(kind: str, device_kind: str | None, site_kind: str | None, site_dow
     return Severity.WARNING
 
 
-def _in_maintenance(windows: list[MaintenanceWindow], at, device) -> bool:
+def organization_of(check) -> Organization | None:
+    """The OPD a check belongs to: its device's; a website check's, the OPD whose website it is or the
+    application's owner (loaded with the check: ``dispatch`` selects them)."""
+    if check.device_id is not None:
+        return check.device.organization
+    if check.organization_id is not None:
+        return check.organization
+    if check.application_id is not None:
+        return check.application.organization
+    return None
+
+
+def _in_maintenance(windows: list[MaintenanceWindow], at, device, org_id: int | None = None) -> bool:
     if device is None:
-        return False
+        # A website check: its OPD's windows hold its alerts.
+        return org_id is not None and any(w.start <= at < w.end and w.organization_id == org_id for w in windows)
     return any(
         w.start <= at < w.end
         and (
@@ -119,7 +157,8 @@ def build_payload(event: CheckEvent, kind: str, level: int, site_down: bool) -> 
     check = event.probe_check
     device = check.device
     site = device.site if device is not None else None
-    org = device.organization if device is not None else None
+    org = organization_of(check)
+    application = check.application if check.application_id is not None else None
     return {
         "source": "simpul",
         "test": False,
@@ -158,6 +197,34 @@ def build_payload(event: CheckEvent, kind: str, level: int, site_down: bool) -> 
         if org is None
         else {"id": org.pk, "name": org.name, "short_name": org.short_name, "url": _absolute(org.get_absolute_url())},
         "root_cause": None if event.root_cause is None else {"id": event.root_cause.pk, "name": event.root_cause.name},
+        "application": None
+        if application is None
+        else {"id": application.pk, "name": application.name, "url": _absolute(application.get_absolute_url())},
+        "website": website_payload(check, event.at) if check.kind == CheckKind.HTTP else None,
+    }
+
+
+def website_payload(check, at: datetime.datetime) -> dict:
+    """A website check's part of an alert: its URL, certificate expiry and days left (negative: days
+    since it expired), last update, how it was found and days since (None where unknown)."""
+    try:
+        status = check.website
+    except WebsiteStatus.DoesNotExist:
+        status = None
+    expires = status.tls_expires if status is not None else None
+    updated = status.last_update if status is not None else None
+    return {
+        "url": check.url,
+        "status_code": status.status_code if status is not None else None,
+        "cert_expires": expires.astimezone(datetime.UTC).isoformat() if expires else None,
+        "cert_expires_local": timezone.localtime(expires).date().isoformat() if expires else None,
+        "cert_days_left": (expires - at).days if expires else None,
+        "last_update": updated.astimezone(datetime.UTC).isoformat() if updated else None,
+        "last_update_local": timezone.localtime(updated).date().isoformat() if updated else None,
+        "update_source": status.update_source if status is not None else "",
+        "days_since_update": max((at - updated).days, 0) if updated else None,
+        "stale_days": check.stale_days or settings.SIMPUL_WEBSITE_STALE_DAYS,
+        "warnings": list(status.warnings) if status is not None else [],
     }
 
 
@@ -179,6 +246,10 @@ def _summary(payload: dict) -> str:
         return str(payload["channel"])[:300]
     device = (payload["device"] or {}).get("name")
     address = payload["check"]["address"]
+    website = payload.get("website")
+    if website and not device:
+        owner = (payload.get("application") or {}).get("name") or (payload.get("organization") or {}).get("short_name")
+        return (f"{owner} ({website['url']})" if owner else website["url"])[:300]
     return (f"{device} ({address})" if device else address)[:300]
 
 
@@ -208,7 +279,14 @@ def dispatch(now: datetime.datetime | None = None) -> dict[str, int]:
             CheckEvent.objects.filter(
                 kind__in=ALERTABLE_EVENTS, at__lte=cutoff, at__gte=oldest, alert_decision__isnull=True
             )
-            .select_related("probe_check__device__site", "probe_check__device__organization", "root_cause")
+            .select_related(
+                "probe_check__device__site",
+                "probe_check__device__organization",
+                "probe_check__organization",
+                "probe_check__application__organization",
+                "probe_check__website",
+                "root_cause",
+            )
             .annotate(last_down=Subquery(last_down))
             .order_by("at", "pk")[:BATCH]
         )
@@ -265,9 +343,11 @@ def _decide(event, rules, windows, site_down, sent_downs) -> tuple[str, str, int
     """(decision, alert kind, severity, channel ids, payload) of one event."""
     kind = alert_kind(event.kind, event.old_state, event.new_state)
     device = event.probe_check.device
+    org = organization_of(event.probe_check)
+    org_id = org.pk if org is not None else None
     if event.root_cause_id is not None:
         return AlertDecision.BEHIND, kind, None, set(), {}
-    if _in_maintenance(windows, event.at, device):
+    if _in_maintenance(windows, event.at, device, org_id):
         return AlertDecision.MAINTENANCE, kind, None, set(), {}
     if event.held:
         # Not behind a site nor in a window: the check flaps (or stopped being probed: no alert anyway).
@@ -277,7 +357,6 @@ def _decide(event, rules, windows, site_down, sent_downs) -> tuple[str, str, int
     site = device.site if device is not None else None
     down = bool(site is not None and site_down.get(site.pk))
     level = severity(kind, device.kind if device else None, site.kind if site else None, down)
-    org_id = device.organization_id if device is not None else None
     site_id = site.pk if site is not None else None
     matching = [
         r
@@ -333,18 +412,44 @@ def telegram_text(payload: dict) -> str:
             )
         event = payload["event"]
         kind = event["kind"]
-        icon = {AlertKind.DOWN: "🔴", AlertKind.RECOVERY: "🟢", AlertKind.FLAPPING: "🟠", AlertKind.REBOOT: "🔄"}
+        icon = {
+            AlertKind.DOWN: "🔴",
+            AlertKind.RECOVERY: "🟢",
+            AlertKind.FLAPPING: "🟠",
+            AlertKind.REBOOT: "🔄",
+            AlertKind.CERTIFICATE: "🔐",
+            AlertKind.STALE: "📰",
+        }
+        website = payload.get("website")
+        expired = bool(website and website["cert_days_left"] is not None and website["cert_days_left"] < 0)
         title = {
             AlertKind.DOWN: _("DOWN"),
             AlertKind.RECOVERY: _("UP AGAIN"),
             AlertKind.FLAPPING: _("FLAPPING") if event["event_kind"] == EventKind.FLAP_START else _("STEADY AGAIN"),
             AlertKind.REBOOT: _("REBOOTED"),
+            AlertKind.CERTIFICATE: _("CERTIFICATE EXPIRED") if expired else _("CERTIFICATE EXPIRING"),
+            AlertKind.STALE: _("WEBSITE NOT UPDATED"),
         }[kind]
         level = Severity[payload["severity"].upper()].label
         device, site, org, check = payload["device"], payload["site"], payload["organization"], payload["check"]
+        application = payload.get("application")
         lines = [f"{icon.get(kind, '')} <b>{e(title)}</b> · {e(str(level))}"]
-        lines.append(f"<b>{e(device['name'] if device else check['address'])}</b>")
-        lines.append(e(_("Check: %(kind)s %(address)s") % {"kind": check["kind"].upper(), "address": check["address"]}))
+        if device:
+            name = device["name"]
+        elif application:
+            name = application["name"]
+        elif website and org:
+            name = _("Website of %(name)s") % {"name": org["short_name"] or org["name"]}
+        else:
+            name = check["address"]
+        lines.append(f"<b>{e(name)}</b>")
+        if website:
+            lines.append(e(_("Website: %(url)s") % {"url": website["url"]}))
+            lines.extend(e(line) for line in _website_lines(kind, website))
+        else:
+            lines.append(
+                e(_("Check: %(kind)s %(address)s") % {"kind": check["kind"].upper(), "address": check["address"]})
+            )
         if site:
             lines.append(e(_("Site: %(name)s") % {"name": site["name"]}))
             if site["down"]:
@@ -353,12 +458,42 @@ def telegram_text(payload: dict) -> str:
             lines.append(e(_("OPD: %(name)s") % {"name": org["short_name"] or org["name"]}))
         moment = datetime.datetime.fromisoformat(event["at_local"])
         lines.append(e(_("Time: %(time)s WIB") % {"time": moment.strftime("%d-%m-%Y %H:%M:%S")}))
-        if event["detail"]:
+        if event["detail"] and kind not in (AlertKind.CERTIFICATE, AlertKind.STALE):  # those said it above
             lines.append(e(event["detail"]))
         if check["url"].startswith("http"):
             link = _("Open in Simpul")
             lines.append(f'<a href="{e(check["url"])}">{e(link)}</a>')
         return "\n".join(lines)
+
+
+def _day_month_year(iso_date: str) -> str:
+    return datetime.date.fromisoformat(iso_date).strftime("%d-%m-%Y")
+
+
+def _website_lines(kind: str, website: dict) -> list[str]:
+    """A website alert's facts, in the active language: the certificate's date and days left (or
+    since it expired), or the last update, how it was found and days since."""
+    lines = []
+    if kind == AlertKind.CERTIFICATE and website["cert_expires_local"]:
+        when = _day_month_year(website["cert_expires_local"])
+        left = website["cert_days_left"]
+        if left < 0:
+            lines.append(_("Certificate expired on %(date)s (%(days)s days ago).") % {"date": when, "days": -left})
+        else:
+            lines.append(_("Certificate expires on %(date)s (%(days)s days left).") % {"date": when, "days": left})
+    if kind == AlertKind.STALE and website["last_update_local"]:
+        source = website["update_source"]
+        label = FreshnessSource(source).label if source in FreshnessSource.values else source
+        lines.append(
+            _("Last updated on %(date)s, %(days)s days ago (found from: %(source)s).")
+            % {
+                "date": _day_month_year(website["last_update_local"]),
+                "days": website["days_since_update"],
+                "source": label,
+            }
+        )
+        lines.append(_("Warned after %(days)s days without an update.") % {"days": website["stale_days"]})
+    return lines
 
 
 def _request(channel: AlertChannel, payload: dict, delivery_id: int) -> tuple[str, bytes, dict]:

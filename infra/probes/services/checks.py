@@ -1,5 +1,6 @@
-"""Checks follow the registry: an ICMP check for every IP address marked for probing, and a status row
-for every check (a check's results go with it by their foreign key's ``on_delete``, models/results.py)."""
+"""Checks follow the registry: an ICMP check for every IP address marked for probing (and an HTTP check
+for every application URL and OPD website: services.websites), and a status row for every check (a
+check's results go with it by their foreign key's ``on_delete``, models/results.py)."""
 
 from collections.abc import Iterable
 
@@ -12,6 +13,7 @@ from infra.inventory.models import IPAddress
 
 from ..choices import CheckKind
 from ..models import Check, CheckEvent, CheckStatus, Result
+from . import websites
 
 
 def writes_snmp_checks(user) -> bool:
@@ -146,15 +148,22 @@ def _out_of_step() -> list[int]:
 
 
 def reconcile() -> dict[str, int]:
-    """What no signal told (a raw SQL write): run by the scheduler each minute; cheap when in step."""
+    """What no signal told (a raw SQL write): run by the scheduler each minute; cheap when in step (a
+    fixed number of queries: two for the addresses, one for orphans, three for the websites, one for
+    the statuses)."""
     out_of_step = _out_of_step()
     counts = follow_marks(out_of_step) if out_of_step else {"created": 0, "updated": 0, "disabled": 0, "deleted": 0}
     orphans = list(
-        Check.objects.filter(auto_created=True, ip_address__isnull=True).values_list("pk", flat=True)
+        Check.objects.filter(kind=CheckKind.ICMP, auto_created=True, ip_address__isnull=True).values_list(
+            "pk", flat=True
+        )
     )  # their address was deleted past every signal
     if orphans:
         gone = address_gone(orphans)
         counts["disabled"] += gone["disabled"]
         counts["deleted"] += gone["deleted"]
+    # The automatic website checks of applications and OPDs (services.websites), counted alike.
+    for key, value in websites.reconcile().items():
+        counts[key] += value
     counts["statuses"] = ensure_status(None)
     return counts

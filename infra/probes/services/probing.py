@@ -23,7 +23,8 @@ from infra.inventory.models import Interface
 from ..choices import CheckKind
 from ..engines import icmp, snmp
 from ..engines.base import Outcome
-from ..models import Check, Prober
+from ..models import Check, Prober, WebsiteStatus
+from . import websites
 from .recording import Observation, record
 
 log = logging.getLogger(__name__)
@@ -142,21 +143,29 @@ def observe(
     prober: Prober,
     progress: Callable[[int], None] | None = None,
 ) -> list[Observation]:
-    """Probe ``checks`` (with their credentials loaded) for their slots; refused targets are not probed."""
+    """Probe ``checks`` (with their credentials and website statuses loaded) for their slots; refused
+    targets are not probed. HTTP checks also write their website status (``websites.record``)."""
     trustworthy = reference_answers(prober)
     observations: list[Observation] = []
     icmp_targets, snmp_targets = [], []
+    http_checks, refused_http = [], []
     for check in checks:
-        why = refused(check.address)
+        # A website's host name is resolved by the HTTP engine, which asks ``refused`` about every address
+        # it resolves to (every redirect's too): only a literal IP is refused here.
+        why = refused(check.address) if check.kind != CheckKind.HTTP or _is_ip(check.address) else ""
         if why:
             observations.append(
                 Observation(check.pk, slots[check.pk], int(Outcome.LOCAL_ERROR), trustworthy=trustworthy)
             )
+            if check.kind == CheckKind.HTTP:
+                refused_http.append((check.pk, why))
             continue
         if check.kind == CheckKind.ICMP:
             icmp_targets.append(
                 icmp.IcmpTarget(key=check.pk, address=check.address, packets=check.packets, timeout=check.timeout)
             )
+        elif check.kind == CheckKind.HTTP:
+            http_checks.append(check)
         else:
             snmp_targets.append(check)
     if icmp_targets:
@@ -192,7 +201,95 @@ def observe(
             observations.append(_snmp_observation(result, slots[result.key], trustworthy))
         if progress:
             progress(len(snmp_targets))
+    if http_checks or refused_http:
+        observations.extend(_observe_http(http_checks, slots, trustworthy, refused_http))
+        if progress:
+            progress(len(http_checks))
     return observations
+
+
+def _is_ip(address: str) -> bool:
+    try:
+        ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return True
+
+
+def _stored_website(check: Check):
+    """The check's WebsiteStatus (loaded with ``select_related("website")``), or None before its first run."""
+    try:
+        return check.website
+    except WebsiteStatus.DoesNotExist:
+        return None
+
+
+def freshness_due(check: Check, now: datetime.datetime) -> bool:
+    """Whether this run also looks for the site's last update (feeds, sitemap, news, fingerprint): at
+    most every SIMPUL_WEBSITE_FRESHNESS_HOURS, the other runs fetch the home page only."""
+    stored = _stored_website(check)
+    if stored is None or stored.freshness_at is None:
+        return True
+    return now - stored.freshness_at >= datetime.timedelta(hours=settings.SIMPUL_WEBSITE_FRESHNESS_HOURS)
+
+
+def http_targets(checks: Sequence[Check], now: datetime.datetime) -> list:
+    from ..engines import http
+
+    return [
+        http.HttpTarget(
+            key=c.pk, url=c.url, timeout=c.timeout, expect_text=c.expect_text, freshness=freshness_due(c, now)
+        )
+        for c in checks
+    ]
+
+
+def _http_observation(result, slot: datetime.datetime, trustworthy: bool) -> Observation:
+    answered = Outcome(result.outcome).answered
+    note = CUT_OFF if not trustworthy else ("" if answered else (result.detail or "")[:300])
+    return Observation(
+        check_id=result.key,
+        time=slot,
+        outcome=int(result.outcome),
+        sent=1,
+        received=1 if answered else 0,
+        rtt_min=result.ttfb_ms or 0.0,
+        rtt_avg=result.total_ms or 0.0,
+        rtt_max=result.total_ms or 0.0,
+        trustworthy=trustworthy,
+        note=note,
+    )
+
+
+def _observe_http(
+    checks: Sequence[Check],
+    slots: dict[int, datetime.datetime],
+    trustworthy: bool,
+    refused_checks: Sequence[tuple[int, str]] = (),
+) -> list[Observation]:
+    """Fetch the websites (one request per check, and the freshness scan when due), write what they
+    found (``websites.record``; a refused one, why) and give their observations (the refused ones
+    have theirs already). A cut-off prober's findings say nothing of the sites: their stored website
+    status is left as it was."""
+    from ..engines import http
+
+    results = []
+    if checks:
+        results = http.check(
+            http_targets(checks, timezone.now()),
+            concurrency=settings.SIMPUL_HTTP_CONCURRENCY,
+            per_host=settings.SIMPUL_HTTP_PER_HOST,
+            user_agent=settings.SIMPUL_HTTP_USER_AGENT,
+            ca_file=settings.SIMPUL_HTTP_CA_FILE,
+            allowed=refused,
+        )
+    if trustworthy:
+        now = timezone.now()
+        fenced = [
+            http.HttpResult(key=pk, outcome=Outcome.LOCAL_ERROR, started=now, detail=why) for pk, why in refused_checks
+        ]
+        websites.record([*results, *fenced], now)
+    return [_http_observation(r, slots[r.key], trustworthy) for r in results]
 
 
 def probe_now(

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 
 from infra.inventory.models import Interface
 
@@ -120,7 +121,13 @@ _CHECK_FIELDS = (
     "probe_check__flap_high",
     "probe_check__device_id",
     "probe_check__device__site_id",
+)
+# The OPD whose maintenance windows hold a check's alerts: its device's site's; a website check's, the
+# OPD whose website it is or its application's owner.
+_CHECK_ORGANIZATION = Coalesce(
     "probe_check__device__site__organization_id",
+    "probe_check__organization_id",
+    "probe_check__application__organization_id",
 )
 
 
@@ -130,7 +137,7 @@ def _locked_statuses(check_ids: Sequence[int]) -> dict[int, _Status]:
         CheckStatus.objects.select_for_update(of=("self",))
         .filter(probe_check_id__in=list(check_ids))
         .order_by("probe_check_id")
-        .values_list(*_STATUS_FIELDS, *_CHECK_FIELDS)
+        .values_list(*_STATUS_FIELDS, *_CHECK_FIELDS, _CHECK_ORGANIZATION)
     )
     return {row[0]: _Status(*row) for row in rows}
 

@@ -97,6 +97,16 @@ def claim_due(now: datetime.datetime) -> dict[str, list[tuple[int, datetime.date
     return claimed
 
 
+def chunk_size(kind: str) -> int:
+    """Checks per run of a kind: ICMP sweeps thousands at once, SNMP and HTTP fewer (a slow agent or
+    site holds its slot in the run for its whole timeout)."""
+    return {
+        CheckKind.ICMP: settings.SIMPUL_PROBE_CHUNK,
+        CheckKind.SNMP: settings.SIMPUL_PROBE_SNMP_CHUNK,
+        CheckKind.HTTP: settings.SIMPUL_PROBE_HTTP_CHUNK,
+    }.get(kind, settings.SIMPUL_PROBE_SNMP_CHUNK)
+
+
 def schedule(
     enqueue: Callable[[int], object], now: datetime.datetime | None = None, *, force: bool = False
 ) -> dict[str, int]:
@@ -109,7 +119,7 @@ def schedule(
     check_service.reconcile()
     counts = {"owner": 1, "lost": mark_lost(now), "checks": 0, "runs": 0}
     for kind, items in sorted(claim_due(now).items()):
-        size = settings.SIMPUL_PROBE_CHUNK if kind == CheckKind.ICMP else settings.SIMPUL_PROBE_SNMP_CHUNK
+        size = chunk_size(kind)
         runs = [
             ProbeRun(
                 due=min(slot for _, slot in items[i : i + size]),
@@ -143,7 +153,9 @@ def run_chunk(run_id: int) -> dict[str, int]:
     if late:
         log.warning("Probe run %s started %s after its slot.", run.pk, now - run.due)
     slots = {check_id: datetime.datetime.fromisoformat(slot) for check_id, slot in run.checks}
-    checks = list(Check.objects.filter(pk__in=list(slots), enabled=True).select_related("credential").order_by("pk"))
+    checks = list(
+        Check.objects.filter(pk__in=list(slots), enabled=True).select_related("credential", "website").order_by("pk")
+    )
     observations = observe(checks, slots, prober)
     counts = record(observations, prober.pk)
     finish(run_id, list(slots), len(observations), late)

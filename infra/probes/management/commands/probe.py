@@ -10,8 +10,8 @@ from django.db.models import Q
 
 from infra.inventory.demo import is_loaded as demo_is_loaded
 from infra.probes import history
-from infra.probes.choices import ResultOutcome
-from infra.probes.models import Check
+from infra.probes.choices import CheckKind, ResultOutcome
+from infra.probes.models import Check, WebsiteStatus
 from infra.probes.services import alerting, partitions, retention, scheduling
 from infra.probes.services import history as history_service
 from infra.probes.services.probing import probe_now
@@ -55,6 +55,7 @@ class Command(BaseCommand):
         which.add_argument("--check", type=int, action="append", help="A check's id (repeatable).")
         which.add_argument("--device", help="A device's name: its enabled checks.")
         which.add_argument("--site", help="A site's name: the enabled checks of its devices.")
+        which.add_argument("--websites", action="store_true", help="Every enabled website (HTTP) check.")
         which.add_argument("--all", action="store_true", help="Every enabled check.")
         sub.add_parser("schedule", help="One tick of the schedule: enqueue the due checks.")
         sub.add_parser("rollup", help="Roll up raw results into hourly and daily figures.")
@@ -82,8 +83,8 @@ class Command(BaseCommand):
         counts = alerting.run()
         self.stdout.write(", ".join(f"{name} {count}" for name, count in counts.items()))
 
-    def _run(self, check=None, device=None, site=None, all=False, **options) -> None:
-        checks = Check.objects.select_related("credential").order_by("pk")
+    def _run(self, check=None, device=None, site=None, websites=False, all=False, **options) -> None:
+        checks = Check.objects.select_related("credential", "website").order_by("pk")
         if check:
             checks = checks.filter(pk__in=check)
             missing = set(check) - set(checks.values_list("pk", flat=True))
@@ -99,6 +100,8 @@ class Command(BaseCommand):
                 checks = checks.filter(device__name=device)
             elif site:
                 checks = checks.filter(Q(device__site__name=site))
+            elif websites:
+                checks = checks.filter(kind=CheckKind.HTTP)
         checks = list(checks)
         if not checks:
             raise CommandError("No enabled check matches.")
@@ -117,12 +120,37 @@ class Command(BaseCommand):
             self.stdout.write(f"  {label}: {count}")
         if len(observations) <= 20:
             by_id = {c.pk: c for c in checks}
+            found = WebsiteStatus.objects.in_bulk([c.pk for c in checks if c.kind == CheckKind.HTTP])
             for o in observations:
+                if o.check_id in found:
+                    self.stdout.write(f"  #{o.check_id} {self._website_line(by_id[o.check_id], o, found[o.check_id])}")
+                    continue
                 rtt = f"{o.rtt_avg:.2f} ms" if o.received else "-"
                 self.stdout.write(
                     f"  #{o.check_id} {by_id[o.check_id].address}: {ResultOutcome(o.outcome).label}, "
                     f"{o.received}/{o.sent} received, RTT {rtt}"
                 )
+
+    @staticmethod
+    def _website_line(check: Check, observation, website: WebsiteStatus) -> str:
+        """One website's answer: status, times, certificate, last update, warnings."""
+        parts = [f"{check.url}: {ResultOutcome(observation.outcome).label}"]
+        if website.status_code is not None:
+            parts.append(
+                f"HTTP {website.status_code}, first byte {website.ttfb_ms or 0:.0f} ms, "
+                f"total {website.total_ms or 0:.0f} ms"
+            )
+        elif website.detail:
+            parts.append(website.detail)
+        if website.tls_expires:
+            parts.append(f"certificate until {website.tls_expires:%Y-%m-%d}")
+        if website.last_update:
+            parts.append(f"updated {website.last_update:%Y-%m-%d} ({website.update_source})")
+        else:
+            parts.append("last update unknown")
+        if website.warnings:
+            parts.append("warnings: " + " ".join(website.warnings))
+        return "; ".join(parts)
 
     def _schedule(self, **options) -> None:
         counts = scheduling.schedule(enqueue=run_probe_chunk, force=True)
@@ -146,6 +174,16 @@ class Command(BaseCommand):
     def _demo_history(self, days=365, hourly_days=None, seed=1871, profile="loopback", any_city=False, **options):
         if not any_city and not demo_is_loaded():
             raise CommandError("The demo city is not loaded: a synthetic history belongs to the demo only.")
+        if not any_city:
+            # The demo's website checks exist and expect their text before the history counts them in.
+            from infra.probes.demo_websites import follow_demo_checks
+
+            found = follow_demo_checks()
+            if found["created"] or found["expect_text"]:
+                self.stdout.write(
+                    f"Demo website checks: {found['created']} created, "
+                    f"{found['expect_text']} given their expected text."
+                )
         if history_service.is_loaded():
             self.stdout.write("Demo probe history already loaded: nothing added.")
             return
