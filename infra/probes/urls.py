@@ -8,7 +8,6 @@ from infra.core.views import ModelPages, ObjectListView
 from infra.inventory.selectors import count_of
 
 from . import filtersets, forms, models, tables
-from .website_views import WebsiteChecksOnView, WebsitesReportView
 from .models.alerts import CHANNEL_SECRET_FIELDS
 from .models.checks import SECRET_FIELDS
 from .views import (
@@ -21,6 +20,7 @@ from .views import (
     SnmpCredentialDetailView,
     StatusView,
 )
+from .website_views import WebsiteChecksOnView, WebsitesReportView
 
 app_name = "probes"
 
@@ -51,9 +51,7 @@ PAGES = [
         detail=CheckDetailView,
         detail_queryset=models.Check.objects.select_related(
             "device", "ip_address", "credential", "status", "website", "application", "organization"
-        ).defer(
-            *(f"credential__{name}" for name in SECRET_FIELDS)
-        ),
+        ).defer(*(f"credential__{name}" for name in SECRET_FIELDS)),
     ),
     ModelPages(
         "snmp-credentials",

@@ -32,6 +32,7 @@ from .choices import CheckKind, CheckState, DeliveryStatus, FreshnessSource, Web
 from .models.checks import SECRET_FIELDS
 from .services import alerting
 from .tables import format_duration, outcome_label
+from .websites import SERIOUS
 
 RESULTS_PER_PAGE = 50
 EVENTS_SHOWN = 20
@@ -119,7 +120,7 @@ def website_status(check: models.Check) -> dict | None:
     return {
         "found": found,
         "redirects": [(status, location) for status, location in (found.redirects or [])],
-        "warnings": [(w, labels.get(w, w)) for w in found.warnings or []],
+        "warnings": [(w, labels.get(w, w), "danger" if w in SERIOUS else "warning") for w in found.warnings or []],
         "source": FreshnessSource(found.update_source).label if found.update_source in FreshnessSource.values else "",
         "days_since": (today - found.last_update.astimezone(zone).date()).days if found.last_update else None,
         "days_left": (found.tls_expires.astimezone(zone).date() - today).days if found.tls_expires else None,
@@ -134,10 +135,17 @@ def _has_status(check: models.Check) -> bool:
     return True
 
 
+# Settings only one kind of check uses: a website check has no SNMP port, an ICMP check no URL.
+HTTP_ONLY = ("url", "application", "organization", "expect_text", "stale_days")
+NOT_HTTP = ("ip_address", "port", "credential", "packets", "retries")
+
+
 def _check_fields(request: HttpRequest, obj: models.Check) -> list[tuple[str, object, str]]:
-    """The generic attribute rows, with the credential named but not linked for those who may not
-    open credentials (their pages are for engineers)."""
-    rows = object_fields(obj)
+    """The generic attribute rows (those of the check's kind), with the credential named but not
+    linked for those who may not open credentials (their pages are for engineers)."""
+    unused = NOT_HTTP if obj.kind == CheckKind.HTTP else HTTP_ONLY
+    hidden = {models.Check._meta.get_field(name).verbose_name for name in unused}
+    rows = [row for row in object_fields(obj) if row[0] not in hidden]
     if can(request.user, VIEW, models.SnmpCredential):
         return rows
     label = models.Check._meta.get_field("credential").verbose_name

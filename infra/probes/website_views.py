@@ -59,15 +59,14 @@ def _link(request: HttpRequest, **changes: str) -> str:
 
 def _headers(request: HttpRequest, kind: str, ordering: str) -> list[dict]:
     first = (
-        [("name", _("OPD"))]
-        if kind == "organizations"
-        else [("name", _("Application")), ("organization", _("OPD"))]
+        [("name", _("OPD"))] if kind == "organizations" else [("name", _("Application")), ("organization", _("OPD"))]
     )
     headers = []
     for column, label, css in [
         *((c, label, "") for c, label in first),
-        ("website", _("Website"), ""),
+        # the state next to the name: on a phone it is the column in view
         ("state", _("State"), ""),
+        ("website", _("Website"), ""),
         ("percent", _("Availability this month"), "text-end"),
         ("last_update", _("Last update"), ""),
         ("tls_expires", _("Certificate expires"), ""),
@@ -163,9 +162,7 @@ class WebsiteChecksOnView(View):
         allowed = set(editable(request.user, models.Check.objects.filter(pk__in=pks)).values_list("pk", flat=True))
         refused = [c for c in checks if c.pk not in allowed or not can(request.user, CHANGE, c)]
         if refused:
-            raise PermissionDenied(
-                _("You may not change: %(objs)s") % {"objs": ", ".join(map(str, refused[:10]))}
-            )
+            raise PermissionDenied(_("You may not change: %(objs)s") % {"objs": ", ".join(map(str, refused[:10]))})
         off = [c for c in checks if not c.enabled]
         try:
             set_values(off, {"enabled": True}, may_save=lambda obj: can(request.user, CHANGE, obj))

@@ -65,7 +65,10 @@ class RowState:
 
     @classmethod
     def choices(cls) -> list[tuple[str, str]]:
-        return [(value, cls.LABELS[value]) for value in (cls.UP, cls.DOWN, cls.UNKNOWN, cls.OFF, cls.UNCHECKED, cls.NO_WEBSITE)]
+        return [
+            (value, cls.LABELS[value])
+            for value in (cls.UP, cls.DOWN, cls.UNKNOWN, cls.OFF, cls.UNCHECKED, cls.NO_WEBSITE)
+        ]
 
 
 # warnings that are trouble rather than advice
@@ -211,7 +214,9 @@ def _website_check_fields() -> list[str]:
     ]
 
 
-def rows(kind: str, *, start: datetime.datetime | None = None, end: datetime.datetime | None = None) -> list[WebsiteRow]:
+def rows(
+    kind: str, *, start: datetime.datetime | None = None, end: datetime.datetime | None = None
+) -> list[WebsiteRow]:
     """Every row of the report (``kind``: organizations or applications), in name order, with the
     availability over [start, end) (this month up to now by default). Three queries, a fourth when a
     website check belongs to a device (its maintenance windows)."""
@@ -220,9 +225,7 @@ def rows(kind: str, *, start: datetime.datetime | None = None, end: datetime.dat
     if start is None or end is None:
         start, end = this_month()
     if kind == "organizations":
-        owners = list(
-            Organization.objects.order_by("name", "pk").values("pk", "name", "short_name", "website")
-        )
+        owners = list(Organization.objects.order_by("name", "pk").values("pk", "name", "short_name", "website"))
         link = Q(organization__isnull=False)
         owner_key = "organization_id"
     else:
@@ -406,7 +409,9 @@ def select(found: Iterable[WebsiteRow], question: Question) -> list[WebsiteRow]:
             continue
         if question.no_website and row.website:
             continue
-        if needle and not any(needle in text.lower() for text in (row.name, row.full_name, row.organization, row.website)):
+        if needle and not any(
+            needle in text.lower() for text in (row.name, row.full_name, row.organization, row.website)
+        ):
             continue
         chosen.append(row)
     return order(chosen, question.ordering)

@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (the city fixture is imported from test_websites_report)
 """The "Situs web OPD" report in a real browser, in both languages and on a phone: the way there, the
 rows and their badges, a filter, sorting, the applications tab, a download, the engineers' switch-on,
 and an OPD's page with its website panel.
@@ -59,7 +60,7 @@ def test_the_report_in_indonesian_with_the_engineers_switch(page, login, transac
     expect(rows).to_have_count(1)
     rows.first.locator("input[name=pk]").check()
     page.get_by_test_id("switch-on").click()
-    expect(page.locator(".alert")).to_contain_text("1 pemeriksaan situs web dinyalakan")
+    expect(page.locator(".alert")).to_contain_text("1 pemeriksaan situs web diaktifkan")
     assert Check.objects.get(pk=city["checks"]["off"].pk).enabled
     # the applications tab
     page.get_by_test_id("tab-applications").click()

@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (the city fixture is imported from test_websites_report)
 """The websites report in the API: pages, filters, ordering, files, permissions, a fixed query count,
 its schema; and what a website check found, nested in the check."""
 

@@ -196,7 +196,9 @@ def _grow(n: int) -> None:
         org = OrganizationFactory(website=f"http://127.0.1.{i + 1}/")
         check = website_check(org, org.website)
         website_status(check, warnings=["no_hsts"], last_update=NOW, update_source="news")
-        CheckEvent.objects.create(probe_check=check, at=NOW - datetime.timedelta(minutes=5), kind="state", new_state="up")
+        CheckEvent.objects.create(
+            probe_check=check, at=NOW - datetime.timedelta(minutes=5), kind="state", new_state="up"
+        )
 
 
 @pytest.mark.query_counts
@@ -306,7 +308,15 @@ def test_the_check_form_refuses_an_http_check_without_a_url(client, engineer):
     client.force_login(engineer)
     response = client.post(
         reverse("probes:check_add"),
-        {"kind": "http", "interval": "300", "timeout": "10", "down_after": "2", "up_after": "1", "flap_low": "5", "flap_high": "20"},
+        {
+            "kind": "http",
+            "interval": "300",
+            "timeout": "10",
+            "down_after": "2",
+            "up_after": "1",
+            "flap_low": "5",
+            "flap_high": "20",
+        },
         HTTP_ACCEPT_LANGUAGE="en",
     )
     assert response.status_code == 400

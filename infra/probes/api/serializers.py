@@ -42,7 +42,7 @@ class WebsiteStatusSerializer(serializers.ModelSerializer):
     )
     mixed_content = serializers.ListField(child=serializers.CharField())
     warnings = serializers.ListField(child=serializers.ChoiceField(choices=WebsiteWarning.choices))
-    update_source = serializers.ChoiceField(choices=[("", "")] + list(FreshnessSource.choices))
+    update_source = serializers.ChoiceField(choices=[("", ""), *FreshnessSource.choices])
 
     class Meta:
         model = models.WebsiteStatus
@@ -470,16 +470,22 @@ class WebsitesQuerySerializer(serializers.Serializer):
     state = serializers.ListField(
         child=serializers.ChoiceField(choices=("up", "down", "unknown", "off", "unchecked", "no_website")),
         required=False,
-        help_text=_("The row's state (repeatable): a check's state, off (switched off), unchecked (no check yet) or no_website."),
+        help_text=_(
+            "The row's state (repeatable): a check's state, off (switched off), unchecked (no check yet) or no_website."
+        ),
     )
     warning = serializers.ListField(
         child=serializers.ChoiceField(choices=WebsiteWarning.choices),
         required=False,
         help_text=_("Rows with any of these warnings (repeatable)."),
     )
-    stale = serializers.BooleanField(required=False, default=False, help_text=_("Only websites not updated for too long."))
+    stale = serializers.BooleanField(
+        required=False, default=False, help_text=_("Only websites not updated for too long.")
+    )
     no_website = serializers.BooleanField(required=False, default=False, help_text=_("Only OPDs without a website."))
-    q = serializers.CharField(required=False, allow_blank=True, max_length=200, help_text=_("Search in names and URLs."))
+    q = serializers.CharField(
+        required=False, allow_blank=True, max_length=200, help_text=_("Search in names and URLs.")
+    )
     ordering = serializers.ChoiceField(
         choices=[name for key in WEBSITE_SORTS for name in (key, f"-{key}")],
         required=False,
@@ -488,7 +494,8 @@ class WebsitesQuerySerializer(serializers.Serializer):
     format = serializers.ChoiceField(choices=("json", "csv", "xlsx"), required=False, default="json")
 
     def to_internal_value(self, data):
-        lists = {name: data.getlist(name) if hasattr(data, "getlist") else data.get(name) for name in ("organization", "state", "warning")}
+        names = ("organization", "state", "warning")
+        lists = {name: data.getlist(name) if hasattr(data, "getlist") else data.get(name) for name in names}
         plain = {k: v for k, v in data.items() if k not in lists}
         for name, values in lists.items():
             if values:
@@ -510,12 +517,16 @@ class WebsiteRowSerializer(serializers.Serializer):
     enabled = serializers.BooleanField(allow_null=True, help_text=_("Whether the check is on (null: no check)."))
     state = serializers.ChoiceField(choices=("up", "down", "unknown", "off", "unchecked", "no_website"))
     since = serializers.DateTimeField(allow_null=True)
-    availability_percent = serializers.FloatField(source="percent", allow_null=True, help_text=_("This month up to now."))
+    availability_percent = serializers.FloatField(
+        source="percent", allow_null=True, help_text=_("This month up to now.")
+    )
     checked_at = serializers.DateTimeField(allow_null=True)
     status_code = serializers.IntegerField(allow_null=True)
     detail = serializers.CharField()
     last_update = serializers.DateTimeField(allow_null=True)
-    update_source = serializers.CharField(help_text=_("feed, sitemap, news, last_modified or fingerprint; empty: unknown."))
+    update_source = serializers.CharField(
+        help_text=_("feed, sitemap, news, last_modified or fingerprint; empty: unknown.")
+    )
     update_detail = serializers.CharField()
     days_since_update = serializers.IntegerField(source="days_since", allow_null=True)
     tls_expires = serializers.DateTimeField(allow_null=True)
