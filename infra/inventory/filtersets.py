@@ -78,12 +78,20 @@ class OrganizationFilterSet(BaseFilterSet):
     kind = _multi(choices.OrganizationKind)
     region = RegionTreeFilter()
     parent = _objects(models.Organization)
-    search_fields = ("name", "short_name", "description")
-    panel_fields = ("kind", "region", "parent")
+    has_website = django_filters.BooleanFilter(
+        field_name="website", method="filter_has_website", label=_("Has a website")
+    )
+    search_fields = ("name", "short_name", "website", "description")
+    panel_fields = ("kind", "region", "parent", "has_website")
 
     class Meta:
         model = models.Organization
-        fields = lookups_for(models.Organization, ["name", "short_name"])
+        fields = lookups_for(models.Organization, ["name", "short_name", "website"])
+
+    def filter_has_website(self, queryset, name: str, value: bool | None):
+        if value is None:
+            return queryset
+        return queryset.exclude(website="") if value else queryset.filter(website="")
 
 
 class ContactFilterSet(BaseFilterSet):

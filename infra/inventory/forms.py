@@ -16,7 +16,7 @@ class RegionForm(BaseModelForm):
 class OrganizationForm(BaseModelForm):
     class Meta:
         model = models.Organization
-        fields = ("name", "short_name", "kind", "parent", "region", "description")
+        fields = ("name", "short_name", "kind", "parent", "region", "website", "description")
 
 
 class ContactForm(BaseModelForm):

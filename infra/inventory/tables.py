@@ -73,6 +73,7 @@ class OrganizationTable(BaseTable):
             "parent",
             "site_count",
             "device_count",
+            "website",
             "description",
             "created",
             "last_updated",

@@ -13,11 +13,12 @@ class ProbesConfig(AppConfig):
         from infra.core.choices import Role
         from infra.core.registry import register_app, register_detail_panel, register_home_panel, register_model
         from infra.inventory import spreadsheets as inventory_spreadsheets
-        from infra.inventory.models import Device, FiberLink, Organization, Site
+        from infra.inventory.models import Application, Device, FiberLink, Organization, Site
 
         from . import models, search, signals  # noqa: F401  (they register the searchable kinds, the receivers)
         from .spreadsheets import CheckSheet
         from .views import chart_panel, device_checks, down_now
+        from .website_views import website_panel
 
         # Engineers configure and run the checks; what the probes found is written by services only.
         register_app(self.label, engineers_edit=True)
@@ -35,6 +36,9 @@ class ProbesConfig(AppConfig):
         # A device's page lists its checks, without inventory knowing of probes.
         register_detail_panel(Device, "probes/_device_checks.html", device_checks)
         register_home_panel("probes/_home_down_now.html", down_now)
+        # An OPD's and an application's page show its website's row of the "Situs web OPD" report.
+        register_detail_panel(Organization, "probes/_website.html", website_panel("organizations"))
+        register_detail_panel(Application, "probes/_website.html", website_panel("applications"))
         # Charts of state, availability, latency and loss; the figures are fetched by a static script.
         charted = {Device: "device", Site: "site", Organization: "organization", FiberLink: "fiberlink"}
         for model, scope in charted.items():

@@ -1,6 +1,8 @@
 """Forms of the probes: checks, SNMP credentials (whose secrets are never shown back) and maintenance
 windows, and the bulk edit of checks."""
 
+from urllib.parse import urlsplit
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -27,6 +29,9 @@ class CheckForm(BaseModelForm):
             "device",
             "ip_address",
             "address",
+            "url",
+            "expect_text",
+            "stale_days",
             "port",
             "credential",
             "interval",
@@ -41,9 +46,18 @@ class CheckForm(BaseModelForm):
             "description",
         )
 
+    # ICMP and SNMP settings an HTTP(S) check does not use: left empty, they keep their defaults.
+    http_unused = ("port", "packets", "retries")
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["address"].required = False  # taken from the IP address when one is chosen
+        self.fields["address"].help_text = _(
+            "The IP address (or host name) probed. For SNMP, the agent's address. For HTTP(S), left "
+            "empty: the URL's host."
+        )
+        for name in self.http_unused:
+            self.fields[name].required = False
         self.fields["ip_address"].queryset = IPAddress.objects.select_related("interface__device")
         self.fields["ip_address"].label_from_instance = _address_label
         # An OPD operator adds and moves checks of their own devices only.
@@ -51,7 +65,13 @@ class CheckForm(BaseModelForm):
         if not can(self.user, VIEW, models.SnmpCredential):
             # Credentials are for engineers: others neither see nor choose them.
             self.fields.pop("credential")
-        if self.instance.pk and self.instance.auto_created:
+        if self.instance.pk and self.instance.auto_created and self.instance.kind == CheckKind.HTTP:
+            # It follows its application's URL or its OPD's website (services.checks); a person may
+            # still switch it on or off, and that switch is kept.
+            for name in ("kind", "device", "ip_address", "address", "url"):
+                self.fields[name].disabled = True
+                self.fields[name].help_text = _("Follows the URL of the application or the OPD's website.")
+        elif self.instance.pk and self.instance.auto_created:
             # It follows its address's probe mark: what it probes is the registry's, not the form's.
             for name in ("kind", "device", "ip_address", "address"):
                 self.fields[name].disabled = True
@@ -75,7 +95,19 @@ class CheckForm(BaseModelForm):
                 cleaned["device"] = ip.interface.device
         if address_elsewhere(cleaned.get("ip_address"), cleaned.get("device")):
             self.add_error("ip_address", ADDRESS_ELSEWHERE)
-        if not cleaned.get("address") and "address" not in self.errors:
+        http = cleaned.get("kind") == CheckKind.HTTP
+        for name in self.http_unused:
+            if cleaned.get(name) is None and name not in self.errors:
+                if http or self.instance.pk:
+                    cleaned[name] = getattr(self.instance, name)  # the stored value, or the default
+                else:
+                    self.add_error(name, forms.Field.default_error_messages["required"])
+        if http:
+            if not cleaned.get("url") and "url" not in self.errors:
+                self.add_error("url", _("An HTTP(S) check needs a URL."))
+            # The URL's host, as Check.clean() takes it (the field may not be empty before that runs).
+            cleaned["address"] = (urlsplit(cleaned.get("url") or "").hostname or "")[:255]
+        elif not cleaned.get("address") and "address" not in self.errors:
             self.add_error("address", _("Give the address to probe, or choose an IP address."))
         if cleaned.get("kind") != CheckKind.SNMP and "credential" in self.fields:
             cleaned["credential"] = None  # an ICMP check keeps no credential
@@ -250,6 +282,8 @@ class AlertRuleForm(BaseModelForm):
             "on_recovery",
             "on_flapping",
             "on_reboot",
+            "on_certificate",
+            "on_stale",
             "enabled",
         )
 

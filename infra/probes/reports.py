@@ -154,6 +154,12 @@ def _figures(intervals: list[state.Interval], start, end, windows: list[Window])
     )
 
 
+def check_figures(intervals: list[state.Interval], start, end, windows: list[Window]) -> Figures:
+    """One check's figures as this report's rows have them: the websites report reads its availability
+    through this, so the two reports give the same figure for the same check and month."""
+    return _figures(intervals, start, end, windows)
+
+
 def _url(name: str, pk: int) -> str:
     from django.urls import reverse
 

@@ -280,9 +280,9 @@ class AlertRuleTable(BaseTable):
     class Meta(BaseTable.Meta):
         model = models.AlertRule
         fields = ("pk", "name", "channel", "organization", "site", "min_severity", "on_down", "on_recovery")
-        fields += ("on_flapping", "on_reboot", "enabled", "created", "last_updated")
+        fields += ("on_flapping", "on_reboot", "on_certificate", "on_stale", "enabled", "created", "last_updated")
         default_columns = ("name", "channel", "organization", "site", "min_severity", "on_down", "on_recovery")
-        default_columns += ("on_flapping", "on_reboot", "enabled")
+        default_columns += ("on_flapping", "on_reboot", "on_certificate", "on_stale", "enabled")
 
 
 class AlertDeliveryTable(BaseTable):

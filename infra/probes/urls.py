@@ -20,6 +20,7 @@ from .views import (
     SnmpCredentialDetailView,
     StatusView,
 )
+from .website_views import WebsiteChecksOnView, WebsitesReportView
 
 app_name = "probes"
 
@@ -48,9 +49,9 @@ PAGES = [
         forms.CheckForm,
         forms.CheckBulkEditForm,
         detail=CheckDetailView,
-        detail_queryset=models.Check.objects.select_related("device", "ip_address", "credential", "status").defer(
-            *(f"credential__{name}" for name in SECRET_FIELDS)
-        ),
+        detail_queryset=models.Check.objects.select_related(
+            "device", "ip_address", "credential", "status", "website", "application", "organization"
+        ).defer(*(f"credential__{name}" for name in SECRET_FIELDS)),
     ),
     ModelPages(
         "snmp-credentials",
@@ -124,6 +125,13 @@ urlpatterns = [
     path("status/", StatusView.as_view(), name="status"),
     path("reports/availability/", AvailabilityReportView.as_view(), name="availability-report"),
     path("charts/<str:scope>/<int:pk>/", ChartDataView.as_view(), name="chart"),
+    path("websites/", WebsitesReportView.as_view(kind="organizations"), name="websites"),
+    path(
+        "websites/applications/",
+        WebsitesReportView.as_view(kind="applications"),
+        name="websites-applications",
+    ),
+    path("websites/switch-on/", WebsiteChecksOnView.as_view(), name="websites-switch-on"),
     *[pattern for pages in PAGES + ALERT_PAGES for pattern in pages.urls()],
     path(
         "alert-deliveries/",

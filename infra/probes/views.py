@@ -28,10 +28,11 @@ from infra.core.views import ObjectDetailView, object_fields
 from infra.inventory.models import Organization
 
 from . import charts, models, report_files, reports, status
-from .choices import CheckKind, CheckState, DeliveryStatus
+from .choices import CheckKind, CheckState, DeliveryStatus, FreshnessSource, WebsiteWarning
 from .models.checks import SECRET_FIELDS
 from .services import alerting
 from .tables import format_duration, outcome_label
+from .websites import SERIOUS
 
 RESULTS_PER_PAGE = 50
 EVENTS_SHOWN = 20
@@ -94,6 +95,8 @@ class CheckDetailView(ObjectDetailView):
             "last_outcome": outcome_label(status.last_outcome) if status is not None else "",
             "uptime": uptime(status),
             "is_snmp": obj.kind == CheckKind.SNMP,
+            "is_http": obj.kind == CheckKind.HTTP,
+            "website": website_status(obj) if obj.kind == CheckKind.HTTP else None,
             "results": results,
             "results_before": before,
             "older_url": f"?{urlencode({'before': older.isoformat()})}" if older is not None else "",
@@ -104,6 +107,26 @@ class CheckDetailView(ObjectDetailView):
         }
 
 
+def website_status(check: models.Check) -> dict | None:
+    """What the last HTTP(S) probe of a website check found, with its labels, for the check's page
+    (read through select_related: no query)."""
+    try:
+        found = check.website
+    except models.WebsiteStatus.DoesNotExist:
+        return None
+    zone = timezone.get_current_timezone()
+    today = timezone.localdate()
+    labels = dict(WebsiteWarning.choices)
+    return {
+        "found": found,
+        "redirects": [(status, location) for status, location in (found.redirects or [])],
+        "warnings": [(w, labels.get(w, w), "danger" if w in SERIOUS else "warning") for w in found.warnings or []],
+        "source": FreshnessSource(found.update_source).label if found.update_source in FreshnessSource.values else "",
+        "days_since": (today - found.last_update.astimezone(zone).date()).days if found.last_update else None,
+        "days_left": (found.tls_expires.astimezone(zone).date() - today).days if found.tls_expires else None,
+    }
+
+
 def _has_status(check: models.Check) -> bool:
     try:
         check.status  # noqa: B018  (read through select_related: no query)
@@ -112,10 +135,17 @@ def _has_status(check: models.Check) -> bool:
     return True
 
 
+# Settings only one kind of check uses: a website check has no SNMP port, an ICMP check no URL.
+HTTP_ONLY = ("url", "application", "organization", "expect_text", "stale_days")
+NOT_HTTP = ("ip_address", "port", "credential", "packets", "retries")
+
+
 def _check_fields(request: HttpRequest, obj: models.Check) -> list[tuple[str, object, str]]:
-    """The generic attribute rows, with the credential named but not linked for those who may not
-    open credentials (their pages are for engineers)."""
-    rows = object_fields(obj)
+    """The generic attribute rows (those of the check's kind), with the credential named but not
+    linked for those who may not open credentials (their pages are for engineers)."""
+    unused = NOT_HTTP if obj.kind == CheckKind.HTTP else HTTP_ONLY
+    hidden = {models.Check._meta.get_field(name).verbose_name for name in unused}
+    rows = [row for row in object_fields(obj) if row[0] not in hidden]
     if can(request.user, VIEW, models.SnmpCredential):
         return rows
     label = models.Check._meta.get_field("credential").verbose_name

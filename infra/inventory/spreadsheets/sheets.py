@@ -161,6 +161,12 @@ class OrganizationSheet(Sheet):
             ref="region",
             help=gettext_lazy("Region (kota, kecamatan...)."),
         ),
+        Column(
+            "situs_web",
+            "website",
+            aliases=("situs", "url"),
+            help=gettext_lazy("The OPD's public website (https://...): checked in the OPD websites report."),
+        ),
         Column("keterangan", "description", aliases=DESCRIPTION_ALIASES),
     )
 

@@ -36,6 +36,7 @@ HEADER_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
         "jenis": ("Jenis OPD", "Jenis Instansi", "Kind"),
         "induk": ("OPD Induk", "Instansi Induk", "Parent"),
         "wilayah": ("Wilayah Administrasi", "Kode Wilayah", "Kecamatan", "Region"),
+        "situs_web": ("Alamat Situs", "Alamat Website", "Laman Resmi", "Situs Resmi", "Homepage"),
         "keterangan": _NOTES,
     },
     "sites": {

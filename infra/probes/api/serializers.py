@@ -1,6 +1,9 @@
 """API serializers of the probes. SNMP secrets are write-only: accepted, never returned (a credential
 says only whether each is set). What the probes found is read-only, with outcomes as value and label."""
 
+from urllib.parse import urlsplit
+
+from django.core.validators import URLValidator
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -11,10 +14,11 @@ from infra.core.models.fields import SECRET_MAX_LENGTH
 from infra.core.permissions import VIEW, can
 
 from .. import models
-from ..choices import CheckKind, CheckState, PeriodKind
-from ..models.checks import SECRET_FIELDS
+from ..choices import CheckKind, CheckState, FreshnessSource, PeriodKind, WebsiteWarning
+from ..models.checks import SECRET_FIELDS, URL_MAX_LENGTH
 from ..services.checks import ADDRESS_ELSEWHERE, SNMP_CHECKS_REFUSED, address_elsewhere, writes_snmp_checks
 from ..tables import outcome_label
+from ..websites import SORTS as WEBSITE_SORTS
 
 
 def _fields(model, *extra: str, skip: tuple[str, ...] = ()) -> tuple[str, ...]:
@@ -29,6 +33,23 @@ class OutcomeLabelField(serializers.ReadOnlyField):
         return outcome_label(value)
 
 
+class WebsiteStatusSerializer(serializers.ModelSerializer):
+    """What the last HTTP(S) probe of a website check found (read-only, written by the probes)."""
+
+    redirects = serializers.ListField(
+        child=serializers.ListField(child=serializers.JSONField(), min_length=2, max_length=2),
+        help_text=_("[[status, location], ...] in order."),
+    )
+    mixed_content = serializers.ListField(child=serializers.CharField())
+    warnings = serializers.ListField(child=serializers.ChoiceField(choices=WebsiteWarning.choices))
+    update_source = serializers.ChoiceField(choices=[("", ""), *FreshnessSource.choices])
+
+    class Meta:
+        model = models.WebsiteStatus
+        exclude = ("probe_check",)
+        read_only_fields = [f.name for f in models.WebsiteStatus._meta.fields if f.name != "probe_check"]
+
+
 class CheckSerializer(BaseModelSerializer):
     address = serializers.CharField(
         max_length=255,
@@ -37,10 +58,23 @@ class CheckSerializer(BaseModelSerializer):
         help_text=_("The IP address (or host name) probed; taken from ip_address when left out."),
     )
     state = serializers.SerializerMethodField(help_text=_("up, down or unknown (never probed, disabled)."))
+    # "url" is every object's API address: an HTTP(S) check's page is "target_url" (as an
+    # application's web address is "service_url").
+    target_url = serializers.CharField(
+        source="url",
+        required=False,
+        allow_blank=True,
+        max_length=URL_MAX_LENGTH,
+        validators=[URLValidator(schemes=["http", "https"])],
+        help_text=_("HTTP(S) checks: the page fetched (http:// or https://); address is taken from its host."),
+    )
+    website = serializers.SerializerMethodField(
+        help_text=_("HTTP(S) checks: what the last probe found (response, TLS, freshness); null otherwise.")
+    )
 
     class Meta:
         model = models.Check
-        fields = _fields(models.Check, "state")
+        fields = _fields(models.Check, "target_url", "state", "website")
         # DRF gives the fields of a conditional unique constraint a default of None, so a PUT leaving
         # them out would unlink the device: left out, they keep their value (full_clean checks the rule).
         extra_kwargs = {name: {"default": empty, "required": False} for name in ("device", "ip_address")}
@@ -52,8 +86,22 @@ class CheckSerializer(BaseModelSerializer):
         except models.CheckStatus.DoesNotExist:
             return CheckState.UNKNOWN
 
+    @extend_schema_field(WebsiteStatusSerializer(allow_null=True))
+    def get_website(self, obj) -> dict | None:
+        if obj.kind != CheckKind.HTTP:
+            return None
+        try:
+            return WebsiteStatusSerializer(obj.website).data
+        except models.WebsiteStatus.DoesNotExist:
+            return None
+
     def validate(self, attrs):
         user = getattr(self.context.get("request"), "user", None)
+        kind = attrs.get("kind", self.instance.kind if self.instance is not None else None)
+        url = attrs.get("url", self.instance.url if self.instance is not None else "")
+        if kind == CheckKind.HTTP and url:
+            # The URL's host, as Check.clean() takes it (the field may not be empty before that runs).
+            attrs["address"] = (urlsplit(url).hostname or "")[:255]
         kinds = {attrs.get("kind"), self.instance.kind if self.instance is not None else None}
         if CheckKind.SNMP in kinds and not writes_snmp_checks(user):
             raise serializers.ValidationError({"kind": [SNMP_CHECKS_REFUSED]})
@@ -406,3 +454,90 @@ class AvailabilityReportSerializer(serializers.Serializer):
     sites = ReportRowSerializer(many=True)
     devices = ReportRowSerializer(many=True)
     checks_rows = ReportRowSerializer(many=True)
+
+
+# --- the "Situs web OPD" report ----------------------------------------------------------------------
+
+
+class WebsitesQuerySerializer(serializers.Serializer):
+    """The question of the websites report: filters, search, order and file format."""
+
+    organization = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**31 - 1),
+        required=False,
+        help_text=_("OPD ids (repeatable): an application's owner, or the OPD itself."),
+    )
+    state = serializers.ListField(
+        child=serializers.ChoiceField(choices=("up", "down", "unknown", "off", "unchecked", "no_website")),
+        required=False,
+        help_text=_(
+            "The row's state (repeatable): a check's state, off (switched off), unchecked (no check yet) or no_website."
+        ),
+    )
+    warning = serializers.ListField(
+        child=serializers.ChoiceField(choices=WebsiteWarning.choices),
+        required=False,
+        help_text=_("Rows with any of these warnings (repeatable)."),
+    )
+    stale = serializers.BooleanField(
+        required=False, default=False, help_text=_("Only websites not updated for too long.")
+    )
+    no_website = serializers.BooleanField(required=False, default=False, help_text=_("Only OPDs without a website."))
+    q = serializers.CharField(
+        required=False, allow_blank=True, max_length=200, help_text=_("Search in names and URLs.")
+    )
+    ordering = serializers.ChoiceField(
+        choices=[name for key in WEBSITE_SORTS for name in (key, f"-{key}")],
+        required=False,
+        help_text=_("One column, - for descending; rows without a value last. Default: worst state first."),
+    )
+    format = serializers.ChoiceField(choices=("json", "csv", "xlsx"), required=False, default="json")
+
+    def to_internal_value(self, data):
+        names = ("organization", "state", "warning")
+        lists = {name: data.getlist(name) if hasattr(data, "getlist") else data.get(name) for name in names}
+        plain = {k: v for k, v in data.items() if k not in lists}
+        for name, values in lists.items():
+            if values:
+                plain[name] = [v for raw in values for v in str(raw).split(",") if v]
+        return super().to_internal_value(plain)
+
+
+class WebsiteRowSerializer(serializers.Serializer):
+    """One OPD or application with its website and what its check found."""
+
+    id = serializers.IntegerField(source="pk", help_text=_("The OPD's or the application's id."))
+    kind = serializers.ChoiceField(choices=("organization", "application"))
+    name = serializers.CharField()
+    full_name = serializers.CharField()
+    organization = serializers.IntegerField(source="organization_id", allow_null=True)
+    organization_name = serializers.CharField(source="organization")
+    website = serializers.CharField()
+    check = serializers.IntegerField(source="check_id", allow_null=True, help_text=_("The website check's id."))
+    enabled = serializers.BooleanField(allow_null=True, help_text=_("Whether the check is on (null: no check)."))
+    state = serializers.ChoiceField(choices=("up", "down", "unknown", "off", "unchecked", "no_website"))
+    since = serializers.DateTimeField(allow_null=True)
+    availability_percent = serializers.FloatField(
+        source="percent", allow_null=True, help_text=_("This month up to now.")
+    )
+    checked_at = serializers.DateTimeField(allow_null=True)
+    status_code = serializers.IntegerField(allow_null=True)
+    detail = serializers.CharField()
+    last_update = serializers.DateTimeField(allow_null=True)
+    update_source = serializers.CharField(
+        help_text=_("feed, sitemap, news, last_modified or fingerprint; empty: unknown.")
+    )
+    update_detail = serializers.CharField()
+    days_since_update = serializers.IntegerField(source="days_since", allow_null=True)
+    tls_expires = serializers.DateTimeField(allow_null=True)
+    tls_days_left = serializers.IntegerField(source="days_left", allow_null=True)
+    warnings = serializers.ListField(child=serializers.ChoiceField(choices=WebsiteWarning.choices))
+
+
+class WebsitesPageSerializer(serializers.Serializer):
+    """One page of the websites report (``limit``/``offset``, as every list)."""
+
+    count = serializers.IntegerField(help_text=_("How many rows the filtered report holds."))
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = WebsiteRowSerializer(many=True)

@@ -28,4 +28,10 @@ urlpatterns = [
     *router.urls,
     path("probes/availability/", views.AvailabilityView.as_view(), name="probes-availability"),
     path("probes/reports/availability/", views.AvailabilityReportView.as_view(), name="probes-availability-report"),
+    path("probes/websites/", views.WebsitesView.as_view(kind="organizations"), name="probes-websites"),
+    path(
+        "probes/websites/applications/",
+        views.WebsitesView.as_view(kind="applications"),
+        name="probes-websites-applications",
+    ),
 ]

@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import exceptions, mixins, viewsets
+from rest_framework import exceptions, generics, mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
@@ -26,7 +26,7 @@ from infra.core.bulk import create_many
 from infra.core.permissions import CHANGE, VIEW, can
 from infra.inventory.models import Device, Organization, Site
 
-from .. import filtersets, models, report_files, reports, selectors
+from .. import filtersets, models, report_files, reports, selectors, websites
 from ..choices import PeriodKind
 from ..services import alerting
 from ..services import checks as check_service
@@ -55,7 +55,7 @@ class CheckViewSet(ProbesViewSet):
     """Checks: what is probed, how often, and the thresholds of its state. ``state`` is read-only
     (``/api/probes/status/`` has the rest of the current status)."""
 
-    queryset = models.Check.objects.select_related("device", "ip_address", "credential", "status")
+    queryset = models.Check.objects.select_related("device", "ip_address", "credential", "status", "website")
     serializer_class = serializers.CheckSerializer
     filterset_class = filtersets.CheckFilterSet
 
@@ -339,3 +339,53 @@ class AvailabilityReportView(APIMixin, APIView):
             "checks_rows": _rows(report.checks),
         }
         return Response(serializers.AvailabilityReportSerializer(data).data)
+
+
+class WebsitesView(APIMixin, generics.ListAPIView):
+    """The "Situs web OPD" report: every OPD (``/api/probes/websites/``, those without a website too)
+    or every application with a URL (``/api/probes/websites/applications/``), with its website
+    check's state, availability this month up to now, last update and how it was found, certificate
+    expiry and warnings. Filters, ``q`` and ``ordering`` as on the page; ``limit``/``offset`` pages;
+    ``?format=csv`` or ``xlsx`` gives every filtered row as a file (English column keys)."""
+
+    kind = "organizations"
+    serializer_class = serializers.WebsiteRowSerializer
+    pagination_class = LimitOffsetPagination
+    filter_backends: list = []  # the report filters its rows itself (websites.select)
+
+    @extend_schema(
+        parameters=[
+            serializers.WebsitesQuerySerializer,
+            OpenApiParameter("limit", int, description="Rows per page (at most MAX_PAGE_SIZE)."),
+            OpenApiParameter("offset", int, description="Rows to skip."),
+        ],
+        responses={
+            200: serializers.WebsitesPageSerializer,
+            (200, exports.CSV_TYPE.split(";")[0]): bytes,
+            (200, exports.XLSX_TYPE): bytes,
+        },
+    )
+    def get(self, request, *args, **kwargs):
+        return self.list(request, *args, **kwargs)
+
+    def list(self, request, *args, **kwargs):
+        if not can(request.user, VIEW, models.Check):
+            raise exceptions.PermissionDenied()
+        query = serializers.WebsitesQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        asked = query.validated_data
+        question = websites.Question(
+            organizations=frozenset(asked.get("organization", ())),
+            states=frozenset(asked.get("state", ())),
+            warnings=frozenset(asked.get("warning", ())),
+            stale=asked["stale"],
+            no_website=asked["no_website"],
+            search=asked.get("q", "").strip(),
+            ordering=asked.get("ordering", ""),
+        )
+        found = websites.select(websites.rows(self.kind), question)
+        if asked["format"] != "json":
+            rows = websites.export_rows(found, self.kind, keys=True)
+            return exports.response(rows, websites.filename(self.kind, keys=True), asked["format"])
+        page = self.paginate_queryset(found)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
