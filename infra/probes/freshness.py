@@ -380,7 +380,7 @@ MAX_HTML_CHARS = 1_000_000
 _UNTERMINATED = re.compile(r"<(?=[^<>]*(?:<|$))")
 
 
-def _defused(html: str) -> str:
+def defused(html: str) -> str:
     """``html`` without comments and with every "<" that opens no tag escaped: linear time, and what
     html.parser then reads it in is linear too (each tag ends before the next one starts)."""
     html = html[:MAX_HTML_CHARS]
@@ -400,7 +400,7 @@ def _defused(html: str) -> str:
 def _walk(html: str) -> _Walker:
     walker = _Walker()
     try:
-        walker.feed(_defused(html))
+        walker.feed(defused(html))
         walker.close()
     except (AssertionError, ValueError):  # html.parser gives up on some broken markup: keep what it read
         pass

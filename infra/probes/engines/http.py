@@ -58,6 +58,9 @@ if TYPE_CHECKING:
 DEFAULT_USER_AGENT = "Simpul/1.0 (website check of the city's Diskominfo)"
 BODY_CAP = 2 * 1024 * 1024  # bytes of a page read at most (the rest is not fetched)
 MIXED_CONTENT_MAX = 50  # http:// resources listed at most per page
+MIXED_CONTENT_CHARS = 512_000  # of a page read for its resources
+# A host of numbers only (decimal, octal or hex parts): no top-level domain is numeric.
+_NUMERIC_HOST = re.compile(r"(?:0[xX][0-9a-fA-F]*|[0-9]+)(?:\.(?:0[xX][0-9a-fA-F]*|[0-9]+))*\.?")
 HTTPS_PORT = 443
 # Freshness: each of its GETs waits at most this long, and all of them together at most this long.
 FRESHNESS_FETCH_TIMEOUT = 5.0
@@ -297,6 +300,9 @@ class _Run:
         try:
             ipaddress.ip_address(host)
         except ValueError:
+            if _NUMERIC_HOST.fullmatch(host):
+                # 2130706433, 0177.0.0.1, 127.1: an address to some clients, no name to a resolver.
+                return f"{host} is not written as an IP address or a host name"
             return ""
         return self.options.allowed(host)
 
@@ -348,13 +354,13 @@ class _Run:
                 found = await self.resolver.resolve(host, port, socket.AF_UNSPEC)
                 address = found[0]["host"]
             async with self.slot(host), asyncio.timeout(timeout):
-                _, writer = await asyncio.open_connection(address, port, ssl=context, server_hostname=host)
+                _, stream = await asyncio.open_connection(address, port, ssl=context, server_hostname=host)
                 try:
-                    ssl_object = writer.get_extra_info("ssl_object")
+                    ssl_object = stream.get_extra_info("ssl_object")
                     der = ssl_object.getpeercert(binary_form=True) if ssl_object else None
                     version = ssl_object.version() if ssl_object else ""
                 finally:
-                    writer.transport.abort()  # no TLS goodbye: nothing more is wanted from this server
+                    stream.transport.abort()  # no TLS goodbye: nothing more is wanted from this server
         except (OSError, TimeoutError, ssl.SSLError, ValueError):
             return None
         return _describe_certificate(version or "", der) if der else _Tls(version=version or "")
@@ -439,6 +445,10 @@ class _Run:
         if not answered or page is None:
             return
         self._answered(target, result, page, clock)
+        text = _decode(page.body, page.charset) if page.url.scheme == "https" and page.body else ""
+        if text and _is_html(page.headers, text):
+            # Parsed in a thread: a big or hostile page must not hold up the other sites' timings.
+            result.mixed_content = await asyncio.to_thread(mixed_content, text, str(page.url))
         await self._plain_http(url, result, page, target)
         if target.freshness and page.status < 400:
             result.finding = await self._freshness(url, page)
@@ -452,8 +462,6 @@ class _Run:
         text = _decode(page.body, page.charset) if page.body else ""
         if page.url.scheme == "https":
             result.hsts = _hsts(page.headers.get("Strict-Transport-Security", ""))
-            if _is_html(page.headers, text):
-                result.mixed_content = mixed_content(text, str(page.url))
         if target.expect_text:
             result.content_found = contains_text(text, target.expect_text)
         if page.status >= 400:
@@ -736,9 +744,12 @@ class _Resources(HTMLParser):
 def mixed_content(page: str, page_url: str) -> list[str]:
     """The http:// resources an https page loads (scripts, images, stylesheets, frames, media):
     what browsers block or flag as mixed content. At most ``MIXED_CONTENT_MAX``, in page order."""
+    from ..freshness import defused
+
     parser = _Resources()
     with contextlib.suppress(Exception):  # html.parser is lenient; a page it chokes on shows what it read
-        parser.feed(page)
+        # Defused first: html.parser takes quadratic time over unterminated tags ("<a<a<a...").
+        parser.feed(defused(page[:MIXED_CONTENT_CHARS]))
         parser.close()
     base = urljoin(page_url, parser.base) if parser.base else page_url
     found: list[str] = []

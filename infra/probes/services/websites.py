@@ -123,6 +123,9 @@ def _follow(model, fk: str, field: str, ids: list[int] | None, counts: dict[str,
                 # Never switched off here: a person who switched on the OPD's site keeps it on.
                 check.enabled = True
             check.save()
+            # What was found belongs to the old page: the new one starts afresh (else its text would
+            # be compared with the old site's and read as an update).
+            WebsiteStatus.objects.filter(probe_check=check).delete()
             counts["updated"] += 1
         elif not url and check is not None:
             if _has_history(check.pk):
