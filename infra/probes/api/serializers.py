@@ -533,11 +533,3 @@ class WebsiteRowSerializer(serializers.Serializer):
     tls_days_left = serializers.IntegerField(source="days_left", allow_null=True)
     warnings = serializers.ListField(child=serializers.ChoiceField(choices=WebsiteWarning.choices))
 
-
-class WebsitesPageSerializer(serializers.Serializer):
-    """One page of the websites report (``limit``/``offset``, as every list)."""
-
-    count = serializers.IntegerField(help_text=_("How many rows the filtered report holds."))
-    next = serializers.URLField(allow_null=True)
-    previous = serializers.URLField(allow_null=True)
-    results = WebsiteRowSerializer(many=True)

@@ -360,7 +360,7 @@ class WebsitesView(APIMixin, generics.ListAPIView):
             OpenApiParameter("offset", int, description="Rows to skip."),
         ],
         responses={
-            200: serializers.WebsitesPageSerializer,
+            200: serializers.WebsiteRowSerializer,
             (200, exports.CSV_TYPE.split(";")[0]): bytes,
             (200, exports.XLSX_TYPE): bytes,
         },
@@ -388,4 +388,7 @@ class WebsitesView(APIMixin, generics.ListAPIView):
             rows = websites.export_rows(found, self.kind, keys=True)
             return exports.response(rows, websites.filename(self.kind, keys=True), asked["format"])
         page = self.paginate_queryset(found)
+        if page is None:  # no limit: every row, in the same shape
+            data = self.get_serializer(found, many=True).data
+            return Response({"count": len(found), "next": None, "previous": None, "results": data})
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
