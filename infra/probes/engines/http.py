@@ -59,6 +59,8 @@ DEFAULT_USER_AGENT = "Simpul/1.0 (website check of the city's Diskominfo)"
 BODY_CAP = 2 * 1024 * 1024  # bytes of a page read at most (the rest is not fetched)
 MIXED_CONTENT_MAX = 50  # http:// resources listed at most per page
 MIXED_CONTENT_CHARS = 512_000  # of a page read for its resources
+# Seconds one call may queue targets for (under a probe run's limit, services/scheduling.RUN_LIMIT).
+RUN_BUDGET = 240.0
 # A host of numbers only (decimal, octal or hex parts): no top-level domain is numeric.
 _NUMERIC_HOST = re.compile(r"(?:0[xX][0-9a-fA-F]*|[0-9]+)(?:\.(?:0[xX][0-9a-fA-F]*|[0-9]+))*\.?")
 HTTPS_PORT = 443
@@ -138,6 +140,7 @@ def check(
     hosts: Mapping[str, Sequence[str]] | None = None,
     today: date | None = None,
     discover: Discover | None = None,
+    budget: float = RUN_BUDGET,
 ) -> list[HttpResult]:
     """Check every target once; one result per target, in order.
 
@@ -161,6 +164,7 @@ def check(
         hosts=hosts,
         today=today or datetime.now().astimezone().date(),
         discover=discover,
+        budget=budget,
     )
     return asyncio.run(_check(list(targets), options))
 
@@ -177,6 +181,11 @@ class _Options:
     hosts: Mapping[str, Sequence[str]] | None
     today: date
     discover: Discover | None
+    budget: float = RUN_BUDGET
+
+
+class _OutOfTime(TimeoutError):
+    """The call's time ran out before a slot came free (many checks of one host, or of all)."""
 
 
 class _Refused(OSError):
@@ -286,12 +295,28 @@ class _Run:
         self.slots = asyncio.Semaphore(options.concurrency)
         self.unverified = _unverified_context()
         self.host_slots: defaultdict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(options.per_host))
+        self.deadline = time.monotonic() + options.budget
 
     @contextlib.asynccontextmanager
     async def slot(self, host: str) -> AsyncIterator[None]:
-        """The host's slot first, then one of all: a target queued behind a busy host holds none."""
-        async with self.host_slots[host.lower()], self.slots:
+        """The host's slot first, then one of all: a target queued behind a busy host holds none. No
+        wait goes past the call's budget (a chunk must end within its run's limit)."""
+        host_slot = self.host_slots[host.lower()]
+        try:
+            async with asyncio.timeout(max(self.deadline - time.monotonic(), 0.0)):
+                await host_slot.acquire()
+                try:
+                    await self.slots.acquire()
+                except BaseException:
+                    host_slot.release()
+                    raise
+        except TimeoutError:
+            raise _OutOfTime from None
+        try:
             yield
+        finally:
+            self.slots.release()
+            host_slot.release()
 
     def refusal(self, host: str) -> str:
         """Why an IP-literal host may not be contacted ("" for names: the resolver fences those)."""
@@ -407,6 +432,9 @@ class _Run:
                 if hop == self.options.max_redirects:
                     raise _HopError(f"too many redirects (more than {self.options.max_redirects})")
                 current = following
+        except _OutOfTime:
+            result.outcome = Outcome.TIMEOUT
+            result.detail = f"not reached within this run's {self.options.budget:g} s (too many checks of {url.host})"
         except TimeoutError:
             result.outcome = Outcome.TIMEOUT
             result.detail = f"no answer within {target.timeout:g} s" + (f" from {current}" if current != url else "")

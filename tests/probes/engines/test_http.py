@@ -551,3 +551,16 @@ def test_the_real_discover_finds_a_feed(web: WebServers) -> None:
     assert result.finding.source == "feed" and result.finding.detail == site.url("/rss.xml")
     assert result.finding.last_update == datetime.datetime(2026, 11, 23, 2, 30, tzinfo=datetime.UTC)
     assert len(result.finding.fingerprint) == 64
+
+
+def test_targets_queued_past_the_calls_budget_are_reported_not_reached(web: WebServers) -> None:
+    """A chunk of many checks of one host ends within its run's limit: what could not start in time
+    says so instead of holding the run."""
+    site = web.site({"/": Reply(200, PAGE, delay=1.0)})
+    started = time.monotonic()
+    results = run(*(HttpTarget(i, site.url(), timeout=5) for i in range(4)), per_host=1, budget=1.5)
+    assert time.monotonic() - started < 3.5
+    answered = [r for r in results if r.outcome == Outcome.OK]
+    not_reached = [r for r in results if "not reached within this run's 1.5 s" in r.detail]
+    assert len(answered) >= 1 and len(not_reached) >= 2
+    assert all(r.outcome == Outcome.TIMEOUT for r in not_reached)
