@@ -532,4 +532,3 @@ class WebsiteRowSerializer(serializers.Serializer):
     tls_expires = serializers.DateTimeField(allow_null=True)
     tls_days_left = serializers.IntegerField(source="days_left", allow_null=True)
     warnings = serializers.ListField(child=serializers.ChoiceField(choices=WebsiteWarning.choices))
-
