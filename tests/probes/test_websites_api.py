@@ -112,3 +112,10 @@ def test_the_schema_describes_the_report():
     params = {p["name"] for p in operation["parameters"]}
     assert {"limit", "offset", "state", "warning", "stale", "ordering", "q", "organization"} <= params
     assert "WebsiteStatus" in schema["components"]["schemas"]
+
+
+def test_organizations_carry_their_website(api, city):
+    found = api.get("/api/organizations/", {"has_website": "false", "limit": 1000}).json()["results"]
+    assert "Satpol" in {o["short_name"] for o in found} and "Dinkes" not in {o["short_name"] for o in found}
+    dinkes = api.get(f"/api/organizations/{city['stale'].pk}/").json()
+    assert dinkes["website"] == "http://127.0.0.2/"
