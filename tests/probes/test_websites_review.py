@@ -4,6 +4,7 @@ hostile page's markup, and what a moved URL keeps."""
 import time
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from infra.probes.choices import CheckKind
 from infra.probes.engines.base import Outcome
@@ -43,3 +44,14 @@ def test_a_moved_url_starts_afresh_without_the_old_sites_findings():
     app.url = "http://127.0.20.2/"
     app.save()
     assert not WebsiteStatus.objects.filter(probe_check=web_check).exists()
+
+
+@pytest.mark.django_db
+def test_a_check_made_from_a_url_alone_takes_its_host_as_target():
+    made = Check(kind=CheckKind.HTTP, url="https://127.0.0.5:8443/layanan/")
+    made.full_clean()
+    assert made.address == "127.0.0.5"
+    broken = Check(kind=CheckKind.HTTP, url="http://[::1")
+    with pytest.raises(ValidationError) as refused:
+        broken.full_clean()
+    assert "url" in refused.value.message_dict

@@ -21,6 +21,15 @@ from ..choices import AuthProtocol, CheckKind, PrivProtocol, SnmpVersion
 
 SECRET_FIELDS = ("community", "auth_key", "priv_key")
 URL_MAX_LENGTH = 2000
+
+
+def _url_host(url: str) -> str:
+    try:
+        return urlsplit(url).hostname or ""
+    except ValueError:  # "http://[::1" and the like: the URL validator says what is wrong
+        return ""
+
+
 # RFC 3414: a v3 password is at least 8 characters (net-snmp refuses shorter ones).
 V3_KEY_MIN_LENGTH = 8
 
@@ -247,6 +256,13 @@ class Check(ChangeLoggedModel):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.address}"
 
+    def clean_fields(self, exclude=None) -> None:
+        # An HTTP(S) check's target is its URL's host: filled before the fields are checked, so a
+        # check made from a URL alone is not refused for an empty target.
+        if self.kind == CheckKind.HTTP and self.url and not self.address:
+            self.address = _url_host(self.url)[:255]
+        super().clean_fields(exclude)
+
     def clean(self) -> None:
         errors = {}
         if self.kind == CheckKind.SNMP:
@@ -258,7 +274,7 @@ class Check(ChangeLoggedModel):
             if not self.url:
                 errors["url"] = _("An HTTP(S) check needs a URL.")
             else:
-                host = urlsplit(self.url).hostname or ""
+                host = _url_host(self.url)
                 if host:
                     self.address = host[:255]
         if self.ip_address_id and self.ip_address and not self.address:
