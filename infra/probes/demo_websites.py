@@ -45,6 +45,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from infra.inventory.demo.data import APPLICATIONS, OPD_ROWS
 from infra.inventory.demo.websites import DEMO_SITES, HTTP_PORT, HTTPS_PORT, LOOPBACK, SLOW_SECONDS, DemoSite
+from infra.probes.engines.base import run_coroutine
 
 __all__ = [
     "DEMO_SITES",
@@ -657,7 +658,7 @@ def serve(server: DemoWebsites, out: TextIO) -> None:
         finally:
             await server.stop()
 
-    asyncio.run(main())
+    run_coroutine(main())
 
 
 @contextmanager

@@ -4,7 +4,6 @@ start, fetched by a small aiohttp client: each way of finding the last update an
 
 from __future__ import annotations
 
-import asyncio
 import datetime
 import gzip
 import threading
@@ -16,6 +15,7 @@ import aiohttp
 import pytest
 
 from infra.probes import choices
+from infra.probes.engines.base import run_coroutine
 from infra.probes.freshness import (
     FEED,
     LAST_MODIFIED,
@@ -527,7 +527,7 @@ async def _discover(url: str, today: datetime.date, calls: list[str]):
 
 def run(site: Site, path: str = "", today: datetime.date | None = None) -> tuple[object, list[str]]:
     calls: list[str] = []
-    finding = asyncio.run(_discover(urljoin(site.base, path), today or datetime.datetime.now(UTC).date(), calls))
+    finding = run_coroutine(_discover(urljoin(site.base, path), today or datetime.datetime.now(UTC).date(), calls))
     assert len(calls) <= MAX_FETCHES
     return finding, calls
 
@@ -687,7 +687,7 @@ def test_a_fetch_that_raises_is_a_failure_too():
         raise OSError("boom")
 
     home = FetchedDoc("http://127.0.0.1:9/", 200, {"Last-Modified": "Mon, 02 Mar 2026 00:00:00 GMT"}, b"<p>Situs</p>")
-    finding = asyncio.run(discover(broken, home, TODAY))
+    finding = run_coroutine(discover(broken, home, TODAY))
     assert (finding.source, finding.last_update) == (LAST_MODIFIED, datetime.datetime(2026, 3, 2, tzinfo=UTC))
 
 

@@ -4,7 +4,13 @@ The values are stored (a small integer per raw result), so they never change; la
 in ``infra.probes.choices.ResultOutcome``, which is built from this enum.
 """
 
+import asyncio
+import concurrent.futures
+from collections.abc import Coroutine
 from enum import IntEnum
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 class Outcome(IntEnum):
@@ -31,3 +37,17 @@ class Outcome(IntEnum):
     def answered(self) -> bool:
         """The target answered: it counts as up. An SNMP agent that lacks an object still answered."""
         return self in (Outcome.OK, Outcome.NO_SUCH_OBJECT)
+
+
+def run_coroutine(work: Coroutine[Any, Any, T]) -> T:
+    """Run ``work`` to its end on an event loop of its own, from sync code, and return its result.
+
+    In this thread when it runs no loop; otherwise (async code, or a library's sync API built on a
+    loop, such as Playwright's) in a thread of its own, since ``asyncio.run`` refuses a running loop.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(work)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="engine-loop") as pool:
+        return pool.submit(asyncio.run, work).result()

@@ -2,7 +2,8 @@
 
 Plain Python (no ORM, no Django settings: everything comes in as arguments), on aiohttp's asyncio
 client. ``check`` takes a batch of targets and returns one ``HttpResult`` per target, in the same
-order; it runs its own event loop (``asyncio.run``), so a huey worker thread can call it.
+order; it runs its own event loop (``base.run_coroutine``), so a huey worker thread can call it, and so
+can a thread that already runs one.
 
 One check is one GET of the target's URL, with its redirects followed here (not by aiohttp) so that
 every hop is recorded and every hop's address passes the network fence (``allowed``). Besides it, and
@@ -50,7 +51,7 @@ from cryptography import x509
 from cryptography.x509.oid import ExtensionOID
 from yarl import URL
 
-from .base import Outcome
+from .base import Outcome, run_coroutine
 
 if TYPE_CHECKING:
     from .. import freshness
@@ -166,7 +167,7 @@ def check(
         discover=discover,
         budget=budget,
     )
-    return asyncio.run(_check(list(targets), options))
+    return run_coroutine(_check(list(targets), options))
 
 
 @dataclass

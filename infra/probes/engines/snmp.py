@@ -30,7 +30,6 @@ targets' repr.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import ipaddress
 import socket
 import struct
@@ -49,7 +48,7 @@ from pysnmp.proto.error import StatusInformation
 from pysnmp.proto.rfc1902 import ObjectName
 from pysnmp.proto.rfc1905 import EndOfMibView, NoSuchInstance, NoSuchObject
 
-from .base import Outcome
+from .base import Outcome, run_coroutine
 
 # MD5 (HMAC-MD5-96) and DES are left out on purpose: the issue asks for SHA-2 and AES, DES has a
 # 56-bit key, and an agent that offers MD5 offers SHA too (both date from RFC 3414). SHA-1
@@ -216,15 +215,7 @@ def poll(targets: Sequence[SnmpTarget], *, concurrency: int = DEFAULT_CONCURRENC
     """
     if not targets:
         return []
-    work = _poll(list(targets), max(1, concurrency))
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(work)
-    # This thread already runs a loop (async code, or a library's sync API built on one, such as
-    # Playwright's): the poll gets a thread and a loop of its own.
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, work).result()
+    return run_coroutine(_poll(list(targets), max(1, concurrency)))
 
 
 # --- inside the event loop -------------------------------------------------------------------------

@@ -8,7 +8,9 @@ so nothing reaches a DNS server; all traffic stays on 127.0.0.0/8 and ::1.
 
 from __future__ import annotations
 
+import asyncio
 import datetime
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -80,6 +82,23 @@ def test_ok_over_http_times_the_first_byte_and_the_whole_page(web: WebServers) -
     assert result.total_ms - result.ttfb_ms >= 180
     assert result.started.tzinfo is not None and abs(result.started - NOW) < datetime.timedelta(minutes=5)
     assert result.redirects == [] and result.tls_version == "" and result.hsts is None
+
+
+def test_checking_from_a_thread_that_already_runs_an_event_loop(web: WebServers) -> None:
+    """Async code, or a library's sync API built on a loop (Playwright's, in the browser tests, shares
+    a worker with these), calls check() with a loop running: it runs on a loop of its own instead."""
+    site = web.site({"/": Reply(200, PAGE)})
+
+    async def inside_a_loop() -> list[HttpResult]:
+        return [one(site.url())]
+
+    results: list[HttpResult] = []
+    # a thread of the test's own, as this one may run a loop already (Playwright's, in the same worker)
+    worker = threading.Thread(target=lambda: results.extend(asyncio.run(inside_a_loop())))
+    worker.start()
+    worker.join(timeout=30)
+    (result,) = results
+    assert result.outcome is Outcome.OK and result.status_code == 200
 
 
 @pytest.mark.parametrize("status", [404, 500, 503])
