@@ -651,7 +651,21 @@ class _Generator:
                     yield obj, ChangeAction.CREATE, None, changelog.serialize(obj)
 
         with change_context(source=ChangeSource.COMMAND):
-            return changelog.record_bulk(changes())
+            written = changelog.record_bulk(changes())
+        # Logging the applications makes their automatic website checks (their URLs), each logged as
+        # it is saved: side effects, counted as written objects too.
+        from infra.core.models import ObjectChange
+        from infra.probes.models import Check
+
+        app_ids = [obj.pk for batch in self.created for obj in batch if isinstance(obj, models.Application)]
+        check_ids = list(Check.objects.filter(application_id__in=app_ids).values_list("pk", flat=True))
+        self.result.counts["check"] += len(check_ids)
+        return (
+            written
+            + ObjectChange.objects.filter(
+                content_type__model="check", content_type__app_label="probes", object_id__in=check_ids
+            ).count()
+        )
 
 
 def generate_city(

@@ -316,7 +316,7 @@ def test_a_render_past_its_time_limit_is_killed(monkeypatch):
         return proc
 
     monkeypatch.setattr(rendering.subprocess, "Popen", recording_popen)
-    topology = topologies.flat(5000)  # dot needs minutes for this
+    topology = topologies.flat(20_000)  # dot needs minutes for this (5,000 took 3.2 s on a fast day)
     before = _children()
     begun = time.monotonic()
     with pytest.raises(RenderTimeout) as caught:

@@ -22,6 +22,7 @@
     center: true,
   });
   window.simpulDiagram = zoom; // the browser tests read the zoom and the pan from here
+  box.setAttribute("data-ready", "1"); // and wait for this (a DOM wait: the page's CSP refuses eval)
 
   var start = null;
   var moved = false;
