@@ -9,7 +9,7 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import DatabaseError, connection, connections, transaction
+from django.db import IntegrityError, connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -160,7 +160,7 @@ def _raw_insert(recorded: datetime.datetime | None) -> None:
 def test_the_database_refuses_a_recorded_time_of_the_writers(recorded):
     if recorded == "future":
         recorded = timezone.now() + datetime.timedelta(hours=1)
-    with pytest.raises(DatabaseError, match="recorded time"), transaction.atomic():
+    with pytest.raises(IntegrityError, match="recorded time"), transaction.atomic():
         _raw_insert(recorded)
     assert not ObjectChange.objects.exists()
 

@@ -26,7 +26,7 @@ CREATE OR REPLACE FUNCTION core_objectchange_recorded() RETURNS trigger AS $$
 BEGIN
     IF NEW.recorded IS DISTINCT FROM now() THEN
         RAISE EXCEPTION 'the recorded time of a change record is the database''s clock (%%), not %%',
-            now(), coalesce(NEW.recorded::text, 'none');
+            now(), coalesce(NEW.recorded::text, 'none') USING ERRCODE = 'check_violation';
     END IF;
     RETURN NEW;
 END;
