@@ -238,3 +238,55 @@ def test_concurrent_writers_keep_one_chain():
     assert errors == []
     result = chain.verify()
     assert result.broken is None and result.checked == ObjectChange.objects.count() == 60
+
+
+def test_the_api_shows_and_filters_history_entered_later(admin_user, engineer, client):
+    with change_context(source=ChangeSource.COMMAND):
+        live = OrganizationFactory()
+    with change_context(user=admin_user, source=ChangeSource.WEB, entered_by=admin_user):
+        with change_context(user=engineer, source=ChangeSource.WEB, at=PAST):
+            OrganizationFactory()
+    client.force_login(admin_user)
+    ct = "inventory.organization"
+    rows = client.get("/api/changes/", {"object_type": ct, "entered_later": "true"}).json()["results"]
+    assert [(r["entered_later"], r["entered_by"], r["user"]) for r in rows] == [
+        (True, admin_user.username, engineer.username)
+    ]
+    assert rows[0]["time"].startswith("2024-03-01") and not rows[0]["recorded"].startswith("2024")
+    rows = client.get("/api/changes/", {"object_type": ct, "entered_later": "false"}).json()["results"]
+    assert [(r["object_id"], r["entered_later"], r["entered_by"]) for r in rows] == [(live.pk, False, SYSTEM_ENTERER)]
+    assert rows[0]["hash"] and rows[0]["prev_hash"]
+
+
+def test_a_backdating_request_gets_a_403_with_the_reason(engineer, client, settings):
+    """Whatever view would try it: the refusal is a PermissionDenied, which Django answers with 403."""
+    from django.urls import path
+
+    from infra import urls
+
+    def backdating_view(request):
+        with change_context(user=request.user, source=ChangeSource.WEB, at=PAST):
+            OrganizationFactory()
+
+    settings.ROOT_URLCONF = type("urls", (), {"urlpatterns": [path("backdate/", backdating_view), *urls.urlpatterns]})
+    client.force_login(engineer)
+    response = client.post("/backdate/")
+    assert response.status_code == 403
+    assert not org_changes().exists()
+
+
+def test_the_verify_page_is_for_administrators(admin_user, auditor, client):
+    changes = _some_changes(3)
+    client.force_login(auditor)
+    assert client.post("/admin/core/objectchange/verify/").status_code in (302, 403)
+    client.force_login(admin_user)
+    client.cookies["django_language"] = "en"
+    page = client.get("/admin/core/objectchange/")
+    assert b"/admin/core/objectchange/verify/" in page.content
+    assert "The chain is unbroken" in client.post("/admin/core/objectchange/verify/").content.decode()
+    _immutability_off()
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE core_objectchange SET object_repr = 'Dinas Palsu' WHERE id = %s", [changes[1].pk])
+    client.cookies["django_language"] = "id"
+    text = client.post("/admin/core/objectchange/verify/").content.decode()
+    assert f"Rantai putus pada catatan #{changes[1].pk}" in text and "isinya tidak cocok" in text
