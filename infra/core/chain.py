@@ -93,7 +93,7 @@ BEGIN
     -- Held to the end of the transaction: one appender at a time. The SELECT below is a statement
     -- of its own, so (read committed) it sees what the writer before us committed.
     PERFORM pg_advisory_xact_lock({ADVISORY_LOCK_KEY});
-    now := now();
+    now := clock_timestamp();
     SELECT o.hash INTO head FROM core_objectchange o ORDER BY o.id DESC LIMIT 1;
 END;
 $$ LANGUAGE plpgsql VOLATILE;
@@ -127,12 +127,16 @@ def head(using: str | None = None) -> Head:
     return Head(now=now, hash=last or GENESIS)
 
 
-def sqlite_now(using: str | None = None) -> datetime.datetime:
-    """The database's clock on SQLite (a bulk write takes it again for each batch: the database
-    accepts a ``recorded`` only seconds old)."""
+def database_now(using: str | None = None) -> datetime.datetime:
+    """The database's clock (a bulk write takes it again for each batch: the database accepts a
+    ``recorded`` only seconds old)."""
     from .models import ObjectChange
 
-    with connections[using or router.db_for_write(ObjectChange)].cursor() as cursor:
+    connection = connections[using or router.db_for_write(ObjectChange)]
+    with connection.cursor() as cursor:
+        if connection.vendor != "sqlite":
+            cursor.execute("SELECT clock_timestamp()")
+            return cursor.fetchone()[0]
         cursor.execute(f"SELECT {SQLITE_NOW}")
         return datetime.datetime.fromisoformat(cursor.fetchone()[0]).replace(tzinfo=datetime.UTC)
 

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import connections, models, router, transaction
+from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from . import chain
@@ -202,7 +203,7 @@ def build_change(
     ct = content_type or ContentType.objects.get_for_model(instance)
     related_ct, related_id = _related(instance)
     return ObjectChange(
-        time=ctx.at,  # None: the time it is recorded (record() sets both)
+        time=ctx.at or timezone.now(),
         entered_by=entered_by_name(ctx.entered_by),
         user=user,
         user_name=getattr(user, "username", "") or "",
@@ -276,16 +277,17 @@ def record_bulk(
         # One look-up of the chain's head for the whole write; the hashes are chained here.
         head = chain.head(using)
         prev, now = head.hash, head.now
-        # SQLite accepts a recorded time only seconds old: its batches take the clock again.
-        step = batch_size if connection.vendor == "sqlite" else len(pending)
+        # The database accepts a recorded time only seconds old: each batch takes its clock again.
+        step = batch_size
         for start in range(0, len(pending), step):
-            if start and connection.vendor == "sqlite":
-                now = chain.sqlite_now(using)
+            if start:
+                now = chain.database_now(using)
+            time = ctx.at or timezone.now()
             rows = []
             for values, before, after in pending[start : start + step]:
                 row = {
                     "recorded": now,
-                    "time": ctx.at or now,
+                    "time": time,
                     "prev_hash": prev,
                     **shared_row,
                     **dict(zip(per_row_attnames, values, strict=True)),

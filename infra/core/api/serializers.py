@@ -212,9 +212,6 @@ class ObjectChangeSerializer(serializers.ModelSerializer):
         fields = (
             "id",
             "time",
-            "recorded",
-            "entered_later",
-            "entered_by",
             "user",
             "request_id",
             "source",
@@ -226,6 +223,9 @@ class ObjectChangeSerializer(serializers.ModelSerializer):
             "related_object_id",
             "before",
             "after",
+            "recorded",
+            "entered_later",
+            "entered_by",
             "prev_hash",
             "hash",
         )

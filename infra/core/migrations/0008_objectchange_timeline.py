@@ -6,8 +6,8 @@ the migration's own time would mark every one of them "entered later", which mos
 ``entered_by`` says so ("(before 0008)"), and they are chained in the order they were written (their
 id), the order the chain keeps for every later record.
 
-Triggers: the database refuses a ``recorded`` other than its own clock's (PostgreSQL: exactly the
-writing transaction's start, now(); SQLite: a time at most 10 seconds old), and PostgreSQL gets the
+Triggers: the database refuses a ``recorded`` other than its own clock's (clock_timestamp() on
+PostgreSQL, 'now' on SQLite: a time at most 10 seconds old), and PostgreSQL gets the
 function that locks the chain and reads its head (core_objectchange_head). On SQLite, adding the
 columns rebuilds the table, which drops 0003's trigger: it is made again here (and on the way back).
 """
@@ -24,9 +24,10 @@ BEGIN SELECT RAISE(ABORT, 'change records cannot be edited'); END;
 PG_RECORDED = """
 CREATE OR REPLACE FUNCTION core_objectchange_recorded() RETURNS trigger AS $$
 BEGIN
-    IF NEW.recorded IS DISTINCT FROM now() THEN
+    IF NEW.recorded IS NULL OR NEW.recorded > clock_timestamp()
+            OR NEW.recorded < clock_timestamp() - interval '10 seconds' THEN
         RAISE EXCEPTION 'the recorded time of a change record is the database''s clock (%%), not %%',
-            now(), coalesce(NEW.recorded::text, 'none') USING ERRCODE = 'check_violation';
+            clock_timestamp(), coalesce(NEW.recorded::text, 'none') USING ERRCODE = 'check_violation';
     END IF;
     RETURN NEW;
 END;

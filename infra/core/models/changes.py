@@ -120,7 +120,7 @@ class ObjectChange(models.Model):
             head = chain.head(using)
             self.recorded = head.now
             if self.time is None:
-                self.time = head.now  # now: the time it is recorded
+                self.time = timezone.now()
             self.prev_hash = head.hash
             self.hash = chain.digest({name: getattr(self, name) for name in chain.HASHED_FIELDS})
             super().save(*args, **kwargs)
