@@ -114,4 +114,6 @@ def entered_by_name(entered_by: object | None) -> str:
 
     if entered_by == SYSTEM:
         return SYSTEM_ENTERER
-    return getattr(entered_by, "username", "") or "" if getattr(entered_by, "pk", None) else ""
+    if getattr(entered_by, "pk", None) is None:
+        return ""  # nobody signed in
+    return entered_by.username
