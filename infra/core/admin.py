@@ -3,15 +3,20 @@ import logging
 from django.contrib import admin, messages
 from django.contrib.admin.utils import NestedObjects, unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import PermissionDenied
 from django.db import router
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from . import chain
+from .choices import Role
 from .deletion import protection_reasons
 from .models import ObjectChange, User
+from .models.changes import entered_later_q
+from .permissions import role_of
 from .security import one_time_password
 
 log = logging.getLogger(__name__)
@@ -113,14 +118,63 @@ class UserAdmin(ProtectionReasonsMixin, DjangoUserAdmin):
         return response
 
 
+class EnteredLaterFilter(admin.SimpleListFilter):
+    title = _("entered later")
+    parameter_name = "entered_later"
+
+    def lookups(self, request, model_admin):
+        return (("1", _("Yes")), ("0", _("No")))
+
+    def queryset(self, request, queryset):
+        if self.value() == "1":
+            return queryset.filter(entered_later_q())
+        if self.value() == "0":
+            return queryset.exclude(entered_later_q())
+        return queryset
+
+
 @admin.register(ObjectChange)
 class ObjectChangeAdmin(admin.ModelAdmin):
-    """Read-only: the change log is evidence."""
+    """Read-only: the change log is evidence. Its list marks history entered later; its "Verify
+    chain" page (administrators) walks the hash chain."""
 
-    list_display = ("time", "user_name", "source", "action", "content_type", "object_repr", "request_id")
-    list_filter = ("action", "source", "content_type")
+    list_display = (
+        "time",
+        "entered_later_mark",
+        "recorded",
+        "entered_by",
+        "user_name",
+        "source",
+        "action",
+        "content_type",
+        "object_repr",
+        "request_id",
+    )
+    list_filter = (EnteredLaterFilter, "action", "source", "content_type")
     search_fields = ("object_repr", "user_name", "request_id")
     date_hierarchy = "time"
+
+    @admin.display(description=_("entered later"), boolean=True)
+    def entered_later_mark(self, obj: ObjectChange) -> bool:
+        return obj.entered_later
+
+    def get_urls(self):
+        verify = self.admin_site.admin_view(self.verify_view)
+        return [path("verify/", verify, name="core_objectchange_verify"), *super().get_urls()]
+
+    def verify_view(self, request):
+        """Walk the chain (on POST) and say what verify_changelog says: administrators only."""
+        if role_of(request.user) != Role.ADMINISTRATOR:
+            raise PermissionDenied
+        result = chain.verify() if request.method == "POST" else None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Verify the change log's chain"),
+            "opts": self.opts,
+            "result": result,
+            "summary": chain.summary(result) if result else "",
+        }
+        return TemplateResponse(request, "admin/core/objectchange/verify.html", context)
 
     def has_add_permission(self, request):
         return False

@@ -32,7 +32,6 @@ from typing import TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import connections, models, router, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -40,7 +39,7 @@ from . import changelog
 from .choices import ChangeAction
 from .events import bulk_written
 from .models import ChangeLoggingMixin
-from .models.features import next_stamp
+from .models.features import next_stamp, write_time
 from .validation import validate_instances
 
 BATCH_SIZE = 1000
@@ -137,7 +136,7 @@ def update_many(
     concrete = model._meta.concrete_fields
     by_attname = {f.attname: f.name for f in concrete}
     has_last_updated = any(f.name == "last_updated" for f in concrete)
-    now = timezone.now()
+    now = write_time()
     groups: dict[tuple[str, ...], list[M]] = defaultdict(list)
     changed_items = []
     for instance, before, after in items:
@@ -205,7 +204,7 @@ def insert(model: type[models.Model], objs: list[models.Model], batch_size: int 
 
 def _prepared_rows(objs: list[models.Model], fields: list[models.Field], connection) -> Iterator[list[object]]:
     """Each object's values ready for the database, in the order of ``fields``."""
-    now = timezone.now()
+    now = write_time()  # history entered after the fact: its time
     stamped = [f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
     plain_pre_save = (models.Field.pre_save, models.DateField.pre_save, models.DateTimeField.pre_save)
     custom = [f for f in fields if f not in stamped and type(f).pre_save not in plain_pre_save]

@@ -9,12 +9,13 @@ from collections.abc import Iterable, Sequence
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import connections, models, router
+from django.db import connections, models, router, transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from . import chain
 from .choices import ChangeAction
-from .context import current_context
+from .context import current_context, entered_by_name
 from .models import ChangeLoggingMixin, ObjectChange
 
 
@@ -203,6 +204,7 @@ def build_change(
     related_ct, related_id = _related(instance)
     return ObjectChange(
         time=ctx.at or timezone.now(),
+        entered_by=entered_by_name(ctx.entered_by),
         user=user,
         user_name=getattr(user, "username", "") or "",
         request_id=ctx.request_id,
@@ -223,7 +225,7 @@ def record(instance: ChangeLoggingMixin, action: str, before: dict | None, after
     if action == ChangeAction.UPDATE and before == after:
         return None
     change = build_change(instance, action, before, after)
-    change.save()
+    change.save()  # at the chain's end (ObjectChange.save)
     return change
 
 
@@ -240,55 +242,78 @@ def record_bulk(
     """
     ctx = current_context()
     user = ctx.user if getattr(ctx.user, "pk", None) else None
-    connection = connections[router.db_for_write(ObjectChange)]
+    using = router.db_for_write(ObjectChange)
+    connection = connections[using]
     opts = ObjectChange._meta
     shared = {
-        "time": ctx.at or timezone.now(),
         "user": user.pk if user is not None else None,
         "user_name": getattr(user, "username", "") or "",
+        "entered_by": entered_by_name(ctx.entered_by),
         "request_id": ctx.request_id,
         "source": ctx.source,
     }
-    shared_values = [opts.get_field(name).get_db_prep_save(value, connection) for name, value in shared.items()]
     per_row = ["action", "content_type", "object_id", "object_repr", "related_content_type", "related_object_id"]
-    json_fields = [opts.get_field("before"), opts.get_field("after")]
-    columns = [opts.get_field(name).column for name in [*shared, *per_row]] + [f.column for f in json_fields]
     content_types: dict[type, int] = {}
-    rows = []
+    # (the row's per-record values, before, after): the chain's fields come when the batch is written
+    pending = []
     for instance, action, before, after in changes:
         if action == ChangeAction.UPDATE and before == after:
             continue
         model = type(instance)
         if model not in content_types:
             content_types[model] = ContentType.objects.get_for_model(model).pk
-        rows.append(
-            (
-                *shared_values,
-                str(action),
-                content_types[model],
-                instance.pk,
-                str(instance)[:200],
-                *_related(instance),
-                json_fields[0].get_db_prep_save(before, connection),
-                json_fields[1].get_db_prep_save(after, connection),
-            )
+        pending.append(
+            ((str(action), content_types[model], instance.pk, str(instance)[:200], *_related(instance)), before, after)
         )
+    if not pending:
+        return 0
+    names = ["recorded", "time", "prev_hash", "hash", *shared, *per_row, "before", "after"]
+    columns = [opts.get_field(name).column for name in names]
+    fields = [opts.get_field(name) for name in names]
+    shared_row = {opts.get_field(name).attname: value for name, value in shared.items()}
+    per_row_attnames = [opts.get_field(name).attname for name in per_row]
     quote = connection.ops.quote_name
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(
-        quote(opts.db_table), ", ".join(quote(c) for c in columns), ", ".join(["%s"] * len(columns))
-    )
-    if connection.vendor == "postgresql" and rows:
-        # COPY takes the rows in one stream: half the time of executemany for 1,000 records.
-        copy_sql = "COPY {} ({}) FROM STDIN".format(quote(opts.db_table), ", ".join(quote(c) for c in columns))
-        # Django's own errors, as its cursor would raise them (an IntegrityError, not psycopg's).
-        with connection.wrap_database_errors, connection.cursor() as cursor, cursor.cursor.copy(copy_sql) as copy:
-            for row in rows:
-                copy.write_row(row)
-        return len(rows)
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), batch_size):
-            cursor.executemany(sql, rows[start : start + batch_size])
-    return len(rows)
+    with transaction.atomic(using=using, savepoint=False):
+        # One look-up of the chain's head for the whole write; the hashes are chained here.
+        head = chain.head(using)
+        prev, now = head.hash, head.now
+        # The database accepts a recorded time only seconds old: each batch takes its clock again.
+        step = batch_size
+        for start in range(0, len(pending), step):
+            if start:
+                now = chain.database_now(using)
+            time = ctx.at or timezone.now()
+            rows = []
+            for values, before, after in pending[start : start + step]:
+                row = {
+                    "recorded": now,
+                    "time": time,
+                    "prev_hash": prev,
+                    **shared_row,
+                    **dict(zip(per_row_attnames, values, strict=True)),
+                    "before": before,
+                    "after": after,
+                }
+                row["hash"] = prev = chain.digest(row)
+                rows.append([f.get_db_prep_save(row[f.attname], connection) for f in fields])
+            if connection.vendor == "postgresql":
+                # COPY takes the rows in one stream: half the time of executemany for 1,000 records.
+                copy_sql = "COPY {} ({}) FROM STDIN".format(quote(opts.db_table), ", ".join(quote(c) for c in columns))
+                # Django's own errors, as its cursor would raise them (an IntegrityError, not psycopg's).
+                with (
+                    connection.wrap_database_errors,
+                    connection.cursor() as cursor,
+                    cursor.cursor.copy(copy_sql) as copy,
+                ):
+                    for values in rows:
+                        copy.write_row(values)
+            else:
+                sql = "INSERT INTO {} ({}) VALUES ({})".format(
+                    quote(opts.db_table), ", ".join(quote(c) for c in columns), ", ".join(["%s"] * len(columns))
+                )
+                with connection.cursor() as cursor:
+                    cursor.executemany(sql, rows)
+    return len(pending)
 
 
 def saved_fields(instance: ChangeLoggingMixin, update_fields: Iterable[str] | None) -> set[str] | None:

@@ -16,6 +16,7 @@ from django_filters.utils import label_for_filter
 
 from .choices import ChangeAction, ChangeSource
 from .models import ObjectChange
+from .models.changes import entered_later_q
 
 # Lookups offered by field type, as NetBox users know them: ?name__icontains=, ?purchase_year__gte=,
 # ?site__in=... "isnull" answers "is it empty".
@@ -215,10 +216,31 @@ class ObjectChangeFilterSet(SafeInputMixin, django_filters.FilterSet):
     request_id = django_filters.UUIDFilter()
     time = django_filters.IsoDateTimeFromToRangeFilter(label=_("Time range: time_after, time_before"))
     q = django_filters.CharFilter(field_name="object_repr", lookup_expr="icontains", label=_("Object text contains"))
+    entered_later = django_filters.BooleanFilter(
+        method="filter_entered_later", label=_("Entered later (recorded more than a minute away from its time)")
+    )
+    entered_by = django_filters.CharFilter(label=_("Entered by"))
 
     class Meta:
         model = ObjectChange
-        fields = ["object_type", "object_id", "user", "user_id", "action", "source", "request_id", "time"]
+        fields = [
+            "object_type",
+            "object_id",
+            "user",
+            "user_id",
+            "action",
+            "source",
+            "request_id",
+            "time",
+            "entered_later",
+            "entered_by",
+        ]
+
+    def filter_entered_later(self, queryset, name, value):
+        if value is None:
+            return queryset
+        later = entered_later_q()
+        return queryset.filter(later) if value else queryset.exclude(later)
 
 
 class _SignInFilterSet(BaseFilterSet):

@@ -26,7 +26,8 @@ class ChangeContextMiddleware:
         request.id = uuid.uuid4()
         source = ChangeSource.API if request.path.startswith("/api/") else ChangeSource.WEB
         user = request.user if getattr(request, "user", None) and request.user.is_authenticated else None
-        with change_context(user=user, source=source, request_id=request.id):
+        # Whoever signed in enters what the request changes (nobody, until the API authenticates).
+        with change_context(user=user, source=source, request_id=request.id, entered_by=user):
             response = self.get_response(request)
         response["X-Request-ID"] = str(request.id)
         return response

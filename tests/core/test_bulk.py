@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from infra.core import bulk, changelog
@@ -229,7 +229,6 @@ def test_insert_leaves_the_rows_bulk_create_leaves(city, insert_path):
         (models.IPAddress, lambda p: _address_batch(interface, p)),
         (models.Device, lambda p: _device_batch(city, p)),
         (models.FiberLink, lambda p: _link_batch(city, other, p)),
-        (ObjectChange, lambda p: _change_batch(user, device)),
     ):
         theirs, ours = make("x"), make("y")
         model.objects.bulk_create(theirs)
@@ -250,6 +249,11 @@ def test_insert_leaves_the_rows_bulk_create_leaves(city, insert_path):
             assert not obj._state.adding and obj._state.db == "default"
         if any(f.name == "created" for f in model._meta.concrete_fields):
             assert all(o.created is not None and o.created == o.last_updated for o in ours)
+    # Change records go in only at the chain's end (ObjectChange.save, changelog.record_bulk): the
+    # database refuses rows inserted around it (their recorded time is not its clock's).
+    for write in (ObjectChange.objects.bulk_create, lambda objs: bulk.insert(ObjectChange, objs)):
+        with pytest.raises(IntegrityError, match="recorded time"), transaction.atomic():
+            write(_change_batch(user, device))
 
 
 # --- uniqueness over a batch's final state (the import's rule) ----------------------------------------

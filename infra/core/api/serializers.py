@@ -202,6 +202,10 @@ class ObjectChangeSerializer(serializers.ModelSerializer):
     object_type = serializers.SerializerMethodField()
     related_object_type = serializers.SerializerMethodField()
     user = serializers.SerializerMethodField()
+    entered_later = serializers.BooleanField(
+        read_only=True,
+        help_text=_("Recorded more than a minute away from its time: history entered after the fact."),
+    )
 
     class Meta:
         model = ObjectChange
@@ -219,6 +223,11 @@ class ObjectChangeSerializer(serializers.ModelSerializer):
             "related_object_id",
             "before",
             "after",
+            "recorded",
+            "entered_later",
+            "entered_by",
+            "prev_hash",
+            "hash",
         )
 
     @extend_schema_field(serializers.CharField())

@@ -26,6 +26,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models, router
 from django.db.models.constants import LOOKUP_SEP
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 __all__ = ["ChangeLoggingMixin", "ChangeLoggingQuerySet", "ConstraintMessagesMixin", "DisplayMixin", "TimestampsMixin"]
@@ -101,6 +102,14 @@ def _condition_fields(q: models.Q) -> set[str]:
 ONE_TICK = datetime.timedelta(microseconds=1)
 
 
+def write_time() -> datetime.datetime:
+    """The time a write is about: the change context's ``at`` (history entered after the fact, as the
+    demo's), else now. An object's ``created`` and ``last_updated`` then agree with its change log."""
+    from ..context import current_context
+
+    return current_context().at or timezone.now()
+
+
 def next_stamp(previous: datetime.datetime | None, now: datetime.datetime) -> datetime.datetime:
     """The stamp of a write made at ``now`` over a row stamped ``previous``: ``now``, or one
     microsecond past ``previous`` when the clock has not moved past it (two writes within one
@@ -126,7 +135,27 @@ class VersionStampField(models.DateTimeField):
 
     def pre_save(self, model_instance: models.Model, add: bool) -> datetime.datetime:
         previous = None if add else getattr(model_instance, self.attname)
-        value = next_stamp(previous, super().pre_save(model_instance, add))
+        value = next_stamp(previous, write_time())
+        setattr(model_instance, self.attname, value)
+        return value
+
+    def deconstruct(self):
+        name, _path, args, kwargs = super().deconstruct()
+        return name, "django.db.models.DateTimeField", args, kwargs
+
+
+class CreatedStampField(models.DateTimeField):
+    """``auto_now_add`` at the write's time (:func:`write_time`): history entered after the fact
+    creates its objects when its change log says. No schema change (``deconstruct``)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("auto_now_add", True)
+        super().__init__(*args, **kwargs)
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> datetime.datetime:
+        if not add:
+            return getattr(model_instance, self.attname)
+        value = write_time()
         setattr(model_instance, self.attname, value)
         return value
 
@@ -139,7 +168,7 @@ class TimestampsMixin(models.Model):
     """When the row was created and last saved (set by Django on save, and by ``core.bulk``'s
     updates); ``last_updated`` is also the object's version, moved by every save."""
 
-    created = models.DateTimeField(_("created"), auto_now_add=True, null=True)
+    created = CreatedStampField(_("created"), auto_now_add=True, null=True)
     last_updated = VersionStampField(_("last updated"), auto_now=True, null=True)
 
     class Meta:
