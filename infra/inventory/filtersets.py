@@ -233,8 +233,9 @@ class FiberLinkFilterSet(BaseFilterSet):
     device = django_filters.ModelMultipleChoiceFilter(
         queryset=models.Device.objects.all(), method="filter_device", label=_("Device (either end's interface)")
     )
-    search_fields = ("code", "name", "contractor", "procurement_package", "description")
-    panel_fields = ("site", "status", "cable_type", "deployment", "core_count", "contractor")
+    contract = _objects(models.Contract)
+    search_fields = ("code", "name", "contractor", "contract__number", "description")
+    panel_fields = ("site", "status", "cable_type", "deployment", "core_count", "contractor", "contract")
 
     class Meta:
         model = models.FiberLink
@@ -250,7 +251,6 @@ class FiberLinkFilterSet(BaseFilterSet):
                 "length_km",
                 "installed_date",
                 "contractor",
-                "procurement_package",
                 "measured_loss_db",
                 "splice_count",
             ],

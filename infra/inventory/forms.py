@@ -147,7 +147,7 @@ class FiberLinkForm(BaseModelForm):
             "status",
             "installed_date",
             "contractor",
-            "procurement_package",
+            "contract",
             "measured_loss_db",
             "measured_wavelength",
             "measured_on",
@@ -283,7 +283,7 @@ ApplicationBulkEditForm = bulk_form(
     models.Application, ("organization", "status", "criticality", "integration_status", "target_year")
 )
 FiberLinkBulkEditForm = bulk_form(
-    models.FiberLink, ("status", "cable_type", "deployment", "contractor", "procurement_package", "installed_date")
+    models.FiberLink, ("status", "cable_type", "deployment", "contractor", "contract", "installed_date")
 )
 FiberCoreBulkEditForm = bulk_form(models.FiberCore, ("state", "carries"))
 MigrationWaveBulkEditForm = bulk_form(models.MigrationWave, ("status", "start_date", "end_date"))

@@ -274,6 +274,7 @@ class FiberLinkTable(BaseTable):
     site_b = tables.Column(linkify=True)
     status = _badge("status")
     cores_in_use = tables.Column(verbose_name=_("Cores in use"))
+    contract = tables.Column(linkify=True)
     loss_budget = tables.Column(verbose_name=_("Loss budget (dB)"), empty_values=(), orderable=False, accessor="pk")
 
     class Meta(BaseTable.Meta):
@@ -292,7 +293,7 @@ class FiberLinkTable(BaseTable):
             "status",
             "installed_date",
             "contractor",
-            "procurement_package",
+            "contract",
             "measured_loss_db",
             "loss_budget",
             "created",

@@ -128,7 +128,7 @@ def _fingerprint() -> dict[str, set]:
                 "measured_loss_db",
                 "installed_date",
                 "contractor",
-                "procurement_package",
+                "contract__number",
             )
         ),
         "cores": set(
@@ -272,7 +272,7 @@ def test_fiber_links_and_cores(demo_city, db):
     for link in links:
         assert Decimal("0.3") <= link.length_km <= Decimal("12"), link
         assert link.cores.count() == link.core_count
-        assert link.procurement_package, link
+        assert link.contract_id, link
     over_budget = 0
     for link in links.filter(status=FiberLinkStatus.ACTIVE):
         assert link.installed_date and link.contractor and link.measured_loss_db is not None, link

@@ -34,6 +34,7 @@ from ..choices import (
     Wavelength,
 )
 from ..models import (
+    Contract,
     Device,
     FiberLink,
     Interface,
@@ -104,6 +105,12 @@ INTERFACE = RefKind(
     label=lambda i: f"{i.device.name} {i.name}",
     scope=lambda i: i.device.site_id,
 )
+CONTRACT = RefKind(
+    noun=gettext_lazy("contract"),
+    queryset=lambda: Contract.objects.all(),
+    keys=lambda c: (c.number,),
+    label=lambda c: c.number,
+)
 WAVE = RefKind(
     noun=gettext_lazy("migration wave"),
     queryset=lambda: MigrationWave.objects.all(),
@@ -114,6 +121,11 @@ WAVE = RefKind(
 OPD_HELP = gettext_lazy("The OPD: its short name (Disdukcapil) or its full name.")
 PORT_HELP = gettext_lazy("device name and interface name at the row's site, e.g. sw-core-01 ge-0/0/1")
 DESCRIPTION_ALIASES = ("description", "catatan", "deskripsi")
+CONTRACT_HELP = gettext_lazy("number of a contract, e.g. 041/SPK/DISKOMINFO/2024")
+CONTRACT_COLUMN_HELP = gettext_lazy(
+    "The contract (paket pengadaan) it was bought under, by its number; the contract must exist (Contracts "
+    "sheet or page)."
+)
 
 
 def _key_text(sheet: Sheet, row: Row, name: str) -> str | None:
@@ -640,7 +652,7 @@ class FiberLinkSheet(Sheet):
     model = FiberLink
     title = gettext_lazy("Fiber links")
     key_help = gettext_lazy("A row updates the link with the same kode (any case), or creates one with its cores.")
-    refs = {"site": SITE, "interface": INTERFACE}
+    refs = {"site": SITE, "interface": INTERFACE, "contract": CONTRACT}
     columns = (
         Column("kode", "code", key=True, aliases=("kode_link", "kode_ruas"), help=gettext_lazy("Link code, unique.")),
         Column("nama", "name", aliases=("nama_ruas",)),
@@ -677,7 +689,14 @@ class FiberLinkSheet(Sheet):
         Column("status", "status", choice(FiberLinkStatus)),
         Column("tanggal_pasang", "installed_date", aliases=("tanggal_pemasangan", "installed_on")),
         Column("kontraktor", "contractor", aliases=("penyedia", "vendor")),
-        Column("paket_pengadaan", "procurement_package", aliases=("paket", "kontrak")),
+        Column(
+            "paket_pengadaan",
+            "contract",
+            Reference(CONTRACT_HELP),
+            ref="contract",
+            aliases=("kontrak", "paket", "nomor_kontrak"),
+            help=CONTRACT_COLUMN_HELP,
+        ),
         Column("redaman_terukur_db", "measured_loss_db", aliases=("redaman", "redaman_db", "loss_db")),
         Column("panjang_gelombang", "measured_wavelength", choice(Wavelength), aliases=("lambda", "wavelength")),
         Column("tanggal_ukur", "measured_on", aliases=("tanggal_pengukuran",)),
@@ -691,7 +710,9 @@ class FiberLinkSheet(Sheet):
         return _key_text(self, row, "kode")
 
     def export_queryset(self):
-        return FiberLink.objects.select_related("site_a", "site_b", "interface_a__device", "interface_b__device")
+        return FiberLink.objects.select_related(
+            "site_a", "site_b", "interface_a__device", "interface_b__device", "contract"
+        )
 
     def after_write(self, rows: list[Row]) -> None:
         # New links get their cores, and a changed core count adds or drops spare ones (the service's
