@@ -61,6 +61,7 @@ class DeviceForm(BaseModelForm):
             "acquisition_value",
             "funding_source",
             "warranty_end",
+            "contract",
             "primary_ip",
             "description",
         )
@@ -307,3 +308,27 @@ class YearTargetForm(BaseModelForm):
     class Meta:
         model = models.YearTarget
         fields = ("year", "servers_moved", "note")
+
+
+class ContractForm(BaseModelForm):
+    class Meta:
+        model = models.Contract
+        fields = (
+            "number",
+            "title",
+            "year",
+            "contractor",
+            "value",
+            "status",
+            "signed_date",
+            "start_date",
+            "end_date",
+            "contracted_km",
+            "contracted_links",
+            "contracted_sites",
+            "contracted_devices",
+            "description",
+        )
+
+
+ContractBulkEditForm = bulk_form(models.Contract, ("year", "contractor", "status", "end_date"))

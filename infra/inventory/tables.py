@@ -420,3 +420,83 @@ class YearTargetTable(BaseTable):
         model = models.YearTarget
         fields = ("pk", "year", "servers_moved", "note", "last_updated")
         default_columns = ("year", "servers_moved", "note")
+
+
+class MismatchColumn(tables.BooleanColumn):
+    """Whether the registry differs from the contract: a red badge when it does."""
+
+    def render(self, value, record, bound_column):
+        return status_badge("mismatch", _("Differs")) if value else status_badge("matches", _("Matches"))
+
+    def value(self, value, record, bound_column):
+        return bool(value)
+
+
+class DifferenceColumn(tables.Column):
+    """Registry minus contract, signed (+1,3 means the registry holds more); blank when not contracted."""
+
+    def render(self, value):
+        return f"+{number_format(value)}" if value > 0 else number_format(value)
+
+
+class ContractTable(BaseTable):
+    number = tables.Column(linkify=True)
+    value = tables.Column()
+    status = _badge("status")
+    registry_km = tables.Column(verbose_name=_("Fiber in registry (km)"))
+    km_difference = DifferenceColumn(verbose_name=_("Fiber difference (km)"))
+    registry_links = tables.Column(verbose_name=_("Links in registry"))
+    links_difference = DifferenceColumn(verbose_name=_("Links difference"))
+    registry_sites = tables.Column(verbose_name=_("Sites in registry"))
+    sites_difference = DifferenceColumn(verbose_name=_("Sites difference"))
+    registry_devices = tables.Column(verbose_name=_("Devices in registry"))
+    devices_difference = DifferenceColumn(verbose_name=_("Devices difference"))
+    has_mismatch = MismatchColumn(verbose_name=_("Reconciliation"))
+
+    class Meta(BaseTable.Meta):
+        model = models.Contract
+        fields = (
+            "pk",
+            "number",
+            "title",
+            "year",
+            "contractor",
+            "value",
+            "signed_date",
+            "start_date",
+            "end_date",
+            "status",
+            "contracted_km",
+            "registry_km",
+            "km_difference",
+            "contracted_links",
+            "registry_links",
+            "links_difference",
+            "contracted_sites",
+            "registry_sites",
+            "sites_difference",
+            "contracted_devices",
+            "registry_devices",
+            "devices_difference",
+            "has_mismatch",
+            "created",
+            "last_updated",
+        )
+        default_columns = (
+            "number",
+            "title",
+            "year",
+            "contractor",
+            "value",
+            "status",
+            "contracted_km",
+            "registry_km",
+            "km_difference",
+            "has_mismatch",
+        )
+
+    def render_value(self, value):
+        return rupiah(value)
+
+    def value_value(self, value):
+        return value  # exports keep the number
