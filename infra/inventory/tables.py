@@ -2,6 +2,7 @@
 
 import django_tables2 as tables
 from django.core.exceptions import ObjectDoesNotExist
+from django.template.defaultfilters import floatformat
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
@@ -436,7 +437,8 @@ class DifferenceColumn(tables.Column):
     """Registry minus contract, signed (+1,3 means the registry holds more); blank when not contracted."""
 
     def render(self, value):
-        return f"+{number_format(value)}" if value > 0 else number_format(value)
+        shown = floatformat(value, "-3")  # to the metre, in the user's language
+        return f"+{shown}" if value > 0 else shown
 
 
 class ContractTable(BaseTable):
@@ -444,6 +446,7 @@ class ContractTable(BaseTable):
     value = tables.Column()
     status = _badge("status")
     registry_km = tables.Column(verbose_name=_("Fiber in registry (km)"))
+    contracted_km = tables.Column()
     km_difference = DifferenceColumn(verbose_name=_("Fiber difference (km)"))
     registry_links = tables.Column(verbose_name=_("Links in registry"))
     links_difference = DifferenceColumn(verbose_name=_("Links difference"))
@@ -500,3 +503,9 @@ class ContractTable(BaseTable):
 
     def value_value(self, value):
         return value  # exports keep the number
+
+    def render_contracted_km(self, value):
+        return floatformat(value, "-3")
+
+    def render_registry_km(self, value):
+        return floatformat(value, "-3")

@@ -6,8 +6,8 @@ from django.urls import path
 from infra.core.views import ModelPages
 
 from . import choices, filtersets, forms, models, tables
-from .selectors import count_of
 from .reconciliation import with_reconciliation
+from .selectors import count_of
 from .views import (
     ContractDetailView,
     DeviceDetailView,

@@ -234,3 +234,198 @@ def test_reconciling_many_contracts_takes_one_query(laid, django_assert_num_quer
         rows = list(with_reconciliation(Contract.objects.all()))
     assert len(rows) == 6 and {r.registry_links for r in rows} == {1, 2}
     assert not [r for r in rows if r.has_mismatch]
+
+
+# --- pages --------------------------------------------------------------------------------------
+def _mismatched(laid) -> Contract:
+    """The fixture's contract, with 1.3 km more fiber in the registry than it buys."""
+    contract = laid["contract"]
+    contract.contracted_km = Decimal("3.700")
+    contract.save()
+    return contract
+
+
+def test_the_list_shows_the_reconciliation_and_filters_the_mismatches(client, auditor, laid):
+    mismatched = _mismatched(laid)
+    matching = ContractFactory(number="099/SPK/DISKOMINFO/2025", year=2025)
+    client.force_login(auditor)
+    page = client.get("/contracts/").content.decode()
+    assert mismatched.number in page and matching.number in page
+    assert 'data-status="mismatch"' in page and "+1,3" in page  # the pages speak Indonesian
+    only = client.get("/contracts/?has_mismatch=true").content.decode()
+    assert mismatched.number in only and matching.number not in only
+    none = client.get("/contracts/?has_mismatch=false").content.decode()
+    assert mismatched.number not in none and matching.number in none
+    by_year = client.get("/contracts/?year=2025&sort=-value").content.decode()
+    assert matching.number in by_year and mismatched.number not in by_year
+    assert matching.number in client.get("/contracts/?q=099/SPK").content.decode()
+
+
+def test_the_detail_page_shows_the_reconciliation_and_what_is_under_the_contract(client, auditor, laid):
+    contract = _mismatched(laid)
+    client.force_login(auditor)
+    page = client.get(f"/contracts/{contract.pk}/").content.decode()
+    assert 'data-testid="reconciliation"' in page
+    assert page.count('class="table-danger"') == 1 and "+1,3" in page
+    assert all(link.code in page for link in contract.fiber_links.all())
+    assert contract.devices.get().name in page
+    assert f"/contracts/{contract.pk}/edit/" not in page, "an auditor changes nothing"
+
+
+def test_the_contract_pages_speak_indonesian(client, auditor, laid):
+    contract = _mismatched(laid)
+    client.force_login(auditor)
+    page = client.get(f"/contracts/{contract.pk}/", HTTP_ACCEPT_LANGUAGE="id").content.decode()
+    assert "Rekonsiliasi" in page and "Dikontrakkan" in page
+
+
+def test_engineers_write_contracts_and_others_may_not(client, engineer, operator, auditor):
+    data = {
+        "number": "041/SPK/DISKOMINFO/2024",
+        "title": "Paket FO Tahap II",
+        "year": "2024",
+        "contractor": "PT Krakatau Data Link",
+        "value": "6217500000",
+        "status": "active",
+        "contracted_km": "12.5",
+    }
+    for user in (operator, auditor):
+        client.force_login(user)
+        assert client.post("/contracts/add/", data).status_code == 403
+    assert not Contract.objects.exists()
+    client.force_login(engineer)
+    response = client.post("/contracts/add/", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    contract = Contract.objects.get()
+    assert contract.value == Decimal("6217500000") and contract.contracted_km == Decimal("12.500")
+    assert ObjectChange.objects.filter(content_type__model="contract", object_id=contract.pk, user=engineer).exists()
+    bad = client.post("/contracts/add/", {**data, "end_date": "2024-01-01", "start_date": "2024-02-01"})
+    assert bad.status_code == 400 and "Kontrak dengan nomor ini sudah ada." in bad.content.decode()
+    assert Contract.objects.count() == 1
+
+
+def test_deleting_a_contract_in_use_is_refused_with_a_reason(client, engineer, laid):
+    contract = laid["contract"]
+    client.force_login(engineer)
+    response = client.post(f"/contracts/{contract.pk}/delete/", follow=True)
+    page = response.content.decode()
+    assert Contract.objects.filter(pk=contract.pk).exists()
+    assert "tidak dapat dihapus" in page
+
+
+def test_fiber_link_pages_show_and_filter_by_contract(client, engineer, laid):
+    contract = laid["contract"]
+    other = FiberLinkFactory(code="FO-LAIN")
+    client.force_login(engineer)
+    listed = client.get(f"/fiber-links/?contract={contract.pk}").content.decode()
+    assert "FO-LAIN" not in listed and contract.fiber_links.first().code in listed
+    link = contract.fiber_links.first()
+    detail = client.get(f"/fiber-links/{link.pk}/").content.decode()
+    assert f'href="/contracts/{contract.pk}/"' in detail
+    form = client.get(f"/fiber-links/{other.pk}/edit/").content.decode()
+    assert 'name="contract"' in form
+    device = contract.devices.get()
+    assert f'href="/contracts/{contract.pk}/"' in client.get(f"/devices/{device.pk}/").content.decode()
+    assert 'name="contract"' in client.get(f"/devices/{device.pk}/edit/").content.decode()
+
+
+# --- API ----------------------------------------------------------------------------------------
+@pytest.fixture
+def api(engineer):
+    from ..api.conftest import token_client
+
+    return token_client(engineer)
+
+
+def test_the_api_gives_the_reconciliation_and_filters(api, laid):
+    mismatched = _mismatched(laid)
+    matching = ContractFactory(number="099/SPK/DISKOMINFO/2025", year=2025, contractor="CV Tapis")
+    body = api.get(f"/api/contracts/{mismatched.pk}/").json()
+    assert body["number"] == mismatched.number and body["has_mismatch"] is True and body["km_mismatch"] is True
+    assert (body["registry_km"], body["km_difference"], body["registry_sites"]) == ("5.000", "1.300", 3)
+    assert body["links_difference"] == 0 and body["value"] is None
+
+    def numbers(**params):
+        return {r["number"] for r in api.get("/api/contracts/", params).json()["results"]}
+
+    assert numbers(has_mismatch="true") == {mismatched.number}
+    assert numbers(has_mismatch="false") == {matching.number}
+    assert numbers(year=2025) == {matching.number}
+    assert numbers(contractor__icontains="tapis") == {matching.number}
+    assert numbers(number=mismatched.number) == {mismatched.number}
+
+
+def test_the_api_writes_contracts_and_links_name_them(api, laid):
+    created = api.post(
+        "/api/contracts/",
+        {"number": "050/SPK/DISKOMINFO/2026", "value": "1184600000.00", "contracted_km": "2.000"},
+        format="json",
+    )
+    assert created.status_code == 201, created.content
+    assert created.json()["registry_km"] == "0.000" and created.json()["has_mismatch"] is True
+    contract = Contract.objects.get(number="050/SPK/DISKOMINFO/2026")
+    duplicate = api.post("/api/contracts/", {"number": "050/SPK/DISKOMINFO/2026"}, format="json")
+    assert duplicate.status_code == 400
+    link = FiberLinkFactory()
+    changed = api.patch(f"/api/fiber-links/{link.pk}/", {"contract": contract.pk}, format="json")
+    assert changed.status_code == 200 and changed.json()["contract"]["display"] == contract.number
+    listed = api.get("/api/fiber-links/", {"contract": contract.pk}).json()["results"]
+    assert [r["code"] for r in listed] == [link.code]
+    device = DeviceFactory(contract=contract)
+    devices = api.get("/api/devices/", {"contract": contract.pk}).json()["results"]
+    assert [(d["name"], d["contract"]["id"]) for d in devices] == [(device.name, contract.pk)]
+    refused = api.delete(f"/api/contracts/{contract.pk}/")
+    assert refused.status_code in (400, 409) and Contract.objects.filter(pk=contract.pk).exists()
+    link.contract = None
+    link.save()
+    device.delete()
+    assert api.delete(f"/api/contracts/{contract.pk}/").status_code == 204
+
+
+# --- spreadsheets -------------------------------------------------------------------------------
+def _csv(path, header, rows):
+    import csv
+
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def test_contracts_import_and_links_name_them_by_number(tmp_path):
+    from infra.inventory import spreadsheets
+    from infra.inventory.models import FiberLink
+
+    header = ["nomor", "nama_paket", "tahun_anggaran", "kontraktor", "nilai_kontrak", "status", "panjang_fo_km"]
+    rows = [
+        ["041/SPK/DISKOMINFO/2024", "Paket FO Tahap II", "2024", "PT Krakatau Data Link", "Rp 6.217.500.000", "selesai",
+         "12,5"],
+        ["019/SPK-FO/DISKOMINFO/2025", "Paket FO Tahap III", "2025", "CV Tapis", "5.392.800.000", "berjalan", ""],
+    ]  # fmt: skip
+    result = spreadsheets.import_file("contracts", _csv(tmp_path / "k.csv", header, rows))
+    assert result.created == 2
+    first = Contract.objects.get(number="041/SPK/DISKOMINFO/2024")
+    assert (first.value, first.status, first.contracted_km) == (Decimal("6217500000"), "completed", Decimal("12.5"))
+
+    a, b = SiteFactory(name="Pusat Data"), SiteFactory(name="Kantor Camat")
+    header = ["kode", "lokasi_a", "lokasi_b", "pemasangan", "panjang_km", "kontrak"]
+    good = [["FO-1", a.name, b.name, "duct", "2", "041/spk/diskominfo/2024"]]
+    spreadsheets.import_file("fiberlinks", _csv(tmp_path / "fo.csv", header, good))
+    assert FiberLink.objects.get(code="FO-1").contract == first
+
+    bad = [*good, ["FO-2", a.name, b.name, "duct", "1", "999/SPK/TIDAK-ADA"]]
+    with pytest.raises(spreadsheets.ImportFailed) as failure:
+        spreadsheets.import_file("fiberlinks", _csv(tmp_path / "fo2.csv", header, bad))
+    errors = [str(e) for e in failure.value.errors]
+    assert len(errors) == 1 and errors[0].startswith("Row 3, column kontrak:") and "999/SPK/TIDAK-ADA" in errors[0]
+    assert not FiberLink.objects.filter(code="FO-2").exists()
+
+    out = tmp_path / "out.csv"
+    with out.open("w", encoding="utf-8") as f:
+        spreadsheets.export("fiberlinks", f)
+    assert "FO-1,,Pusat Data" in out.read_text() and "041/SPK/DISKOMINFO/2024" in out.read_text()
+    with (tmp_path / "k-out.csv").open("w", encoding="utf-8") as f:
+        spreadsheets.export("contracts", f)
+    exported = (tmp_path / "k-out.csv").read_text()
+    assert exported.startswith("nomor,nama_paket,") and "041/SPK/DISKOMINFO/2024,Paket FO Tahap II,2024" in exported

@@ -284,6 +284,22 @@ def test_fiber_links_and_cores(demo_city, db):
     assert "JIP Disdukcapil (Tx)" in carried and "CCTV ATCS" in carried
 
 
+def test_one_contract_per_package_and_exactly_one_mismatch_to_find(demo_city, db):
+    """Each fiber package is a contract with one contractor; one buys 1.3 km less than the registry holds."""
+    from infra.inventory.models import Contract
+    from infra.inventory.reconciliation import with_reconciliation
+
+    rows = list(with_reconciliation(Contract.objects.all()))
+    assert len(rows) == 6 and len({r.number for r in rows}) == 6
+    assert all(r.value and r.year and r.contracted_links for r in rows)
+    mismatched = [r for r in rows if r.has_mismatch]
+    assert [r.title for r in mismatched] == ["Paket Pembangunan Jaringan FO Tahap III 2025"]
+    assert mismatched[0].km_difference == Decimal("1.300") and mismatched[0].links_difference == 0
+    for contract in rows:
+        contractors = set(contract.fiber_links.exclude(contractor="").values_list("contractor", flat=True))
+        assert contractors <= {contract.contractor}, contract
+
+
 def test_websites(demo_city, db):
     """Every OPD of the sample list has a website: most on the demo web server's loopback addresses (so
     the websites report shows every case), a few public-looking ones; the public services' URLs are on

@@ -19,6 +19,7 @@ from infra.core.models.features import next_stamp
 from ..choices import (
     SERVER_KINDS,
     CableType,
+    ContractStatus,
     Deployment,
     DeviceKind,
     DeviceStatus,
@@ -339,7 +340,7 @@ class DeviceSheet(Sheet):
     model = Device
     title = gettext_lazy("Devices")
     key_help = gettext_lazy("A row updates the device with the same opd and nama (any case), or creates one.")
-    refs = {"organization": ORGANIZATION, "site": SITE, "rack": RACK}
+    refs = {"organization": ORGANIZATION, "site": SITE, "rack": RACK, "contract": CONTRACT}
     columns = (
         Column("nama", "name", key=True, aliases=("nama_perangkat", "hostname"), help=gettext_lazy("Device name.")),
         Column("opd", "organization", Reference(OPD_HELP), ref="organization", key=True, aliases=("pemilik",)),
@@ -378,6 +379,14 @@ class DeviceSheet(Sheet):
         ),
         Column("sumber_dana", "funding_source", choice(FundingSource, blank=""), aliases=("sumber_anggaran",)),
         Column("garansi_sampai", "warranty_end", aliases=("garansi", "akhir_garansi")),
+        Column(
+            "kontrak",
+            "contract",
+            Reference(CONTRACT_HELP),
+            ref="contract",
+            aliases=("paket_pengadaan", "nomor_kontrak", "contract"),
+            help=CONTRACT_COLUMN_HELP,
+        ),
         Column(
             "rak",
             "rack",
@@ -588,9 +597,9 @@ class DeviceSheet(Sheet):
         row.changed = True
 
     def export_queryset(self):
-        return Device.objects.select_related("organization", "site", "rack", "primary_ip", "migration").order_by(
-            "organization__short_name", "name", "pk"
-        )
+        return Device.objects.select_related(
+            "organization", "site", "rack", "primary_ip", "migration", "contract"
+        ).order_by("organization__short_name", "name", "pk")
 
     def after_write(self, rows: list[Row]) -> None:
         interfaces = []
@@ -644,6 +653,59 @@ class DeviceSheet(Sheet):
             for device in moved:
                 device.last_updated = next_stamp(device.last_updated, now)
             Device._base_manager.bulk_update(moved, ["primary_ip", "last_updated"], batch_size=BATCH_SIZE)
+
+
+# --- contracts --------------------------------------------------------------------------------
+class ContractSheet(Sheet):
+    kind = "contracts"
+    model = Contract
+    title = gettext_lazy("Contracts")
+    key_help = gettext_lazy(
+        "A row updates the contract with the same nomor (any case), or creates one. Import contracts before "
+        "the fiber links and devices that name them."
+    )
+    columns = (
+        Column(
+            "nomor",
+            "number",
+            key=True,
+            aliases=("nomor_kontrak", "no_kontrak", "nomor_spk", "number"),
+            help=gettext_lazy("The contract's number, e.g. 041/SPK/DISKOMINFO/2024. Unique."),
+        ),
+        Column("nama_paket", "title", aliases=("judul", "paket", "title")),
+        Column("tahun_anggaran", "year", aliases=("tahun", "ta", "year"), help=gettext_lazy("Fiscal year, e.g. 2024.")),
+        Column("kontraktor", "contractor", aliases=("penyedia", "rekanan", "contractor")),
+        Column(
+            "nilai_kontrak",
+            "value",
+            Money(),
+            aliases=("nilai", "nilai_kontrak_rp", "value"),
+            help=gettext_lazy("The contract's value in Rupiah, e.g. 4.865.000.000; zero or more."),
+        ),
+        Column("tanggal_kontrak", "signed_date", aliases=("tanggal_spk", "tanggal_tanda_tangan", "signed_date")),
+        Column("tanggal_mulai", "start_date", aliases=("mulai", "start_date")),
+        Column("tanggal_selesai", "end_date", aliases=("selesai", "tanggal_serah_terima", "end_date")),
+        Column("status", "status", choice(ContractStatus)),
+        Column(
+            "panjang_fo_km",
+            "contracted_km",
+            aliases=("volume_fo_km", "panjang_kabel_km", "contracted_km"),
+            help=gettext_lazy("Fiber route length the contract buys, in km; empty when it buys none."),
+        ),
+        Column("jumlah_ruas", "contracted_links", aliases=("jumlah_link", "contracted_links")),
+        Column("jumlah_lokasi", "contracted_sites", aliases=("jumlah_titik", "contracted_sites")),
+        Column("jumlah_perangkat", "contracted_devices", aliases=("contracted_devices",)),
+        Column("keterangan", "description", aliases=DESCRIPTION_ALIASES),
+    )
+
+    def instance_key(self, obj: Contract) -> object:
+        return normalize_key(obj.number)
+
+    def row_key(self, row: Row) -> object | None:
+        return _key_text(self, row, "nomor")
+
+    def export_queryset(self):
+        return Contract.objects.order_by("year", "number")
 
 
 # --- fiber links ------------------------------------------------------------------------------
@@ -859,5 +921,6 @@ class MigrationSheet(Sheet):
 
 
 SHEETS: dict[str, type[Sheet]] = {
-    sheet.kind: sheet for sheet in (OrganizationSheet, SiteSheet, DeviceSheet, FiberLinkSheet, MigrationSheet)
+    sheet.kind: sheet
+    for sheet in (OrganizationSheet, SiteSheet, ContractSheet, DeviceSheet, FiberLinkSheet, MigrationSheet)
 }
