@@ -375,7 +375,8 @@ def test_the_api_writes_contracts_and_links_name_them(api, laid):
     devices = api.get("/api/devices/", {"contract": contract.pk}).json()["results"]
     assert [(d["name"], d["contract"]["id"]) for d in devices] == [(device.name, contract.pk)]
     refused = api.delete(f"/api/contracts/{contract.pk}/")
-    assert refused.status_code in (400, 409) and Contract.objects.filter(pk=contract.pk).exists()
+    assert refused.status_code == 409 and Contract.objects.filter(pk=contract.pk).exists()
+    assert set(refused.json()["referred_by"]) == {"fiber link", "device"}
     link.contract = None
     link.save()
     device.delete()
