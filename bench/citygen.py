@@ -615,7 +615,6 @@ class _Generator:
                 splice_count=rng.randint(0, 8),
                 status=status,
                 contractor="PT Serat Nusantara",
-                procurement_package=f"Paket FO {2019 + i % 6}",
                 installed_date=datetime.date(2019 + i % 6, 1 + i % 12, 1) if status != "planned" else None,
             )
             if status == choices.FiberLinkStatus.ACTIVE:

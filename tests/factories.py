@@ -100,6 +100,16 @@ class FiberLinkFactory(factory.django.DjangoModelFactory):
         return save_link(model_class(*args, **kwargs))  # a link comes with its cores
 
 
+class ContractFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Contract
+
+    number = factory.Sequence(lambda n: f"{n + 1:03d}/SPK/DISKOMINFO/2024")
+    title = factory.Sequence(lambda n: f"Paket Pembangunan Jaringan FO {n + 1}")
+    year = 2024
+    contractor = "PT Siger Optik Mandiri"
+
+
 class MigrationWaveFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = models.MigrationWave

@@ -90,7 +90,7 @@ class DeviceAdmin(ProtectionReasonsMixin, admin.ModelAdmin):
     list_filter = ("kind", "status", "organization")
     search_fields = ("name", "serial", "asset_number")
     list_select_related = ("organization", "site")
-    raw_id_fields = ("host", "primary_ip", "rack")
+    raw_id_fields = ("host", "primary_ip", "rack", "contract")
     inlines = [InterfaceInline]
 
 
@@ -114,8 +114,9 @@ class ApplicationAdmin(admin.ModelAdmin):
 class FiberLinkAdmin(admin.ModelAdmin):
     list_display = ("code", "site_a", "site_b", "core_count", "deployment", "length_km", "status")
     list_filter = ("status", "deployment", "cable_type")
-    search_fields = ("code", "name", "contractor", "procurement_package")
+    search_fields = ("code", "name", "contractor", "contract__number")
     list_select_related = ("site_a", "site_b")
+    raw_id_fields = ("contract",)
     inlines = [FiberCoreInline]
 
     def save_model(self, request, obj, form, change) -> None:
@@ -136,3 +137,10 @@ class MigrationAdmin(ProtectionReasonsMixin, admin.ModelAdmin):
     raw_id_fields = ("device", "target_host", "target_rack")
     readonly_fields = ("state", "state_changed_at")
     inlines = [BlockerInline, TransitionInline]
+
+
+@admin.register(models.Contract)
+class ContractAdmin(ProtectionReasonsMixin, admin.ModelAdmin):
+    list_display = ("number", "title", "year", "contractor", "value", "status")
+    list_filter = ("status", "year")
+    search_fields = ("number", "title", "contractor")

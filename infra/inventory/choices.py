@@ -160,6 +160,13 @@ class FiberLinkStatus(models.TextChoices):
     DECOMMISSIONED = "decommissioned", _("Decommissioned")
 
 
+class ContractStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    ACTIVE = "active", _("Under way")
+    COMPLETED = "completed", _("Handed over")
+    TERMINATED = "terminated", _("Terminated")
+
+
 # Standard cable sizes (number of cores).
 CORE_COUNTS = (2, 4, 6, 8, 12, 24, 36, 48, 72, 96, 144, 288)
 

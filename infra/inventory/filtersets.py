@@ -7,6 +7,7 @@ from django.utils.translation import pgettext_lazy
 from infra.core.filtersets import BaseFilterSet, lookups_for
 
 from . import choices, models
+from .reconciliation import with_reconciliation
 
 
 def _region_and_descendants(region_ids: list[int]) -> set[int]:
@@ -129,6 +130,7 @@ class RackFilterSet(BaseFilterSet):
 
 class DeviceFilterSet(BaseFilterSet):
     organization = _objects(models.Organization)
+    contract = _objects(models.Contract)
     site = _objects(models.Site)
     region = RegionTreeFilter(region_path="site__region")
     rack = _objects(models.Rack)
@@ -233,8 +235,9 @@ class FiberLinkFilterSet(BaseFilterSet):
     device = django_filters.ModelMultipleChoiceFilter(
         queryset=models.Device.objects.all(), method="filter_device", label=_("Device (either end's interface)")
     )
-    search_fields = ("code", "name", "contractor", "procurement_package", "description")
-    panel_fields = ("site", "status", "cable_type", "deployment", "core_count", "contractor")
+    contract = _objects(models.Contract)
+    search_fields = ("code", "name", "contractor", "contract__number", "description")
+    panel_fields = ("site", "status", "cable_type", "deployment", "core_count", "contractor", "contract")
 
     class Meta:
         model = models.FiberLink
@@ -250,7 +253,6 @@ class FiberLinkFilterSet(BaseFilterSet):
                 "length_km",
                 "installed_date",
                 "contractor",
-                "procurement_package",
                 "measured_loss_db",
                 "splice_count",
             ],
@@ -359,3 +361,30 @@ class YearTargetFilterSet(BaseFilterSet):
     class Meta:
         model = models.YearTarget
         fields = lookups_for(models.YearTarget, ["year", "servers_moved"])
+
+
+class ContractFilterSet(BaseFilterSet):
+    """Contracts by year, contractor, number and status, and whether the registry matches them
+    (``has_mismatch`` reads the reconciliation the list's queryset is annotated with)."""
+
+    status = _multi(choices.ContractStatus)
+    has_mismatch = django_filters.BooleanFilter(
+        method="filter_has_mismatch",
+        label=_("Registry differs from the contract"),
+    )
+    search_fields = ("number", "title", "contractor", "description")
+    panel_fields = ("year", "status", "contractor", "has_mismatch")
+
+    class Meta:
+        model = models.Contract
+        fields = lookups_for(
+            models.Contract,
+            ["number", "title", "year", "contractor", "value", "signed_date", "start_date", "end_date"],
+        )
+
+    def filter_has_mismatch(self, queryset, name, value):
+        if value is None:
+            return queryset
+        if "has_mismatch" not in queryset.query.annotations:
+            queryset = with_reconciliation(queryset)
+        return queryset.filter(has_mismatch=value)

@@ -61,6 +61,7 @@ class DeviceForm(BaseModelForm):
             "acquisition_value",
             "funding_source",
             "warranty_end",
+            "contract",
             "primary_ip",
             "description",
         )
@@ -147,7 +148,7 @@ class FiberLinkForm(BaseModelForm):
             "status",
             "installed_date",
             "contractor",
-            "procurement_package",
+            "contract",
             "measured_loss_db",
             "measured_wavelength",
             "measured_on",
@@ -283,7 +284,7 @@ ApplicationBulkEditForm = bulk_form(
     models.Application, ("organization", "status", "criticality", "integration_status", "target_year")
 )
 FiberLinkBulkEditForm = bulk_form(
-    models.FiberLink, ("status", "cable_type", "deployment", "contractor", "procurement_package", "installed_date")
+    models.FiberLink, ("status", "cable_type", "deployment", "contractor", "contract", "installed_date")
 )
 FiberCoreBulkEditForm = bulk_form(models.FiberCore, ("state", "carries"))
 MigrationWaveBulkEditForm = bulk_form(models.MigrationWave, ("status", "start_date", "end_date"))
@@ -307,3 +308,27 @@ class YearTargetForm(BaseModelForm):
     class Meta:
         model = models.YearTarget
         fields = ("year", "servers_moved", "note")
+
+
+class ContractForm(BaseModelForm):
+    class Meta:
+        model = models.Contract
+        fields = (
+            "number",
+            "title",
+            "year",
+            "contractor",
+            "value",
+            "status",
+            "signed_date",
+            "start_date",
+            "end_date",
+            "contracted_km",
+            "contracted_links",
+            "contracted_sites",
+            "contracted_devices",
+            "description",
+        )
+
+
+ContractBulkEditForm = bulk_form(models.Contract, ("year", "contractor", "status", "end_date"))

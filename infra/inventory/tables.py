@@ -2,6 +2,7 @@
 
 import django_tables2 as tables
 from django.core.exceptions import ObjectDoesNotExist
+from django.template.defaultfilters import floatformat
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
@@ -274,6 +275,7 @@ class FiberLinkTable(BaseTable):
     site_b = tables.Column(linkify=True)
     status = _badge("status")
     cores_in_use = tables.Column(verbose_name=_("Cores in use"))
+    contract = tables.Column(linkify=True)
     loss_budget = tables.Column(verbose_name=_("Loss budget (dB)"), empty_values=(), orderable=False, accessor="pk")
 
     class Meta(BaseTable.Meta):
@@ -292,7 +294,7 @@ class FiberLinkTable(BaseTable):
             "status",
             "installed_date",
             "contractor",
-            "procurement_package",
+            "contract",
             "measured_loss_db",
             "loss_budget",
             "created",
@@ -419,3 +421,91 @@ class YearTargetTable(BaseTable):
         model = models.YearTarget
         fields = ("pk", "year", "servers_moved", "note", "last_updated")
         default_columns = ("year", "servers_moved", "note")
+
+
+class MismatchColumn(tables.BooleanColumn):
+    """Whether the registry differs from the contract: a red badge when it does."""
+
+    def render(self, value, record, bound_column):
+        return status_badge("mismatch", _("Differs")) if value else status_badge("matches", _("Matches"))
+
+    def value(self, value, record, bound_column):
+        return bool(value)
+
+
+class DifferenceColumn(tables.Column):
+    """Registry minus contract, signed (+1,3 means the registry holds more); blank when not contracted."""
+
+    def render(self, value):
+        shown = floatformat(value, "-3")  # to the metre, in the user's language
+        return f"+{shown}" if value > 0 else shown
+
+
+class ContractTable(BaseTable):
+    number = tables.Column(linkify=True)
+    value = tables.Column()
+    status = _badge("status")
+    registry_km = tables.Column(verbose_name=_("Fiber in registry (km)"))
+    contracted_km = tables.Column()
+    km_difference = DifferenceColumn(verbose_name=_("Fiber difference (km)"))
+    registry_links = tables.Column(verbose_name=_("Links in registry"))
+    links_difference = DifferenceColumn(verbose_name=_("Links difference"))
+    registry_sites = tables.Column(verbose_name=_("Sites in registry"))
+    sites_difference = DifferenceColumn(verbose_name=_("Sites difference"))
+    registry_devices = tables.Column(verbose_name=_("Devices in registry"))
+    devices_difference = DifferenceColumn(verbose_name=_("Devices difference"))
+    has_mismatch = MismatchColumn(verbose_name=_("Reconciliation"))
+
+    class Meta(BaseTable.Meta):
+        model = models.Contract
+        fields = (
+            "pk",
+            "number",
+            "title",
+            "year",
+            "contractor",
+            "value",
+            "signed_date",
+            "start_date",
+            "end_date",
+            "status",
+            "contracted_km",
+            "registry_km",
+            "km_difference",
+            "contracted_links",
+            "registry_links",
+            "links_difference",
+            "contracted_sites",
+            "registry_sites",
+            "sites_difference",
+            "contracted_devices",
+            "registry_devices",
+            "devices_difference",
+            "has_mismatch",
+            "created",
+            "last_updated",
+        )
+        default_columns = (
+            "number",
+            "title",
+            "year",
+            "contractor",
+            "value",
+            "status",
+            "contracted_km",
+            "registry_km",
+            "km_difference",
+            "has_mismatch",
+        )
+
+    def render_value(self, value):
+        return rupiah(value)
+
+    def value_value(self, value):
+        return value  # exports keep the number
+
+    def render_contracted_km(self, value):
+        return floatformat(value, "-3")
+
+    def render_registry_km(self, value):
+        return floatformat(value, "-3")

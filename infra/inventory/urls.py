@@ -6,8 +6,10 @@ from django.urls import path
 from infra.core.views import ModelPages
 
 from . import choices, filtersets, forms, models, tables
+from .reconciliation import with_reconciliation
 from .selectors import count_of
 from .views import (
+    ContractDetailView,
     DeviceDetailView,
     FiberLinkDetailView,
     ImportJobView,
@@ -96,7 +98,9 @@ PAGES = [
         forms.DeviceForm,
         forms.DeviceBulkEditForm,
         detail=DeviceDetailView,
-        detail_queryset=models.Device.objects.select_related("organization", "site", "rack", "primary_ip", "host"),
+        detail_queryset=models.Device.objects.select_related(
+            "organization", "site", "rack", "primary_ip", "host", "contract"
+        ),
     ),
     ModelPages(
         "interfaces",
@@ -127,7 +131,7 @@ PAGES = [
     ),
     ModelPages(
         "fiber-links",
-        models.FiberLink.objects.select_related("site_a", "site_b").annotate(
+        models.FiberLink.objects.select_related("site_a", "site_b", "contract").annotate(
             cores_in_use=count_of(models.FiberCore, "link", state=choices.CoreState.IN_USE)
         ),
         filtersets.FiberLinkFilterSet,
@@ -136,7 +140,7 @@ PAGES = [
         forms.FiberLinkBulkEditForm,
         detail=FiberLinkDetailView,
         detail_queryset=models.FiberLink.objects.select_related(
-            "site_a", "site_b", "interface_a__device", "interface_b__device"
+            "site_a", "site_b", "interface_a__device", "interface_b__device", "contract"
         ),
     ),
     ModelPages(
@@ -199,6 +203,18 @@ PAGES = [
         forms.MigrationBlockerBulkEditForm,
     ),
 ]
+PAGES.append(
+    ModelPages(
+        "contracts",
+        with_reconciliation(models.Contract.objects.all()),
+        filtersets.ContractFilterSet,
+        tables.ContractTable,
+        forms.ContractForm,
+        forms.ContractBulkEditForm,
+        detail=ContractDetailView,
+        detail_queryset=with_reconciliation(models.Contract.objects.all()),
+    )
+)
 PAGES.append(
     ModelPages(
         "yearly-targets",

@@ -23,7 +23,7 @@ from infra.core.permissions import CHANGE, VIEW, can, can_import
 from infra.core.validation import as_id
 from infra.core.views import ObjectDetailView, check_version, object_fields, safe_return_url
 
-from . import choices, filtersets, models, spreadsheets
+from . import choices, filtersets, models, reconciliation, spreadsheets
 from .selectors import migration_progress, progress_over_time
 from .services import imports
 from .services.migration import allowed_states, gates, transition
@@ -101,6 +101,35 @@ class FiberLinkDetailView(ObjectDetailView):
             "budget_1310": obj.loss_budget_db(choices.Wavelength.NM_1310),
             "budget_1550": obj.loss_budget_db(choices.Wavelength.NM_1550),
         }
+
+
+class ContractDetailView(ObjectDetailView):
+    """A contract with its reconciliation table and what the registry holds under it (the object
+    is loaded annotated with the reconciliation: no query per figure)."""
+
+    def get_extra_context(self, request, obj):
+        links = obj.fiber_links.select_related("site_a", "site_b").order_by("code")
+        devices = obj.devices.select_related("organization", "site", "primary_ip", "migration").order_by("name")
+        return {
+            "reconciliation": reconciliation.lines(obj),
+            "km_tolerance": reconciliation.KM_TOLERANCE * 100,
+            "links": links[:200],
+            "link_total": obj.registry_links,
+            "links_url": f"{reverse('inventory:fiberlink_list')}?contract={obj.pk}",
+            "devices": devices[:200],
+            "device_total": obj.registry_devices,
+            "devices_url": f"{reverse('inventory:device_list')}?contract={obj.pk}",
+            "object_fields": _contract_fields(obj),
+        }
+
+
+def _contract_fields(contract: models.Contract) -> list[tuple[str, object, str]]:
+    """The attribute table, with the value grouped as Rupiah are written."""
+    value_label = models.Contract._meta.get_field("value").verbose_name
+    return [
+        (label, rupiah(contract.value) if label is value_label and contract.value is not None else shown, url)
+        for label, shown, url in object_fields(contract)
+    ]
 
 
 class MigrationDetailView(ObjectDetailView):

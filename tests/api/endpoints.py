@@ -21,6 +21,7 @@ from ..factories import (
     COMMUNITY,
     ApplicationFactory,
     CheckFactory,
+    ContractFactory,
     DeviceFactory,
     FiberLinkFactory,
     InterfaceFactory,
@@ -241,6 +242,14 @@ ENDPOINTS = [
         _fiber_payload,
         {"contractor": "PT Serat Nusantara"},
         {"contractor": "CV Kabel Jaya"},
+    ),
+    Endpoint(
+        "contracts",
+        inv.Contract,
+        ContractFactory,
+        lambda: payload_from(ContractFactory.build(value=Decimal("4865000000.00"), contracted_km=Decimal("12.500"))),
+        {"contractor": "PT Krakatau Data Link"},
+        {"contractor": "CV Tapis Jaringan Nusantara"},
     ),
     Endpoint(
         "fiber-cores",

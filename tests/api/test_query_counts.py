@@ -127,6 +127,7 @@ def make_applications():
 
 def make_fiber_links():
     a, b = SiteFactory(), SiteFactory()
+    contracts = inv.Contract.objects.bulk_create(inv.Contract(number=f"{i:03d}/SPK/UJI") for i in range(10))
     inv.FiberLink.objects.bulk_create(
         inv.FiberLink(
             code=f"FO-{i:05d}",
@@ -135,6 +136,7 @@ def make_fiber_links():
             deployment="duct",
             length_km=Decimal("1.5"),
             measured_loss_db=Decimal("2.10"),
+            contract=contracts[i % 10],
         )
         for i in range(N)
     )
@@ -162,6 +164,19 @@ def make_migration_blockers():
     inv.MigrationBlocker.objects.bulk_create(
         inv.MigrationBlocker(migration=migrations[i % 10], category="backup", opened_on=datetime.date(2026, 1, 1))
         for i in range(N)
+    )
+
+
+def make_contracts():
+    """Contracts, each with links and a device under it: the reconciliation is computed per row."""
+    a, b = SiteFactory(), SiteFactory()
+    contracts = inv.Contract.objects.bulk_create(
+        inv.Contract(number=f"{i:04d}/SPK/UJI/2026", year=2026, contracted_km=Decimal("3.000"), contracted_sites=2)
+        for i in range(N)
+    )
+    inv.FiberLink.objects.bulk_create(
+        inv.FiberLink(code=f"FO-K{i:05d}", site_a=a, site_b=b, deployment="duct", length_km=1, contract=c)
+        for i, c in enumerate(contracts[:100])
     )
 
 
@@ -234,6 +249,7 @@ LISTS = {
     "migrations": make_migrations,
     "migration-blockers": make_migration_blockers,
     "yearly-targets": make_yearly_targets,
+    "contracts": make_contracts,
     "probes/checks": make_checks,
     "probes/snmp-credentials": make_snmp_credentials,
     "probes/maintenance-windows": make_maintenance_windows,

@@ -128,7 +128,7 @@ def _fingerprint() -> dict[str, set]:
                 "measured_loss_db",
                 "installed_date",
                 "contractor",
-                "procurement_package",
+                "contract__number",
             )
         ),
         "cores": set(
@@ -272,7 +272,7 @@ def test_fiber_links_and_cores(demo_city, db):
     for link in links:
         assert Decimal("0.3") <= link.length_km <= Decimal("12"), link
         assert link.cores.count() == link.core_count
-        assert link.procurement_package, link
+        assert link.contract_id, link
     over_budget = 0
     for link in links.filter(status=FiberLinkStatus.ACTIVE):
         assert link.installed_date and link.contractor and link.measured_loss_db is not None, link
@@ -282,6 +282,22 @@ def test_fiber_links_and_cores(demo_city, db):
     assert 1 <= over_budget < links.count() / 4
     carried = set(FiberCore.objects.values_list("carries", flat=True))
     assert "JIP Disdukcapil (Tx)" in carried and "CCTV ATCS" in carried
+
+
+def test_one_contract_per_package_and_exactly_one_mismatch_to_find(demo_city, db):
+    """Each fiber package is a contract with one contractor; one buys 1.3 km less than the registry holds."""
+    from infra.inventory.models import Contract
+    from infra.inventory.reconciliation import with_reconciliation
+
+    rows = list(with_reconciliation(Contract.objects.all()))
+    assert len(rows) == 6 and len({r.number for r in rows}) == 6
+    assert all(r.value and r.year and r.contracted_links for r in rows)
+    mismatched = [r for r in rows if r.has_mismatch]
+    assert [r.title for r in mismatched] == ["Paket Pembangunan Jaringan FO Tahap III 2025"]
+    assert mismatched[0].km_difference == Decimal("1.300") and mismatched[0].links_difference == 0
+    for contract in rows:
+        contractors = set(contract.fiber_links.exclude(contractor="").values_list("contractor", flat=True))
+        assert contractors <= {contract.contractor}, contract
 
 
 def test_websites(demo_city, db):

@@ -27,6 +27,7 @@ from infra.inventory.models import (
 )
 
 from ..factories import (
+    ContractFactory,
     DeviceFactory,
     FiberLinkFactory,
     IPAddressFactory,
@@ -88,7 +89,7 @@ def city(db):
         length_km=Decimal("2.750"),
         measured_loss_db=Decimal("1.85"),
         installed_date=datetime.date(2023, 8, 15),
-        procurement_package="Paket FO 2023",
+        contract=ContractFactory(number="027/SPK-FO/DISKOMINFO/2023"),
     )
     migration = MigrationFactory(device=server)
     migration.readiness = Readiness.READY_WITH_CONDITIONS

@@ -39,6 +39,7 @@ from infra.inventory.models import (
 )
 
 from ..factories import (
+    ContractFactory,
     DeviceFactory,
     IPAddressFactory,
     MigrationFactory,
@@ -570,13 +571,14 @@ def test_fiber_links_are_created_with_their_cores(city, tmp_path):
          "Under construction", "", "", "", ""],
     ]  # fmt: skip
     path = write_csv(tmp_path / "fo.csv", FIBER_HEADER, rows)
+    contract = ContractFactory(number="Paket FO 2023")
 
     spreadsheets.import_file("fiberlinks", path, user=user)
 
     first = FiberLink.objects.get(code="FO-BL-001")
     assert first.site_a == city["data_center"] and first.deployment == Deployment.AERIAL
     assert first.length_km == Decimal("2.500") and first.measured_loss_db == Decimal("1.90")
-    assert first.installed_date == datetime.date(2023, 8, 15) and first.procurement_package == "Paket FO 2023"
+    assert first.installed_date == datetime.date(2023, 8, 15) and first.contract == contract
     assert first.cores.count() == 24 and first.cores.get(number=13).tube_color == "orange"
     second = FiberLink.objects.get(code="FO-BL-002")
     assert second.status == FiberLinkStatus.UNDER_CONSTRUCTION and second.cores.count() == 12

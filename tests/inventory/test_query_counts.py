@@ -53,6 +53,9 @@ class City:
         )
         self.other_site = models.Site.objects.create(name="Kantor Walikota", kind=choices.SiteKind.OPD_OFFICE)
         self.rack = models.Rack.objects.create(site=self.site, name="R00")
+        self.contract = models.Contract.objects.create(
+            number="001/SPK/UJI/2026", year=2026, contracted_km=Decimal("3.200"), contracted_links=1
+        )
         self.device = models.Device.objects.create(
             name="srv-hub",
             organization=self.organization,
@@ -60,6 +63,7 @@ class City:
             rack=self.rack,
             position=1,
             kind=choices.DeviceKind.SERVER,
+            contract=self.contract,
         )
         self.interface = models.Interface.objects.create(device=self.device, name="eth-hub", if_index=1)
         self.ip = models.IPAddress.objects.create(address="127.21.255.1", prefix_length=24, interface=self.interface)
@@ -76,6 +80,7 @@ class City:
                 deployment=choices.Deployment.DUCT,
                 length_km=Decimal("3.200"),
                 status=choices.FiberLinkStatus.ACTIVE,
+                contract=self.contract,
             )
         )
         self.core = self.link.cores.get(number=1)
@@ -107,6 +112,7 @@ class City:
             models.Migration: self.migration,
             models.MigrationBlocker: self.blocker,
             models.YearTarget: self.year_target,
+            models.Contract: self.contract,
         }
         return hubs[model]
 
@@ -149,6 +155,7 @@ class City:
                 vendor="Dell",
                 model="R740",
                 asset_number=f"BMD-{i:05d}",
+                contract=self.contract,
             )
             for i, rack in zip(new, racks, strict=True)
         )
@@ -202,6 +209,7 @@ class City:
                 core_count=2,
                 deployment=choices.Deployment.AERIAL,
                 length_km=Decimal("1.500"),
+                contract=self.contract,
             )
             for i, s in zip(new, sites, strict=True)
         )
@@ -212,6 +220,10 @@ class City:
         )
         models.YearTarget.objects.bulk_create(
             models.YearTarget(year=2000 + i, servers_moved=i) for i in new if 2000 + i < 2099
+        )
+        models.Contract.objects.bulk_create(
+            models.Contract(number=f"{i:03d}/SPK/UJI", year=2026, contracted_km=Decimal(i), contracted_sites=i)
+            for i in new
         )
         changelog.record_bulk(
             (hub, ChangeAction.UPDATE, {"note": f"sebelum {i}"}, {"note": f"sesudah {i}"})

@@ -9,6 +9,7 @@ from infra.inventory.urls import PAGES
 from ..factories import (
     ApplicationFactory,
     CheckFactory,
+    ContractFactory,
     DeviceFactory,
     FiberLinkFactory,
     IPAddressFactory,
@@ -30,7 +31,7 @@ def city(db):
     device.save()
     app = ApplicationFactory(organization=device.organization)
     app.devices.add(device)
-    link = FiberLinkFactory(site_a=device.site)
+    link = FiberLinkFactory(site_a=device.site, contract=ContractFactory(contracted_km=1))
     wave = MigrationWaveFactory()
     migration = MigrationFactory(device=device, wave=wave)
     models.MigrationBlocker.objects.create(migration=migration, category="backup")

@@ -44,6 +44,11 @@ STATUS_COLORS = {
     "queued": "info",
     "running": "primary",
     "lost": "danger",
+    # contracts: their state, and whether the registry matches them
+    "completed": "success",
+    "terminated": "danger",
+    "matches": "success",
+    "mismatch": "danger",
 }
 
 

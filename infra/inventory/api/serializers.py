@@ -6,6 +6,7 @@ from rest_framework import serializers
 from infra.core.api.serializers import BaseModelSerializer
 
 from .. import models
+from ..reconciliation import with_reconciliation
 from ..services.fiber import save_link
 
 
@@ -166,3 +167,49 @@ class YearTargetSerializer(BaseModelSerializer):
     class Meta:
         model = models.YearTarget
         fields = _fields(models.YearTarget)
+
+
+class ContractSerializer(BaseModelSerializer):
+    """A contract with its reconciliation: the registry's figures under it and their differences from
+    the contracted quantities (registry minus contract; null where the contract states none)."""
+
+    registry_km = serializers.DecimalField(
+        max_digits=12, decimal_places=3, read_only=True, help_text=_("Sum of the route lengths of its fiber links.")
+    )
+    registry_links = serializers.IntegerField(read_only=True, help_text=_("Fiber links under it."))
+    registry_sites = serializers.IntegerField(
+        read_only=True, help_text=_("Distinct sites at its links' ends and where its devices stand.")
+    )
+    registry_devices = serializers.IntegerField(read_only=True, help_text=_("Devices under it."))
+    km_difference = serializers.DecimalField(max_digits=12, decimal_places=3, read_only=True, allow_null=True)
+    links_difference = serializers.IntegerField(read_only=True, allow_null=True)
+    sites_difference = serializers.IntegerField(read_only=True, allow_null=True)
+    devices_difference = serializers.IntegerField(read_only=True, allow_null=True)
+    km_mismatch = serializers.BooleanField(
+        read_only=True, help_text=_("The fiber length differs by more than the tolerance (1 %, at least 10 m).")
+    )
+    has_mismatch = serializers.BooleanField(
+        read_only=True, help_text=_("Some stated quantity differs from what the registry holds.")
+    )
+
+    class Meta:
+        model = models.Contract
+        fields = _fields(
+            models.Contract,
+            "registry_km",
+            "registry_links",
+            "registry_sites",
+            "registry_devices",
+            "km_difference",
+            "links_difference",
+            "sites_difference",
+            "devices_difference",
+            "km_mismatch",
+            "has_mismatch",
+        )
+
+    def to_representation(self, instance):
+        if isinstance(instance, models.Contract) and not hasattr(instance, "has_mismatch"):
+            # Just written: read it back with its reconciliation (one query, on writes only).
+            instance = with_reconciliation(models.Contract.objects.filter(pk=instance.pk)).get()
+        return super().to_representation(instance)

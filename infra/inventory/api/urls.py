@@ -22,6 +22,7 @@ for prefix, viewset in [
     ("migration-transitions", views.MigrationTransitionViewSet),
     ("migration-blockers", views.MigrationBlockerViewSet),
     ("yearly-targets", views.YearTargetViewSet),
+    ("contracts", views.ContractViewSet),
 ]:
     model = viewset.queryset.model
     router.register(prefix, viewset, basename=f"inventory-{model._meta.model_name}")

@@ -15,6 +15,7 @@ from infra.core.api.viewsets import APIMixin, BaseViewSet, ExportMixin, HistoryM
 from infra.core.permissions import CHANGE, can
 
 from .. import filtersets, models
+from ..reconciliation import with_reconciliation
 from ..services.fiber import create_links
 from ..services.migration import transition
 from . import serializers
@@ -67,7 +68,7 @@ RackViewSet = viewset(
     models.Rack.objects.select_related("site"), serializers.RackSerializer, filtersets.RackFilterSet, "Racks and rooms."
 )
 DeviceViewSet = viewset(
-    models.Device.objects.select_related("organization", "site", "rack", "host", "primary_ip"),
+    models.Device.objects.select_related("organization", "site", "rack", "host", "primary_ip", "contract"),
     serializers.DeviceSerializer,
     filtersets.DeviceFilterSet,
     "Devices and servers.",
@@ -91,7 +92,7 @@ ApplicationViewSet = viewset(
     "Applications (public-service systems).",
 )
 FiberLinkViewSet = viewset(
-    models.FiberLink.objects.select_related("site_a", "site_b", "interface_a", "interface_b"),
+    models.FiberLink.objects.select_related("site_a", "site_b", "interface_a", "interface_b", "contract"),
     serializers.FiberLinkSerializer,
     filtersets.FiberLinkFilterSet,
     "Fiber links between sites, with the loss budget.",
@@ -116,6 +117,13 @@ MigrationBlockerViewSet = viewset(
     serializers.MigrationBlockerSerializer,
     filtersets.MigrationBlockerFilterSet,
     "Migration blockers.",
+)
+ContractViewSet = viewset(
+    with_reconciliation(models.Contract.objects.all()),
+    serializers.ContractSerializer,
+    filtersets.ContractFilterSet,
+    "Contracts (procurement packages, paket pengadaan) with their reconciliation: what each bought against "
+    "what the registry holds under it. Filter ?has_mismatch=true for the ones that differ.",
 )
 YearTargetViewSet = viewset(
     models.YearTarget.objects.all(),

@@ -22,6 +22,7 @@ from infra.core.choices import Role
 from ..choices import (
     ApplicationStatus,
     BlockerCategory,
+    ContractStatus,
     Criticality,
     FiberLinkStatus,
     IntegrationStatus,
@@ -137,6 +138,40 @@ CONTRACTORS: tuple[str, ...] = _column("contractors.csv")
 FIBER_PHASES: dict[str, tuple[str, int, str]] = {
     r["phase"]: (r["package"], int(r["year"]), FiberLinkStatus(r["status"])) for r in read("fiber-phases.csv")
 }
+
+
+@dataclass(frozen=True)
+class DemoContract:
+    """A fiber package's contract (SPK): one contractor each; the quantities are the as-built ones."""
+
+    number: str
+    contractor: str
+    value: int
+    signed: datetime.date | None
+    start: datetime.date | None
+    end: datetime.date | None
+    status: str
+
+
+def _date(text: str) -> datetime.date | None:
+    return datetime.date.fromisoformat(text) if text else None
+
+
+# Package title (as in fiber-phases.csv): its contract.
+CONTRACTS: dict[str, DemoContract] = {
+    r["package"]: DemoContract(
+        r["number"],
+        r["contractor"],
+        int(r["value"]),
+        _date(r["signed"]),
+        _date(r["start"]),
+        _date(r["end"]),
+        ContractStatus(r["status"]),
+    )
+    for r in read("contracts.csv")
+}
+# The package whose contract buys less fiber than the registry holds under it (the demo's mismatch).
+MISMATCHED_PACKAGE = "Paket Pembangunan Jaringan FO Tahap III 2025"
 # (name, kecamatan, latitude, longitude) of the POPs, then of the passive ODC cabinets.
 POPS: tuple[tuple[str, str, float, float], ...] = tuple(
     (r["name"], r["kecamatan"], float(r["latitude"]), float(r["longitude"]))

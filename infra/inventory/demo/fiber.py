@@ -9,10 +9,24 @@ from collections import defaultdict
 from decimal import Decimal
 
 from ..choices import CableType, CoreState, Deployment, FiberLinkStatus, TerminationKind
-from ..models import FiberCore, FiberLink, Site
+from ..models import Contract, FiberCore, FiberLink, Site
 from ..services.fiber import save_link
 from .constants import CITY_HALL, DATA_CENTER_SITE, DEMO_TODAY
-from .data import CONTRACTORS, DEFAULT_OFFICE, FIBER_PHASES, KECAMATAN_LINKS, ODCS, OPD_OFFICES, POPS, kecamatan_names
+from .data import (
+    CONTRACTORS,
+    CONTRACTS,
+    DEFAULT_OFFICE,
+    FIBER_PHASES,
+    KECAMATAN_LINKS,
+    MISMATCHED_PACKAGE,
+    ODCS,
+    OPD_OFFICES,
+    POPS,
+    kecamatan_names,
+)
+
+# How much less fiber the mismatched package's contract buys than the registry holds under it.
+MISMATCH_KM = Decimal("1.300")
 
 
 def _distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
@@ -74,8 +88,8 @@ class FiberMixin:
             connector_count=connectors,
             status=status,
             installed_date=installed,
-            contractor=rng.choice(CONTRACTORS) if status != FiberLinkStatus.PLANNED else "",
-            procurement_package=package,
+            contractor=self._link_contractor(package, status),
+            contract=self.contracts[package],
             description=description,
         )
         if built and installed:
@@ -93,7 +107,45 @@ class FiberMixin:
                 self.site_link_status[site.pk] = status
         return link
 
+    def _link_contractor(self, package: str, status: str) -> str:
+        """The contract's one contractor. The draw that used to pick one per link is kept, so that
+        the rest of the city (drawn after it) stays as it was."""
+        if status == FiberLinkStatus.PLANNED:
+            return ""
+        self.rng.choice(CONTRACTORS)
+        return self.contracts[package].contractor
+
+    def build_contracts(self) -> None:
+        """One contract per fiber package; its quantities are set once the links are laid."""
+        self.contracts: dict[str, Contract] = {}
+        for package, year, _status in FIBER_PHASES.values():
+            if package in self.contracts:
+                continue
+            c = CONTRACTS[package]
+            self.contracts[package] = Contract.objects.create(
+                number=c.number,
+                title=package,
+                year=year,
+                contractor=c.contractor,
+                value=Decimal(c.value),
+                signed_date=c.signed,
+                start_date=c.start,
+                end_date=c.end,
+                status=c.status,
+            )
+
+    def contract_quantities(self) -> None:
+        """What each contract buys: the as-built figures, except the one package contracted short."""
+        for package, contract in self.contracts.items():
+            links = [link for link in self.links if link.contract_id == contract.pk]
+            km = sum((link.length_km for link in links), Decimal("0"))
+            contract.contracted_km = km - MISMATCH_KM if package == MISMATCHED_PACKAGE else km
+            contract.contracted_links = len(links)
+            contract.contracted_sites = len({s for link in links for s in (link.site_a_id, link.site_b_id)})
+            contract.save()
+
     def build_fiber(self) -> None:
+        self.build_contracts()
         dc = self.sites[DATA_CENTER_SITE]
         rng = self.rng
         cc = self.sites["Command Center Bandar Lampung"]
@@ -208,6 +260,7 @@ class FiberMixin:
                 carries=(f"GPON Kelurahan {kel}",),
             )
         self._core_states()
+        self.contract_quantities()
 
     def _core_states(self) -> None:
         """Mark the cores each link carries; the cores were created with the link (all spare)."""

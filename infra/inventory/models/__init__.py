@@ -1,4 +1,5 @@
 from .applications import Application
+from .contracts import Contract
 from .devices import Device, Interface, IPAddress
 from .fiber import FiberCore, FiberLink
 from .imports import ImportJob, ImportMapping
@@ -11,6 +12,7 @@ from .targets import YearTarget
 __all__ = [
     "Application",
     "Contact",
+    "Contract",
     "Device",
     "FiberCore",
     "FiberLink",

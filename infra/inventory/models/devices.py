@@ -77,6 +77,15 @@ class Device(ChangeLoggedModel):
     )
     funding_source = models.CharField(_("funding source"), max_length=10, choices=FundingSource.choices, blank=True)
     warranty_end = models.DateField(_("warranty end"), null=True, blank=True)
+    contract = models.ForeignKey(
+        "inventory.Contract",
+        verbose_name=_("contract"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="devices",
+        help_text=_("The procurement package (paket pengadaan) the device was bought under."),
+    )
     primary_ip = models.OneToOneField(
         "inventory.IPAddress",
         verbose_name=_("primary address"),

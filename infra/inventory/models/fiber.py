@@ -91,11 +91,14 @@ class FiberLink(ChangeLoggedModel):
     )
     installed_date = models.DateField(_("installed on"), null=True, blank=True)
     contractor = models.CharField(_("contractor"), max_length=150, blank=True)
-    procurement_package = models.CharField(
-        _("procurement package"),
-        max_length=200,
+    contract = models.ForeignKey(
+        "inventory.Contract",
+        verbose_name=_("contract"),
+        on_delete=models.PROTECT,
+        null=True,
         blank=True,
-        help_text=_("The contract or tender package (paket pengadaan)."),
+        related_name="fiber_links",
+        help_text=_("The procurement package (paket pengadaan) the link was laid under."),
     )
     measured_loss_db = models.DecimalField(
         _("measured loss (dB)"),

@@ -19,6 +19,7 @@ from infra.core.models.features import next_stamp
 from ..choices import (
     SERVER_KINDS,
     CableType,
+    ContractStatus,
     Deployment,
     DeviceKind,
     DeviceStatus,
@@ -34,6 +35,7 @@ from ..choices import (
     Wavelength,
 )
 from ..models import (
+    Contract,
     Device,
     FiberLink,
     Interface,
@@ -104,6 +106,12 @@ INTERFACE = RefKind(
     label=lambda i: f"{i.device.name} {i.name}",
     scope=lambda i: i.device.site_id,
 )
+CONTRACT = RefKind(
+    noun=gettext_lazy("contract"),
+    queryset=lambda: Contract.objects.all(),
+    keys=lambda c: (c.number,),
+    label=lambda c: c.number,
+)
 WAVE = RefKind(
     noun=gettext_lazy("migration wave"),
     queryset=lambda: MigrationWave.objects.all(),
@@ -114,6 +122,11 @@ WAVE = RefKind(
 OPD_HELP = gettext_lazy("The OPD: its short name (Disdukcapil) or its full name.")
 PORT_HELP = gettext_lazy("device name and interface name at the row's site, e.g. sw-core-01 ge-0/0/1")
 DESCRIPTION_ALIASES = ("description", "catatan", "deskripsi")
+CONTRACT_HELP = gettext_lazy("number of a contract, e.g. 041/SPK/DISKOMINFO/2024")
+CONTRACT_COLUMN_HELP = gettext_lazy(
+    "The contract (paket pengadaan) it was bought under, by its number; the contract must exist (Contracts "
+    "sheet or page)."
+)
 
 
 def _key_text(sheet: Sheet, row: Row, name: str) -> str | None:
@@ -327,7 +340,7 @@ class DeviceSheet(Sheet):
     model = Device
     title = gettext_lazy("Devices")
     key_help = gettext_lazy("A row updates the device with the same opd and nama (any case), or creates one.")
-    refs = {"organization": ORGANIZATION, "site": SITE, "rack": RACK}
+    refs = {"organization": ORGANIZATION, "site": SITE, "rack": RACK, "contract": CONTRACT}
     columns = (
         Column("nama", "name", key=True, aliases=("nama_perangkat", "hostname"), help=gettext_lazy("Device name.")),
         Column("opd", "organization", Reference(OPD_HELP), ref="organization", key=True, aliases=("pemilik",)),
@@ -366,6 +379,14 @@ class DeviceSheet(Sheet):
         ),
         Column("sumber_dana", "funding_source", choice(FundingSource, blank=""), aliases=("sumber_anggaran",)),
         Column("garansi_sampai", "warranty_end", aliases=("garansi", "akhir_garansi")),
+        Column(
+            "kontrak",
+            "contract",
+            Reference(CONTRACT_HELP),
+            ref="contract",
+            aliases=("paket_pengadaan", "nomor_kontrak", "contract"),
+            help=CONTRACT_COLUMN_HELP,
+        ),
         Column(
             "rak",
             "rack",
@@ -576,9 +597,9 @@ class DeviceSheet(Sheet):
         row.changed = True
 
     def export_queryset(self):
-        return Device.objects.select_related("organization", "site", "rack", "primary_ip", "migration").order_by(
-            "organization__short_name", "name", "pk"
-        )
+        return Device.objects.select_related(
+            "organization", "site", "rack", "primary_ip", "migration", "contract"
+        ).order_by("organization__short_name", "name", "pk")
 
     def after_write(self, rows: list[Row]) -> None:
         interfaces = []
@@ -634,13 +655,66 @@ class DeviceSheet(Sheet):
             Device._base_manager.bulk_update(moved, ["primary_ip", "last_updated"], batch_size=BATCH_SIZE)
 
 
+# --- contracts --------------------------------------------------------------------------------
+class ContractSheet(Sheet):
+    kind = "contracts"
+    model = Contract
+    title = gettext_lazy("Contracts")
+    key_help = gettext_lazy(
+        "A row updates the contract with the same nomor (any case), or creates one. Import contracts before "
+        "the fiber links and devices that name them."
+    )
+    columns = (
+        Column(
+            "nomor",
+            "number",
+            key=True,
+            aliases=("nomor_kontrak", "no_kontrak", "nomor_spk", "number"),
+            help=gettext_lazy("The contract's number, e.g. 041/SPK/DISKOMINFO/2024. Unique."),
+        ),
+        Column("nama_paket", "title", aliases=("judul", "paket", "title")),
+        Column("tahun_anggaran", "year", aliases=("tahun", "ta", "year"), help=gettext_lazy("Fiscal year, e.g. 2024.")),
+        Column("kontraktor", "contractor", aliases=("penyedia", "rekanan", "contractor")),
+        Column(
+            "nilai_kontrak",
+            "value",
+            Money(),
+            aliases=("nilai", "nilai_kontrak_rp", "value"),
+            help=gettext_lazy("The contract's value in Rupiah, e.g. 4.865.000.000; zero or more."),
+        ),
+        Column("tanggal_kontrak", "signed_date", aliases=("tanggal_spk", "tanggal_tanda_tangan", "signed_date")),
+        Column("tanggal_mulai", "start_date", aliases=("mulai", "start_date")),
+        Column("tanggal_selesai", "end_date", aliases=("selesai", "tanggal_serah_terima", "end_date")),
+        Column("status", "status", choice(ContractStatus)),
+        Column(
+            "panjang_fo_km",
+            "contracted_km",
+            aliases=("volume_fo_km", "panjang_kabel_km", "contracted_km"),
+            help=gettext_lazy("Fiber route length the contract buys, in km; empty when it buys none."),
+        ),
+        Column("jumlah_ruas", "contracted_links", aliases=("jumlah_link", "contracted_links")),
+        Column("jumlah_lokasi", "contracted_sites", aliases=("jumlah_titik", "contracted_sites")),
+        Column("jumlah_perangkat", "contracted_devices", aliases=("contracted_devices",)),
+        Column("keterangan", "description", aliases=DESCRIPTION_ALIASES),
+    )
+
+    def instance_key(self, obj: Contract) -> object:
+        return normalize_key(obj.number)
+
+    def row_key(self, row: Row) -> object | None:
+        return _key_text(self, row, "nomor")
+
+    def export_queryset(self):
+        return Contract.objects.order_by("year", "number")
+
+
 # --- fiber links ------------------------------------------------------------------------------
 class FiberLinkSheet(Sheet):
     kind = "fiberlinks"
     model = FiberLink
     title = gettext_lazy("Fiber links")
     key_help = gettext_lazy("A row updates the link with the same kode (any case), or creates one with its cores.")
-    refs = {"site": SITE, "interface": INTERFACE}
+    refs = {"site": SITE, "interface": INTERFACE, "contract": CONTRACT}
     columns = (
         Column("kode", "code", key=True, aliases=("kode_link", "kode_ruas"), help=gettext_lazy("Link code, unique.")),
         Column("nama", "name", aliases=("nama_ruas",)),
@@ -677,7 +751,14 @@ class FiberLinkSheet(Sheet):
         Column("status", "status", choice(FiberLinkStatus)),
         Column("tanggal_pasang", "installed_date", aliases=("tanggal_pemasangan", "installed_on")),
         Column("kontraktor", "contractor", aliases=("penyedia", "vendor")),
-        Column("paket_pengadaan", "procurement_package", aliases=("paket", "kontrak")),
+        Column(
+            "paket_pengadaan",
+            "contract",
+            Reference(CONTRACT_HELP),
+            ref="contract",
+            aliases=("kontrak", "paket", "nomor_kontrak"),
+            help=CONTRACT_COLUMN_HELP,
+        ),
         Column("redaman_terukur_db", "measured_loss_db", aliases=("redaman", "redaman_db", "loss_db")),
         Column("panjang_gelombang", "measured_wavelength", choice(Wavelength), aliases=("lambda", "wavelength")),
         Column("tanggal_ukur", "measured_on", aliases=("tanggal_pengukuran",)),
@@ -691,7 +772,9 @@ class FiberLinkSheet(Sheet):
         return _key_text(self, row, "kode")
 
     def export_queryset(self):
-        return FiberLink.objects.select_related("site_a", "site_b", "interface_a__device", "interface_b__device")
+        return FiberLink.objects.select_related(
+            "site_a", "site_b", "interface_a__device", "interface_b__device", "contract"
+        )
 
     def after_write(self, rows: list[Row]) -> None:
         # New links get their cores, and a changed core count adds or drops spare ones (the service's
@@ -838,5 +921,6 @@ class MigrationSheet(Sheet):
 
 
 SHEETS: dict[str, type[Sheet]] = {
-    sheet.kind: sheet for sheet in (OrganizationSheet, SiteSheet, DeviceSheet, FiberLinkSheet, MigrationSheet)
+    sheet.kind: sheet
+    for sheet in (OrganizationSheet, SiteSheet, ContractSheet, DeviceSheet, FiberLinkSheet, MigrationSheet)
 }

@@ -8,6 +8,7 @@ punctuation. docs/import-formats.md lists both (a test keeps it in step).
 
 from ..choices import (
     CableType,
+    ContractStatus,
     Deployment,
     DeviceKind,
     DeviceStatus,
@@ -97,6 +98,18 @@ HEADER_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
         "posisi_u": ("Posisi Rak", "Posisi (U)", "Rack Unit"),
         "alamat_ip": ("IP Address", "Alamat IP", "IP", "IP Manajemen", "Management IP"),
         "pantau": ("Dipantau", "Monitoring", "Pantau Ping"),
+        "kontrak": ("Nomor Kontrak", "No. Kontrak", "Paket Pengadaan"),
+        "keterangan": _NOTES,
+    },
+    "contracts": {
+        "nomor": ("Nomor Kontrak", "No. Kontrak", "Nomor SPK", "No. SPK", "Contract Number"),
+        "nama_paket": ("Nama Paket", "Nama Pekerjaan", "Paket Pekerjaan", "Uraian Pekerjaan"),
+        "tahun_anggaran": ("Tahun Anggaran", "T.A.", "Fiscal Year"),
+        "kontraktor": ("Penyedia", "Pelaksana", "Rekanan", "Contractor"),
+        "nilai_kontrak": ("Nilai Kontrak (Rp)", "Nilai Kontrak", "Nilai Pekerjaan", "Contract Value"),
+        "tanggal_kontrak": ("Tanggal Kontrak", "Tgl. Kontrak", "Tanggal SPK"),
+        "tanggal_selesai": ("Tanggal Selesai", "Batas Waktu", "Tanggal Serah Terima"),
+        "panjang_fo_km": ("Panjang FO (km)", "Volume FO (km)", "Panjang Kabel (km)"),
         "keterangan": _NOTES,
     },
     "fiberlinks": {
@@ -111,7 +124,7 @@ HEADER_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
         "status": ("Status Link",),
         "tanggal_pasang": ("Tanggal Pemasangan", "Tgl. Pasang"),
         "kontraktor": ("Penyedia", "Pelaksana", "Rekanan", "Contractor"),
-        "paket_pengadaan": ("Paket Pekerjaan", "Nama Paket", "Kontrak"),
+        "paket_pengadaan": ("Nomor Kontrak", "No. Kontrak", "Paket Pekerjaan", "Kontrak"),
         "redaman_terukur_db": ("Redaman (dB)", "Redaman", "Loss (dB)"),
         "tanggal_ukur": ("Tanggal Pengukuran", "Tgl. Ukur"),
         "keterangan": _NOTES,
@@ -209,6 +222,12 @@ INDONESIAN_LABELS = {
         Deployment.INDOOR: ("dalam gedung", "indoor"),
     },
     TerminationKind: {TerminationKind.DEVICE_PORT: ("port perangkat",)},
+    ContractStatus: {
+        ContractStatus.PLANNED: ("direncanakan", "rencana", "belum kontrak"),
+        ContractStatus.ACTIVE: ("berjalan", "pelaksanaan", "dalam pelaksanaan"),
+        ContractStatus.COMPLETED: ("selesai", "serah terima", "pho", "fho"),
+        ContractStatus.TERMINATED: ("diputus", "putus kontrak", "dihentikan"),
+    },
     FiberLinkStatus: {
         FiberLinkStatus.PLANNED: ("direncanakan", "rencana"),
         FiberLinkStatus.UNDER_CONSTRUCTION: ("dalam pembangunan", "pembangunan", "konstruksi"),
