@@ -358,4 +358,6 @@ class YearTargetFilterSet(BaseFilterSet):
 
     class Meta:
         model = models.YearTarget
-        fields = lookups_for(models.YearTarget, ["year", "servers_moved"])
+        fields = lookups_for(
+            models.YearTarget, ["year", "servers_moved", "applications_integrated", "sites_connected", "fiber_km"]
+        )
