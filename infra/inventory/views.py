@@ -4,14 +4,17 @@ context of each detail page (always a fixed number of queries)."""
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django_htmx.http import HttpResponseClientRefresh
@@ -23,7 +26,8 @@ from infra.core.permissions import CHANGE, VIEW, can, can_import
 from infra.core.validation import as_id
 from infra.core.views import ObjectDetailView, check_version, object_fields, safe_return_url
 
-from . import choices, filtersets, models, spreadsheets
+from . import choices, evidence, filtersets, indicators, models, spreadsheets
+from .indicators import parse_as_of
 from .selectors import migration_progress, progress_over_time
 from .services import imports
 from .services.migration import allowed_states, gates, transition
@@ -519,3 +523,87 @@ class MigrationProgressView(View):
                 "states": list(choices.MigrationState),
             },
         )
+
+
+class EvidenceView(View):
+    """The SPBE indicator figures for an auditor ("Bukti"): every figure at a date with its definition,
+    its target for that year and a link to the objects behind it; XLSX and PDF with a signature block
+    (``?export=``). A fixed number of queries: ``indicators.figures``' seven at most."""
+
+    template_name = "inventory/evidence.html"
+
+    def get(self, request):
+        if not can(request.user, VIEW, models.YearTarget):
+            raise PermissionDenied
+        try:
+            as_of = parse_as_of(request.GET.get("as_of"))
+        except indicators.BadDate as error:
+            context = {"error": str(error), "as_of": None, "today": timezone.localdate()}
+            return render(request, self.template_name, context, status=400)
+        figures = indicators.figures(as_of)
+        day = figures[0].as_of
+        export = request.GET.get("export")
+        if export in evidence.FORMATS:
+            return evidence.response(figures, day, export, request.user)
+        query = f"?as_of={day.isoformat()}" if as_of else ""
+        return render(
+            request,
+            self.template_name,
+            {
+                "rows": evidence.rows(figures),
+                "as_of": day,
+                "is_today": as_of is None,
+                "today": timezone.localdate(),
+                "query": query,
+                "downloads": [(fmt, f"?as_of={day.isoformat()}&export={fmt}") for fmt in evidence.FORMATS],
+            },
+        )
+
+
+class EvidenceObjectsView(View):
+    """The objects behind one figure at a date, as they were then, a page of them at a time."""
+
+    template_name = "inventory/evidence_objects.html"
+    per_page = 100
+
+    def get(self, request, key: str):
+        if not can(request.user, VIEW, models.YearTarget):
+            raise PermissionDenied
+        if key not in indicators.INDICATORS:
+            raise Http404
+        try:
+            as_of = parse_as_of(request.GET.get("as_of"))
+        except indicators.BadDate as error:
+            return render(request, self.template_name, {"error": str(error)}, status=400)
+        figure = indicators.figure(key, as_of)
+        page = Paginator(figure.result.objects, self.per_page).get_page(request.GET.get("page"))
+        detail_keys = sorted({k for o in figure.result.objects for k in o.details})
+        query = f"?as_of={figure.as_of.isoformat()}" if as_of else ""
+        return render(
+            request,
+            self.template_name,
+            {
+                "row": evidence.rows([figure])[0],
+                "as_of": figure.as_of,
+                "page": page,
+                "columns": [(k, DETAIL_LABELS.get(k, k)) for k in detail_keys],
+                "objects": [(o, [o.details.get(k) for k in detail_keys]) for o in page.object_list],
+                "query": query,
+                "evidence_url": reverse("inventory:evidence") + query,
+            },
+        )
+
+
+# Column headings of the objects' details (keys of indicators.ObjectRow.details).
+DETAIL_LABELS = {
+    "servers": _lazy("Servers in the data center"),
+    "applications": _lazy("Applications hosted there"),
+    "organization": _lazy("OPD"),
+    "state": _lazy("Migration state"),
+    "integration": _lazy("SPBE integration"),
+    "site_a": _lazy("Site A"),
+    "site_b": _lazy("Site B"),
+    "km": _lazy("Length (km)"),
+    "kind": _lazy("Kind"),
+    "hops": _lazy("Links from the data center"),
+}

@@ -3,6 +3,7 @@ the objects behind each figure, the API, the evidence page and its files, permis
 and the yearly targets."""
 
 import datetime
+import io
 from decimal import Decimal
 
 import pytest
@@ -267,3 +268,129 @@ def test_the_api_costs_a_fixed_number_of_queries(api, city, when, query_counts):
     assert [count(url) for url in urls] == small
     query_counts.check(f"api/indicators/{when}", small[0])
     query_counts.check(f"api/indicators-objects/{when}", small[1])
+
+
+# --- The evidence page and its files ---------------------------------------------------------------
+
+
+@pytest.fixture
+def web(db):
+    from django.test import Client
+
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(UserFactory(role=Role.AUDITOR, first_name="Rina", last_name="Auditor"))
+    return client
+
+
+def test_the_page_shows_every_figure_with_its_definition_and_target(web, city):
+    models.YearTarget.objects.create(year=PAST.year, servers_moved=4, applications_integrated=10)
+    html = web.get("/evidence/", {"as_of": PAST.isoformat()}).content.decode()
+    for indicator in indicators.INDICATORS.values():
+        assert f'data-testid="figure-{indicator.key}"' in html
+        assert str(indicator.definition) in html
+        assert f'href="/evidence/{indicator.key}/?as_of=2025-06-30"' in html
+    assert "50.0 %" in html and "3.0 km" in html and "2 OPDs" in html
+    assert "10 applications integrated by 31 December 2025 (now 1)" in html
+    assert "Below target" in html and "No target set for 2025." in html  # the OPDs' figure has none
+    today = web.get("/evidence/").content.decode()
+    assert "66.7 %" in today and "3 OPDs" in today and "Figures for today" in today
+
+
+def test_the_objects_page_lists_what_is_behind_a_figure(web, city):
+    html = web.get("/evidence/opd_using_data_center/", {"as_of": PAST.isoformat()}).content.decode()
+    assert f'href="/organizations/{city["z"].pk}/">Z</a>' in html and ">E-Office<" in html
+    assert f"/organizations/{city['y'].pk}/" not in html  # Y came to the data center later
+    assert web.get("/evidence/nothing/").status_code == 404
+
+
+@pytest.mark.parametrize("url", ["/evidence/", "/evidence/sites_connected/"])
+def test_a_bad_date_on_the_page_is_said_not_a_500(web, city, url):
+    for bad in ("2025-13-01", "2999-01-01", "<script>"):
+        response = web.get(url, {"as_of": bad})
+        assert response.status_code == 400
+        assert "YYYY-MM-DD" in response.content.decode() or "future" in response.content.decode()
+
+
+def test_the_xlsx_holds_the_date_definitions_figures_and_signature_block(web, city):
+    from openpyxl import load_workbook
+
+    models.YearTarget.objects.create(year=PAST.year, servers_moved=4)
+    response = web.get("/evidence/", {"as_of": PAST.isoformat(), "export": "xlsx"})
+    assert response["Content-Disposition"] == 'attachment; filename="evidence-indicators-2025-06-30.xlsx"'
+    book = load_workbook(io.BytesIO(response.content))
+    summary = [[c for c in row] for row in book["Summary"].iter_rows(values_only=True)]
+    cells = {row[0]: tuple(row[1:]) for row in summary if row and row[0]}
+    assert cells["Figures as of"][0] == "end of 30 June 2025"
+    assert cells["Produced by"][0] == "Rina Auditor"
+    assert cells["OPDs using the data center"][:3] == (2, "OPDs", None)
+    assert cells["Share of servers migrated"][0] == 50.0
+    assert cells["Share of servers migrated"][2] == "4 servers moved by 31 December 2025 (now 1)"
+    assert cells["Active fiber"][0] == 3.0
+    assert cells["Active fiber"][3] == str(indicators.INDICATORS["fiber_km_active"].definition)
+    assert ("Prepared by", None, "Checked by") == tuple(summary[-6][:3])
+    assert [row[0] for row in summary[-5:]] == ["Name", "NIP", "Date", "Place", "Signature"]
+    opd_sheet = book.worksheets[1]
+    names = [row[1] for row in opd_sheet.iter_rows(min_row=3, values_only=True)]
+    assert names == ["X", "Z"]
+
+
+def test_the_pdf_holds_the_figures_and_the_signature_block(web, city):
+    from pypdf import PdfReader
+
+    response = web.get("/evidence/", {"as_of": PAST.isoformat(), "export": "pdf"})
+    assert response["Content-Type"] == "application/pdf" and len(response.content) > 1000
+    pdf = PdfReader(io.BytesIO(response.content))
+    text = " ".join(" ".join(p.extract_text() for p in pdf.pages).split())
+    assert round(float(pdf.pages[0].mediabox.width)) == 595  # A4
+    for expected in ("30 June 2025", "OPDs using the data center", "2 OPDs", "50.0 %", "3.0 km"):
+        assert expected in text
+    for expected in ("Prepared by", "Checked by", "NIP", "Place", "Signature"):
+        assert expected in text
+
+
+def test_the_page_in_indonesian(city):
+    from django.test import Client
+
+    client = Client(HTTP_ACCEPT_LANGUAGE="id")
+    client.force_login(UserFactory(role=Role.AUDITOR))
+    html = client.get("/evidence/", {"as_of": PAST.isoformat()}, HTTP_ACCEPT_LANGUAGE="id").content.decode()
+    assert "OPD yang memakai pusat data" in html and "50,0 %" in html and "Definisi" in html
+
+
+@pytest.mark.parametrize("role", [Role.AUDITOR, Role.OPD_OPERATOR, Role.ENGINEER, Role.ADMINISTRATOR])
+def test_every_signed_in_role_reads_the_evidence(city, role):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(UserFactory(role=role, organization=city["y"] if role == Role.OPD_OPERATOR else None))
+    assert client.get("/evidence/").status_code == 200
+    assert client.get("/evidence/fiber_km_active/").status_code == 200
+
+
+def test_a_visitor_is_sent_to_sign_in(city):
+    from django.test import Client
+
+    response = Client().get("/evidence/")
+    assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+@pytest.mark.query_counts
+@pytest.mark.parametrize("when", ["today", "past"])
+def test_the_page_costs_a_fixed_number_of_queries(web, city, when, query_counts):
+    params = {} if when == "today" else {"as_of": PAST.isoformat()}
+
+    def count(url) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert web.get(url, params).status_code == 200
+        return len(queries)
+
+    urls = ("/evidence/", "/evidence/opd_using_data_center/")
+    count(urls[0])
+    small = [count(url) for url in urls]
+    with _at(THEN):
+        for _n in range(5):
+            org = OrganizationFactory()
+            ApplicationFactory(organization=org).devices.add(DeviceFactory(organization=org, site=city["dc"]))
+    assert [count(url) for url in urls] == small
+    query_counts.check(f"web/evidence/{when}", small[0])
+    query_counts.check(f"web/evidence-objects/{when}", small[1])
