@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from django.contrib.staticfiles import finders
@@ -33,7 +33,9 @@ def number(value: Decimal | int | None, places: int = 0) -> str:
         return ""
     if places == 0 and Decimal(value) == Decimal(value).to_integral_value():
         return number_format(int(value), force_grouping=True)
-    return number_format(Decimal(value), places, force_grouping=True)
+    # Rounded here: number_format cuts the digits past ``places`` off (239.17 would read 239,1).
+    rounded = Decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return number_format(rounded, places, force_grouping=True)
 
 
 def value_text(figure: Figure) -> str:
@@ -174,3 +176,26 @@ def response(figures: list[Figure], as_of: datetime.date, fmt: str, user) -> Htt
         resp = HttpResponse(xlsx_bytes(figures, as_of, user), content_type=exports.XLSX_TYPE)
     resp["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
     return resp
+
+
+def target_rows(figures: list[Figure]) -> list[dict]:
+    """The figures that have a target this year, each with how far along it is (for the progress page and
+    the dashboard): the number the target speaks of, the target, and the share reached (at most 100)."""
+    found = []
+    for f in figures:
+        if f.target is None:
+            continue
+        places = 1 if f.key == "fiber_km_active" else 0
+        actual = f.result.target_actual
+        percent = min(100.0, float(100 * Decimal(actual) / Decimal(f.target))) if f.target else 100.0
+        found.append(
+            {
+                "key": f.key,
+                "label": f.indicator.target_label,
+                "actual": number(actual, places),
+                "target": number(f.target, places),
+                "percent": round(percent),
+                "met": f.target_met,
+            }
+        )
+    return found

@@ -78,7 +78,8 @@ class CityAt:
     Rows are dicts keyed by attribute name (``site_id``), as ``state_as_of`` gives them.
     """
 
-    def __init__(self, as_of: datetime.date | None = None) -> None:
+    def __init__(self, as_of: datetime.date | None = None, *, with_names: bool = True) -> None:
+        self.with_names = with_names  # False: the objects go unnamed by OPD (a figure alone, one query less)
         self.day = as_of or timezone.localdate()
         self.is_today = as_of is None or as_of >= timezone.localdate()
         self.moment = timezone.now() if self.is_today else end_of_day(as_of)
@@ -90,6 +91,8 @@ class CityAt:
 
     @cached_property
     def organizations(self) -> dict[int, dict]:
+        if not self.with_names:
+            return {}
         return {r["id"]: r for r in self._rows(Organization, ("name", "short_name"))}
 
     @cached_property
@@ -104,15 +107,19 @@ class CityAt:
     @cached_property
     def applications(self) -> dict[int, dict]:
         fields = ("name", "short_name", "status", "integration_status", "organization_id")
+        if self.is_today:
+            return {r["id"]: r for r in self._rows(Application, fields)}
+        return {r["id"]: r for r in self._rows(Application, (*fields, "devices"))}
+
+    @cached_property
+    def application_devices(self) -> dict[int, list[int]]:
+        """The devices each application is hosted on (its many-to-many list then), by application id."""
         if not self.is_today:
-            rows = self._rows(Application, (*fields, "devices"))
-            return {r["id"]: {**r, "devices": list(r["devices"] or ())} for r in rows}
-        rows = {r["id"]: {**r, "devices": []} for r in self._rows(Application, fields)}
-        through = Application.devices.through
-        for app_id, device_id in through.objects.values_list("application_id", "device_id"):
-            if app_id in rows:
-                rows[app_id]["devices"].append(device_id)
-        return rows
+            return {pk: list(app["devices"] or ()) for pk, app in self.applications.items()}
+        hosted: dict[int, list[int]] = defaultdict(list)
+        for app_id, device_id in Application.devices.through.objects.values_list("application_id", "device_id"):
+            hosted[app_id].append(device_id)
+        return hosted
 
     @cached_property
     def fiber_links(self) -> dict[int, dict]:
@@ -215,10 +222,10 @@ def _organizations_using_data_center(city: CityAt) -> Result:
         device = city.devices[pk]
         if device["kind"] in SERVER_KINDS:
             reasons[device["organization_id"]]["servers"].append(device["name"])
-    for app in city.applications.values():
+    for pk, app in city.applications.items():
         if app["status"] != ApplicationStatus.PRODUCTION:
             continue
-        if any(d in city.devices_in_data_center for d in app["devices"]):
+        if any(d in city.devices_in_data_center for d in city.application_devices.get(pk, ())):
             reasons[app["organization_id"]]["applications"].append(app["short_name"] or app["name"])
     rows = [
         ObjectRow(
@@ -231,7 +238,7 @@ def _organizations_using_data_center(city: CityAt) -> Result:
             },
         )
         for pk, why in reasons.items()
-        if pk in city.organizations
+        if pk in city.organizations or not city.with_names
     ]
     rows.sort(key=lambda r: r.name.lower())
     return Result(len(rows), rows)
@@ -324,7 +331,10 @@ def _sites_connected(city: CityAt) -> Result:
             {"kind": SiteKind(city.sites[pk]["kind"]).label, "hops": hops},
         )
         for pk, hops in reached.items()
-        if hops and pk in city.sites and city.sites[pk]["status"] != SiteStatus.DECOMMISSIONED
+        if hops
+        and pk in city.sites
+        and city.sites[pk]["status"] != SiteStatus.DECOMMISSIONED
+        and city.sites[pk]["kind"] != SiteKind.DATA_CENTER
     ]
     rows.sort(key=lambda r: (r.name.lower(), r.id))
     return Result(len(rows), rows)
@@ -423,16 +433,31 @@ class Figure:
         return self.result.target_actual >= self.target
 
 
+def targeted_figures() -> list[Figure]:
+    """Today's figures that can have a target, with this year's (for the dashboard and the progress page).
+
+    Always the same seven queries, targets set or not (a page's query count must not depend on its data).
+    """
+    year = timezone.localdate().year
+    targets = targets_for(year)
+    city = CityAt(None, with_names=False)
+    chosen = [i for i in INDICATORS.values() if i.target_field]
+    return [Figure(i, i.compute(city), city.day, targets.get(i.target_field)) for i in chosen]
+
+
 def targets_for(year: int) -> dict[str, Decimal | int | None]:
     """The yearly targets for ``year`` by YearTarget field (empty when the year has none). One query."""
     row = YearTarget.objects.filter(year=year).values().first()
     return row or {}
 
 
-def figures(as_of: datetime.date | None = None, keys: list[str] | None = None) -> list[Figure]:
+def figures(
+    as_of: datetime.date | None = None, keys: list[str] | None = None, *, with_names: bool = True
+) -> list[Figure]:
     """Every figure (or those of ``keys``) at the end of ``as_of`` (None: now), with its target for that
-    year. At most seven queries, whatever the city's size."""
-    city = CityAt(as_of)
+    year. At most eight queries, whatever the city's size (``with_names=False``: one less, the objects'
+    OPDs go unnamed)."""
+    city = CityAt(as_of, with_names=with_names)
     targets = targets_for(city.day.year)
     return [
         Figure(i, i.compute(city), city.day, targets.get(i.target_field) if i.target_field else None)

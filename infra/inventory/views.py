@@ -516,6 +516,9 @@ class MigrationProgressView(View):
                 "progress": progress,
                 "chart": chart,
                 "targets": models.YearTarget.objects.all(),
+                # This year's targets against today's figures: the indicators' fixed queries.
+                "target_rows": evidence.target_rows(indicators.targeted_figures()),
+                "target_year": timezone.localdate().year,
                 "organizations": models.Organization.objects.order_by("short_name").only("short_name"),
                 "waves": models.MigrationWave.objects.all(),
                 "selected_organizations": organization_ids or [],
@@ -577,7 +580,7 @@ class EvidenceObjectsView(View):
             return render(request, self.template_name, {"error": str(error)}, status=400)
         figure = indicators.figure(key, as_of)
         page = Paginator(figure.result.objects, self.per_page).get_page(request.GET.get("page"))
-        detail_keys = sorted({k for o in figure.result.objects for k in o.details})
+        detail_keys = list(dict.fromkeys(k for o in figure.result.objects for k in o.details))
         query = f"?as_of={figure.as_of.isoformat()}" if as_of else ""
         return render(
             request,
@@ -586,14 +589,17 @@ class EvidenceObjectsView(View):
                 "row": evidence.rows([figure])[0],
                 "as_of": figure.as_of,
                 "page": page,
-                "columns": [(k, DETAIL_LABELS.get(k, k)) for k in detail_keys],
-                "objects": [(o, [o.details.get(k) for k in detail_keys]) for o in page.object_list],
+                "columns": [(DETAIL_LABELS.get(k, k), k in NUMERIC_DETAILS) for k in detail_keys],
+                "objects": [
+                    (o, [(o.details.get(k), k in NUMERIC_DETAILS) for k in detail_keys]) for o in page.object_list
+                ],
                 "query": query,
                 "evidence_url": reverse("inventory:evidence") + query,
             },
         )
 
 
+NUMERIC_DETAILS = frozenset({"servers", "km", "hops"})
 # Column headings of the objects' details (keys of indicators.ObjectRow.details).
 DETAIL_LABELS = {
     "servers": _lazy("Servers in the data center"),

@@ -394,3 +394,92 @@ def test_the_page_costs_a_fixed_number_of_queries(web, city, when, query_counts)
     assert [count(url) for url in urls] == small
     query_counts.check(f"web/evidence/{when}", small[0])
     query_counts.check(f"web/evidence-objects/{when}", small[1])
+
+
+# --- Yearly targets ---------------------------------------------------------------------------------
+
+
+def test_targets_are_kept_per_year_and_checked(db):
+    from django.core.exceptions import ValidationError
+
+    target = models.YearTarget(year=2026, servers_moved=10, fiber_km=Decimal("-1"))
+    with pytest.raises(ValidationError) as error:
+        target.full_clean()
+    assert "fiber_km" in error.value.message_dict
+    models.YearTarget.objects.create(year=2026, servers_moved=10)  # the new targets may stay empty
+    assert indicators.targets_for(2026)["applications_integrated"] is None
+
+
+def test_an_engineer_sets_the_new_targets_on_the_form_and_it_is_logged(engineer):
+    from django.test import Client
+
+    from infra.core.models import ObjectChange
+
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(engineer)
+    data = {"year": 2026, "servers_moved": 30, "applications_integrated": 20, "sites_connected": 60}
+    response = client.post("/yearly-targets/add/", {**data, "fiber_km": "250.5", "note": "Renstra"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    target = models.YearTarget.objects.get(year=2026)
+    assert (target.applications_integrated, target.sites_connected, target.fiber_km) == (20, 60, Decimal("250.5"))
+    assert ObjectChange.objects.filter(object_id=target.pk, after__applications_integrated=20).exists()
+    bad = client.post("/yearly-targets/add/", {**data, "year": 2027, "fiber_km": "-3"})
+    assert bad.status_code == 400 and not models.YearTarget.objects.filter(year=2027).exists()
+    assert "Ensure this value is greater than or equal to 0" in bad.content.decode()
+
+
+def test_an_auditor_cannot_set_targets_through_the_api(api, db):
+    response = api.post("/api/yearly-targets/", {"year": 2026, "servers_moved": 1, "sites_connected": 5}, format="json")
+    assert response.status_code == 403
+
+
+def test_targets_over_the_api(db, engineer):
+    client = token_client(engineer)
+    body = {"year": 2026, "servers_moved": 5, "applications_integrated": 10, "fiber_km": "12.5"}
+    response = client.post("/api/yearly-targets/", body, format="json")
+    assert response.status_code == 201, response.json()
+    assert response.json()["applications_integrated"] == 10 and response.json()["sites_connected"] is None
+
+
+def test_the_progress_page_and_the_dashboard_show_this_years_targets(city, engineer):
+    from django.test import Client
+
+    year = timezone.localdate().year
+    models.YearTarget.objects.create(year=year, servers_moved=4, applications_integrated=2, sites_connected=5)
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(engineer)
+    for url in ("/", "/migrations/progress/"):
+        html = client.get(url).content.decode()
+        assert f"Targets {year} against today" in html
+        assert 'data-target="servers_migrated"' in html and 'data-target="fiber_km_active"' not in html
+        # servers moved 2 of 4: half-way; applications 2 of 2: met
+        assert '<td class="text-end">2</td><td class="text-end">4</td>' in html and "pct-50" in html
+        assert "bg-success pct-100" in html
+
+
+@pytest.mark.query_counts
+@pytest.mark.parametrize("url", ["/", "/migrations/progress/"])
+def test_the_targets_keep_the_pages_query_counts_fixed(city, engineer, url, query_counts):
+    from django.test import Client
+
+    year = timezone.localdate().year
+    models.YearTarget.objects.create(year=year, servers_moved=4, applications_integrated=2, sites_connected=5)
+    models.YearTarget.objects.filter(year=year).update(fiber_km=Decimal("9"))
+    client = Client()
+    client.force_login(engineer)
+
+    def count() -> int:
+        client.get(url)  # warm: the status panel's cache
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    small = count()
+    for _n in range(4):
+        org = OrganizationFactory()
+        device = DeviceFactory(organization=org, site=city["dc"])
+        ApplicationFactory(organization=org, integration_status=choices.IntegrationStatus.SERVICE_BUS)
+        start_tracking(device, state=S.CUT_OVER, imported=True)
+        FiberLinkFactory(site_a=city["dc"])
+    assert count() == small
+    query_counts.check(f"web/{'home' if url == '/' else 'progress'}-with-targets", small)
