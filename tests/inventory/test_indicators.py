@@ -483,3 +483,16 @@ def test_the_targets_keep_the_pages_query_counts_fixed(city, engineer, url, quer
         FiberLinkFactory(site_a=city["dc"])
     assert count() == small
     query_counts.check(f"web/{'home' if url == '/' else 'progress'}-with-targets", small)
+
+
+def test_the_docs_give_each_definition_exactly_as_the_page(db):
+    from pathlib import Path
+
+    from django.utils import translation
+
+    text = " ".join((Path(__file__).parents[2] / "docs" / "indicators.md").read_text().split())
+    for indicator in indicators.INDICATORS.values():
+        with translation.override("en"):
+            assert str(indicator.definition) in text, indicator.key
+        with translation.override("id"):
+            assert str(indicator.definition) in text, indicator.key
