@@ -15,6 +15,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import pgettext
 
 from infra.core import exports
 from infra.core.exports import Styled
@@ -25,6 +27,27 @@ PDF_TYPE = "application/pdf"
 FORMATS = ("xlsx", "pdf")
 # Decimal places a figure is written with, by unit key: a share and kilometres to one place.
 _PLACES = {"servers_migrated": 1, "fiber_km_active": 1}
+
+
+NUMERIC_DETAILS = frozenset({"servers", "km", "hops"})
+# Column headings of the objects' details (keys of indicators.ObjectRow.details).
+DETAIL_LABELS = {
+    "servers": _lazy("Servers in the data center"),
+    "applications": _lazy("Applications hosted there"),
+    "organization": _lazy("OPD"),
+    "state": _lazy("Migration state"),
+    "integration": _lazy("SPBE integration"),
+    "site_a": _lazy("Site A"),
+    "site_b": _lazy("Site B"),
+    "km": _lazy("Length (km)"),
+    "kind": _lazy("Kind"),
+    "hops": _lazy("Links from the data center"),
+}
+
+
+def detail_label(key: str) -> str:
+    """The column heading of an object's detail (a key of indicators.ObjectRow.details)."""
+    return str(DETAIL_LABELS.get(key, key))
 
 
 def number(value: Decimal | int | None, places: int = 0) -> str:
@@ -114,7 +137,10 @@ def filename(as_of: datetime.date) -> str:
 def xlsx_bytes(figures: list[Figure], as_of: datetime.date, user) -> bytes:
     """A summary sheet (title block, every figure with its definition and target, the signature block),
     then one sheet per figure with the objects behind it."""
-    bold = [Styled(label, bold=True) for label in (_("Indicator"), _("Value"), _("Unit"), _("Target"))]
+    bold = [
+        Styled(label, bold=True)
+        for label in (_("Indicator"), _("Value"), _("Unit"), pgettext("yearly target", "Target"))
+    ]
     summary: list[list[object]] = [[Styled(_("SPBE indicator evidence"), bold=True)]]
     summary += [[Styled(label, bold=True), value] for label, value in header(as_of, user)]
     summary.append([])
@@ -132,9 +158,10 @@ def xlsx_bytes(figures: list[Figure], as_of: datetime.date, user) -> bytes:
         summary.append([labels[key], "", labels[key], ""])
     sheets = [(_("Summary"), summary)]
     for f in figures:
-        detail_keys = sorted({k for o in f.result.objects for k in o.details})
+        detail_keys = list(dict.fromkeys(k for o in f.result.objects for k in o.details))
         sheet: list[list[object]] = [[Styled(str(f.indicator.label), bold=True), value_text(f)]]
-        sheet.append([Styled(h, bold=True) for h in ("id", _("Name"), *detail_keys)])
+        headings = ("id", _("Name"), *(detail_label(k) for k in detail_keys))
+        sheet.append([Styled(h, bold=True) for h in headings])
         for o in f.result.objects:
             sheet.append([o.id, o.name, *(_cell(o.details.get(k)) for k in detail_keys)])
         sheets.append((f"{len(sheets)}. {f.indicator.label}"[:31], sheet))

@@ -7,7 +7,7 @@ they are rebuilt from the change log (``core.history.state_as_of``) and a server
 from the recorded transitions, so "31 December last year" is the city then, not today's rows.
 
 Each figure reads a fixed set of tables, each once (a ``CityAt`` caches what it read), whatever the
-city's size: at most six queries for all five figures, plus one for the targets.
+city's size: at most seven queries for all five figures (six for a past date), plus one for the targets.
 
 Targets (``YearTarget``) are cumulative, like ``servers_moved``: the figure the city means to have
 reached by 31 December of that year.
@@ -436,7 +436,7 @@ class Figure:
 def targeted_figures() -> list[Figure]:
     """Today's figures that can have a target, with this year's (for the dashboard and the progress page).
 
-    Always the same seven queries, targets set or not (a page's query count must not depend on its data).
+    Always the same six queries, targets set or not (a page's query count must not depend on its data).
     """
     year = timezone.localdate().year
     targets = targets_for(year)

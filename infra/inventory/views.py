@@ -14,7 +14,6 @@ from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django_htmx.http import HttpResponseClientRefresh
@@ -531,7 +530,7 @@ class MigrationProgressView(View):
 class EvidenceView(View):
     """The SPBE indicator figures for an auditor ("Bukti"): every figure at a date with its definition,
     its target for that year and a link to the objects behind it; XLSX and PDF with a signature block
-    (``?export=``). A fixed number of queries: ``indicators.figures``' seven at most."""
+    (``?export=``). A fixed number of queries: ``indicators.figures``' eight at most."""
 
     template_name = "inventory/evidence.html"
 
@@ -589,27 +588,12 @@ class EvidenceObjectsView(View):
                 "row": evidence.rows([figure])[0],
                 "as_of": figure.as_of,
                 "page": page,
-                "columns": [(DETAIL_LABELS.get(k, k), k in NUMERIC_DETAILS) for k in detail_keys],
+                "columns": [(evidence.detail_label(k), k in evidence.NUMERIC_DETAILS) for k in detail_keys],
                 "objects": [
-                    (o, [(o.details.get(k), k in NUMERIC_DETAILS) for k in detail_keys]) for o in page.object_list
+                    (o, [(o.details.get(k), k in evidence.NUMERIC_DETAILS) for k in detail_keys])
+                    for o in page.object_list
                 ],
                 "query": query,
                 "evidence_url": reverse("inventory:evidence") + query,
             },
         )
-
-
-NUMERIC_DETAILS = frozenset({"servers", "km", "hops"})
-# Column headings of the objects' details (keys of indicators.ObjectRow.details).
-DETAIL_LABELS = {
-    "servers": _lazy("Servers in the data center"),
-    "applications": _lazy("Applications hosted there"),
-    "organization": _lazy("OPD"),
-    "state": _lazy("Migration state"),
-    "integration": _lazy("SPBE integration"),
-    "site_a": _lazy("Site A"),
-    "site_b": _lazy("Site B"),
-    "km": _lazy("Length (km)"),
-    "kind": _lazy("Kind"),
-    "hops": _lazy("Links from the data center"),
-}

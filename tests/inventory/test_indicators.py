@@ -330,6 +330,8 @@ def test_the_xlsx_holds_the_date_definitions_figures_and_signature_block(web, ci
     assert ("Prepared by", None, "Checked by") == tuple(summary[-6][:3])
     assert [row[0] for row in summary[-5:]] == ["Name", "NIP", "Date", "Place", "Signature"]
     opd_sheet = book.worksheets[1]
+    headings = next(opd_sheet.iter_rows(min_row=2, max_row=2, values_only=True))
+    assert headings == ("id", "Name", "Servers in the data center", "Applications hosted there")
     names = [row[1] for row in opd_sheet.iter_rows(min_row=3, values_only=True)]
     assert names == ["X", "Z"]
 
