@@ -17,6 +17,7 @@ from infra.core.views import (
     SignInListView,
     TableConfigView,
 )
+from infra.inventory.api.urls import indicator_patterns
 from infra.inventory.api.urls import router as inventory_router
 from infra.maps.api.urls import urlpatterns as maps_api_patterns
 from infra.probes.api.urls import router as probes_router
@@ -35,9 +36,11 @@ api_patterns = [
             "probes/availability": "probes-availability",
             "probes/reports/availability": "probes-availability-report",
             "diagrams": "diagrams",
+            "indicators": "indicators",
         },
     ),
     *inventory_router.urls,
+    *indicator_patterns,
     *probes_api_patterns,
     *maps_api_patterns,
     *core_router.urls,

@@ -1,10 +1,12 @@
 """The home page: the figures a manager and an engineer open the day with."""
 
+from django.utils import timezone
 from django.views.generic import TemplateView
 
 from infra.core.models import ObjectChange
 from infra.core.permissions import readable_changes
 from infra.core.registry import home_panels
+from infra.inventory import evidence, indicators
 from infra.inventory.choices import FiberLinkStatus, MigrationState
 from infra.inventory.selectors import headline_figures, migration_progress
 
@@ -25,6 +27,9 @@ class HomeView(TemplateView):
                 (value, label, headline.fiber_links_by_status[value], headline.fiber_km_by_status[value])
                 for value, label in FiberLinkStatus.choices
             ],
+            # This year's targets against today's figures (the indicators' fixed queries).
+            target_rows=evidence.target_rows(indicators.targeted_figures()),
+            target_year=timezone.localdate().year,
             # panels other apps add (the probes' "down now"): each a template and its context
             panels=[
                 (panel.template, found) for panel in home_panels() if (found := panel.context(self.request)) is not None

@@ -360,7 +360,9 @@ class YearTargetFilterSet(BaseFilterSet):
 
     class Meta:
         model = models.YearTarget
-        fields = lookups_for(models.YearTarget, ["year", "servers_moved"])
+        fields = lookups_for(
+            models.YearTarget, ["year", "servers_moved", "applications_integrated", "sites_connected", "fiber_km"]
+        )
 
 
 class ContractFilterSet(BaseFilterSet):

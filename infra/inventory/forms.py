@@ -307,7 +307,7 @@ MigrationBlockerBulkEditForm = bulk_form(models.MigrationBlocker, ("owner", "due
 class YearTargetForm(BaseModelForm):
     class Meta:
         model = models.YearTarget
-        fields = ("year", "servers_moved", "note")
+        fields = ("year", "servers_moved", "applications_integrated", "sites_connected", "fiber_km", "note")
 
 
 class ContractForm(BaseModelForm):

@@ -419,8 +419,17 @@ class YearTargetTable(BaseTable):
 
     class Meta(BaseTable.Meta):
         model = models.YearTarget
-        fields = ("pk", "year", "servers_moved", "note", "last_updated")
-        default_columns = ("year", "servers_moved", "note")
+        fields = (
+            "pk",
+            "year",
+            "servers_moved",
+            "applications_integrated",
+            "sites_connected",
+            "fiber_km",
+            "note",
+            "last_updated",
+        )
+        default_columns = ("year", "servers_moved", "applications_integrated", "sites_connected", "fiber_km", "note")
 
 
 class MismatchColumn(tables.BooleanColumn):

@@ -11,6 +11,8 @@ from .selectors import count_of
 from .views import (
     ContractDetailView,
     DeviceDetailView,
+    EvidenceObjectsView,
+    EvidenceView,
     FiberLinkDetailView,
     ImportJobView,
     ImportMappingDeleteView,
@@ -226,6 +228,8 @@ PAGES.append(
 )
 
 urlpatterns = [
+    path("evidence/", EvidenceView.as_view(), name="evidence"),
+    path("evidence/<str:key>/", EvidenceObjectsView.as_view(), name="evidence_objects"),
     path("import/", ImportView.as_view(), name="import"),
     path("import/<uuid:token>/", ImportJobView.as_view(), name="import_job"),
     path("import/<uuid:token>/progress/", ImportProgressView.as_view(), name="import_progress"),

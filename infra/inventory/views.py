@@ -4,11 +4,13 @@ context of each detail page (always a fixed number of queries)."""
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -23,7 +25,8 @@ from infra.core.permissions import CHANGE, VIEW, can, can_import
 from infra.core.validation import as_id
 from infra.core.views import ObjectDetailView, check_version, object_fields, safe_return_url
 
-from . import choices, filtersets, models, reconciliation, spreadsheets
+from . import choices, evidence, filtersets, indicators, models, reconciliation, spreadsheets
+from .indicators import parse_as_of
 from .selectors import migration_progress, progress_over_time
 from .services import imports
 from .services.migration import allowed_states, gates, transition
@@ -541,10 +544,85 @@ class MigrationProgressView(View):
                 "progress": progress,
                 "chart": chart,
                 "targets": models.YearTarget.objects.all(),
+                # This year's targets against today's figures: the indicators' fixed queries.
+                "target_rows": evidence.target_rows(indicators.targeted_figures()),
+                "target_year": timezone.localdate().year,
                 "organizations": models.Organization.objects.order_by("short_name").only("short_name"),
                 "waves": models.MigrationWave.objects.all(),
                 "selected_organizations": organization_ids or [],
                 "selected_wave": wave_id,
                 "states": list(choices.MigrationState),
+            },
+        )
+
+
+class EvidenceView(View):
+    """The SPBE indicator figures for an auditor ("Bukti"): every figure at a date with its definition,
+    its target for that year and a link to the objects behind it; XLSX and PDF with a signature block
+    (``?export=``). A fixed number of queries: ``indicators.figures``' eight at most."""
+
+    template_name = "inventory/evidence.html"
+
+    def get(self, request):
+        if not can(request.user, VIEW, models.YearTarget):
+            raise PermissionDenied
+        try:
+            as_of = parse_as_of(request.GET.get("as_of"))
+        except indicators.BadDate as error:
+            context = {"error": str(error), "as_of": None, "today": timezone.localdate()}
+            return render(request, self.template_name, context, status=400)
+        figures = indicators.figures(as_of)
+        day = figures[0].as_of
+        export = request.GET.get("export")
+        if export in evidence.FORMATS:
+            return evidence.response(figures, day, export, request.user)
+        query = f"?as_of={day.isoformat()}" if as_of else ""
+        return render(
+            request,
+            self.template_name,
+            {
+                "rows": evidence.rows(figures),
+                "as_of": day,
+                "is_today": as_of is None,
+                "today": timezone.localdate(),
+                "query": query,
+                "downloads": [(fmt, f"?as_of={day.isoformat()}&export={fmt}") for fmt in evidence.FORMATS],
+            },
+        )
+
+
+class EvidenceObjectsView(View):
+    """The objects behind one figure at a date, as they were then, a page of them at a time."""
+
+    template_name = "inventory/evidence_objects.html"
+    per_page = 100
+
+    def get(self, request, key: str):
+        if not can(request.user, VIEW, models.YearTarget):
+            raise PermissionDenied
+        if key not in indicators.INDICATORS:
+            raise Http404
+        try:
+            as_of = parse_as_of(request.GET.get("as_of"))
+        except indicators.BadDate as error:
+            return render(request, self.template_name, {"error": str(error)}, status=400)
+        figure = indicators.figure(key, as_of)
+        page = Paginator(figure.result.objects, self.per_page).get_page(request.GET.get("page"))
+        detail_keys = list(dict.fromkeys(k for o in figure.result.objects for k in o.details))
+        query = f"?as_of={figure.as_of.isoformat()}" if as_of else ""
+        return render(
+            request,
+            self.template_name,
+            {
+                "row": evidence.rows([figure])[0],
+                "as_of": figure.as_of,
+                "page": page,
+                "columns": [(evidence.detail_label(k), k in evidence.NUMERIC_DETAILS) for k in detail_keys],
+                "objects": [
+                    (o, [(o.details.get(k), k in evidence.NUMERIC_DETAILS) for k in detail_keys])
+                    for o in page.object_list
+                ],
+                "query": query,
+                "evidence_url": reverse("inventory:evidence") + query,
             },
         )

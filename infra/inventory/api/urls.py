@@ -1,7 +1,9 @@
+from django.urls import path
+
 from infra.core.api.routers import BulkRouter
 from infra.core.api.urls import router as core_router
 
-from . import views
+from . import indicators, views
 
 # Mounted first under /api/, so its index page also lists the core's routes (changes, tokens).
 router = BulkRouter(trailing_slash="/?", also_list=(core_router,))
@@ -28,3 +30,8 @@ for prefix, viewset in [
     router.register(prefix, viewset, basename=f"inventory-{model._meta.model_name}")
 
 urlpatterns = router.urls
+# Figures, not records: plain views beside the router's (mounted with it under /api/).
+indicator_patterns = [
+    path("indicators/", indicators.IndicatorListView.as_view(), name="indicators"),
+    path("indicators/<str:key>/objects/", indicators.IndicatorObjectsView.as_view(), name="indicator-objects"),
+]

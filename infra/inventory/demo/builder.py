@@ -21,11 +21,14 @@ from .fiber import FiberMixin
 from .history import HistoryMixin
 from .networks import NetworksMixin
 from .registry import RegistryMixin
+from .targets import TargetsMixin
 from .users import ensure_users
 from .writes import logged_at
 
 
-class CityBuilder(RegistryMixin, DevicesMixin, NetworksMixin, FiberMixin, HistoryMixin, ApplicationsMixin):
+class CityBuilder(
+    RegistryMixin, DevicesMixin, NetworksMixin, FiberMixin, HistoryMixin, ApplicationsMixin, TargetsMixin
+):
     """Builds the whole city in one pass; the order matters only where one family points at another."""
 
     def __init__(self) -> None:
@@ -63,3 +66,4 @@ class CityBuilder(RegistryMixin, DevicesMixin, NetworksMixin, FiberMixin, Histor
         self.build_migrations()  # each change logged at the moment of its step
         with logged_at(REGISTRY_ENTERED):
             self.build_applications()
+            self.build_targets()

@@ -27,6 +27,7 @@ from ..models import (
     Rack,
     Region,
     Site,
+    YearTarget,
 )
 from .builder import CityBuilder
 from .constants import DATA_CENTER_SITE
@@ -61,6 +62,7 @@ COUNTED_MODELS: tuple[type[models.Model], ...] = (
     Migration,
     MigrationTransition,
     MigrationBlocker,
+    YearTarget,
     User,
     ObjectChange,
 )
