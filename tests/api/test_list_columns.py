@@ -144,7 +144,9 @@ def test_the_as_of_exports_carry_the_new_columns(api, tracked):
         "Rak Lama",
         "assessed",
     )
-    device_row = next(r for r in _csv(api.get(url("devices"), {"as_of": moment, "format": "csv"})) if r["name"] == "srv-ktp")
+    device_row = next(
+        r for r in _csv(api.get(url("devices"), {"as_of": moment, "format": "csv"})) if r["name"] == "srv-ktp"
+    )
     assert device_row["migration_state"] == "assessed" and device_row["migration_state_changed_at"]
 
 

@@ -154,6 +154,11 @@ class MigrationSerializer(BaseModelSerializer):
     site = BriefRelatedField(source="device.site", read_only=True, help_text=_("The server's current site."))
     rack = BriefRelatedField(source="device.rack", read_only=True, help_text=_("The server's current rack."))
 
+    read_only_hints = {
+        "state": _("The state changes only through POST /api/migrations/<id>/transition/ with to_state."),
+        "state_changed_at": _("Set by each move through POST /api/migrations/<id>/transition/."),
+    }
+
     class Meta:
         model = models.Migration
         fields = _fields(models.Migration, "organization", "site", "rack")

@@ -69,6 +69,8 @@ SiteViewSet = viewset(
 RackViewSet = viewset(
     models.Rack.objects.select_related("site"), serializers.RackSerializer, filtersets.RackFilterSet, "Racks and rooms."
 )
+
+
 def _local_iso(moment) -> str:
     return timezone.localtime(moment).isoformat()
 
