@@ -147,7 +147,7 @@ def test_a_web_edit_form_submitted_unchanged_saves_nothing(client, engineer):
     assert page.status_code == 200
     form = page.context["form"]
     data = {}
-    for name, field in form.fields.items():
+    for name in form.fields:
         value = form[name].value()
         if value is None:
             continue
