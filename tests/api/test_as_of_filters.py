@@ -211,3 +211,24 @@ def test_an_as_of_in_the_future_is_a_400(api, moved):
     assert "future" in response.json()["as_of"][0]
     response = api.get(url("migrations"), {"as_of": "9999-12-31T23:59:59-12:00"}, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400
+
+
+# --- the web lists: they show today, and say so -------------------------------------------------
+
+
+def test_a_web_list_given_as_of_says_what_it_shows(client, engineer, moved):
+    client.force_login(engineer)
+    first = ObjectChange.objects.earliest("time").time
+    before = (first - datetime.timedelta(days=1)).isoformat()
+    html = client.get("/devices/", {"as_of": before}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "The change history starts on" in html
+    html = client.get("/migrations/", {"as_of": moved["then"].isoformat()}, HTTP_ACCEPT_LANGUAGE="id").content.decode()
+    assert "Halaman ini menampilkan inventaris saat ini" in html
+    assert "?as_of=" in html
+    html = client.get("/devices/", {"as_of": "kemarin"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Give a date and time with its offset" in html
+    # Its export would pass for the past: refused, with the reason.
+    response = client.get("/devices/", {"as_of": moved["then"].isoformat(), "export": "csv"})
+    assert response.status_code == 400 and b"API" in response.content
+    # Without as_of, no notice.
+    assert "as it is now" not in client.get("/devices/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
