@@ -1,6 +1,7 @@
 """API serializers of the inventory: every field, related objects brief, computed figures read-only."""
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from infra.core.api.serializers import BaseModelSerializer, BriefRelatedField
@@ -45,6 +46,19 @@ class RackSerializer(BaseModelSerializer):
         fields = _fields(models.Rack)
 
 
+@extend_schema_field(
+    {
+        "type": "object",
+        "readOnly": True,
+        "properties": {
+            "id": {"type": "integer"},
+            "url": {"type": "string", "format": "uri"},
+            "display": {"type": "string"},
+            "name": {"type": "string"},
+            "short_name": {"type": "string"},
+        },
+    }
+)
 class OrganizationBriefField(serializers.Field):
     """An OPD as {id, url, display, name, short_name}: lists filtered or grouped by OPD name it either way."""
 
