@@ -165,8 +165,12 @@ class MigrationSerializer(BaseModelSerializer):
     # The server's OPD and where it stands now (its site and rack), so one call answers "which OPD's
     # servers are where, in which state since when".
     organization = OrganizationBriefField(source="device.organization", help_text=_("The server's OPD."))
-    site = BriefRelatedField(source="device.site", read_only=True, help_text=_("The server's current site."))
-    rack = BriefRelatedField(source="device.rack", read_only=True, help_text=_("The server's current rack."))
+    site = BriefRelatedField(
+        source="device.site", read_only=True, allow_null=True, help_text=_("The server's current site.")
+    )
+    rack = BriefRelatedField(
+        source="device.rack", read_only=True, allow_null=True, help_text=_("The server's current rack.")
+    )
 
     read_only_hints = {
         "state": _("The state changes only through POST /api/migrations/<id>/transition/ with to_state."),
