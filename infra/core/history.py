@@ -43,3 +43,9 @@ def as_of_columns(model) -> list[str]:
     names = [f.attname for f in _logged_fields(model) if f.attname != "id"]
     names += [f.name for f in model._meta.many_to_many]
     return ["id", "display", "as_of_change", *names]
+
+
+def history_starts() -> datetime.datetime | None:
+    """The time of the change log's first record: before it, the log cannot say what the inventory
+    was (None: no record yet). One query on the log's time index."""
+    return ObjectChange.objects.order_by("time").values_list("time", flat=True).first()

@@ -346,3 +346,16 @@ def count_of(model, field: str, **conditions) -> Coalesce:
         .values("n")
     )
     return Coalesce(Subquery(rows), 0)
+
+
+def migration_states_at(as_of: datetime.datetime) -> dict[int, tuple[int, str, datetime.datetime]]:
+    """Each tracked migration's state at ``as_of`` and when it was reached, from its transitions:
+    {migration id: (server id, state, reached at)}. One query, whatever the history's length."""
+    states: dict[int, tuple[int, str, datetime.datetime]] = {}
+    for migration_id, device_id, state, at in (
+        MigrationTransition.objects.filter(at__lte=as_of)
+        .order_by("migration_id", "at", "id")
+        .values_list("migration_id", "migration__device_id", "to_state", "at")
+    ):
+        states[migration_id] = (device_id, state, at)  # the last one of each migration wins
+    return states

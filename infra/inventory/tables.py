@@ -138,6 +138,9 @@ class DeviceTable(BaseTable):
     status = _badge("status")
     primary_ip = tables.Column(verbose_name=_("Primary address"), linkify=True)
     migration_state = _badge("migration_state", _("Migration"), accessor="migration__state")
+    migration_state_changed_at = tables.DateTimeColumn(
+        accessor="migration__state_changed_at", verbose_name=_("Migration state since")
+    )
 
     class Meta(BaseTable.Meta):
         model = models.Device
@@ -162,6 +165,7 @@ class DeviceTable(BaseTable):
             "warranty_end",
             "primary_ip",
             "migration_state",
+            "migration_state_changed_at",
             "created",
             "last_updated",
         )
@@ -175,6 +179,7 @@ class DeviceTable(BaseTable):
             "model",
             "primary_ip",
             "migration_state",
+            "migration_state_changed_at",
         )
 
     def render_acquisition_value(self, value):
@@ -355,6 +360,7 @@ class MigrationTable(BaseTable):
     device = tables.Column(linkify=lambda record: record.get_absolute_url(), verbose_name=_("Server"))
     organization = tables.Column(accessor="device__organization", linkify=True, verbose_name=_("Organization"))
     site = tables.Column(accessor="device__site", linkify=True, verbose_name=_("Site"))
+    rack = tables.Column(accessor="device__rack", linkify=True, verbose_name=_("Rack"))
     state = _badge("state")
     wave = tables.Column(linkify=True)
     target_rack = tables.Column(linkify=True)
@@ -367,6 +373,7 @@ class MigrationTable(BaseTable):
             "device",
             "organization",
             "site",
+            "rack",
             "state",
             "state_changed_at",
             "readiness",
@@ -385,6 +392,7 @@ class MigrationTable(BaseTable):
             "device",
             "organization",
             "site",
+            "rack",
             "state",
             "state_changed_at",
             "readiness",

@@ -94,6 +94,7 @@ PAGES = [
             "primary_ip__address",
             "primary_ip__prefix_length",
             "migration__state",
+            "migration__state_changed_at",
         ),
         filtersets.DeviceFilterSet,
         tables.DeviceTable,
@@ -166,7 +167,7 @@ PAGES = [
     ModelPages(
         "migrations",
         models.Migration.objects.select_related(
-            "device", "device__organization", "device__site", "wave", "target_rack", "target_host"
+            "device", "device__organization", "device__site", "device__rack", "wave", "target_rack", "target_host"
         )
         .only(
             # Of the related rows, only their names (as for devices).
@@ -174,9 +175,11 @@ PAGES = [
             "device__name",
             "device__organization",
             "device__site",
+            "device__rack",
             "device__organization__name",
             "device__organization__short_name",
             "device__site__name",
+            "device__rack__name",
             "wave__name",
             "target_rack__name",
             "target_host__name",

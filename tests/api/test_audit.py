@@ -9,6 +9,7 @@ import openpyxl
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.http import StreamingHttpResponse
+from django.utils import timezone
 
 from infra.core.choices import ChangeAction, ChangeSource
 from infra.core.context import change_context
@@ -22,6 +23,7 @@ from ..factories import (
     InterfaceFactory,
     MigrationFactory,
     OrganizationFactory,
+    RegionFactory,
     SiteFactory,
 )
 from .conftest import token_client
@@ -145,7 +147,7 @@ def test_as_of_follows_a_device_through_create_update_and_delete(api):
     assert as_of(api, "devices", updated)[pk]["name"] == "srv-baru"
     assert as_of(api, "devices", deleted - TICK)[pk]["vendor"] == "Dell"  # still there just before
     assert pk not in as_of(api, "devices", deleted)
-    assert pk not in as_of(api, "devices", deleted + datetime.timedelta(days=365))
+    assert pk not in as_of(api, "devices", timezone.now())
     assert not Device.objects.filter(pk=pk).exists()
 
 
@@ -183,7 +185,7 @@ def test_as_of_names_related_objects_as_they_were(api):
 
 def test_as_of_accepts_an_unencoded_plus_and_z(api):
     device = DeviceFactory()
-    moment = record_for(Device, device.pk, ChangeAction.CREATE).time + datetime.timedelta(seconds=1)
+    moment = record_for(Device, device.pk, ChangeAction.CREATE).time
     local = moment.astimezone(datetime.timezone(datetime.timedelta(hours=7)))
     raw = local.isoformat()
     assert api.get(url("devices") + f"?as_of={raw}").json()["count"] == 1  # "+" arrives as a space
@@ -200,11 +202,11 @@ def test_a_bad_as_of_is_a_400(api, value):
 
 def test_a_filter_that_history_cannot_answer_is_a_400(api):
     DeviceFactory()
-    response = api.get(
-        url("devices"), {"as_of": "2030-01-01T00:00:00+07:00", "name__icontains": "srv"}, HTTP_ACCEPT_LANGUAGE="en"
-    )
+    region = RegionFactory()
+    moment = ObjectChange.objects.latest("id").time.isoformat()
+    response = api.get(url("devices"), {"as_of": moment, "region": region.pk}, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400
-    assert response.json() == {"name__icontains": ["This filter is not available with as_of."]}
+    assert response.json() == {"region": ["This filter is not available with as_of."]}
 
 
 def test_as_of_pages_like_any_list(api):

@@ -129,7 +129,9 @@ def test_fiber_cores_are_made_with_their_link_not_by_hand(api):
     assert api.delete(url("fiber-cores", core.pk)).status_code == 405
     # Its place in the cable is fixed: only its use changes.
     response = api.patch(url("fiber-cores", core.pk), {"number": 7, "color": "red", "carries": "CCTV"}, format="json")
-    assert response.status_code == 200
+    assert response.status_code == 400 and {"number", "color"} <= set(response.json())  # read-only: named
+    response = api.patch(url("fiber-cores", core.pk), {"number": 1, "carries": "CCTV"}, format="json")
+    assert response.status_code == 200  # its own number sent back is no change
     core.refresh_from_db()
     assert (core.number, core.color, core.carries) == (1, "blue", "CCTV")
 
@@ -265,6 +267,8 @@ def test_a_protected_object_is_not_deleted(api):
 def test_creating_a_migration_records_its_first_transition(api):
     server = DeviceFactory()
     response = api.post(url("migrations"), {"device": server.pk, "state": "accepted"}, format="json")
+    assert response.status_code == 400 and "state" in response.json()  # read-only: named
+    response = api.post(url("migrations"), {"device": server.pk}, format="json")
     assert response.status_code == 201
     migration = Migration.objects.get(pk=response.json()["id"])
     assert migration.state == "inventoried" == response.json()["state"]
@@ -275,9 +279,10 @@ def test_creating_a_migration_records_its_first_transition(api):
 def test_the_state_is_read_only(api):
     migration = MigrationFactory(device=DeviceFactory())
     response = api.patch(url("migrations", migration.pk), {"state": "accepted", "notes": "catatan"}, format="json")
-    assert response.status_code == 200
+    assert response.status_code == 400  # the read-only field rule: named, pointing to the transition
+    assert "transition/" in response.json()["state"][0]
     migration.refresh_from_db()
-    assert (migration.state, migration.notes) == ("inventoried", "catatan")
+    assert (migration.state, migration.notes) == ("inventoried", "")
     assert migration.transitions.count() == 1
 
 
@@ -378,14 +383,17 @@ JUNK_BODIES = [
 def junk_status(method: str, detail: bool, body: object, fields: dict, endpoint: Endpoint) -> int:
     """The one answer to junk: 405 where the list takes no such method, 400 for what cannot be read,
     200 for a detail write whose object names no writable field (``fields``: the detail's PUT fields
-    as OPTIONS describes them): unknown and read-only keys are ignored, so it is a valid empty change
-    unless a PUT leaves out a required field."""
+    as OPTIONS describes them): unknown keys are ignored, so it is a valid empty change unless a PUT
+    leaves out a required field; a read-only key with another value than the stored one is a 400
+    (the read-only field rule; ``last_updated`` is the version the write is based on: a 412 if stale)."""
     if not detail:
         if (method == "post" and endpoint.payload is None) or (method == "delete" and not endpoint.deletable):
             return 405
         return 400
-    if not isinstance(body, dict) or any(k in fields and not fields[k]["read_only"] for k in body):
+    if not isinstance(body, dict) or any(k in fields and k != "last_updated" for k in body):
         return 400
+    if "last_updated" in body:
+        return 412
     if method == "put" and any(f["required"] and not f["read_only"] for f in fields.values()):
         return 400
     return 200

@@ -1,6 +1,9 @@
 """Serializer bases: related objects as brief {id, url, display}, model rules enforced on write."""
 
+from decimal import Decimal
+
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from django.utils import timezone
@@ -88,7 +91,71 @@ def preload_related(serializer: serializers.Serializer, items: list) -> None:
                 cache[(queryset.model, raw)] = obj
 
 
-class BaseModelSerializer(serializers.ModelSerializer):
+# Read-only fields a client may send with any value: ``last_updated`` is the version a write is
+# based on, checked by the viewset (412 when the object changed since), not a value to set.
+READ_ONLY_PRECONDITIONS = frozenset({"last_updated"})
+
+
+def _same_value(field: serializers.Field, sent: object, stored: object) -> bool:
+    """Whether what a client sent for a read-only field is what the API shows for it: an object by
+    its id or {id, ...}, a time at the same instant whatever its offset, a number whatever its form."""
+    if sent == stored:
+        return True
+    if isinstance(stored, dict) and "id" in stored:
+        sent_id = sent.get("id") if isinstance(sent, dict) else sent
+        return as_id(sent_id) is not None and as_id(sent_id) == as_id(stored["id"])
+    if sent is None or stored is None or isinstance(sent, (dict, list, bool)):
+        return False
+    try:
+        if isinstance(field, (serializers.DateTimeField, serializers.DateField, serializers.DecimalField)):
+            return field.to_internal_value(sent) == field.to_internal_value(stored)
+        if isinstance(stored, (int, float)) and not isinstance(stored, bool):
+            return Decimal(str(sent)) == Decimal(str(stored))
+    except (serializers.ValidationError, ArithmeticError, ValueError, TypeError):
+        return False
+    return False
+
+
+class ReadOnlyFieldsMixin:
+    """A write that sends a read-only field with another value than the stored one is refused (400,
+    naming the field), rather than answered 200 with the value silently ignored. The same value
+    (an object's GET output sent back in a PUT) is accepted and ignored; on a create, any value
+    but null. A serializer may say where such a value is changed instead (``read_only_hints``)."""
+
+    # field name -> what the 400 says instead of the generic message (e.g. "use the transition").
+    read_only_hints: dict[str, str] = {}
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            refused = self.read_only_errors(data)
+            if refused:
+                raise serializers.ValidationError(refused)
+        return super().to_internal_value(data)
+
+    def read_only_errors(self, data: dict) -> dict[str, list[str]]:
+        errors: dict[str, list[str]] = {}
+        instance = getattr(self, "instance", None)
+        for name, field in self.fields.items():
+            if not field.read_only or name not in data or name in READ_ONLY_PRECONDITIONS:
+                continue
+            sent = data[name]
+            if instance is None:
+                if sent is None:
+                    continue
+            else:
+                try:
+                    attribute = field.get_attribute(instance)
+                    stored = None if attribute is None else field.to_representation(attribute)
+                except (SkipField, AttributeError, ObjectDoesNotExist):
+                    stored = None
+                if _same_value(field, sent, stored):
+                    continue
+            hint = self.read_only_hints.get(name)
+            errors[name] = [str(hint) if hint else str(_("This field is read-only: it cannot be set or changed."))]
+        return errors
+
+
+class BaseModelSerializer(ReadOnlyFieldsMixin, serializers.ModelSerializer):
     """``id``, ``url`` and ``display`` first; the model's own ``clean()`` runs on every write."""
 
     serializer_related_field = BriefRelatedField
@@ -184,6 +251,32 @@ class BaseModelSerializer(serializers.ModelSerializer):
         return attrs
 
 
+def has_changes(serializer: serializers.ModelSerializer) -> bool:
+    """Whether saving ``serializer`` (an update, validated) would change its object: a write that
+    changes nothing is not saved, so ``last_updated`` never moves without a change record."""
+    instance = serializer.instance
+    if instance is None:
+        return True
+    meta = instance._meta
+    for key, value in serializer.validated_data.items():
+        try:
+            field = meta.get_field(key)
+        except FieldDoesNotExist:
+            return True  # not a plain field (a serializer's own): its update decides
+        if field.many_to_many:
+            wanted = {getattr(v, "pk", v) for v in value}
+            if wanted != set(getattr(instance, key).values_list("pk", flat=True)):
+                return True
+        elif not field.concrete:
+            return True
+        elif field.is_relation:
+            if getattr(value, "pk", value) != getattr(instance, field.attname):
+                return True
+        elif field.to_python(value) != getattr(instance, field.attname):
+            return True
+    return False
+
+
 class BriefSerializer(serializers.Serializer):
     """What ``?brief=1`` returns for any model."""
 
@@ -244,7 +337,7 @@ class ObjectChangeSerializer(serializers.ModelSerializer):
         return obj.user_name
 
 
-class TokenSerializer(serializers.ModelSerializer):
+class TokenSerializer(ReadOnlyFieldsMixin, serializers.ModelSerializer):
     key = serializers.SerializerMethodField(help_text=_("The key: shown in this response only."))
     user = serializers.CharField(source="user.username", read_only=True)
 

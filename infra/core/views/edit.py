@@ -55,6 +55,10 @@ class ObjectEditView(ModelViewMixin, View):
             ):
                 form.add_error(None, _("You may not save this record with these values."))
             else:
+                if obj.pk and not [name for name in form.changed_data if name != "_version"]:
+                    # Nothing changed: nothing saved, so last_updated does not move without a change record.
+                    messages.info(request, _("Nothing changed: %(object)s was not saved.") % {"object": obj})
+                    return HttpResponseRedirect(safe_return_url(request, obj.get_absolute_url()))
                 try:
                     with transaction.atomic():
                         if obj.pk:

@@ -1,8 +1,10 @@
 """The list page of any model."""
 
+from django.contrib import messages
 from django.core.paginator import EmptyPage
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views import View
 from django_tables2 import RequestConfig
 
@@ -12,6 +14,24 @@ from ..paging import CappedPaginator
 from ..permissions import CHANGE, DELETE, VIEW, can
 from ..validation import as_id
 from .base import ModelViewMixin
+
+
+def as_of_notice(raw: str) -> str:
+    """What a web list says to ``?as_of=``: the web lists show the inventory as it is now (the API
+    answers as of a past moment); a moment the API would refuse, with the API's reason."""
+    from rest_framework.exceptions import ValidationError
+
+    from ..api.viewsets.as_of import AsOfMixin
+
+    try:
+        AsOfMixin._as_of_moment(raw)
+    except ValidationError as exc:
+        return " ".join(str(m) for m in exc.detail["as_of"])
+    return _(
+        "This page shows the inventory as it is now, not as of %(moment)s: the list as it was then is "
+        "answered by the API with ?as_of= (see the API documentation)."
+    ) % {"moment": raw}
+
 
 PAGE_SIZES = (25, 50, 100, 200, 500)
 DEFAULT_PAGE_SIZE = 50
@@ -28,6 +48,13 @@ class ObjectListView(ModelViewMixin, View):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         self.check(request, VIEW)
+        as_of = request.GET.get("as_of", "").strip()
+        notice = as_of_notice(as_of) if as_of else None
+        if notice and request.GET.get("export") in ("csv", "xlsx"):
+            # An export of today's list under an as_of address would pass for the past one.
+            return HttpResponseBadRequest(notice, content_type="text/plain; charset=utf-8")
+        if notice:
+            messages.warning(request, notice)
         filterset = self.filterset_class(request.GET, queryset=self.queryset.all(), request=request)
         queryset = filterset.qs if filterset.is_valid() else self.queryset.none()
         table = self.table_class(queryset, user=request.user, selectable=self.bulk_edit or self.bulk_delete)

@@ -1,9 +1,10 @@
 """API serializers of the inventory: every field, related objects brief, computed figures read-only."""
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from infra.core.api.serializers import BaseModelSerializer
+from infra.core.api.serializers import BaseModelSerializer, BriefRelatedField
 
 from .. import models
 from ..reconciliation import with_reconciliation
@@ -46,10 +47,64 @@ class RackSerializer(BaseModelSerializer):
         fields = _fields(models.Rack)
 
 
+@extend_schema_field(
+    {
+        "type": "object",
+        "readOnly": True,
+        "properties": {
+            "id": {"type": "integer"},
+            "url": {"type": "string", "format": "uri"},
+            "display": {"type": "string"},
+            "name": {"type": "string"},
+            "short_name": {"type": "string"},
+        },
+    }
+)
+class OrganizationBriefField(serializers.Field):
+    """An OPD as {id, url, display, name, short_name}: lists filtered or grouped by OPD name it either way."""
+
+    def __init__(self, **kwargs):
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+
+    def to_representation(self, value) -> dict:
+        from infra.core.api.serializers import api_url
+
+        return {
+            "id": value.pk,
+            "url": api_url(value, self.context.get("request")),
+            "display": str(value),
+            "name": value.name,
+            "short_name": value.short_name,
+        }
+
+
+def _tracked_migration(device: models.Device) -> models.Migration | None:
+    try:
+        return device.migration  # read with the device (select_related)
+    except models.Migration.DoesNotExist:
+        return None
+
+
 class DeviceSerializer(BaseModelSerializer):
+    migration_state = serializers.SerializerMethodField(
+        help_text=_("The server's migration state; null when its migration is not tracked.")
+    )
+    migration_state_changed_at = serializers.SerializerMethodField(
+        help_text=_("When the server reached its migration state.")
+    )
+
     class Meta:
         model = models.Device
-        fields = _fields(models.Device)
+        fields = _fields(models.Device, "migration_state", "migration_state_changed_at")
+
+    def get_migration_state(self, obj) -> str | None:
+        migration = _tracked_migration(obj)
+        return migration.state if migration else None
+
+    def get_migration_state_changed_at(self, obj) -> str | None:
+        migration = _tracked_migration(obj)
+        return serializers.DateTimeField().to_representation(migration.state_changed_at) if migration else None
 
 
 class InterfaceSerializer(BaseModelSerializer):
@@ -108,9 +163,24 @@ class MigrationWaveSerializer(BaseModelSerializer):
 
 
 class MigrationSerializer(BaseModelSerializer):
+    # The server's OPD and where it stands now (its site and rack), so one call answers "which OPD's
+    # servers are where, in which state since when".
+    organization = OrganizationBriefField(source="device.organization", help_text=_("The server's OPD."))
+    site = BriefRelatedField(
+        source="device.site", read_only=True, allow_null=True, help_text=_("The server's current site.")
+    )
+    rack = BriefRelatedField(
+        source="device.rack", read_only=True, allow_null=True, help_text=_("The server's current rack.")
+    )
+
+    read_only_hints = {
+        "state": _("The state changes only through POST /api/migrations/<id>/transition/ with to_state."),
+        "state_changed_at": _("Set by each move through POST /api/migrations/<id>/transition/."),
+    }
+
     class Meta:
         model = models.Migration
-        fields = _fields(models.Migration)
+        fields = _fields(models.Migration, "organization", "site", "rack")
         read_only_fields = ("state", "state_changed_at")
 
     def create(self, validated_data):

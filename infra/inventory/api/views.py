@@ -3,6 +3,7 @@
 import django_filters
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, viewsets
@@ -10,12 +11,14 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from infra.core.api.pagination import LimitOffsetPagination
-from infra.core.api.serializers import ObjectChangeSerializer
+from infra.core.api.serializers import ObjectChangeSerializer, api_url_for
 from infra.core.api.viewsets import APIMixin, BaseViewSet, ExportMixin, HistoryMixin
+from infra.core.history import state_as_of
 from infra.core.permissions import CHANGE, can
 
 from .. import filtersets, models
 from ..reconciliation import with_reconciliation
+from ..selectors import migration_states_at
 from ..services.fiber import create_links
 from ..services.migration import transition
 from . import serializers
@@ -67,11 +70,38 @@ SiteViewSet = viewset(
 RackViewSet = viewset(
     models.Rack.objects.select_related("site"), serializers.RackSerializer, filtersets.RackFilterSet, "Racks and rooms."
 )
+
+
+def _local_iso(moment) -> str:
+    return timezone.localtime(moment).isoformat()
+
+
+def _device_as_of_annotate(self, rows: list[dict], moment) -> None:
+    """A device's migration state then, and since when (null: not tracked then)."""
+    by_device = {device_id: (state, at) for device_id, state, at in migration_states_at(moment).values()}
+    for row in rows:
+        state, at = by_device.get(row["id"], (None, None))
+        row["migration_state"] = state
+        row["migration_state_changed_at"] = _local_iso(at) if at else None
+
+
+def _device_bulk_create(self, instances: list, items: list[dict]) -> list:
+    """New devices have no migration: said so to each, so that the answer does not ask for it per row."""
+    created = BaseViewSet.bulk_create(self, instances, items)
+    for device in created:
+        models.Device.migration.related.set_cached_value(device, None)
+    return created
+
+
 DeviceViewSet = viewset(
-    models.Device.objects.select_related("organization", "site", "rack", "host", "primary_ip", "contract"),
+    models.Device.objects.select_related("organization", "site", "rack", "host", "primary_ip", "contract", "migration"),
     serializers.DeviceSerializer,
     filtersets.DeviceFilterSet,
     "Devices and servers.",
+    as_of_annotate=_device_as_of_annotate,
+    as_of_paths={"migration__state": "migration_state"},
+    bulk_create=_device_bulk_create,
+    as_of_extra_columns=("migration_state", "migration_state_changed_at"),
 )
 InterfaceViewSet = viewset(
     models.Interface.objects.select_related("device"),
@@ -136,10 +166,42 @@ YearTargetViewSet = viewset(
 class MigrationViewSet(InventoryViewSet):
     """Server migrations. The state changes only through ``POST .../transition/``."""
 
-    queryset = models.Migration.objects.select_related("device", "wave", "target_rack", "target_host")
+    queryset = models.Migration.objects.select_related(
+        "device__organization", "device__site", "device__rack", "wave", "target_rack", "target_host"
+    )
     brief_select_related = ("device",)
     serializer_class = serializers.MigrationSerializer
     filterset_class = filtersets.MigrationFilterSet
+
+    as_of_extra_columns = ("organization_id", "organization", "site_id", "site", "rack_id", "rack")
+    as_of_paths = {"device__organization": "organization_id", "device__site": "site_id"}
+
+    def as_of_annotate(self, rows: list[dict], moment) -> None:
+        """The state then and since when (from the transitions), and the server's OPD, site and rack
+        then, each named as it was then. Six queries, whatever the number of rows."""
+        states = migration_states_at(moment)
+        for row in rows:
+            if row["id"] in states:
+                _device, row["state"], at = states[row["id"]]
+                row["state_changed_at"] = _local_iso(at)
+        device_ids = {row.get("device_id") for row in rows} - {None}
+        devices = {d["id"]: d for d in state_as_of(models.Device, moment, ids=device_ids)} if device_ids else {}
+        for key in ("organization_id", "site_id", "rack_id"):
+            for row in rows:
+                row[key] = devices.get(row.get("device_id"), {}).get(key)
+        request = self.request
+        for key, model in (("organization", models.Organization), ("site", models.Site), ("rack", models.Rack)):
+            ids = {row[f"{key}_id"] for row in rows} - {None}
+            then = {r["id"]: r for r in state_as_of(model, moment, ids=ids)} if ids else {}
+            for row in rows:
+                pk = row[f"{key}_id"]
+                if pk is None:
+                    row[key] = None
+                    continue
+                held = then.get(pk, {})
+                row[key] = {"id": pk, "url": api_url_for(model, pk, request), "display": held.get("display")}
+                if model is models.Organization:
+                    row[key].update(name=held.get("name"), short_name=held.get("short_name"))
 
     def bulk_create(self, instances, items):
         # Each new migration gets its first transition recorded: the service, not a bare INSERT.

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 
 from ... import versions
 from ...context import set_context_user
-from ..serializers import BriefSerializer, concrete_attrs
+from ..serializers import BriefSerializer, concrete_attrs, has_changes
 from .as_of import CONTROL_PARAMS, AsOfMixin
 from .base import APIMixin, Metadata, defer_related_details
 from .bulk import BulkValidationError, BulkWriteMixin
@@ -135,7 +135,8 @@ class BaseViewSet(APIMixin, AsOfMixin, BulkWriteMixin, ExportMixin, viewsets.Mod
 
     def perform_update(self, serializer):
         self.check_new_state(serializer)
-        serializer.save()
+        if has_changes(serializer):  # nothing changed: nothing saved, last_updated stays
+            serializer.save()
 
     def update(self, request, *args, **kwargs):
         partial = kwargs.pop("partial", False)

@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from ... import versions
 from ...bulk import create_many
 from ...services import bulk as service
-from ..serializers import preload_related
+from ..serializers import has_changes, preload_related
 from .conditional import StaleItems, if_match, sent_version
 
 
@@ -105,7 +105,8 @@ class BulkWriteMixin:
                     continue
                 self.check_new_state(serializer)
                 serializers.append(serializer)
-                changes.append((index, instance, serializer.validated_data, serializer.save))
+                if has_changes(serializer):  # an item that changes nothing is not saved
+                    changes.append((index, instance, serializer.validated_data, serializer.save))
             with _answered():
                 service.update_objects(self.model, changes, errors)
         return Response([s.data for s in serializers])
