@@ -153,7 +153,7 @@ def test_the_index_lists_every_endpoint(api):
     found = [f"probes/{name}" for name in ("events", "downtimes", "runs", "status", "results", "availability")]
     found.append("probes/reports/availability")
     found += [f"probes/{name}" for name in ("alert-channels", "alert-rules", "alert-deliveries")]
-    found += ["diagrams", "diagram-snapshots"]
+    found += ["diagrams", "diagram-snapshots", "indicators"]
     assert set(index) == {e.prefix for e in ENDPOINTS} | {"migration-transitions", "changes", "tokens", *found}
     assert index["probes/checks"].endswith("/api/probes/checks/")
 

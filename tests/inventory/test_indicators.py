@@ -223,6 +223,25 @@ def test_a_bad_date_is_a_clear_400(api, city, query):
         assert response.status_code == 400 and "as_of" in response.json()
 
 
+def test_a_token_gets_the_evidence_files_from_the_api(api, city):
+    """An auditor's script takes the working paper's files with its token, in one call."""
+    from openpyxl import load_workbook
+    from pypdf import PdfReader
+
+    book = api.get("/api/indicators/", {"as_of": PAST.isoformat(), "format": "xlsx"})
+    assert book.status_code == 200
+    assert book["Content-Disposition"] == 'attachment; filename="evidence-indicators-2025-06-30.xlsx"'
+    summary = load_workbook(io.BytesIO(book.content))["Summary"]
+    cells = {row[0]: row[1] for row in summary.iter_rows(values_only=True) if row and row[0]}
+    assert cells["Figures as of"] == "end of 30 June 2025" and cells["OPDs using the data center"] == 2
+    pdf = api.get("/api/indicators/", {"format": "pdf"})
+    assert pdf["Content-Type"] == "application/pdf"
+    text = " ".join(PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text().split())
+    assert "3 OPDs" in text  # today's figure, not the past one
+    refused = api.get("/api/indicators/", {"format": "docx"})
+    assert refused.status_code == 400 and "docx" in refused.json()["format"][0]
+
+
 def test_an_unknown_indicator_is_404(api, city):
     assert api.get("/api/indicators/nothing/objects/").status_code == 404
 

@@ -12,10 +12,17 @@ from infra.core.api.pagination import LimitOffsetPagination
 from infra.core.api.viewsets import APIMixin
 from infra.core.permissions import VIEW, can
 
-from .. import indicators, models
+from .. import evidence, indicators, models
 
 AS_OF = OpenApiParameter(
     "as_of", datetime.date, description="The date (YYYY-MM-DD, city time; at its end). Today when left out."
+)
+FORMATS = ("json", *evidence.FORMATS)
+FORMAT = OpenApiParameter(
+    "format",
+    str,
+    enum=FORMATS,
+    description="json (default), or the evidence page's files: xlsx (summary, objects) or pdf (A4, signature block).",
 )
 
 
@@ -87,14 +94,35 @@ def _allowed(request) -> None:
 class IndicatorListView(APIMixin, APIView):
     """Every SPBE indicator figure at ``as_of`` (a date; today when left out), computed from the change
     log and the migration transitions for a past date: key, label, definition, value and unit, the
-    yearly target for that year where one is set, and where to read the objects behind it."""
+    yearly target for that year where one is set, and where to read the objects behind it.
+    ``?format=xlsx`` or ``pdf``: the evidence page's files (definitions and a signature block)."""
 
-    @extend_schema(parameters=[AS_OF], responses={200: IndicatorSerializer(many=True)})
+    @extend_schema(
+        parameters=[AS_OF, FORMAT],
+        responses={
+            200: IndicatorSerializer(many=True),
+            (200, evidence.exports.XLSX_TYPE): bytes,
+            (200, evidence.PDF_TYPE): bytes,
+        },
+    )
     def get(self, request):
         _allowed(request)
+        fmt = request.query_params.get("format") or "json"
+        if fmt not in FORMATS:
+            raise exceptions.ValidationError(
+                {
+                    "format": [
+                        _("Unknown format “%(format)s”: choose one of %(choices)s.")
+                        % {"format": fmt, "choices": ", ".join(FORMATS)}
+                    ]
+                }
+            )
         as_of = _as_of(request)
+        figures = indicators.figures(as_of)
+        if fmt != "json":
+            return evidence.response(figures, figures[0].as_of, fmt, request.user)
         query = f"?as_of={as_of.isoformat()}" if as_of else ""
-        data = [figure_data(request, f, query) for f in indicators.figures(as_of)]
+        data = [figure_data(request, f, query) for f in figures]
         return Response(IndicatorSerializer(data, many=True).data)
 
 
