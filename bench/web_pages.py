@@ -12,6 +12,7 @@ own cost when other work shares the machine). It prints a table and a one-line J
 """
 
 import argparse
+import datetime
 import json
 import os
 import shutil
@@ -81,6 +82,11 @@ def pages() -> list[tuple[str, str]]:
         ("interface list, 100 rows", "/interfaces/?per_page=100"),
         ("device page", f"/devices/{device.pk}/"),
         ("dashboard", "/"),
+        ("migration list, 100 rows", "/migrations/?per_page=100"),
+        ("contract list", "/contracts/"),
+        ("evidence page, today", "/evidence/"),
+        # The figures rebuilt from the change log and the migration transitions, as an auditor asks.
+        ("evidence page, 31 December", f"/evidence/?as_of={datetime.date.today().year - 1}-12-31"),
     ]
 
 

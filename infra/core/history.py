@@ -4,7 +4,8 @@ import datetime
 from collections.abc import Iterable
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Max
+from django.db.models import F, Window
+from django.db.models.functions import RowNumber
 
 from .choices import ChangeAction
 from .models import ObjectChange
@@ -21,18 +22,21 @@ def state_as_of(model, as_of: datetime.datetime, ids: Iterable[int] | None = Non
     records = ObjectChange.objects.filter(content_type=ct, time__lte=as_of)
     if ids is not None:
         records = records.filter(object_id__in=list(ids))
-    # A subquery, not a list: binding twenty thousand ids one by one cost more than the query.
-    last_ids = records.values("object_id").annotate(last=Max("id")).values("last")
+    # The latest by the time a record is about, then by the order written: history entered later
+    # (an earlier ``time``, a higher id) does not override what came after it.
+    latest = Window(RowNumber(), partition_by=[F("object_id")], order_by=[F("time").desc(), F("id").desc()])
     rows = (
-        ObjectChange.objects.filter(id__in=last_ids)
-        .exclude(action=ChangeAction.DELETE)
+        records.annotate(rank=latest)
+        .filter(rank=1)
         .order_by("object_id")
-        .values("object_id", "object_repr", "after", "time")
+        .values("object_id", "object_repr", "after", "time", "action")
     )
-    # The record's object_id names the object: an "id" inside "after" cannot say otherwise.
+    # The record's object_id names the object: an "id" inside "after" cannot say otherwise. An object
+    # whose latest record is a delete did not exist then.
     return [
         {**(r["after"] or {}), "id": r["object_id"], "display": r["object_repr"], "as_of_change": r["time"]}
         for r in rows
+        if r["action"] != ChangeAction.DELETE
     ]
 
 

@@ -29,7 +29,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from infra.core.history import state_as_of
+from infra.core.history import history_starts, state_as_of
 
 from .choices import (
     MIGRATION_MOVED_STATES,
@@ -64,7 +64,16 @@ def parse_as_of(value: str | None) -> datetime.date | None:
         raise BadDate(gettext("Give the date as YYYY-MM-DD, for example 2025-12-31.")) from None
     if day > timezone.localdate():
         raise BadDate(gettext("The date is in the future: there are no figures for it yet."))
-    return None if day == timezone.localdate() else day
+    if day == timezone.localdate():
+        return None
+    # Before the change log's first record the city cannot be rebuilt: zeros there would be a guess.
+    starts = history_starts()
+    if starts is not None and end_of_day(day) < starts:
+        raise BadDate(
+            gettext("The change history starts on %(date)s: there are no figures for an earlier date.")
+            % {"date": timezone.localtime(starts).date().isoformat()}
+        )
+    return day
 
 
 def end_of_day(day: datetime.date) -> datetime.datetime:

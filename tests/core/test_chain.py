@@ -208,6 +208,34 @@ def test_an_administrator_backdates_and_it_shows(admin_user, engineer):
     assert list(ObjectChange.objects.filter(entered_later_q())) == [record]
 
 
+def test_history_entered_later_does_not_override_what_came_after_it(admin_user):
+    """As of a moment, an object is its latest record by the time it is about: a back-dated record
+    written after a later change fills in the past without replacing the later state."""
+    from infra.core.history import state_as_of
+
+    june, march = PAST + datetime.timedelta(days=90), PAST + datetime.timedelta(days=10)
+    with change_context(source=ChangeSource.COMMAND, at=PAST):
+        org = OrganizationFactory(name="Dinas A")
+    with change_context(source=ChangeSource.COMMAND, at=june):
+        org.name = "Dinas C"
+        org.save()
+    with change_context(user=admin_user, source=ChangeSource.WEB, entered_by=admin_user):
+        with change_context(user=admin_user, source=ChangeSource.WEB, at=march):
+            org.name = "Dinas B"
+            org.save()
+
+    def name_at(moment):
+        return [row["name"] for row in state_as_of(Organization, moment)]
+
+    assert name_at(PAST + datetime.timedelta(days=1)) == ["Dinas A"]
+    assert name_at(march + datetime.timedelta(days=1)) == ["Dinas B"]
+    assert name_at(june + datetime.timedelta(days=1)) == ["Dinas C"]  # not the record written last
+    with change_context(source=ChangeSource.COMMAND, at=june + datetime.timedelta(days=5)):
+        org.delete()
+    assert name_at(june + datetime.timedelta(days=1)) == ["Dinas C"]
+    assert name_at(june + datetime.timedelta(days=6)) == []
+
+
 def test_commands_backdate_as_the_system(engineer):
     with change_context(source=ChangeSource.COMMAND, user=engineer, at=PAST):
         OrganizationFactory()

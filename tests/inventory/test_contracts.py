@@ -383,6 +383,38 @@ def test_the_api_writes_contracts_and_links_name_them(api, laid):
     assert api.delete(f"/api/contracts/{contract.pk}/").status_code == 204
 
 
+def test_a_contract_written_over_the_api_answers_with_its_new_reconciliation(api, laid):
+    """The figures in the answer are those after the write, not those read with the object before it."""
+    contract = laid["contract"]
+    assert api.get(f"/api/contracts/{contract.pk}/").json()["has_mismatch"] is False
+    changed = api.patch(f"/api/contracts/{contract.pk}/", {"contracted_km": "3.000"}, format="json")
+    assert changed.status_code == 200
+    body = changed.json()
+    assert (body["km_difference"], body["km_mismatch"], body["has_mismatch"]) == ("2.000", True, True)
+    assert body == api.get(f"/api/contracts/{contract.pk}/").json()
+    bulk = api.patch("/api/contracts/", [{"id": contract.pk, "contracted_links": 5}], format="json")
+    assert bulk.status_code == 200, bulk.content
+    assert (bulk.json()[0]["links_difference"], bulk.json()[0]["has_mismatch"]) == (-3, True)
+
+
+def test_a_bulk_create_of_contracts_reads_their_figures_in_one_query(api, db):
+    """Ten contracts or two: the same number of queries (their reconciliation read together)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def create(n, start):
+        body = [{"number": f"{start + i:03d}/SPK/BULK/2026", "contracted_links": 1} for i in range(n)]
+        with CaptureQueriesContext(connection) as queries:
+            response = api.post("/api/contracts/", body, format="json")
+        assert response.status_code == 201, response.content
+        assert [r["registry_links"] for r in response.json()] == [0] * n
+        assert all(r["has_mismatch"] for r in response.json())
+        return len(queries)
+
+    create(1, 900)  # the first write of a test fills caches (content types, the token's user)
+    assert create(2, 1) == create(10, 100)
+
+
 # --- spreadsheets -------------------------------------------------------------------------------
 def _csv(path, header, rows):
     import csv

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from infra.core.choices import ChangeSource, Role
 from infra.core.context import change_context
+from infra.core.models import ObjectChange
 from infra.inventory import choices, indicators, models
 from infra.inventory.services.migration import start_tracking
 
@@ -240,6 +241,19 @@ def test_a_token_gets_the_evidence_files_from_the_api(api, city):
     assert "3 OPDs" in text  # today's figure, not the past one
     refused = api.get("/api/indicators/", {"format": "docx"})
     assert refused.status_code == 400 and "docx" in refused.json()["format"][0]
+
+
+def test_a_date_before_the_history_starts_is_refused_not_zero(api, web, city):
+    """Before the change log's first record the city cannot be rebuilt: a 400 naming where it starts,
+    never a page (or a signed working paper) of zeros."""
+    starts = timezone.localtime(ObjectChange.objects.order_by("time").first().time).date().isoformat()
+    for url in ("/api/indicators/", "/api/indicators/opd_using_data_center/objects/"):
+        response = api.get(url, {"as_of": BEFORE.isoformat()})
+        assert response.status_code == 400 and starts in response.json()["as_of"][0]
+    for query in ({"as_of": BEFORE.isoformat()}, {"as_of": BEFORE.isoformat(), "export": "pdf"}):
+        page = web.get("/evidence/", query)
+        assert page.status_code == 400 and starts in page.content.decode()
+    assert api.get("/api/indicators/", {"as_of": PAST.isoformat()}).status_code == 200
 
 
 def test_an_unknown_indicator_is_404(api, city):

@@ -239,6 +239,21 @@ class YearTargetSerializer(BaseModelSerializer):
         fields = _fields(models.YearTarget)
 
 
+# What a contract reads from the registry (``with_reconciliation``): computed, never written.
+RECONCILIATION_FIELDS = (
+    "registry_km",
+    "registry_links",
+    "registry_sites",
+    "registry_devices",
+    "km_difference",
+    "links_difference",
+    "sites_difference",
+    "devices_difference",
+    "km_mismatch",
+    "has_mismatch",
+)
+
+
 class ContractSerializer(BaseModelSerializer):
     """A contract with its reconciliation: the registry's figures under it and their differences from
     the contracted quantities (registry minus contract; null where the contract states none)."""
@@ -264,19 +279,14 @@ class ContractSerializer(BaseModelSerializer):
 
     class Meta:
         model = models.Contract
-        fields = _fields(
-            models.Contract,
-            "registry_km",
-            "registry_links",
-            "registry_sites",
-            "registry_devices",
-            "km_difference",
-            "links_difference",
-            "sites_difference",
-            "devices_difference",
-            "km_mismatch",
-            "has_mismatch",
-        )
+        fields = _fields(models.Contract, *RECONCILIATION_FIELDS)
+
+    def update(self, instance, validated_data):
+        instance = super().update(instance, validated_data)
+        # The figures read with the object are those before the write: read them again for the answer.
+        for name in RECONCILIATION_FIELDS:
+            instance.__dict__.pop(name, None)
+        return instance
 
     def to_representation(self, instance):
         if isinstance(instance, models.Contract) and not hasattr(instance, "has_mismatch"):
